@@ -1,0 +1,31 @@
+package io.fjord.protocol.api;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Every API Fjord speaks, by key. A new API is one description class plus one line here. */
+public final class Apis {
+    private static final Map<Short, ApiSpec> BY_KEY = new TreeMap<>();
+
+    static {
+        register(ApiVersionsApi.SPEC);
+    }
+
+    private static void register(ApiSpec spec) {
+        if (BY_KEY.put(spec.key(), spec) != null) throw new IllegalStateException("duplicate key " + spec.key());
+    }
+
+    private Apis() {
+    }
+
+    /** The description for {@code key}, or null if Fjord does not speak that API. */
+    public static ApiSpec byKey(int key) {
+        return BY_KEY.get((short) key);
+    }
+
+    public static Collection<ApiSpec> all() {
+        return Collections.unmodifiableCollection(BY_KEY.values());
+    }
+}

@@ -1,0 +1,46 @@
+package io.fjord.protocol.api;
+
+/** The Kafka error codes Fjord answers with. Codes are the protocol's; names follow Kafka's. */
+public enum Errors {
+    UNKNOWN_SERVER_ERROR(-1),
+    NONE(0),
+    OFFSET_OUT_OF_RANGE(1),
+    CORRUPT_MESSAGE(2),
+    UNKNOWN_TOPIC_OR_PARTITION(3),
+    INVALID_FETCH_SIZE(4),
+    LEADER_NOT_AVAILABLE(5),
+    NOT_LEADER_OR_FOLLOWER(6),
+    REQUEST_TIMED_OUT(7),
+    MESSAGE_TOO_LARGE(10),
+    INVALID_TOPIC_EXCEPTION(17),
+    RECORD_LIST_TOO_LARGE(18),
+    NOT_ENOUGH_REPLICAS(19),
+    NOT_ENOUGH_REPLICAS_AFTER_APPEND(20),
+    INVALID_REQUIRED_ACKS(21),
+    INVALID_TIMESTAMP(32),
+    UNSUPPORTED_VERSION(35),
+    TOPIC_ALREADY_EXISTS(36),
+    INVALID_PARTITIONS(37),
+    INVALID_REPLICATION_FACTOR(38),
+    INVALID_REPLICA_ASSIGNMENT(39),
+    INVALID_CONFIG(40),
+    INVALID_REQUEST(42),
+    UNSUPPORTED_FOR_MESSAGE_FORMAT(43),
+    POLICY_VIOLATION(44),
+    UNSUPPORTED_COMPRESSION_TYPE(76),
+    FETCH_SESSION_ID_NOT_FOUND(70),
+    INVALID_FETCH_SESSION_EPOCH(71),
+    UNKNOWN_TOPIC_ID(100),
+    INCONSISTENT_TOPIC_ID(103),
+    INVALID_RECORD(87);
+
+    private final short code;
+
+    Errors(int code) {
+        this.code = (short) code;
+    }
+
+    public short code() {
+        return code;
+    }
+}
