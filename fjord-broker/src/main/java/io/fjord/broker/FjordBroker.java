@@ -1,0 +1,183 @@
+package io.fjord.broker;
+
+import io.fjord.broker.config.BrokerConfig;
+import io.fjord.broker.handlers.ApiVersionsHandler;
+import io.fjord.broker.handlers.CreateTopicsHandler;
+import io.fjord.broker.handlers.DeleteTopicsHandler;
+import io.fjord.broker.handlers.DescribeClusterHandler;
+import io.fjord.broker.handlers.DescribeConfigsHandler;
+import io.fjord.broker.handlers.DescribeTopicPartitionsHandler;
+import io.fjord.broker.handlers.FetchHandler;
+import io.fjord.broker.handlers.ListOffsetsHandler;
+import io.fjord.broker.handlers.MetadataHandler;
+import io.fjord.broker.handlers.ProduceHandler;
+import io.fjord.broker.network.RequestDispatcher;
+import io.fjord.broker.network.SocketServer;
+import io.fjord.broker.replica.ReplicaManager;
+import io.fjord.metadata.BrokerNode;
+import io.fjord.metadata.LocalController;
+import io.fjord.protocol.api.ApiVersionsApi;
+import io.fjord.protocol.api.Apis;
+import io.fjord.storage.LogManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single Fjord node, broker and controller in one process: wires the controller (metadata), the logs, the
+ * replica manager, the request handlers and the network, and takes them down in the reverse order.
+ *
+ * <p>Life cycle: {@code start()} once, then {@code close()} once (idempotent). Thread-safe.
+ */
+public final class FjordBroker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FjordBroker.class);
+
+    private final BrokerConfig config;
+    private LocalController controller;
+    private LogManager logs;
+    private ReplicaManager replicas;
+    private ExecutorService requestPool;
+    private SocketServer server;
+    private boolean closed;
+
+    public FjordBroker(BrokerConfig config) {
+        this.config = config;
+    }
+
+    public synchronized FjordBroker start() throws IOException, InterruptedException {
+        List<Path> dirs = config.logDirs();
+        for (Path d : dirs) Files.createDirectories(d);
+        String clusterId = clusterId(dirs.get(0));
+        int nodeId = config.nodeId();
+
+        requestPool = Executors.newFixedThreadPool(config.getInt("num.io.threads"), named("fjord-request-"));
+        RequestDispatcher dispatcher = new RequestDispatcher();
+        server = new SocketServer(config, dispatcher, requestPool);
+        // Bind first: the advertised address of a listener on port 0 is only known after binding.
+        server.start();
+        BrokerConfig.Listener adv = config.advertisedListeners().get(0);
+        int port = adv.port() == 0 ? server.boundPorts().get(0) : adv.port();
+        String host = adv.host().equals("0.0.0.0") ? "localhost" : adv.host();
+
+        controller = LocalController.open(dirs.get(0).resolve("__cluster_metadata"), clusterId,
+                new BrokerNode(nodeId, host, port, emptyToNull(config.get("broker.rack"))));
+        logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT);
+        replicas = new ReplicaManager(nodeId, config, logs, controller::image);
+        replicas.loadFromImage();
+        controller.addListener(replicas::onMetadata);
+
+        TopicAdmin admin = new TopicAdmin(controller, config);
+        Set<Short> served = new TreeSet<>();
+        register(dispatcher, served, ApiVersionsApi.KEY, new ApiVersionsHandler(served));
+        register(dispatcher, served, (short) 3, new MetadataHandler(admin));
+        register(dispatcher, served, (short) 0, new ProduceHandler(admin, replicas));
+        register(dispatcher, served, (short) 1, new FetchHandler(admin, replicas));
+        register(dispatcher, served, (short) 2, new ListOffsetsHandler(admin, replicas));
+        register(dispatcher, served, (short) 19, new CreateTopicsHandler(admin));
+        register(dispatcher, served, (short) 20, new DeleteTopicsHandler(admin));
+        register(dispatcher, served, (short) 32, new DescribeConfigsHandler(admin));
+        register(dispatcher, served, (short) 60, new DescribeClusterHandler(admin));
+        register(dispatcher, served, (short) 75, new DescribeTopicPartitionsHandler(admin));
+        log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
+        return this;
+    }
+
+    private static void register(RequestDispatcher d, Set<Short> served, short key, io.fjord.broker.network.ApiHandler h) {
+        if (Apis.byKey(key) == null) throw new IllegalStateException("no description for API key " + key);
+        d.register(key, h);
+        served.add(key);
+    }
+
+    /** The port of the first listener (the real one when it was configured as 0). */
+    public int port() {
+        return server.boundPorts().get(0);
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    public ReplicaManager replicaManager() {
+        return replicas;
+    }
+
+    /** Stops taking requests, finishes the ones in progress, then flushes and closes the logs cleanly. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        if (server != null) server.close();
+        if (requestPool != null) {
+            requestPool.shutdown();
+            try {
+                if (!requestPool.awaitTermination(10, TimeUnit.SECONDS)) requestPool.shutdownNow();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (replicas != null) replicas.close();
+        try {
+            if (logs != null) logs.close();
+            if (controller != null) controller.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        log.info("Fjord node {} stopped cleanly", config.nodeId());
+    }
+
+    /** The cluster id lives in meta.properties of the first log dir; a new one is made on first start. */
+    private String clusterId(Path dir) throws IOException {
+        Path meta = dir.resolve("meta.properties");
+        Properties p = new Properties();
+        if (Files.exists(meta)) {
+            try (var r = Files.newBufferedReader(meta)) {
+                p.load(r);
+            }
+            String id = p.getProperty("cluster.id");
+            if (id != null) return id;
+        }
+        String configured = config.get("cluster.id");
+        String id = configured == null || configured.isBlank() ? randomClusterId() : configured;
+        p.setProperty("cluster.id", id);
+        p.setProperty("node.id", Integer.toString(config.nodeId()));
+        p.setProperty("version", "1");
+        Path tmp = dir.resolve("meta.properties.tmp");
+        try (var w = Files.newBufferedWriter(tmp)) {
+            p.store(w, "Fjord node identity");
+        }
+        Files.move(tmp, meta, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return id;
+    }
+
+    /** A 22-character URL-safe base64 UUID, the shape Kafka uses for cluster ids. */
+    private static String randomClusterId() {
+        UUID u = UUID.randomUUID();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,130 @@
+package io.fjord.broker;
+
+import io.fjord.broker.config.BrokerConfig;
+import io.fjord.broker.config.TopicConfigs;
+import io.fjord.metadata.ClusterImage;
+import io.fjord.metadata.LocalController;
+import io.fjord.metadata.TopicImage;
+import io.fjord.protocol.api.Errors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Topic creation and deletion as the request handlers need them: validation with Kafka's error codes, defaults
+ * from the broker config, replica placement, then the change goes through the controller. Thread-safe (the
+ * controller serialises changes).
+ */
+public final class TopicAdmin {
+    private final LocalController controller;
+    private final BrokerConfig config;
+
+    public TopicAdmin(LocalController controller, BrokerConfig config) {
+        this.controller = controller;
+        this.config = config;
+    }
+
+    public record Result(Errors error, String message, TopicImage topic) {
+        static Result error(Errors e, String message) {
+            return new Result(e, message, null);
+        }
+    }
+
+    public ClusterImage image() {
+        return controller.image();
+    }
+
+    public BrokerConfig brokerConfig() {
+        return config;
+    }
+
+    /** Creates a topic the way Metadata and Produce auto-creation do: broker defaults, no configs. */
+    public Result autoCreate(String name) {
+        if (!config.getBoolean("auto.create.topics.enable")) {
+            return Result.error(Errors.UNKNOWN_TOPIC_OR_PARTITION, "auto.create.topics.enable is false");
+        }
+        Result r = create(name, -1, (short) -1, Map.of(), Map.of(), false);
+        if (r.error() == Errors.TOPIC_ALREADY_EXISTS) return new Result(Errors.NONE, null, image().topic(name));
+        return r;
+    }
+
+    /**
+     * @param numPartitions -1 for {@code num.partitions}
+     * @param replicationFactor -1 for {@code default.replication.factor}
+     * @param assignments explicit replica lists by partition (then counts must be -1), or empty
+     */
+    public Result create(String name, int numPartitions, short replicationFactor, Map<Integer, List<Integer>> assignments,
+                         Map<String, String> configs, boolean validateOnly) {
+        String bad = LocalController.invalidTopicName(name);
+        if (bad != null) return Result.error(Errors.INVALID_TOPIC_EXCEPTION, bad);
+        if (image().topic(name) != null) return Result.error(Errors.TOPIC_ALREADY_EXISTS, "Topic '" + name + "' already exists.");
+        for (Map.Entry<String, String> e : configs.entrySet()) {
+            String why = TopicConfigs.invalid(e.getKey(), e.getValue());
+            if (why != null) return Result.error(Errors.INVALID_CONFIG, why);
+        }
+        Set<Integer> brokers = image().brokers().keySet();
+        List<List<Integer>> placement = new ArrayList<>();
+        if (!assignments.isEmpty()) {
+            if (numPartitions != -1 || replicationFactor != -1) {
+                return Result.error(Errors.INVALID_REQUEST, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+            }
+            Map<Integer, List<Integer>> sorted = new TreeMap<>(assignments);
+            int expect = 0;
+            for (Map.Entry<Integer, List<Integer>> e : sorted.entrySet()) {
+                if (e.getKey() != expect++) return Result.error(Errors.INVALID_REPLICA_ASSIGNMENT, "Partitions must be numbered 0 to n-1 without gaps.");
+                List<Integer> replicas = e.getValue();
+                if (replicas.isEmpty() || new HashSet<>(replicas).size() != replicas.size()) {
+                    return Result.error(Errors.INVALID_REPLICA_ASSIGNMENT, "Partition " + e.getKey() + " has an empty or duplicate replica list.");
+                }
+                for (int b : replicas) {
+                    if (!brokers.contains(b)) return Result.error(Errors.INVALID_REPLICA_ASSIGNMENT, "Broker " + b + " is not part of the cluster.");
+                }
+                placement.add(List.copyOf(replicas));
+            }
+        } else {
+            int partitions = numPartitions == -1 ? config.getInt("num.partitions") : numPartitions;
+            int rf = replicationFactor == -1 ? config.getInt("default.replication.factor") : replicationFactor;
+            if (partitions <= 0) return Result.error(Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
+            if (rf <= 0) return Result.error(Errors.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.");
+            if (rf > brokers.size()) {
+                return Result.error(Errors.INVALID_REPLICATION_FACTOR, "Unable to replicate the partition " + rf
+                        + " time(s): The target replication factor of " + rf + " cannot be reached because only "
+                        + brokers.size() + " broker(s) are registered.");
+            }
+            List<Integer> ids = new ArrayList<>(new java.util.TreeSet<>(brokers));
+            for (int p = 0; p < partitions; p++) {
+                List<Integer> replicas = new ArrayList<>();
+                for (int r = 0; r < rf; r++) replicas.add(ids.get((p + r) % ids.size()));
+                placement.add(replicas);
+            }
+        }
+        if (validateOnly) {
+            return new Result(Errors.NONE, null, null);
+        }
+        try {
+            return new Result(Errors.NONE, null, controller.createTopic(name, placement, configs));
+        } catch (IllegalStateException e) {
+            return Result.error(Errors.TOPIC_ALREADY_EXISTS, e.getMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Errors delete(String name) {
+        if (!config.getBoolean("delete.topic.enable")) return Errors.POLICY_VIOLATION;
+        try {
+            return controller.deleteTopic(name) ? Errors.NONE : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Map<String, TopicConfigs.Value> effectiveConfigs(TopicImage topic) {
+        return TopicConfigs.effective(topic.configs(), config);
+    }
+}

@@ -1,0 +1,185 @@
+package io.fjord.broker.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The broker's static settings, under Kafka's key names, read from a {@code server.properties} file plus
+ * {@code --override key=value} pairs. Unknown keys are kept (and shown by DescribeConfigs) but ignored. Immutable.
+ */
+public final class BrokerConfig {
+    /** Keys Fjord reads, with Kafka's defaults. */
+    public static final Map<String, String> DEFAULTS;
+
+    static {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("node.id", "1");
+        d.put("process.roles", "broker,controller");
+        d.put("listeners", "PLAINTEXT://localhost:9092");
+        d.put("advertised.listeners", "");
+        d.put("log.dirs", "");
+        d.put("log.dir", "/tmp/kafka-logs");
+        d.put("num.partitions", "1");
+        d.put("default.replication.factor", "1");
+        d.put("auto.create.topics.enable", "true");
+        d.put("min.insync.replicas", "1");
+        d.put("log.segment.bytes", "1073741824");
+        d.put("log.roll.ms", "");
+        d.put("log.roll.hours", "168");
+        d.put("log.index.interval.bytes", "4096");
+        d.put("log.index.size.max.bytes", "10485760");
+        d.put("log.retention.ms", "");
+        d.put("log.retention.hours", "168");
+        d.put("log.retention.bytes", "-1");
+        d.put("message.max.bytes", "1048588");
+        d.put("socket.request.max.bytes", "104857600");
+        d.put("num.network.threads", "3");
+        d.put("num.io.threads", "8");
+        d.put("fetch.max.bytes", "57671680");
+        d.put("delete.topic.enable", "true");
+        d.put("cluster.id", "");
+        DEFAULTS = Collections.unmodifiableMap(d);
+    }
+
+    private final Map<String, String> values;
+
+    private BrokerConfig(Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+    }
+
+    public static BrokerConfig of(Map<String, String> settings) {
+        Map<String, String> v = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : settings.entrySet()) v.put(e.getKey().trim(), e.getValue().trim());
+        BrokerConfig c = new BrokerConfig(v);
+        c.validate();
+        return c;
+    }
+
+    /** Reads a properties file (if given) and applies the overrides on top. */
+    public static BrokerConfig load(Path file, Map<String, String> overrides) throws IOException {
+        Map<String, String> v = new LinkedHashMap<>();
+        if (file != null) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file)) {
+                p.load(r);
+            }
+            for (String k : p.stringPropertyNames()) v.put(k, p.getProperty(k));
+        }
+        v.putAll(overrides);
+        return of(v);
+    }
+
+    private void validate() {
+        for (String k : List.of("node.id", "num.partitions", "default.replication.factor", "min.insync.replicas",
+                "log.index.interval.bytes", "log.index.size.max.bytes", "message.max.bytes", "socket.request.max.bytes",
+                "num.io.threads", "num.network.threads", "fetch.max.bytes")) {
+            getInt(k);
+        }
+        getLong("log.segment.bytes");
+        listeners();
+        if (getInt("num.partitions") < 1) throw new ConfigException("num.partitions must be at least 1");
+        if (getInt("socket.request.max.bytes") < 1024) throw new ConfigException("socket.request.max.bytes must be at least 1024");
+    }
+
+    public String get(String key) {
+        String v = values.get(key);
+        return v != null ? v : DEFAULTS.get(key);
+    }
+
+    public int getInt(String key) {
+        String v = get(key);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new ConfigException("Invalid value '" + v + "' for configuration " + key + ": not an integer");
+        }
+    }
+
+    public long getLong(String key) {
+        String v = get(key);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new ConfigException("Invalid value '" + v + "' for configuration " + key + ": not a number");
+        }
+    }
+
+    public boolean getBoolean(String key) {
+        String v = get(key);
+        if ("true".equalsIgnoreCase(v)) return true;
+        if ("false".equalsIgnoreCase(v)) return false;
+        throw new ConfigException("Invalid value '" + v + "' for configuration " + key + ": not true or false");
+    }
+
+    public int nodeId() {
+        return getInt("node.id");
+    }
+
+    public List<Path> logDirs() {
+        String dirs = get("log.dirs");
+        if (dirs == null || dirs.isBlank()) dirs = get("log.dir");
+        List<Path> out = new ArrayList<>();
+        for (String d : dirs.split(",")) if (!d.isBlank()) out.add(Path.of(d.trim()));
+        return out;
+    }
+
+    public List<Listener> listeners() {
+        return Listener.parseAll(get("listeners"));
+    }
+
+    /** Where clients are told to connect: advertised.listeners if set, else the listeners themselves. */
+    public List<Listener> advertisedListeners() {
+        String adv = get("advertised.listeners");
+        return adv == null || adv.isBlank() ? listeners() : Listener.parseAll(adv);
+    }
+
+    public long logRollMs() {
+        String ms = get("log.roll.ms");
+        return ms == null || ms.isBlank() ? getLong("log.roll.hours") * 3_600_000L : getLong("log.roll.ms");
+    }
+
+    /** Every setting, explicit or default, for DescribeConfigs. */
+    public Map<String, String> all() {
+        Map<String, String> m = new TreeMap<>(DEFAULTS);
+        m.putAll(values);
+        return m;
+    }
+
+    public boolean isExplicit(String key) {
+        return values.containsKey(key);
+    }
+
+    /** A listener endpoint such as PLAINTEXT://localhost:9092. */
+    public record Listener(String name, String host, int port) {
+        static List<Listener> parseAll(String spec) {
+            List<Listener> out = new ArrayList<>();
+            for (String s : spec.split(",")) {
+                if (s.isBlank()) continue;
+                int sep = s.indexOf("://");
+                int colon = s.lastIndexOf(':');
+                if (sep <= 0 || colon <= sep + 2) throw new ConfigException("Invalid listener '" + s.trim() + "': expected NAME://host:port");
+                String name = s.substring(0, sep).trim();
+                String host = s.substring(sep + 3, colon).trim();
+                int port;
+                try {
+                    port = Integer.parseInt(s.substring(colon + 1).trim());
+                } catch (NumberFormatException e) {
+                    throw new ConfigException("Invalid port in listener '" + s.trim() + "'");
+                }
+                if (port < 0 || port > 65535) throw new ConfigException("Invalid port in listener '" + s.trim() + "'");
+                out.add(new Listener(name, host.isEmpty() ? "0.0.0.0" : host, port));
+            }
+            if (out.isEmpty()) throw new ConfigException("listeners is empty");
+            return out;
+        }
+    }
+}

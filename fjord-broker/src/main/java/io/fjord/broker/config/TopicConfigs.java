@@ -1,0 +1,120 @@
+package io.fjord.broker.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Topic-level settings (Kafka's names) and the broker setting each one falls back to. A topic's effective config
+ * is its overrides on top of the broker's values.
+ */
+public final class TopicConfigs {
+    /** Where a value came from, with DescribeConfigs' ConfigSource codes. */
+    public enum Source {
+        TOPIC(1), STATIC_BROKER(4), DEFAULT(5);
+
+        public final byte code;
+
+        Source(int code) {
+            this.code = (byte) code;
+        }
+    }
+
+    public record Value(String value, Source source) {
+    }
+
+    private enum Kind { INT, LONG, BOOLEAN, STRING }
+
+    private record Key(String brokerKey, String kafkaDefault, Kind kind) {
+    }
+
+    private static final Map<String, Key> KEYS = new LinkedHashMap<>();
+
+    static {
+        KEYS.put("cleanup.policy", new Key("log.cleanup.policy", "delete", Kind.STRING));
+        KEYS.put("compression.type", new Key("compression.type", "producer", Kind.STRING));
+        KEYS.put("delete.retention.ms", new Key("log.cleaner.delete.retention.ms", "86400000", Kind.LONG));
+        KEYS.put("file.delete.delay.ms", new Key("log.segment.delete.delay.ms", "60000", Kind.LONG));
+        KEYS.put("flush.messages", new Key("log.flush.interval.messages", "9223372036854775807", Kind.LONG));
+        KEYS.put("flush.ms", new Key("log.flush.interval.ms", "9223372036854775807", Kind.LONG));
+        KEYS.put("index.interval.bytes", new Key("log.index.interval.bytes", "4096", Kind.INT));
+        KEYS.put("max.compaction.lag.ms", new Key("log.cleaner.max.compaction.lag.ms", "9223372036854775807", Kind.LONG));
+        KEYS.put("max.message.bytes", new Key("message.max.bytes", "1048588", Kind.INT));
+        KEYS.put("message.timestamp.type", new Key("log.message.timestamp.type", "CreateTime", Kind.STRING));
+        KEYS.put("min.cleanable.dirty.ratio", new Key("log.cleaner.min.cleanable.ratio", "0.5", Kind.STRING));
+        KEYS.put("min.compaction.lag.ms", new Key("log.cleaner.min.compaction.lag.ms", "0", Kind.LONG));
+        KEYS.put("min.insync.replicas", new Key("min.insync.replicas", "1", Kind.INT));
+        KEYS.put("retention.bytes", new Key("log.retention.bytes", "-1", Kind.LONG));
+        KEYS.put("retention.ms", new Key("log.retention.ms", "604800000", Kind.LONG));
+        KEYS.put("segment.bytes", new Key("log.segment.bytes", "1073741824", Kind.INT));
+        KEYS.put("segment.index.bytes", new Key("log.index.size.max.bytes", "10485760", Kind.INT));
+        KEYS.put("segment.ms", new Key("log.roll.ms", "604800000", Kind.LONG));
+        KEYS.put("unclean.leader.election.enable", new Key("unclean.leader.election.enable", "false", Kind.BOOLEAN));
+    }
+
+    private TopicConfigs() {
+    }
+
+    public static boolean isKnown(String key) {
+        return KEYS.containsKey(key);
+    }
+
+    /** Why {@code value} is not acceptable for {@code key}, or null if it is. */
+    public static String invalid(String key, String value) {
+        Key k = KEYS.get(key);
+        if (k == null) return "Unknown topic config name: " + key;
+        if (value == null) return "Null value not supported for topic config " + key;
+        try {
+            switch (k.kind) {
+                case INT -> Integer.parseInt(value.trim());
+                case LONG -> Long.parseLong(value.trim());
+                case BOOLEAN -> {
+                    if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) return "Invalid value " + value + " for configuration " + key + ": Expected value to be either true or false";
+                }
+                case STRING -> {
+                    if (key.equals("message.timestamp.type") && !value.equals("CreateTime") && !value.equals("LogAppendTime")) {
+                        return "Invalid value " + value + " for configuration " + key + ": String must be one of: CreateTime, LogAppendTime";
+                    }
+                }
+            }
+        } catch (NumberFormatException e) {
+            return "Invalid value " + value + " for configuration " + key + ": Not a number of type " + k.kind.name();
+        }
+        if (key.equals("segment.bytes") && Integer.parseInt(value.trim()) < 14) {
+            return "Invalid value " + value + " for configuration segment.bytes: Value must be at least 14";
+        }
+        return null;
+    }
+
+    /** Every topic setting with its effective value and where it came from. */
+    public static Map<String, Value> effective(Map<String, String> overrides, BrokerConfig broker) {
+        Map<String, Value> out = new TreeMap<>();
+        for (Map.Entry<String, Key> e : KEYS.entrySet()) {
+            String name = e.getKey();
+            Key k = e.getValue();
+            if (overrides.containsKey(name)) {
+                out.put(name, new Value(overrides.get(name), Source.TOPIC));
+            } else if (broker.isExplicit(k.brokerKey)) {
+                out.put(name, new Value(brokerValue(name, broker), Source.STATIC_BROKER));
+            } else {
+                out.put(name, new Value(brokerDefault(name, broker), Source.DEFAULT));
+            }
+        }
+        return out;
+    }
+
+    private static String brokerValue(String name, BrokerConfig broker) {
+        if (name.equals("segment.ms")) return Long.toString(broker.logRollMs());
+        return broker.get(KEYS.get(name).brokerKey);
+    }
+
+    private static String brokerDefault(String name, BrokerConfig broker) {
+        if (name.equals("segment.ms")) return Long.toString(broker.logRollMs());
+        String b = BrokerConfig.DEFAULTS.get(KEYS.get(name).brokerKey);
+        return b != null && !b.isEmpty() ? b : KEYS.get(name).kafkaDefault;
+    }
+
+    public static String get(Map<String, String> overrides, BrokerConfig broker, String name) {
+        return effective(overrides, broker).get(name).value();
+    }
+}

@@ -1,0 +1,70 @@
+package io.fjord.broker.handlers;
+
+import io.fjord.broker.TopicAdmin;
+import io.fjord.broker.network.ApiHandler;
+import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.replica.Partition;
+import io.fjord.broker.replica.ReplicaManager;
+import io.fjord.broker.replica.TopicPartition;
+import io.fjord.metadata.TopicImage;
+import io.fjord.protocol.api.Errors;
+import io.fjord.protocol.types.Struct;
+import io.fjord.storage.TimestampAndOffset;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * ListOffsets (v1-11): earliest (-2, also -4 earliest-local), latest (-1: the high watermark, which is also the
+ * last stable offset without transactions), max timestamp (-3), or the first record at or after a timestamp.
+ */
+public final class ListOffsetsHandler implements ApiHandler {
+    private static final long LATEST = -1, EARLIEST = -2, MAX_TIMESTAMP = -3, EARLIEST_LOCAL = -4,
+            LATEST_TIERED = -5, EARLIEST_PENDING_UPLOAD = -6;
+
+    private final TopicAdmin admin;
+    private final ReplicaManager replicas;
+
+    public ListOffsetsHandler(TopicAdmin admin, ReplicaManager replicas) {
+        this.admin = admin;
+        this.replicas = replicas;
+    }
+
+    @Override
+    public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
+        Struct response = ctx.spec().newResponse();
+        for (Struct t : request.getStructs("Topics")) {
+            String name = t.getString("Name");
+            TopicImage topic = admin.image().topic(name);
+            Struct tr = response.child("Topics").set("Name", name);
+            response.add("Topics", tr);
+            for (Struct p : t.getStructs("Partitions")) {
+                int index = p.getInt("PartitionIndex");
+                Struct pr = tr.child("Partitions").set("PartitionIndex", index).set("Timestamp", -1L).set("Offset", -1L)
+                        .set("LeaderEpoch", -1);
+                tr.add("Partitions", pr);
+                Partition partition = topic == null ? null : replicas.partition(new TopicPartition(name, index));
+                if (partition == null) {
+                    pr.set("ErrorCode", Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    continue;
+                }
+                long ts = p.getLong("Timestamp");
+                pr.set("ErrorCode", Errors.NONE.code()).set("LeaderEpoch", partition.leaderEpoch());
+                if (ts == EARLIEST || ts == EARLIEST_LOCAL) {
+                    pr.set("Offset", partition.logStartOffset());
+                } else if (ts == LATEST || ts == LATEST_TIERED) {
+                    pr.set("Offset", ts == LATEST ? partition.highWatermark() : -1L);
+                } else if (ts == EARLIEST_PENDING_UPLOAD) {
+                    pr.set("Offset", -1L);
+                } else if (ts == MAX_TIMESTAMP) {
+                    TimestampAndOffset max = RecordTimestamps.maxTimestamp(partition);
+                    if (max != null) pr.set("Timestamp", max.timestamp()).set("Offset", max.offset());
+                } else if (ts >= 0) {
+                    TimestampAndOffset found = RecordTimestamps.firstAtOrAfter(partition, ts);
+                    if (found != null) pr.set("Timestamp", found.timestamp()).set("Offset", found.offset());
+                } else {
+                    pr.set("ErrorCode", Errors.INVALID_REQUEST.code());
+                }
+            }
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+}

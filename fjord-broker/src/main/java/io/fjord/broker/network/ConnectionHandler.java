@@ -1,0 +1,207 @@
+package io.fjord.broker.network;
+
+import io.fjord.protocol.api.ApiSpec;
+import io.fjord.protocol.api.ApiVersionsApi;
+import io.fjord.protocol.api.Apis;
+import io.fjord.protocol.api.Errors;
+import io.fjord.protocol.api.Frames;
+import io.fjord.protocol.api.RequestHeader;
+import io.fjord.protocol.api.ResponseHeader;
+import io.fjord.protocol.types.ProtocolException;
+import io.fjord.protocol.types.ProtocolReader;
+import io.fjord.protocol.types.SizeCounter;
+import io.fjord.protocol.types.Struct;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection. Requests are served one at a time, in arrival order, as Kafka does: the next request is
+ * taken only after the previous one's response was handed to the socket, so responses leave in request order.
+ * Frames that arrive meanwhile wait in a queue; reading from the socket pauses while the queue is long.
+ * A frame that does not parse, an unknown API key or an unsupported version closes the connection (Kafka's
+ * behaviour), except ApiVersions, which answers a too-new version with a v0 UNSUPPORTED_VERSION response.
+ *
+ * <p>Threading: all state is touched on the channel's event loop only; handlers run on {@code requestExecutor}.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+    private static final int PAUSE_READING_AT = 32;
+
+    private final RequestDispatcher dispatcher;
+    private final Executor requestExecutor;
+    private final String listenerName;
+    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
+    private boolean busy;
+    private boolean closed;
+
+    ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, String listenerName) {
+        this.dispatcher = dispatcher;
+        this.requestExecutor = requestExecutor;
+        this.listenerName = listenerName;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        if (closed) {
+            frame.release();
+            return;
+        }
+        pending.add(frame);
+        if (pending.size() >= PAUSE_READING_AT) ctx.channel().config().setAutoRead(false);
+        if (!busy) serveNext(ctx);
+    }
+
+    private void serveNext(ChannelHandlerContext ctx) {
+        while (!busy && !closed) {
+            ByteBuf frame = pending.poll();
+            if (frame == null) {
+                ctx.channel().config().setAutoRead(true);
+                return;
+            }
+            if (pending.size() < PAUSE_READING_AT / 2) ctx.channel().config().setAutoRead(true);
+            try {
+                serve(ctx, frame);
+            } finally {
+                frame.release();
+            }
+        }
+    }
+
+    private void serve(ChannelHandlerContext ctx, ByteBuf frame) {
+        // The handlers may keep views of the body (produce records) until they finish, so take a private copy
+        // of the frame bytes: one copy per request, off the socket's buffers.
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(frame.readableBytes());
+        frame.readBytes(buf);
+        buf.flip();
+        ProtocolReader in = new ProtocolReader(buf);
+        RequestHeader header;
+        try {
+            header = RequestHeader.read(in);
+        } catch (ProtocolException e) {
+            closeBadClient(ctx, "malformed request header: " + e.getMessage());
+            return;
+        }
+        ApiSpec spec = Apis.byKey(header.apiKey());
+        if (spec == null || dispatcher.handler(header.apiKey()) == null) {
+            closeBadClient(ctx, "unknown API key " + header.apiKey());
+            return;
+        }
+        if (!spec.supports(header.apiVersion())) {
+            if (spec.key() == ApiVersionsApi.KEY) {
+                busy = true;
+                sendResponse(ctx, ApiVersionsApi.SPEC, (short) 0, header.correlationId(), unsupportedApiVersions());
+                return;
+            }
+            closeBadClient(ctx, spec.name() + " v" + header.apiVersion() + " is not supported (" + spec.lowest() + "-" + spec.highest() + ")");
+            return;
+        }
+        Struct body;
+        try {
+            body = spec.request().read(in, header.apiVersion(), spec.isFlexible(header.apiVersion()));
+        } catch (ProtocolException | ClassCastException | IllegalArgumentException e) {
+            closeBadClient(ctx, "malformed " + spec.name() + " v" + header.apiVersion() + " request: " + e.getMessage());
+            return;
+        }
+        busy = true;
+        RequestContext rc = new RequestContext(header, spec, ctx.channel().remoteAddress(), listenerName);
+        ApiHandler handler = dispatcher.handler(header.apiKey());
+        CompletableFuture.supplyAsync(() -> handler.handle(rc, body), requestExecutor)
+                .thenCompose(f -> f)
+                .whenComplete((response, error) -> ctx.executor().execute(() -> {
+                    if (error != null) {
+                        log.error("{} v{} handler failed; closing connection from {}", spec.name(), header.apiVersion(),
+                                rc.clientAddress(), error);
+                        close(ctx);
+                        return;
+                    }
+                    if (response == null) {
+                        busy = false; // no response expected (acks=0)
+                        serveNext(ctx);
+                        return;
+                    }
+                    sendResponse(ctx, spec, header.apiVersion(), header.correlationId(), response);
+                }));
+    }
+
+    private static Struct unsupportedApiVersions() {
+        Struct r = ApiVersionsApi.SPEC.newResponse();
+        r.set("ErrorCode", Errors.UNSUPPORTED_VERSION.code());
+        Struct k = r.child("ApiKeys");
+        k.set("ApiKey", ApiVersionsApi.KEY).set("MinVersion", ApiVersionsApi.SPEC.advertisedLowest())
+                .set("MaxVersion", ApiVersionsApi.SPEC.highest());
+        r.set("ApiKeys", List.of(k));
+        return r;
+    }
+
+    private void sendResponse(ChannelHandlerContext ctx, ApiSpec spec, short version, int correlationId, Struct body) {
+        if (closed) return;
+        short headerVersion = spec.responseHeaderVersion(version);
+        boolean flexible = spec.isFlexible(version);
+        SizeCounter counter = new SizeCounter();
+        new ResponseHeader(correlationId).write(counter, headerVersion);
+        spec.response().write(counter, body, version, flexible);
+        NettyResponseWriter out = new NettyResponseWriter(ctx.alloc(), counter.size() + 4);
+        List<Object> parts;
+        try {
+            out.writeInt(counter.size());
+            Frames.writeResponse(out, spec, version, correlationId, body);
+            parts = out.finish();
+        } catch (RuntimeException e) {
+            out.releaseAll();
+            log.error("cannot encode {} v{} response; closing connection", spec.name(), version, e);
+            close(ctx);
+            return;
+        }
+        for (int i = 0; i < parts.size() - 1; i++) ctx.write(parts.get(i), ctx.voidPromise());
+        ctx.writeAndFlush(parts.get(parts.size() - 1)).addListener(f -> {
+            if (!f.isSuccess()) {
+                close(ctx);
+                return;
+            }
+            busy = false;
+            serveNext(ctx);
+        });
+    }
+
+    private void closeBadClient(ChannelHandlerContext ctx, String why) {
+        log.info("closing connection from {}: {}", ctx.channel().remoteAddress(), why);
+        close(ctx);
+    }
+
+    private void close(ChannelHandlerContext ctx) {
+        closed = true;
+        ByteBuf b;
+        while ((b = pending.poll()) != null) b.release();
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        ByteBuf b;
+        while ((b = pending.poll()) != null) b.release();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException || cause instanceof io.netty.handler.codec.CorruptedFrameException) {
+            closeBadClient(ctx, cause.getMessage());
+        } else if (cause instanceof IOException) {
+            log.debug("connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            close(ctx);
+        } else {
+            log.warn("unexpected error on connection from {}; closing it", ctx.channel().remoteAddress(), cause);
+            close(ctx);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.fjord.broker.network;
+
+import io.fjord.broker.config.BrokerConfig;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Netty side of the broker: one server channel per listener, epoll where the platform has it (sendfile for
+ * file regions either way). Each connection gets a size-prefixed frame decoder bounded by
+ * {@code socket.request.max.bytes} and a {@link ConnectionHandler}.
+ */
+public final class SocketServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SocketServer.class);
+
+    private final BrokerConfig config;
+    private final RequestDispatcher dispatcher;
+    private final Executor requestExecutor;
+    private final List<Channel> serverChannels = new ArrayList<>();
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+
+    public SocketServer(BrokerConfig config, RequestDispatcher dispatcher, Executor requestExecutor) {
+        this.config = config;
+        this.dispatcher = dispatcher;
+        this.requestExecutor = requestExecutor;
+    }
+
+    public void start() throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        bossGroup = new MultiThreadIoEventLoopGroup(1, factory);
+        workerGroup = new MultiThreadIoEventLoopGroup(config.getInt("num.network.threads"), factory);
+        int maxFrame = config.getInt("socket.request.max.bytes");
+        for (BrokerConfig.Listener l : config.listeners()) {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(bossGroup, workerGroup)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 512)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast("frames", new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0, 4, true))
+                                    .addLast("requests", new ConnectionHandler(dispatcher, requestExecutor, l.name()));
+                        }
+                    });
+            Channel ch = b.bind(new InetSocketAddress(l.host(), l.port())).sync().channel();
+            serverChannels.add(ch);
+            log.info("listening on {} ({}, {})", ch.localAddress(), l.name(), epoll ? "epoll" : "nio");
+        }
+    }
+
+    /** The port each listener is bound to, in listener order (useful when a listener asked for port 0). */
+    public List<Integer> boundPorts() {
+        List<Integer> ports = new ArrayList<>();
+        for (Channel c : serverChannels) ports.add(((InetSocketAddress) c.localAddress()).getPort());
+        return ports;
+    }
+
+    @Override
+    public void close() {
+        for (Channel c : serverChannels) c.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        if (bossGroup != null) bossGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        if (workerGroup != null) workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,104 @@
+package io.fjord.broker.replica;
+
+import io.fjord.broker.config.BrokerConfig;
+import io.fjord.broker.config.TopicConfigs;
+import io.fjord.metadata.ClusterImage;
+import io.fjord.metadata.MetadataRecord;
+import io.fjord.metadata.PartitionState;
+import io.fjord.metadata.TopicImage;
+import io.fjord.storage.LogConfig;
+import io.fjord.storage.LogManager;
+import io.fjord.storage.PartitionLog;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The partitions this broker holds replicas of, kept in step with the cluster image: a topic created in the
+ * metadata gets its logs here, a deleted one loses them. Appends go through here so waiting fetches can be woken.
+ * Thread-safe.
+ */
+public final class ReplicaManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
+    private final int nodeId;
+    private final BrokerConfig config;
+    private final LogManager logs;
+    private final Supplier<ClusterImage> image;
+    private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    private final FetchPurgatory fetchPurgatory = new FetchPurgatory();
+
+    public ReplicaManager(int nodeId, BrokerConfig config, LogManager logs, Supplier<ClusterImage> image) {
+        this.nodeId = nodeId;
+        this.config = config;
+        this.logs = logs;
+        this.image = image;
+    }
+
+    /** Opens (or creates) the log of every partition the current image places on this broker. */
+    public void loadFromImage() {
+        for (TopicImage t : image.get().topics()) addTopic(t);
+    }
+
+    /** Applies one committed metadata change; called in commit order. */
+    public void onMetadata(MetadataRecord record) {
+        if (record instanceof MetadataRecord.TopicCreated created) {
+            addTopic(image.get().topic(created.name()));
+        } else if (record instanceof MetadataRecord.TopicDeleted deleted) {
+            removeTopic(deleted.name());
+        }
+    }
+
+    private void addTopic(TopicImage topic) {
+        if (topic == null) return;
+        LogConfig lc = logConfig(topic.configs());
+        for (PartitionState p : topic.orderedPartitions()) {
+            if (!p.replicas().contains(nodeId)) continue;
+            TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+            partitions.computeIfAbsent(tp, k -> {
+                PartitionLog pl = logs.getOrCreate(topic.name(), p.partition(), topic.id(), lc);
+                return new Partition(tp, topic.id(), pl, p);
+            });
+        }
+    }
+
+    private void removeTopic(String topic) {
+        List<TopicPartition> gone = new ArrayList<>();
+        for (TopicPartition tp : partitions.keySet()) if (tp.topic().equals(topic)) gone.add(tp);
+        for (TopicPartition tp : gone) partitions.remove(tp);
+        logs.delete(topic);
+        log.info("deleted topic {} ({} partitions)", topic, gone.size());
+    }
+
+    LogConfig logConfig(Map<String, String> overrides) {
+        Map<String, TopicConfigs.Value> eff = TopicConfigs.effective(overrides, config);
+        return LogConfig.DEFAULT
+                .withSegmentBytes(Integer.parseInt(eff.get("segment.bytes").value()))
+                .withSegmentMs(Long.parseLong(eff.get("segment.ms").value()))
+                .withIndexIntervalBytes(Integer.parseInt(eff.get("index.interval.bytes").value()));
+    }
+
+    public Partition partition(TopicPartition tp) {
+        return partitions.get(tp);
+    }
+
+    public FetchPurgatory fetchPurgatory() {
+        return fetchPurgatory;
+    }
+
+    /** Appends as leader and wakes fetches waiting on this partition. */
+    public io.fjord.storage.LogAppendResult appendAsLeader(Partition partition, java.nio.ByteBuffer batches) {
+        io.fjord.storage.LogAppendResult r = partition.appendAsLeader(batches);
+        fetchPurgatory.onAppend(partition.topicPartition());
+        return r;
+    }
+
+    @Override
+    public void close() {
+        fetchPurgatory.close();
+    }
+}

@@ -1,0 +1,118 @@
+package io.fjord.metadata;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The controller of a single-node cluster: validates metadata changes, writes them to the {@link MetadataLog}
+ * and publishes the new {@link ClusterImage}. Methods are synchronized (changes are rare and must be ordered);
+ * {@link #image()} is lock-free. The quorum controller of the cluster issue replaces the log, not this contract.
+ */
+public final class LocalController implements AutoCloseable {
+    private static final Pattern LEGAL_NAME = Pattern.compile("[a-zA-Z0-9._-]+");
+    public static final int MAX_NAME_LENGTH = 249;
+
+    private final MetadataLog log;
+    private final List<Consumer<MetadataRecord>> listeners = new CopyOnWriteArrayList<>();
+    private volatile ClusterImage image;
+
+    private LocalController(MetadataLog log, ClusterImage image) {
+        this.log = log;
+        this.image = image;
+    }
+
+    /** Opens the metadata log under {@code dir} and replays it into the first image. */
+    public static LocalController open(Path dir, String clusterId, BrokerNode self) throws IOException {
+        List<MetadataRecord> replayed = new ArrayList<>();
+        MetadataLog log = MetadataLog.open(dir.resolve("metadata.log"), replayed);
+        ClusterImage image = new ClusterImage(clusterId, self.id(), Map.of(self.id(), self), List.of());
+        for (MetadataRecord r : replayed) image = apply(image, r);
+        return new LocalController(log, image);
+    }
+
+    public ClusterImage image() {
+        return image;
+    }
+
+    /** Called after each applied change, in order, on the thread that made it. */
+    public void addListener(Consumer<MetadataRecord> listener) {
+        listeners.add(listener);
+    }
+
+    /** Why a topic name is illegal, or null if it is fine. */
+    public static String invalidTopicName(String name) {
+        if (name == null || name.isEmpty()) return "Topic name is empty";
+        if (name.equals(".") || name.equals("..")) return "Topic name cannot be \".\" or \"..\"";
+        if (name.length() > MAX_NAME_LENGTH) return "Topic name is longer than " + MAX_NAME_LENGTH + " characters";
+        if (!LEGAL_NAME.matcher(name).matches()) return "Topic name \"" + name + "\" contains characters other than ASCII alphanumerics, '.', '_' and '-'";
+        return null;
+    }
+
+    /**
+     * Creates a topic whose partitions are all led by the brokers of {@code replicaAssignment} (partition index to
+     * replica list); the first replica is the preferred leader. The caller has validated counts and names.
+     */
+    public synchronized TopicImage createTopic(String name, List<List<Integer>> replicaAssignment, Map<String, String> configs)
+            throws IOException {
+        if (image.topic(name) != null) throw new IllegalStateException("Topic '" + name + "' already exists.");
+        List<PartitionState> parts = new ArrayList<>();
+        for (int p = 0; p < replicaAssignment.size(); p++) {
+            List<Integer> replicas = replicaAssignment.get(p);
+            parts.add(new PartitionState(p, replicas, replicas, replicas.get(0), 0, 0));
+        }
+        MetadataRecord.TopicCreated r = new MetadataRecord.TopicCreated(name, newTopicId(), parts, configs);
+        commit(r);
+        return image.topic(name);
+    }
+
+    public synchronized void setTopicConfigs(String name, Map<String, String> configs) throws IOException {
+        if (image.topic(name) == null) throw new IllegalArgumentException("unknown topic " + name);
+        commit(new MetadataRecord.TopicConfigsSet(name, configs));
+    }
+
+    public synchronized boolean deleteTopic(String name) throws IOException {
+        TopicImage t = image.topic(name);
+        if (t == null) return false;
+        commit(new MetadataRecord.TopicDeleted(name, t.id()));
+        return true;
+    }
+
+    private UUID newTopicId() {
+        UUID id;
+        do {
+            id = UUID.randomUUID();
+        } while (image.topic(id) != null || id.getMostSignificantBits() == 0 && id.getLeastSignificantBits() <= 1);
+        return id;
+    }
+
+    private void commit(MetadataRecord r) throws IOException {
+        log.append(r);
+        image = apply(image, r);
+        for (Consumer<MetadataRecord> l : listeners) l.accept(r);
+    }
+
+    static ClusterImage apply(ClusterImage image, MetadataRecord r) {
+        if (r instanceof MetadataRecord.TopicCreated t) {
+            Map<Integer, PartitionState> parts = new java.util.HashMap<>();
+            for (PartitionState p : t.partitions()) parts.put(p.partition(), p);
+            return image.withTopic(new TopicImage(t.name(), t.id(), parts, t.configs()));
+        }
+        if (r instanceof MetadataRecord.TopicConfigsSet c) {
+            TopicImage old = image.topic(c.name());
+            return old == null ? image : image.withTopic(new TopicImage(old.name(), old.id(), old.partitions(), c.configs()));
+        }
+        return image.withoutTopic(((MetadataRecord.TopicDeleted) r).name());
+    }
+
+    @Override
+    public void close() throws IOException {
+        log.close();
+    }
+}

@@ -1,0 +1,143 @@
+package io.fjord.metadata;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The single-node metadata log: one text line per {@link MetadataRecord}, appended and fsynced before the change
+ * is visible. A line torn by a crash (no trailing newline, or unparsable) ends the replay and is cut off.
+ *
+ * <pre>
+ * topic   &lt;name&gt; &lt;uuid&gt; &lt;partition&gt;:&lt;leader&gt;:&lt;leaderEpoch&gt;:&lt;replica,replica&gt;;... &lt;k=v&amp;k=v&gt;
+ * configs &lt;name&gt; &lt;k=v&amp;k=v&gt;
+ * delete  &lt;name&gt; &lt;uuid&gt;
+ * </pre>
+ * Names and config keys/values are URL-encoded. Not thread-safe: owned by the controller, which serialises writes.
+ */
+public final class MetadataLog implements AutoCloseable {
+    private final Path file;
+    private final FileChannel channel;
+
+    private MetadataLog(Path file, FileChannel channel) {
+        this.file = file;
+        this.channel = channel;
+    }
+
+    /** Opens (creating if needed) the log and returns it with the records it already holds. */
+    public static MetadataLog open(Path file, List<MetadataRecord> replayed) throws IOException {
+        Files.createDirectories(file.getParent());
+        long good = 0;
+        if (Files.exists(file)) {
+            byte[] all = Files.readAllBytes(file);
+            int start = 0;
+            for (int i = 0; i < all.length; i++) {
+                if (all[i] != '\n') continue;
+                String line = new String(all, start, i - start, StandardCharsets.UTF_8);
+                MetadataRecord r;
+                try {
+                    r = parse(line);
+                } catch (RuntimeException e) {
+                    break;
+                }
+                replayed.add(r);
+                start = i + 1;
+                good = start;
+            }
+        }
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        ch.truncate(good);
+        ch.position(good);
+        return new MetadataLog(file, ch);
+    }
+
+    public void append(MetadataRecord record) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap((format(record) + "\n").getBytes(StandardCharsets.UTF_8));
+        while (buf.hasRemaining()) channel.write(buf);
+        channel.force(false);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    static String format(MetadataRecord record) {
+        if (record instanceof MetadataRecord.TopicCreated t) {
+            List<String> parts = new ArrayList<>();
+            for (PartitionState p : t.partitions()) {
+                parts.add(p.partition() + ":" + p.leader() + ":" + p.leaderEpoch() + ":"
+                        + String.join(",", p.replicas().stream().map(String::valueOf).toList()));
+            }
+            return "topic " + enc(t.name()) + " " + t.id() + " " + String.join(";", parts) + " " + formatConfigs(t.configs());
+        }
+        if (record instanceof MetadataRecord.TopicConfigsSet c) {
+            return "configs " + enc(c.name()) + " " + formatConfigs(c.configs());
+        }
+        MetadataRecord.TopicDeleted d = (MetadataRecord.TopicDeleted) record;
+        return "delete " + enc(d.name()) + " " + d.id();
+    }
+
+    static MetadataRecord parse(String line) {
+        String[] f = line.split(" ", -1);
+        switch (f[0]) {
+            case "topic" -> {
+                List<PartitionState> parts = new ArrayList<>();
+                for (String p : f[3].split(";")) {
+                    String[] q = p.split(":");
+                    List<Integer> replicas = new ArrayList<>();
+                    for (String r : q[3].split(",")) replicas.add(Integer.parseInt(r));
+                    parts.add(new PartitionState(Integer.parseInt(q[0]), replicas, replicas, Integer.parseInt(q[1]),
+                            Integer.parseInt(q[2]), 0));
+                }
+                return new MetadataRecord.TopicCreated(dec(f[1]), UUID.fromString(f[2]), parts, parseConfigs(f[4]));
+            }
+            case "configs" -> {
+                return new MetadataRecord.TopicConfigsSet(dec(f[1]), parseConfigs(f[2]));
+            }
+            case "delete" -> {
+                return new MetadataRecord.TopicDeleted(dec(f[1]), UUID.fromString(f[2]));
+            }
+            default -> throw new IllegalArgumentException("unknown metadata record: " + line);
+        }
+    }
+
+    private static String formatConfigs(Map<String, String> configs) {
+        List<String> kv = new ArrayList<>();
+        configs.forEach((k, v) -> kv.add(enc(k) + "=" + enc(v)));
+        return String.join("&", kv);
+    }
+
+    private static Map<String, String> parseConfigs(String s) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (s.isEmpty()) return m;
+        for (String kv : s.split("&")) {
+            int eq = kv.indexOf('=');
+            m.put(dec(kv.substring(0, eq)), dec(kv.substring(eq + 1)));
+        }
+        return m;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static String dec(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+}

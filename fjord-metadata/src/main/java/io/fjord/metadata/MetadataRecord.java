@@ -1,0 +1,25 @@
+package io.fjord.metadata;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A change to the cluster's metadata. The image is what you get by applying these records in order, so a
+ * restart replays them, and a future controller quorum replicates the same records.
+ */
+public sealed interface MetadataRecord {
+
+    /** A topic came into being with these partitions. */
+    record TopicCreated(String name, UUID id, List<PartitionState> partitions, Map<String, String> configs)
+            implements MetadataRecord {
+    }
+
+    /** A topic's config overrides are now exactly {@code configs}. */
+    record TopicConfigsSet(String name, Map<String, String> configs) implements MetadataRecord {
+    }
+
+    /** A topic and its data are gone. */
+    record TopicDeleted(String name, UUID id) implements MetadataRecord {
+    }
+}
