@@ -10,7 +10,16 @@ public final class Apis {
     private static final Map<Short, ApiSpec> BY_KEY = new TreeMap<>();
 
     static {
+        register(ProduceApi.SPEC);
+        register(FetchApi.SPEC);
+        register(ListOffsetsApi.SPEC);
+        register(MetadataApi.SPEC);
         register(ApiVersionsApi.SPEC);
+        register(CreateTopicsApi.SPEC);
+        register(DeleteTopicsApi.SPEC);
+        register(DescribeConfigsApi.SPEC);
+        register(DescribeClusterApi.SPEC);
+        register(DescribeTopicPartitionsApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {

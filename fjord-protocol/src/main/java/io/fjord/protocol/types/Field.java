@@ -52,8 +52,9 @@ public final class Field {
         return new Field(name, type, versions, nullableVersions, tag, Versions.parse(taggedVersions), defaultValue, explicitDefault);
     }
 
+    /** An explicit default; plain ints are converted to the field's width as {@link Struct#set} does. */
     public Field defaultsTo(Object value) {
-        return new Field(name, type, versions, nullableVersions, tag, taggedVersions, value, true);
+        return new Field(name, type, versions, nullableVersions, tag, taggedVersions, Struct.coerce(type, value), true);
     }
 
     public String name() {

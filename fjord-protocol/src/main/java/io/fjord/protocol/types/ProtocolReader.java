@@ -23,6 +23,8 @@ public final class ProtocolReader {
     }
 
     private void need(int n) {
+        // A negative length (e.g. a varint size above 2^31) must not move the position backwards.
+        if (n < 0) throw new ProtocolException("negative length " + n);
         if (buf.remaining() < n) throw new ProtocolException("needed " + n + " bytes, " + buf.remaining() + " left");
     }
 

@@ -38,7 +38,7 @@ public final class Struct {
     }
 
     /** Lets callers pass plain ints for int8/int16 fields and longs for int64 ones. */
-    private static Object coerce(Type type, Object v) {
+    static Object coerce(Type type, Object v) {
         if (v instanceof Integer n) {
             if (type == Type.INT8) return n.byteValue();
             if (type == Type.INT16) return n.shortValue();
