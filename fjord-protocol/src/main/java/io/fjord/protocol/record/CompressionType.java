@@ -1,0 +1,114 @@
+package io.fjord.protocol.record;
+
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import org.xerial.snappy.SnappyInputStream;
+import org.xerial.snappy.SnappyOutputStream;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The codecs a record batch may use for its records section, identified by the low three attribute bits. Each
+ * codec's stream framing is the one Kafka clients and brokers read and write, so compressed batches cross over
+ * unchanged in both directions.
+ */
+public enum CompressionType {
+    NONE(0, "none"),
+    GZIP(1, "gzip"),
+    SNAPPY(2, "snappy"),
+    LZ4(3, "lz4"),
+    ZSTD(4, "zstd");
+
+    /** Highest id this enum knows; ids 5..7 fit in the attribute bits but name no codec. */
+    public static final int MAX_ID = 4;
+
+    private static final CompressionType[] BY_ID = values();
+
+    public final byte id;
+    /** The value of the {@code compression.type} config naming this codec. */
+    public final String configName;
+
+    CompressionType(int id, String configName) {
+        this.id = (byte) id;
+        this.configName = configName;
+    }
+
+    public static boolean isKnownId(int id) {
+        return id >= 0 && id <= MAX_ID;
+    }
+
+    public static CompressionType forId(int id) {
+        if (!isKnownId(id)) throw new IllegalArgumentException("unknown compression type id " + id);
+        return BY_ID[id];
+    }
+
+    public static CompressionType forName(String name) {
+        for (CompressionType t : BY_ID) {
+            if (t.configName.equalsIgnoreCase(name)) return t;
+        }
+        throw new IllegalArgumentException("unknown compression type " + name);
+    }
+
+    /**
+     * Wraps {@code out} so that bytes written to the result come out compressed; closing the result finishes the
+     * frame and closes {@code out}. For {@link #NONE} the result writes straight through.
+     */
+    public OutputStream wrapForOutput(OutputStream out) throws IOException {
+        return switch (this) {
+            case NONE -> out;
+            case GZIP -> new BufferedOutputStream(new GZIPOutputStream(out, 8 * 1024), 16 * 1024);
+            case SNAPPY -> new SnappyOutputStream(out);
+            case LZ4 -> new Lz4FrameOutputStream(out);
+            case ZSTD -> new BufferedOutputStream(new ZstdOutputStreamNoFinalizer(out, 3), 16 * 1024);
+        };
+    }
+
+    /** Wraps {@code in} so that reading the result yields the decompressed bytes. */
+    public InputStream wrapForInput(InputStream in) throws IOException {
+        return switch (this) {
+            case NONE -> in;
+            case GZIP -> new BufferedInputStream(new GZIPInputStream(in, 8 * 1024), 16 * 1024);
+            case SNAPPY -> new SnappyInputStream(in);
+            case LZ4 -> new Lz4FrameInputStream(in);
+            case ZSTD -> new BufferedInputStream(new ZstdInputStreamNoFinalizer(in), 16 * 1024);
+        };
+    }
+
+    /** Compresses the remaining bytes of {@code src} (its position is not moved) into a new array. */
+    public byte[] compress(ByteBuffer src) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.max(64, src.remaining() / 2));
+        try (OutputStream out = wrapForOutput(bytes)) {
+            ByteBufferStreams.copy(src.duplicate(), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Decompresses the remaining bytes of {@code src} (its position is not moved) into a new array.
+     *
+     * @throws InvalidRecordException if the bytes are not a well-formed stream of this codec
+     */
+    public byte[] decompress(ByteBuffer src) {
+        try (InputStream in = wrapForInput(new ByteBufferStreams.Input(src.duplicate()))) {
+            return in.readAllBytes();
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidRecordException("cannot decompress " + configName + " records: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return configName;
+    }
+}
