@@ -9,6 +9,7 @@ import io.fjord.broker.replica.ReplicaManager;
 import io.fjord.broker.replica.TopicPartition;
 import io.fjord.metadata.TopicImage;
 import io.fjord.protocol.api.Errors;
+import io.fjord.protocol.record.BatchValidator;
 import io.fjord.protocol.record.RecordBatch;
 import io.fjord.protocol.types.MemoryRecords;
 import io.fjord.protocol.types.Records;
@@ -68,21 +69,21 @@ public final class ProduceHandler implements ApiHandler {
                     pr.set("ErrorCode", Errors.INVALID_REQUIRED_ACKS.code());
                     continue;
                 }
-                appendOne(topic, partition, pd.getRecords("Records"), acks, pr);
+                appendOne(topic, partition, pd.getRecords("Records"), acks, v, pr);
             }
         }
         return CompletableFuture.completedFuture(acks == 0 ? null : response);
     }
 
-    private void appendOne(TopicImage topic, Partition partition, Records records, short acks, Struct pr) {
+    private void appendOne(TopicImage topic, Partition partition, Records records, short acks, short version, Struct pr) {
         if (!(records instanceof MemoryRecords mem) || records.sizeInBytes() == 0) {
             pr.set("ErrorCode", Errors.INVALID_RECORD.code()).set("ErrorMessage", "No record batch in the request");
             return;
         }
         ByteBuffer buf = mem.buffer();
-        Errors invalid = validate(buf);
-        if (invalid != Errors.NONE) {
-            pr.set("ErrorCode", invalid.code());
+        BatchValidator.Result valid = BatchValidator.validateProduce(buf, version);
+        if (!valid.isOk()) {
+            pr.set("ErrorCode", valid.error().code()).set("ErrorMessage", valid.message());
             return;
         }
         int maxMessageBytes = Integer.parseInt(TopicConfigs.get(topic.configs(), admin.brokerConfig(), "max.message.bytes"));
@@ -113,21 +114,6 @@ public final class ProduceHandler implements ApiHandler {
             log.error("append to {} failed", partition.topicPartition(), e);
             pr.set("ErrorCode", Errors.UNKNOWN_SERVER_ERROR.code()).set("ErrorMessage", "append failed: " + e.getMessage());
         }
-    }
-
-    /** Kafka's produce rules for v3+: exactly one whole magic-2 batch with a matching CRC and a known codec. */
-    static Errors validate(ByteBuffer buf) {
-        int pos = buf.position();
-        if (buf.remaining() < RecordBatch.HEADER_SIZE) return Errors.CORRUPT_MESSAGE;
-        if (RecordBatch.magic(buf, pos) != RecordBatch.MAGIC) return Errors.UNSUPPORTED_FOR_MESSAGE_FORMAT;
-        long size = (long) RecordBatch.LOG_OVERHEAD + RecordBatch.batchLength(buf, pos);
-        if (size < RecordBatch.HEADER_SIZE || size > buf.remaining()) return Errors.CORRUPT_MESSAGE;
-        if (size != buf.remaining()) return Errors.INVALID_RECORD; // more than one batch
-        if (RecordBatch.crc(buf, pos) != RecordBatch.computeCrc(buf, pos)) return Errors.CORRUPT_MESSAGE;
-        if (RecordBatch.compressionId(buf, pos) > 4) return Errors.UNSUPPORTED_COMPRESSION_TYPE;
-        if (RecordBatch.recordsCount(buf, pos) <= 0 || RecordBatch.lastOffsetDelta(buf, pos) < 0) return Errors.INVALID_RECORD;
-        if (RecordBatch.isControl(buf, pos)) return Errors.INVALID_RECORD;
-        return Errors.NONE;
     }
 
     private static void stampLogAppendTime(ByteBuffer buf, int pos, long now) {
