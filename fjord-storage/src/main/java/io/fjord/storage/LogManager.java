@@ -1,0 +1,267 @@
+package io.fjord.storage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * All partition logs of a broker, spread over one or more log directories. Each log dir holds partition
+ * directories {@code <topic>-<partition>} (see {@link PartitionLog}) and, while the broker is stopped after a clean
+ * shutdown, an empty marker file {@value #CLEAN_SHUTDOWN_FILE}. The marker is removed when the manager opens the dir
+ * and written back by {@link #close()} after every log in it was flushed and closed; its absence on start means the
+ * logs are recovered. A partition directory being deleted is first renamed to {@code <name>.<uuid>-delete}; such
+ * leftovers are removed on start.
+ *
+ * <p>Threading: all methods are thread-safe. Partition creation and deletion are atomic per partition
+ * ({@link ConcurrentHashMap#computeIfAbsent}); {@link #delete(String)} and {@link #close()} are serialised with each
+ * other and with creation by a manager-wide lock. Reads and appends go straight to the {@link PartitionLog}s.
+ */
+public final class LogManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+    public static final String CLEAN_SHUTDOWN_FILE = ".fjord_cleanshutdown";
+    private static final String DELETE_SUFFIX = "-delete";
+
+    /** A topic partition key. */
+    public record TopicPartition(String topic, int partition) {
+        @Override
+        public String toString() {
+            return PartitionLog.dirName(topic, partition);
+        }
+    }
+
+    private final List<Path> logDirs;
+    private final LogConfig defaultConfig;
+    private final Clock clock;
+    private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final Object lifecycle = new Object();
+    private volatile boolean closed;
+
+    private LogManager(List<Path> logDirs, LogConfig defaultConfig, Clock clock) {
+        if (logDirs.isEmpty()) throw new IllegalArgumentException("no log dirs");
+        this.logDirs = List.copyOf(logDirs);
+        this.defaultConfig = defaultConfig;
+        this.clock = clock;
+    }
+
+    /**
+     * Opens the log dirs (creating them if needed) and loads every partition found, recovering those of a dir
+     * that lacks the clean-shutdown marker. Loaded partitions use {@code defaultConfig}; apply topic configs with
+     * {@link PartitionLog#updateConfig}.
+     */
+    public static LogManager open(List<Path> logDirs, LogConfig defaultConfig, Clock clock) {
+        LogManager m = new LogManager(logDirs, defaultConfig, clock);
+        try {
+            for (Path d : m.logDirs) m.loadDir(d);
+        } catch (IOException e) {
+            m.closeQuietly();
+            throw new StorageException("cannot load log dirs " + logDirs, e);
+        } catch (RuntimeException e) {
+            m.closeQuietly();
+            throw e;
+        }
+        return m;
+    }
+
+    public static LogManager open(Path logDir, LogConfig defaultConfig, Clock clock) {
+        return open(List.of(logDir), defaultConfig, clock);
+    }
+
+    private void loadDir(Path logDir) throws IOException {
+        Files.createDirectories(logDir);
+        Path marker = logDir.resolve(CLEAN_SHUTDOWN_FILE);
+        boolean clean = Files.exists(marker);
+        if (!clean) log.info("No clean shutdown marker in {}; recovering its logs", logDir);
+        List<Path> partitionDirs = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(logDir, Files::isDirectory)) {
+            for (Path p : ds) partitionDirs.add(p);
+        }
+        for (Path p : partitionDirs) {
+            String name = p.getFileName().toString();
+            if (name.endsWith(DELETE_SUFFIX)) {
+                PartitionLog.deleteRecursively(p);
+                continue;
+            }
+            TopicPartition tp = parseDirName(name);
+            if (tp == null) {
+                log.warn("Ignoring directory {}: not <topic>-<partition>", p);
+                continue;
+            }
+            PartitionLog pl = PartitionLog.open(p, tp.topic(), tp.partition(), null, defaultConfig, clock, clean);
+            PartitionLog dup = logs.putIfAbsent(tp, pl);
+            if (dup != null) {
+                pl.close();
+                throw new IllegalStateException("partition " + tp + " found in both " + dup.dir() + " and " + p);
+            }
+        }
+        // Only now: if loading failed we want the next start to recover again.
+        Files.deleteIfExists(marker);
+        fsyncDir(logDir);
+    }
+
+    static TopicPartition parseDirName(String name) {
+        int dash = name.lastIndexOf('-');
+        if (dash <= 0 || dash == name.length() - 1) return null;
+        try {
+            int partition = Integer.parseInt(name.substring(dash + 1));
+            return partition < 0 ? null : new TopicPartition(name.substring(0, dash), partition);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    public List<Path> logDirs() {
+        return logDirs;
+    }
+
+    public LogConfig defaultConfig() {
+        return defaultConfig;
+    }
+
+    /**
+     * Returns the partition's log, creating it (in the log dir with the fewest partitions) if absent. An existing
+     * log keeps its config; a differing stored topic id is an error.
+     */
+    public PartitionLog getOrCreate(String topic, int partition, UUID topicId, LogConfig config) {
+        TopicPartition tp = new TopicPartition(topic, partition);
+        PartitionLog existing = logs.get(tp);
+        if (existing == null) {
+            synchronized (lifecycle) {
+                if (closed) throw new IllegalStateException("log manager is closed");
+                existing = logs.computeIfAbsent(tp, k -> PartitionLog.open(pickDir().resolve(tp.toString()), topic,
+                        partition, topicId, config, clock, true));
+            }
+        }
+        Optional<UUID> id = existing.topicId();
+        if (topicId != null && id.isPresent() && !id.get().equals(topicId)) {
+            throw new IllegalStateException("partition " + tp + " has topic id " + id.get() + ", not " + topicId);
+        }
+        return existing;
+    }
+
+    private Path pickDir() {
+        Path best = logDirs.get(0);
+        long bestCount = Long.MAX_VALUE;
+        for (Path d : logDirs) {
+            long count = logs.values().stream().filter(l -> l.dir().getParent().equals(d)).count();
+            if (count < bestCount) {
+                best = d;
+                bestCount = count;
+            }
+        }
+        return best;
+    }
+
+    public Optional<PartitionLog> get(String topic, int partition) {
+        return Optional.ofNullable(logs.get(new TopicPartition(topic, partition)));
+    }
+
+    public Collection<PartitionLog> allLogs() {
+        return List.copyOf(logs.values());
+    }
+
+    /** Partitions of a topic currently held. */
+    public List<PartitionLog> logsOf(String topic) {
+        return logs.entrySet().stream().filter(e -> e.getKey().topic().equals(topic)).map(Map.Entry::getValue)
+                .toList();
+    }
+
+    /**
+     * Deletes every partition of {@code topic}: each directory is renamed to a {@code -delete} name, then removed.
+     * Returns the number of partitions deleted.
+     */
+    public int delete(String topic) {
+        synchronized (lifecycle) {
+            int n = 0;
+            for (PartitionLog pl : logsOf(topic)) {
+                TopicPartition tp = new TopicPartition(pl.topic(), pl.partition());
+                logs.remove(tp);
+                Path target = pl.dir().resolveSibling(tp + "." + UUID.randomUUID().toString().replace("-", "")
+                        + DELETE_SUFFIX);
+                try {
+                    Files.move(pl.dir(), target);
+                    fsyncDir(pl.dir().getParent());
+                    PartitionLog.deleteRecursively(target);
+                } catch (IOException e) {
+                    throw new StorageException("cannot delete " + pl.dir(), e);
+                }
+                pl.markDeleted();
+                n++;
+            }
+            return n;
+        }
+    }
+
+    /** Flushes all logs. */
+    public void flushAll() {
+        for (PartitionLog pl : logs.values()) pl.flush();
+    }
+
+    /** Closes every log and then writes the clean-shutdown marker into each log dir whose logs all closed. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) return;
+            closed = true;
+            List<Path> failedDirs = new ArrayList<>();
+            RuntimeException failure = null;
+            for (PartitionLog pl : logs.values()) {
+                try {
+                    pl.close();
+                } catch (RuntimeException e) {
+                    failedDirs.add(pl.dir().getParent());
+                    if (failure == null) failure = e;
+                    else failure.addSuppressed(e);
+                }
+            }
+            for (Path d : logDirs) {
+                if (failedDirs.contains(d)) continue;
+                try {
+                    Path marker = d.resolve(CLEAN_SHUTDOWN_FILE);
+                    Files.deleteIfExists(marker);
+                    Files.createFile(marker);
+                    try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.WRITE)) {
+                        ch.force(true);
+                    }
+                    fsyncDir(d);
+                } catch (IOException e) {
+                    StorageException se = new StorageException("cannot write clean shutdown marker in " + d, e);
+                    if (failure == null) failure = se;
+                    else failure.addSuppressed(se);
+                }
+            }
+            if (failure != null) throw failure;
+        }
+    }
+
+    private void closeQuietly() {
+        for (PartitionLog pl : logs.values()) {
+            try {
+                pl.close();
+            } catch (RuntimeException ignored) {
+                // best effort
+            }
+        }
+    }
+
+    private static void fsyncDir(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // not supported on every platform
+        }
+    }
+}

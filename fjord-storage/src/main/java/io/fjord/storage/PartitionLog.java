@@ -1,0 +1,539 @@
+package io.fjord.storage;
+
+import io.fjord.protocol.record.RecordBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * The log of one topic partition: a directory {@code <log.dir>/<topic>-<partition>} holding segments (see
+ * {@link LogSegment}, {@link OffsetIndex}, {@link TimeIndex}) and a {@code partition.metadata} text file:
+ * <pre>
+ * version: 0
+ * topic_id: &lt;topic id, Kafka's URL-safe base64 form of the 16 UUID bytes&gt;
+ * </pre>
+ * Offsets run from {@link #logStartOffset()} (the first segment's base offset) to {@link #logEndOffset()}
+ * (exclusive). Appends go to the last (active) segment, which rolls when full, old or out of index room.
+ *
+ * <p>Threading: {@link #append}, {@link #roll}, {@link #updateConfig}, {@link #close} and {@link #delete} are
+ * serialised by one lock per partition. {@link #read}, {@link #offsetForTimestamp}, {@link #flush} and the accessors
+ * take no lock and may run concurrently with an append: an append writes all bytes, then publishes the segment size
+ * and finally the log end offset through volatile fields, so readers only ever see fully written batches.
+ * Segments are kept in a {@link ConcurrentSkipListMap}; a reader racing a roll simply finds the new segment.
+ * Channels of segments still in the log are never closed except by {@link #close()} (broker shutdown), so a
+ * {@link FileRecordsSlice} stays sendable; {@link #delete()} deletes files without closing channels.
+ */
+public final class PartitionLog {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+    public static final String METADATA_FILE = "partition.metadata";
+
+    private final String topic;
+    private final int partition;
+    private final Path dir;
+    private final Clock clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private volatile UUID topicId;
+    private volatile LogConfig config;
+    private volatile LogSegment active;
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    private volatile boolean closed;
+    private long unflushedMessages;
+
+    private PartitionLog(Path dir, String topic, int partition, UUID topicId, LogConfig config, Clock clock) {
+        this.dir = dir;
+        this.topic = topic;
+        this.partition = partition;
+        this.topicId = topicId;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** Directory name of a partition: {@code <topic>-<partition>}. */
+    public static String dirName(String topic, int partition) {
+        return topic + "-" + partition;
+    }
+
+    /**
+     * Opens (creating if needed) the partition log in {@code dir}. When {@code cleanShutdown} is false the active
+     * segment is fully validated and cut at the first torn batch, and every index is checked thoroughly; otherwise
+     * only missing or obviously stale indexes are rebuilt.
+     *
+     * @param topicId the topic id to record in partition.metadata, or null to keep/read the stored one
+     */
+    public static PartitionLog open(Path dir, String topic, int partition, UUID topicId, LogConfig config,
+                                    Clock clock, boolean cleanShutdown) {
+        PartitionLog l = new PartitionLog(dir, topic, partition, topicId, config, clock);
+        try {
+            Files.createDirectories(dir);
+            l.loadMetadata();
+            l.loadSegments(cleanShutdown);
+        } catch (IOException e) {
+            l.closeSegmentsQuietly();
+            throw new StorageException("cannot open log " + dir, e);
+        } catch (RuntimeException e) {
+            l.closeSegmentsQuietly();
+            throw e;
+        }
+        return l;
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    private void loadMetadata() throws IOException {
+        Path file = dir.resolve(METADATA_FILE);
+        UUID stored = null;
+        if (Files.exists(file)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).trim().equals("topic_id")) {
+                    stored = parseTopicId(line.substring(colon + 1).trim());
+                }
+            }
+        }
+        if (topicId == null) {
+            topicId = stored;
+        } else if (stored != null && !stored.equals(topicId)) {
+            throw new IllegalStateException("log " + dir + " belongs to topic id " + stored + ", not " + topicId);
+        } else if (stored == null) {
+            writeMetadata(topicId);
+        }
+    }
+
+    private void writeMetadata(UUID id) throws IOException {
+        String text = "version: 0\ntopic_id: " + formatTopicId(id) + "\n";
+        Path tmp = dir.resolve(METADATA_FILE + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, dir.resolve(METADATA_FILE), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, dir.resolve(METADATA_FILE), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Kafka's textual topic id: URL-safe base64 without padding of the 16 big-endian bytes. */
+    static String formatTopicId(UUID id) {
+        ByteBuffer b = ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+
+    static UUID parseTopicId(String s) {
+        if (s.length() == 36) return UUID.fromString(s);
+        ByteBuffer b = ByteBuffer.wrap(Base64.getUrlDecoder().decode(s));
+        return new UUID(b.getLong(), b.getLong());
+    }
+
+    private void loadSegments(boolean cleanShutdown) throws IOException {
+        List<Long> bases = new ArrayList<>();
+        List<Path> indexFiles = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(LogSegment.LOG_SUFFIX)) {
+                    Long base = parseBase(name, LogSegment.LOG_SUFFIX);
+                    if (base != null) bases.add(base);
+                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) {
+                    indexFiles.add(p);
+                } else if (name.endsWith(".tmp")) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        bases.sort(Comparator.naturalOrder());
+        // Index files without a .log are leftovers of an interrupted delete or roll.
+        for (Path p : indexFiles) {
+            String name = p.getFileName().toString();
+            String stem = name.substring(0, name.lastIndexOf('.'));
+            if (!Files.exists(dir.resolve(stem + LogSegment.LOG_SUFFIX))) Files.deleteIfExists(p);
+        }
+        long now = clock.millis();
+        LogConfig cfg = config;
+        for (int i = 0; i < bases.size(); i++) {
+            boolean last = i == bases.size() - 1;
+            LogSegment s = LogSegment.load(dir, bases.get(i), cfg, last, last && !cleanShutdown, !cleanShutdown, now);
+            LogSegment prev = segments.isEmpty() ? null : segments.lastEntry().getValue();
+            if (prev != null && s.baseOffset() < prev.nextOffset()) {
+                log.warn("Segment {} of {} overlaps the one before it; dropping it and later segments",
+                        s.baseOffset(), dir);
+                s.closeQuietly();
+                break;
+            }
+            segments.put(s.baseOffset(), s);
+            if (!last && s.truncatedOnLoad() > 0) {
+                log.warn("Segment {} of {} was truncated; dropping the segments after it", s.baseOffset(), dir);
+                break;
+            }
+        }
+        // Delete any segment files not loaded (e.g. beyond the cut).
+        for (Long base : bases) {
+            if (!segments.containsKey(base)) {
+                Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)));
+                Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.INDEX_SUFFIX)));
+                Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.TIME_INDEX_SUFFIX)));
+            }
+        }
+        if (segments.isEmpty()) {
+            LogSegment s = LogSegment.create(dir, 0L, cfg, now);
+            segments.put(0L, s);
+        }
+        LogSegment last = segments.lastEntry().getValue();
+        last.makeActive(cfg);
+        active = last;
+        logStartOffset = segments.firstKey();
+        logEndOffset = last.nextOffset();
+        log.debug("Loaded {}: {} segments, offsets [{}, {})", dir, segments.size(), logStartOffset, logEndOffset);
+    }
+
+    private static Long parseBase(String name, String suffix) {
+        String digits = name.substring(0, name.length() - suffix.length());
+        if (digits.length() != 20) return null;
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public String topic() {
+        return topic;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    public Optional<UUID> topicId() {
+        return Optional.ofNullable(topicId);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    /** The offset the next appended batch will get. */
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    public int numberOfSegments() {
+        return segments.size();
+    }
+
+    /** Snapshot of the segments, oldest first. */
+    public List<LogSegment> segments() {
+        return List.copyOf(segments.values());
+    }
+
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment s : segments.values()) total += s.sizeInBytes();
+        return total;
+    }
+
+    /** Applies a new config; takes effect from the next append (index sizes from the next roll). */
+    public void updateConfig(LogConfig newConfig) {
+        lock.lock();
+        try {
+            config = newConfig;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- append
+
+    /**
+     * Appends one or more record batches (the buffer's position to its limit), already validated by the caller
+     * (CRC included). Offsets are assigned by overwriting each batch's base offset in place in {@code batches}
+     * (not covered by the CRC); nothing else is re-encoded. The buffer's position and limit are left unchanged.
+     *
+     * @throws IllegalArgumentException      if the buffer does not hold whole magic-2 batches
+     * @throws RecordBatchTooLargeException if the bytes cannot fit in one segment
+     * @throws StorageException              on I/O failure
+     */
+    public LogAppendResult append(ByteBuffer batches) {
+        int size = batches.remaining();
+        if (size == 0) throw new IllegalArgumentException("nothing to append");
+        LogConfig cfg = config;
+        if (size > cfg.segmentBytes()) {
+            throw new RecordBatchTooLargeException(size + " bytes exceed segment.bytes " + cfg.segmentBytes());
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            cfg = config;
+            long firstOffset = logEndOffset;
+            long next = firstOffset;
+            int batchCount = 0;
+            long records = 0;
+            boolean logAppendTime = false;
+            int p = batches.position();
+            int limit = batches.limit();
+            // Check the framing before touching anything, then assign offsets.
+            while (p < limit) {
+                if (limit - p < RecordBatch.HEADER_SIZE) throw new IllegalArgumentException("partial batch header at " + p);
+                int length = RecordBatch.batchLength(batches, p);
+                if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD
+                        || (long) p + RecordBatch.LOG_OVERHEAD + length > limit) {
+                    throw new IllegalArgumentException("bad batch length " + length + " at " + p);
+                }
+                if (RecordBatch.magic(batches, p) != RecordBatch.MAGIC) {
+                    throw new IllegalArgumentException("unsupported magic " + RecordBatch.magic(batches, p));
+                }
+                int delta = RecordBatch.lastOffsetDelta(batches, p);
+                if (delta < 0) throw new IllegalArgumentException("negative lastOffsetDelta " + delta);
+                next += delta + 1L;
+                records += delta + 1L;
+                logAppendTime |= RecordBatch.isLogAppendTime(batches, p);
+                batchCount++;
+                p += RecordBatch.LOG_OVERHEAD + length;
+            }
+            long lastOffset = next - 1;
+            LogSegment seg = maybeRoll(size, batchCount, lastOffset, cfg);
+            p = batches.position();
+            long offset = firstOffset;
+            while (p < limit) {
+                RecordBatch.setBaseOffset(batches, p, offset);
+                offset += RecordBatch.lastOffsetDelta(batches, p) + 1L;
+                p += RecordBatch.sizeInBytes(batches, p);
+            }
+            long now = clock.millis();
+            int position = seg.append(batches, lastOffset, cfg.indexIntervalBytes());
+            logEndOffset = lastOffset + 1;
+            unflushedMessages += records;
+            if (unflushedMessages >= cfg.flushMessages()) {
+                flushSegments();
+            }
+            return new LogAppendResult(firstOffset, lastOffset, logAppendTime ? now : -1L, seg.baseOffset(),
+                    position, size, batchCount);
+        } catch (IOException e) {
+            throw new StorageException("append to " + dir + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private LogSegment maybeRoll(int size, int batchCount, long lastOffset, LogConfig cfg) throws IOException {
+        LogSegment seg = active;
+        if (seg.sizeInBytes() == 0) {
+            if (lastOffset - seg.baseOffset() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("append spans more than 2^31 offsets");
+            }
+            return seg;
+        }
+        long now = clock.millis();
+        String reason = null;
+        if ((long) seg.sizeInBytes() + size > cfg.segmentBytes()) reason = "size";
+        else if (now - seg.rollingBaseTimeMs() > cfg.segmentMs()) reason = "time";
+        else if (!seg.indexesHaveRoomFor(batchCount)) reason = "index full";
+        else if (lastOffset - seg.baseOffset() > Integer.MAX_VALUE) reason = "offset overflow";
+        if (reason == null) return seg;
+        log.debug("Rolling {} at offset {} ({})", dir, logEndOffset, reason);
+        return rollLocked(cfg);
+    }
+
+    /** Starts a new segment at the log end offset unless the active one is empty. */
+    public void roll() {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (active.sizeInBytes() > 0) rollLocked(config);
+        } catch (IOException e) {
+            throw new StorageException("roll of " + dir + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private LogSegment rollLocked(LogConfig cfg) throws IOException {
+        LogSegment old = active;
+        LogSegment next = LogSegment.create(dir, logEndOffset, cfg, clock.millis());
+        segments.put(next.baseOffset(), next);
+        active = next;
+        old.onRolled();
+        return next;
+    }
+
+    // ---------------------------------------------------------------- read
+
+    /** {@link #read(long, int, long, boolean)} up to the log end, with minOneMessage. */
+    public LogReadResult read(long startOffset, int maxBytes) {
+        return read(startOffset, maxBytes, Long.MAX_VALUE, true);
+    }
+
+    /**
+     * Reads whole batches from one segment, starting with the batch that holds {@code startOffset}.
+     *
+     * @param maxBytes      upper bound on the returned bytes (but see {@code minOneMessage})
+     * @param maxOffset     exclusive visibility bound, e.g. the high watermark: no batch whose last offset is at or
+     *                      after it is returned ({@link Long#MAX_VALUE} for the log end)
+     * @param minOneMessage return the first batch whole even if it is larger than {@code maxBytes}
+     * @throws OffsetOutOfRangeException if {@code startOffset} is below the log start or beyond the log end offset
+     */
+    public LogReadResult read(long startOffset, int maxBytes, long maxOffset, boolean minOneMessage) {
+        long end = logEndOffset;
+        long start = logStartOffset;
+        if (startOffset < start || startOffset > end) throw new OffsetOutOfRangeException(startOffset, start, end);
+        long limit = Math.min(maxOffset, end);
+        if (startOffset >= limit) return new LogReadResult(FileRecordsSlice.empty(), -1, start, end);
+        Map.Entry<Long, LogSegment> floor = segments.floorEntry(startOffset);
+        if (floor == null) throw new OffsetOutOfRangeException(startOffset, logStartOffset, end);
+        try {
+            for (LogSegment s : segments.tailMap(floor.getKey(), true).values()) {
+                if (s.baseOffset() >= limit) break;
+                LogSegment.Slice slice = s.read(startOffset, maxBytes, limit, minOneMessage);
+                if (slice != null) return new LogReadResult(slice.records(), slice.firstOffset(), start, end);
+            }
+        } catch (IOException e) {
+            throw new StorageException("read from " + dir + " failed", e);
+        }
+        return new LogReadResult(FileRecordsSlice.empty(), -1, start, end);
+    }
+
+    /**
+     * The first batch (by offset) whose max timestamp is {@code >= timestamp}, or empty if none. The offset is the
+     * batch's base offset (never below the log start offset).
+     */
+    public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
+        long end = logEndOffset;
+        long start = logStartOffset;
+        try {
+            for (LogSegment s : segments.values()) {
+                if (s.baseOffset() >= end) break;
+                if (s.maxTimestamp() < timestamp) continue;
+                TimestampAndOffset found = s.findByTimestamp(timestamp, end);
+                if (found != null) {
+                    return Optional.of(found.offset() < start
+                            ? new TimestampAndOffset(found.timestamp(), start) : found);
+                }
+            }
+        } catch (IOException e) {
+            throw new StorageException("timestamp lookup in " + dir + " failed", e);
+        }
+        return Optional.empty();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Forces written data and indexes of all dirty segments to disk. Does not block appends. */
+    public void flush() {
+        if (closed) return;
+        try {
+            flushSegments();
+        } catch (IOException e) {
+            throw new StorageException("flush of " + dir + " failed", e);
+        }
+    }
+
+    private void flushSegments() throws IOException {
+        for (LogSegment s : segments.values()) {
+            if (s.isDirty()) s.flush();
+        }
+        unflushedMessages = 0;
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("log " + dir + " is closed");
+    }
+
+    /** Flushes, trims the indexes and closes all files. Outstanding {@link FileRecordsSlice}s become unreadable. */
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) return;
+            closed = true;
+            IOException failure = null;
+            for (LogSegment s : segments.values()) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    if (failure == null) failure = e;
+                    else failure.addSuppressed(e);
+                }
+            }
+            if (failure != null) throw new StorageException("close of " + dir + " failed", failure);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes the partition's directory. Channels are not closed so that slices being sent can finish; they are
+     * released when the segments become unreachable.
+     */
+    public void delete() {
+        lock.lock();
+        try {
+            closed = true;
+            for (LogSegment s : segments.values()) s.deleteFiles();
+            deleteRecursively(dir);
+        } catch (IOException e) {
+            throw new StorageException("delete of " + dir + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The directory was removed by the {@link LogManager}; the log only refuses further appends. */
+    void markDeleted() {
+        lock.lock();
+        try {
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private void closeSegmentsQuietly() {
+        for (LogSegment s : segments.values()) s.closeQuietly();
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + dirName(topic, partition) + ", [" + logStartOffset + ", " + logEndOffset + "))";
+    }
+}
