@@ -282,6 +282,18 @@ class PartitionLogTest {
     }
 
     @Test
+    void flushMessagesForcesDataToDisk() {
+        PartitionLog l = open(small().withFlushMessages(3), true);
+        l.append(batch(2, 0, PAYLOAD));
+        assertThat(l.segments().get(0).isDirty()).isTrue();
+        l.append(batch(1, 0, PAYLOAD));
+        assertThat(l.segments().get(0).isDirty()).isFalse();
+        l.append(batch(1, 0, PAYLOAD));
+        l.flush();
+        assertThat(l.segments().get(0).isDirty()).isFalse();
+    }
+
+    @Test
     void logAppendTimeIsReported() {
         PartitionLog l = open(small(), true);
         LogAppendResult r = l.append(batch(1, 0, PAYLOAD, (byte) RecordBatch.TIMESTAMP_TYPE_MASK));
