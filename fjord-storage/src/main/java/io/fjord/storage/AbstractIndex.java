@@ -16,7 +16,8 @@ import java.nio.file.Path;
  *
  * <p>Threading: one writer (the partition's append lock holder) calls the mutators; any number of readers may call
  * the lookups concurrently. The writer fills a slot and then publishes it by writing the volatile entry count;
- * readers read the count first and only touch slots below it.
+ * readers read the count first and only touch slots below it. {@code flush} may come from another thread; it is
+ * serialised with remapping by the index's monitor.
  */
 abstract class AbstractIndex {
     protected final Path path;
@@ -83,7 +84,7 @@ abstract class AbstractIndex {
     }
 
     /** Changes the file length and remaps; readers holding the old mapping only touch published slots. */
-    private void resize(long length, boolean zeroFirst) throws IOException {
+    private synchronized void resize(long length, boolean zeroFirst) throws IOException {
         mmap.force();
         if (zeroFirst) {
             try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
@@ -177,7 +178,8 @@ abstract class AbstractIndex {
         if (want != (long) maxEntries * entrySize) resize(want, false);
     }
 
-    final void flush() {
+    /** Forces the mapping to disk; synchronized with remapping so a concurrent flush never forces a cut mapping. */
+    final synchronized void flush() {
         mmap.force();
     }
 

@@ -189,6 +189,7 @@ public final class LogManager implements AutoCloseable {
             for (PartitionLog pl : logsOf(topic)) {
                 TopicPartition tp = new TopicPartition(pl.topic(), pl.partition());
                 logs.remove(tp);
+                pl.markDeleted();
                 Path target = pl.dir().resolveSibling(tp + "." + UUID.randomUUID().toString().replace("-", "")
                         + DELETE_SUFFIX);
                 try {
@@ -198,7 +199,6 @@ public final class LogManager implements AutoCloseable {
                 } catch (IOException e) {
                     throw new StorageException("cannot delete " + pl.dir(), e);
                 }
-                pl.markDeleted();
                 n++;
             }
             return n;

@@ -50,7 +50,7 @@ public final class LogSegment {
     // Writer-only state.
     private long offsetOfMaxTimestampSoFar;
     private int bytesSinceLastIndexEntry;
-    /** Time the segment counts from for segment.ms: creation/load time, or its first batch's timestamp on load. */
+    /** Time segment.ms counts from: the first append (or creation), or on load the first batch's timestamp. */
     private long rollingBaseTimeMs;
 
     private LogSegment(Path dir, long baseOffset, LogConfig config, boolean active, long nowMs) throws IOException {
@@ -167,8 +167,9 @@ public final class LogSegment {
      *
      * @return the file position the first batch was written at
      */
-    int append(ByteBuffer batches, long lastOffset, int indexIntervalBytes) throws IOException {
+    int append(ByteBuffer batches, long lastOffset, int indexIntervalBytes, long nowMs) throws IOException {
         int start = size;
+        if (start == 0) rollingBaseTimeMs = nowMs;
         ByteBuffer src = batches.duplicate();
         long pos = start;
         try {

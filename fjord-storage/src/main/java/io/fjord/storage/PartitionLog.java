@@ -333,11 +333,12 @@ public final class PartitionLog {
                 p += RecordBatch.sizeInBytes(batches, p);
             }
             long now = clock.millis();
-            int position = seg.append(batches, lastOffset, cfg.indexIntervalBytes());
+            int position = seg.append(batches, lastOffset, cfg.indexIntervalBytes(), now);
             logEndOffset = lastOffset + 1;
             unflushedMessages += records;
             if (unflushedMessages >= cfg.flushMessages()) {
                 flushSegments();
+                unflushedMessages = 0;
             }
             return new LogAppendResult(firstOffset, lastOffset, logAppendTime ? now : -1L, seg.baseOffset(),
                     position, size, batchCount);
@@ -450,7 +451,10 @@ public final class PartitionLog {
 
     // ---------------------------------------------------------------- lifecycle
 
-    /** Forces written data and indexes of all dirty segments to disk. Does not block appends. */
+    /**
+     * Forces written data and indexes of all dirty segments to disk. Takes no lock, so it does not block appends;
+     * data appended concurrently may or may not be included.
+     */
     public void flush() {
         if (closed) return;
         try {
@@ -464,7 +468,6 @@ public final class PartitionLog {
         for (LogSegment s : segments.values()) {
             if (s.isDirty()) s.flush();
         }
-        unflushedMessages = 0;
     }
 
     private void ensureOpen() {
