@@ -73,7 +73,7 @@ public final class FjordBroker implements AutoCloseable {
 
         controller = LocalController.open(dirs.get(0).resolve("__cluster_metadata"), clusterId,
                 new BrokerNode(nodeId, host, port, emptyToNull(config.get("broker.rack"))));
-        logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT);
+        logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT, java.time.Clock.systemUTC());
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
         replicas.loadFromImage();
         controller.addListener(replicas::onMetadata);

@@ -26,7 +26,7 @@ public final class CreateTopicsHandler implements ApiHandler {
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         short v = ctx.version();
         Struct response = ctx.spec().newResponse();
-        boolean validateOnly = request.getBool("ValidateOnly");
+        boolean validateOnly = request.getBool("validateOnly");
         Set<String> seen = new HashSet<>();
         Set<String> duplicated = new HashSet<>();
         for (Struct t : request.getStructs("Topics")) {

@@ -63,7 +63,7 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler {
                     return CompletableFuture.completedFuture(response);
                 }
                 Struct ps = Responses.describePartition(t.child("Partitions"), p);
-                ps.set("EligibleLeaderReplicas", null).set("LastKnownElr", null);
+                ps.set("EligibleLeaderReplicas", List.of()).set("LastKnownElr", List.of());
                 parts.add(ps);
                 budget--;
             }

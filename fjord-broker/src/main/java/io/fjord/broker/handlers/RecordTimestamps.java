@@ -23,7 +23,7 @@ final class RecordTimestamps {
     static TimestampAndOffset firstAtOrAfter(Partition partition, long ts) {
         long offset = partition.logStartOffset();
         long hw = partition.highWatermark();
-        TimestampAndOffset hint = partition.log().offsetForTimestamp(ts);
+        TimestampAndOffset hint = partition.log().offsetForTimestamp(ts).orElse(null);
         if (hint == null) return null;
         offset = Math.max(offset, hint.offset());
         while (offset < hw) {

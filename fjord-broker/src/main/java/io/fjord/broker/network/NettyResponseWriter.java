@@ -5,12 +5,11 @@ import io.fjord.protocol.types.Records;
 import io.fjord.storage.FileRecordsSlice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.DefaultFileRegion;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Encodes a response into pooled buffers, and passes file-backed records on as {@link DefaultFileRegion}s so the
+ * Encodes a response into pooled buffers, and passes file-backed records on as {@link SharedFileRegion}s so the
  * kernel sends log bytes from the page cache to the socket (sendfile) without a copy through the heap.
  * The output is a list of ByteBufs and FileRegions to write in order. Not thread-safe; one per response.
  */
@@ -72,7 +71,7 @@ final class NettyResponseWriter implements ProtocolWriter {
     public void writeRecords(Records records) {
         if (records instanceof FileRecordsSlice slice && slice.sizeInBytes() >= REGION_THRESHOLD) {
             parts.add(current);
-            parts.add(new DefaultFileRegion(slice.file().toFile(), slice.position(), slice.sizeInBytes()));
+            parts.add(new SharedFileRegion(slice.channel(), slice.position(), slice.sizeInBytes()));
             current = alloc.ioBuffer(256);
         } else {
             java.nio.ByteBuffer tmp = java.nio.ByteBuffer.allocate(records.sizeInBytes());

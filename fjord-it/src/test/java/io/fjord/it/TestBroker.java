@@ -1,0 +1,58 @@
+package io.fjord.it;
+
+import io.fjord.broker.FjordBroker;
+import io.fjord.broker.config.BrokerConfig;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A Fjord node in this JVM on an ephemeral port of 127.0.0.1, with its data in the given folder. */
+public final class TestBroker implements AutoCloseable {
+    private final Path dataDir;
+    private final Map<String, String> overrides;
+    private FjordBroker broker;
+
+    public TestBroker(Path dataDir) {
+        this(dataDir, Map.of());
+    }
+
+    public TestBroker(Path dataDir, Map<String, String> overrides) {
+        this.dataDir = dataDir;
+        this.overrides = overrides;
+    }
+
+    public TestBroker start() throws Exception {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("listeners", "PLAINTEXT://127.0.0.1:0");
+        settings.put("log.dirs", dataDir.toString());
+        settings.put("num.io.threads", "4");
+        settings.put("num.network.threads", "2");
+        settings.putAll(overrides);
+        broker = new FjordBroker(BrokerConfig.of(settings)).start();
+        return this;
+    }
+
+    /** Stops cleanly and starts again on the same data (the port changes). */
+    public TestBroker restart() throws Exception {
+        close();
+        return start();
+    }
+
+    public String bootstrap() {
+        return "127.0.0.1:" + broker.port();
+    }
+
+    public int port() {
+        return broker.port();
+    }
+
+    public FjordBroker broker() {
+        return broker;
+    }
+
+    @Override
+    public void close() {
+        if (broker != null) broker.close();
+        broker = null;
+    }
+}
