@@ -84,17 +84,18 @@ public final class LogManager implements AutoCloseable {
         Files.createDirectories(logDir);
         Path marker = logDir.resolve(CLEAN_SHUTDOWN_FILE);
         boolean clean = Files.exists(marker);
-        if (!clean) log.info("No clean shutdown marker in {}; recovering its logs", logDir);
         List<Path> partitionDirs = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(logDir, Files::isDirectory)) {
             for (Path p : ds) partitionDirs.add(p);
         }
+        if (!clean && !partitionDirs.isEmpty()) log.info("No clean shutdown marker in {}; recovering its logs", logDir);
         for (Path p : partitionDirs) {
             String name = p.getFileName().toString();
             if (name.endsWith(DELETE_SUFFIX)) {
                 PartitionLog.deleteRecursively(p);
                 continue;
             }
+            if (name.startsWith("__cluster_metadata")) continue; // the metadata log lives beside the partitions
             TopicPartition tp = parseDirName(name);
             if (tp == null) {
                 log.warn("Ignoring directory {}: not <topic>-<partition>", p);

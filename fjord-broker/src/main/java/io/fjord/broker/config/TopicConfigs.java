@@ -80,8 +80,14 @@ public final class TopicConfigs {
         } catch (NumberFormatException e) {
             return "Invalid value " + value + " for configuration " + key + ": Not a number of type " + k.kind.name();
         }
-        if (key.equals("segment.bytes") && Integer.parseInt(value.trim()) < 14) {
-            return "Invalid value " + value + " for configuration segment.bytes: Value must be at least 14";
+        if (key.equals("segment.bytes") && Integer.parseInt(value.trim()) < 1024) {
+            return "Invalid value " + value + " for configuration segment.bytes: Value must be at least 1024";
+        }
+        if (key.equals("segment.index.bytes") && Integer.parseInt(value.trim()) < 12) {
+            return "Invalid value " + value + " for configuration segment.index.bytes: Value must be at least 12";
+        }
+        if ((key.equals("segment.ms") || key.equals("flush.messages")) && Long.parseLong(value.trim()) < 1) {
+            return "Invalid value " + value + " for configuration " + key + ": Value must be at least 1";
         }
         return null;
     }

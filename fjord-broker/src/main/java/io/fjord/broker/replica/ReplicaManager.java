@@ -41,7 +41,19 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** Opens (or creates) the log of every partition the current image places on this broker. */
     public void loadFromImage() {
-        for (TopicImage t : image.get().topics()) addTopic(t);
+        ClusterImage img = image.get();
+        // Logs the metadata no longer knows (a crash between deleting a topic and removing its files, or a topic
+        // deleted and created again under the same name) are removed before anything can read them.
+        java.util.Set<String> stale = new java.util.TreeSet<>();
+        for (PartitionLog l : logs.allLogs()) {
+            TopicImage t = img.topic(l.topic());
+            if (t == null || l.topicId().map(id -> !id.equals(t.id())).orElse(false)) stale.add(l.topic());
+        }
+        for (String topic : stale) {
+            log.warn("removing logs of topic {}: not in the metadata (or under another topic id)", topic);
+            logs.delete(topic);
+        }
+        for (TopicImage t : img.topics()) addTopic(t);
     }
 
     /** Applies one committed metadata change; called in commit order. */
@@ -61,6 +73,7 @@ public final class ReplicaManager implements AutoCloseable {
             TopicPartition tp = new TopicPartition(topic.name(), p.partition());
             partitions.computeIfAbsent(tp, k -> {
                 PartitionLog pl = logs.getOrCreate(topic.name(), p.partition(), topic.id(), lc);
+                pl.updateConfig(lc); // a log loaded at start-up has the default config until now
                 return new Partition(tp, topic.id(), pl, p);
             });
         }
@@ -76,10 +89,12 @@ public final class ReplicaManager implements AutoCloseable {
 
     LogConfig logConfig(Map<String, String> overrides) {
         Map<String, TopicConfigs.Value> eff = TopicConfigs.effective(overrides, config);
-        return LogConfig.DEFAULT
-                .withSegmentBytes(Integer.parseInt(eff.get("segment.bytes").value()))
-                .withSegmentMs(Long.parseLong(eff.get("segment.ms").value()))
-                .withIndexIntervalBytes(Integer.parseInt(eff.get("index.interval.bytes").value()));
+        return new LogConfig(
+                Integer.parseInt(eff.get("segment.bytes").value()),
+                Long.parseLong(eff.get("segment.ms").value()),
+                Integer.parseInt(eff.get("index.interval.bytes").value()),
+                Integer.parseInt(eff.get("segment.index.bytes").value()),
+                Long.parseLong(eff.get("flush.messages").value()));
     }
 
     public Partition partition(TopicPartition tp) {
