@@ -42,6 +42,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
     private boolean busy;
     private boolean closed;
+    private boolean peerGone;
 
     ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, String listenerName) {
         this.dispatcher = dispatcher;
@@ -65,7 +66,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         while (!busy && !closed) {
             ByteBuf frame = pending.poll();
             if (frame == null) {
-                ctx.channel().config().setAutoRead(true);
+                if (!peerGone) ctx.channel().config().setAutoRead(true);
                 return;
             }
             if (pending.size() < PAUSE_READING_AT / 2) ctx.channel().config().setAutoRead(true);
@@ -145,6 +146,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void sendResponse(ChannelHandlerContext ctx, ApiSpec spec, short version, int correlationId, Struct body) {
         if (closed) return;
+        if (peerGone) {
+            busy = false;
+            ctx.executor().execute(() -> serveNext(ctx)); // not inline: serveNext may be below us on the stack
+            return;
+        }
         short headerVersion = spec.responseHeaderVersion(version);
         boolean flexible = spec.isFlexible(version);
         SizeCounter counter = new SizeCounter();
@@ -185,11 +191,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
+    /**
+     * The peer went away. Whole requests it sent before closing are still served (an acks=0 producer closes right
+     * after writing, and its records must not be lost); their responses have nowhere to go and are dropped.
+     */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        closed = true;
-        ByteBuf b;
-        while ((b = pending.poll()) != null) b.release();
+        peerGone = true;
+        if (!busy) serveNext(ctx);
     }
 
     @Override
