@@ -44,6 +44,10 @@ final class Clients {
     }
 
     static KafkaConsumer<String, String> consumer(String bootstrap) {
+        return consumer(bootstrap, Map.of());
+    }
+
+    static KafkaConsumer<String, String> consumer(String bootstrap, Map<String, String> extra) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -52,6 +56,7 @@ final class Clients {
         p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.putAll(extra);
         return new KafkaConsumer<>(p);
     }
 
@@ -73,8 +78,13 @@ final class Clients {
      */
     static List<ConsumerRecord<String, String>> readFromStart(String bootstrap, Collection<TopicPartition> partitions,
                                                               int expected) {
+        return readFromStart(bootstrap, partitions, expected, Map.of());
+    }
+
+    static List<ConsumerRecord<String, String>> readFromStart(String bootstrap, Collection<TopicPartition> partitions,
+                                                              int expected, Map<String, String> consumerConfig) {
         List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = consumer(bootstrap)) {
+        try (KafkaConsumer<String, String> c = consumer(bootstrap, consumerConfig)) {
             c.assign(partitions);
             c.seekToBeginning(partitions);
             Awaitility.await("reading " + expected + " records from " + partitions)
