@@ -1,0 +1,91 @@
+package io.fjord.it;
+
+import io.fjord.protocol.api.ApiVersionsApi;
+import io.fjord.protocol.types.Struct;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/** A Fjord node in a child process, its output going to a file. Always {@link #close()} it (kills it if alive). */
+final class FjordProcess implements AutoCloseable {
+    final Process process;
+    final Path output;
+    final int port;
+
+    private FjordProcess(Process process, Path output, int port) {
+        this.process = process;
+        this.output = output;
+        this.port = port;
+    }
+
+    /** {@code java -cp <this JVM's class path> io.fjord.cli.Fjord server --override ...}. */
+    static FjordProcess startJava(Path workDir, Path output, int port, List<String> overrides) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), "io.fjord.cli.Fjord", "server"));
+        for (String o : overrides) {
+            cmd.add("--override");
+            cmd.add(o);
+        }
+        return start(new ProcessBuilder(cmd).directory(workDir.toFile()), output, port);
+    }
+
+    static FjordProcess start(ProcessBuilder pb, Path output, int port) throws IOException {
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+        return new FjordProcess(pb.start(), output, port);
+    }
+
+    /** Waits until the node answers ApiVersions on its port (handlers registered), failing fast if it dies. */
+    FjordProcess awaitReady(Duration atMost) {
+        try {
+            Awaitility.await("Fjord on port " + port + " ready").atMost(atMost).pollInterval(Duration.ofMillis(100))
+                    .failFast("the Fjord process exited", () -> !process.isAlive())
+                    .until(this::answersApiVersions);
+        } catch (RuntimeException e) {
+            throw new AssertionError(e.getMessage() + "; its output:\n" + outputSafely(), e);
+        }
+        return this;
+    }
+
+    private boolean answersApiVersions() {
+        if (!Clients.accepts(port)) return false;
+        try (RawClient c = new RawClient(port)) {
+            c.socket().setSoTimeout(5000);
+            Struct r = c.request(ApiVersionsApi.SPEC, (short) 3, ApiVersionsApi.SPEC.newRequest()
+                    .set("ClientSoftwareName", "fjord-it").set("ClientSoftwareVersion", "1"));
+            return r.getShort("ErrorCode") == 0
+                    && r.getStructs("ApiKeys").stream().anyMatch(k -> k.getShort("ApiKey") == 0);
+        } catch (IOException | RuntimeException | AssertionError e) {
+            return false;
+        }
+    }
+
+    String outputSafely() {
+        try {
+            return Files.readString(output, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no output: " + e + ")";
+        }
+    }
+
+    /** SIGKILL; returns the exit code. */
+    int kill9() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("process did not die after SIGKILL");
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
