@@ -65,7 +65,8 @@ public final class FjordBroker implements AutoCloseable {
         requestPool = Executors.newFixedThreadPool(config.getInt("num.io.threads"), named("fjord-request-"));
         RequestDispatcher dispatcher = new RequestDispatcher();
         server = new SocketServer(config, dispatcher, requestPool);
-        // Bind first: the advertised address of a listener on port 0 is only known after binding.
+        // Bind first: the advertised address of a listener on port 0 is only known after binding. Connections
+        // are accepted from here on but not read until every handler is registered (startServing below).
         server.start();
         BrokerConfig.Listener adv = config.advertisedListeners().get(0);
         int port = adv.port() == 0 ? server.boundPorts().get(0) : adv.port();
@@ -90,6 +91,7 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 32, new DescribeConfigsHandler(admin));
         register(dispatcher, served, (short) 60, new DescribeClusterHandler(admin));
         register(dispatcher, served, (short) 75, new DescribeTopicPartitionsHandler(admin));
+        server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
     }

@@ -38,6 +38,10 @@ public final class SocketServer implements AutoCloseable {
     private final List<Channel> serverChannels = new ArrayList<>();
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
+    /** Connections accepted before {@link #startServing()} wait, unread, until the handlers exist. */
+    private final io.netty.channel.group.ChannelGroup admitted =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+    private volatile boolean serving;
 
     public SocketServer(BrokerConfig config, RequestDispatcher dispatcher, Executor requestExecutor) {
         this.config = config;
@@ -59,9 +63,12 @@ public final class SocketServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 512)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            admitted.add(ch);
+                            if (serving) ch.config().setAutoRead(true);
                             ch.pipeline()
                                     .addLast("frames", new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0, 4, true))
                                     .addLast("requests", new ConnectionHandler(dispatcher, requestExecutor, l.name()));
@@ -71,6 +78,15 @@ public final class SocketServer implements AutoCloseable {
             serverChannels.add(ch);
             log.info("listening on {} ({}, {})", ch.localAddress(), l.name(), epoll ? "epoll" : "nio");
         }
+    }
+
+    /**
+     * Starts reading requests. Until then connections are accepted (so the bound port is known and clients do
+     * not see refusals during recovery) but nothing is read from them.
+     */
+    public void startServing() {
+        serving = true;
+        for (Channel ch : admitted) ch.config().setAutoRead(true);
     }
 
     /** The port each listener is bound to, in listener order (useful when a listener asked for port 0). */
