@@ -115,6 +115,16 @@ public final class TopicAdmin {
         }
     }
 
+    /** Creates an internal topic (such as __consumer_offsets) with the broker's own settings. */
+    public Result createInternal(String name, int partitions, short replicationFactor, Map<String, String> configs) {
+        return create(name, partitions, replicationFactor, Map.of(), configs, false);
+    }
+
+    /** Topics Fjord keeps for itself; Metadata marks them internal. */
+    public static boolean isInternal(String topic) {
+        return topic.equals("__consumer_offsets") || topic.equals("__transaction_state");
+    }
+
     public Errors delete(String name) {
         if (!config.getBoolean("delete.topic.enable")) return Errors.POLICY_VIOLATION;
         try {

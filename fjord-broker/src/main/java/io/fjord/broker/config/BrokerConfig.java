@@ -47,6 +47,13 @@ public final class BrokerConfig {
         d.put("fetch.max.bytes", "57671680");
         d.put("delete.topic.enable", "true");
         d.put("cluster.id", "");
+        d.put("offsets.topic.num.partitions", "50");
+        d.put("offsets.topic.replication.factor", "3");
+        d.put("offset.metadata.max.bytes", "4096");
+        d.put("group.initial.rebalance.delay.ms", "3000");
+        d.put("group.min.session.timeout.ms", "6000");
+        d.put("group.max.session.timeout.ms", "1800000");
+        d.put("group.max.size", "2147483647");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 

@@ -52,7 +52,7 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler {
                 response.set("NextCursor", response.child("NextCursor").set("TopicName", name).set("PartitionIndex", first));
                 return CompletableFuture.completedFuture(response);
             }
-            t.set("TopicId", topic.id()).set("IsInternal", false);
+            t.set("TopicId", topic.id()).set("IsInternal", TopicAdmin.isInternal(name));
             List<Struct> parts = new ArrayList<>();
             for (PartitionState p : topic.orderedPartitions()) {
                 if (p.partition() < first) continue;

@@ -79,7 +79,7 @@ public final class MetadataHandler implements ApiHandler {
     }
 
     private static Struct describeTopic(Struct t, TopicImage topic) {
-        t.set("ErrorCode", (short) 0).set("Name", topic.name()).set("TopicId", topic.id()).set("IsInternal", false);
+        t.set("ErrorCode", (short) 0).set("Name", topic.name()).set("TopicId", topic.id()).set("IsInternal", TopicAdmin.isInternal(topic.name()));
         for (PartitionState p : topic.orderedPartitions()) {
             t.add("Partitions", Responses.describePartition(t.child("Partitions"), p));
         }
