@@ -20,6 +20,17 @@ public final class Apis {
         register(DescribeConfigsApi.SPEC);
         register(DescribeClusterApi.SPEC);
         register(DescribeTopicPartitionsApi.SPEC);
+        register(FindCoordinatorApi.SPEC);
+        register(JoinGroupApi.SPEC);
+        register(HeartbeatApi.SPEC);
+        register(LeaveGroupApi.SPEC);
+        register(SyncGroupApi.SPEC);
+        register(OffsetCommitApi.SPEC);
+        register(OffsetFetchApi.SPEC);
+        register(DescribeGroupsApi.SPEC);
+        register(ListGroupsApi.SPEC);
+        register(DeleteGroupsApi.SPEC);
+        register(OffsetDeleteApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {

@@ -23,6 +23,17 @@ class ApisTest {
         EXPECTED.put(32, new int[] {1, 1, 4, 4});   // DescribeConfigs
         EXPECTED.put(60, new int[] {0, 0, 2, 0});   // DescribeCluster
         EXPECTED.put(75, new int[] {0, 0, 0, 0});   // DescribeTopicPartitions
+        EXPECTED.put(10, new int[] {0, 0, 6, 3});   // FindCoordinator
+        EXPECTED.put(11, new int[] {0, 0, 9, 6});   // JoinGroup
+        EXPECTED.put(12, new int[] {0, 0, 4, 4});   // Heartbeat
+        EXPECTED.put(13, new int[] {0, 0, 5, 4});   // LeaveGroup
+        EXPECTED.put(14, new int[] {0, 0, 5, 4});   // SyncGroup
+        EXPECTED.put(8, new int[] {2, 2, 10, 8});   // OffsetCommit
+        EXPECTED.put(9, new int[] {1, 1, 10, 6});   // OffsetFetch
+        EXPECTED.put(15, new int[] {0, 0, 6, 5});   // DescribeGroups
+        EXPECTED.put(16, new int[] {0, 0, 5, 3});   // ListGroups
+        EXPECTED.put(42, new int[] {0, 0, 3, 2});   // DeleteGroups
+        EXPECTED.put(47, new int[] {0, 0, 0, -1});  // OffsetDelete (never flexible)
     }
 
     @Test
@@ -44,6 +55,10 @@ class ApisTest {
             assertThat(spec.highest()).as(spec.name() + " latest").isEqualTo(k.latestVersion());
             short advertised = spec.key() == ProduceApi.KEY ? 0 : k.oldestVersion();
             assertThat(spec.advertisedLowest()).as(spec.name() + " advertised oldest").isEqualTo(advertised);
+            for (short v = spec.lowest(); v <= spec.highest(); v++) {
+                assertThat(spec.isFlexible(v)).as(spec.name() + " v" + v + " flexible")
+                        .isEqualTo(k.requestHeaderVersion(v) >= 2);
+            }
         }
     }
 
