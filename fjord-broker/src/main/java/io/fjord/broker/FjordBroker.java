@@ -11,6 +11,18 @@ import io.fjord.broker.handlers.FetchHandler;
 import io.fjord.broker.handlers.ListOffsetsHandler;
 import io.fjord.broker.handlers.MetadataHandler;
 import io.fjord.broker.handlers.ProduceHandler;
+import io.fjord.broker.group.GroupCoordinator;
+import io.fjord.broker.handlers.group.DeleteGroupsHandler;
+import io.fjord.broker.handlers.group.DescribeGroupsHandler;
+import io.fjord.broker.handlers.group.FindCoordinatorHandler;
+import io.fjord.broker.handlers.group.HeartbeatHandler;
+import io.fjord.broker.handlers.group.JoinGroupHandler;
+import io.fjord.broker.handlers.group.LeaveGroupHandler;
+import io.fjord.broker.handlers.group.ListGroupsHandler;
+import io.fjord.broker.handlers.group.OffsetCommitHandler;
+import io.fjord.broker.handlers.group.OffsetDeleteHandler;
+import io.fjord.broker.handlers.group.OffsetFetchHandler;
+import io.fjord.broker.handlers.group.SyncGroupHandler;
 import io.fjord.broker.network.RequestDispatcher;
 import io.fjord.broker.network.SocketServer;
 import io.fjord.broker.replica.ReplicaManager;
@@ -48,6 +60,7 @@ public final class FjordBroker implements AutoCloseable {
     private LocalController controller;
     private LogManager logs;
     private ReplicaManager replicas;
+    private GroupCoordinator groups;
     private ExecutorService requestPool;
     private SocketServer server;
     private boolean closed;
@@ -91,9 +104,25 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 32, new DescribeConfigsHandler(admin));
         register(dispatcher, served, (short) 60, new DescribeClusterHandler(admin));
         register(dispatcher, served, (short) 75, new DescribeTopicPartitionsHandler(admin));
+        groups = GroupCoordinator.start(admin, replicas, config);
+        registerGroupApis(dispatcher, served, admin);
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
+    }
+
+    private void registerGroupApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
+        register(d, served, (short) 10, new FindCoordinatorHandler(() -> controller.image().broker(config.nodeId())));
+        register(d, served, (short) 11, new JoinGroupHandler(groups));
+        register(d, served, (short) 12, new HeartbeatHandler(groups));
+        register(d, served, (short) 13, new LeaveGroupHandler(groups));
+        register(d, served, (short) 14, new SyncGroupHandler(groups));
+        register(d, served, (short) 8, new OffsetCommitHandler(groups, admin));
+        register(d, served, (short) 9, new OffsetFetchHandler(groups, admin));
+        register(d, served, (short) 15, new DescribeGroupsHandler(groups));
+        register(d, served, (short) 16, new ListGroupsHandler(groups));
+        register(d, served, (short) 42, new DeleteGroupsHandler(groups));
+        register(d, served, (short) 47, new OffsetDeleteHandler(groups));
     }
 
     private static void register(RequestDispatcher d, Set<Short> served, short key, io.fjord.broker.network.ApiHandler h) {
@@ -129,6 +158,7 @@ public final class FjordBroker implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (groups != null) groups.close();
         if (replicas != null) replicas.close();
         try {
             if (logs != null) logs.close();

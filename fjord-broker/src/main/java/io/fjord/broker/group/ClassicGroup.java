@@ -26,7 +26,7 @@ final class ClassicGroup {
     /** Dynamic members told to rejoin with the id they were given (MEMBER_ID_REQUIRED), with their expiry. */
     final Map<String, ScheduledFuture<?>> pendingMembers = new HashMap<>();
     final Map<String, String> staticMembers = new HashMap<>(); // group.instance.id -> member id
-    final Map<TopicPartitionKey, CommittedOffset> offsets = new TreeMap<>();
+    final Map<OffsetKey, CommittedOffset> offsets = new TreeMap<>();
     /** Set while the join phase runs; completed (and cleared) when it ends. */
     ScheduledFuture<?> joinDeadline;
     boolean initialDelayRunning;
@@ -120,14 +120,5 @@ final class ClassicGroup {
 
     /** A committed offset of the group, as stored in the offsets topic. */
     record CommittedOffset(long offset, int leaderEpoch, String metadata, long commitTimestamp) {
-    }
-
-    /** Topic and partition, ordered by topic then partition. */
-    record TopicPartitionKey(String topic, int partition) implements Comparable<TopicPartitionKey> {
-        @Override
-        public int compareTo(TopicPartitionKey o) {
-            int c = topic.compareTo(o.topic);
-            return c != 0 ? c : Integer.compare(partition, o.partition);
-        }
     }
 }

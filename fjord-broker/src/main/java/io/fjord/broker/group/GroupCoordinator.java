@@ -476,7 +476,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 }
                 scheduleSession(group, m);
             }
-            Map<ClassicGroup.TopicPartitionKey, ClassicGroup.CommittedOffset> accepted = new LinkedHashMap<>();
+            Map<OffsetKey, ClassicGroup.CommittedOffset> accepted = new LinkedHashMap<>();
             long now = System.currentTimeMillis();
             for (OffsetCommit c : commits) {
                 if (!partitionExists.test(c.topic(), c.partition())) {
@@ -484,7 +484,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 } else if (c.metadata() != null && c.metadata().length() > maxMetadataBytes) {
                     out.put(c, Errors.OFFSET_METADATA_TOO_LARGE);
                 } else {
-                    accepted.put(new ClassicGroup.TopicPartitionKey(c.topic(), c.partition()),
+                    accepted.put(new OffsetKey(c.topic(), c.partition()),
                             new ClassicGroup.CommittedOffset(c.offset(), c.leaderEpoch(), c.metadata(), now));
                     out.put(c, Errors.NONE);
                 }
@@ -519,7 +519,7 @@ public final class GroupCoordinator implements AutoCloseable {
             } else {
                 wanted.forEach((t, ps) -> {
                     for (int p : ps) {
-                        ClassicGroup.CommittedOffset o = group.offsets.get(new ClassicGroup.TopicPartitionKey(t, p));
+                        ClassicGroup.CommittedOffset o = group.offsets.get(new OffsetKey(t, p));
                         out.computeIfAbsent(t, k -> new LinkedHashMap<>()).put(p,
                                 o == null ? new FetchedOffset(-1, -1, "") : new FetchedOffset(o.offset(), o.leaderEpoch(), o.metadata()));
                     }
@@ -530,8 +530,8 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     /** Deletes committed offsets of an empty group, or of topics the group's members do not subscribe to. */
-    public Errors deleteOffsets(String groupId, List<ClassicGroup.TopicPartitionKey> partitions,
-                                Map<ClassicGroup.TopicPartitionKey, Errors> perPartition,
+    public Errors deleteOffsets(String groupId, List<OffsetKey> partitions,
+                                Map<OffsetKey, Errors> perPartition,
                                 java.util.function.Function<byte[], java.util.Set<String>> subscribedTopics) {
         ClassicGroup group = groups.get(groupId);
         if (group == null) return Errors.GROUP_ID_NOT_FOUND;
@@ -544,11 +544,11 @@ public final class GroupCoordinator implements AutoCloseable {
                     if (md != null) subscribed.addAll(subscribedTopics.apply(md));
                 }
             } else if (!group.is(GroupState.EMPTY)) {
-                for (ClassicGroup.TopicPartitionKey tp : partitions) perPartition.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
+                for (OffsetKey tp : partitions) perPartition.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
                 return Errors.NONE;
             }
-            Map<ClassicGroup.TopicPartitionKey, ClassicGroup.CommittedOffset> tombstones = new LinkedHashMap<>();
-            for (ClassicGroup.TopicPartitionKey tp : partitions) {
+            Map<OffsetKey, ClassicGroup.CommittedOffset> tombstones = new LinkedHashMap<>();
+            for (OffsetKey tp : partitions) {
                 if (subscribed.contains(tp.topic())) {
                     perPartition.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
                 } else {
@@ -610,8 +610,8 @@ public final class GroupCoordinator implements AutoCloseable {
         synchronized (group) {
             if (group.is(GroupState.DEAD)) return Errors.GROUP_ID_NOT_FOUND;
             if (!group.is(GroupState.EMPTY)) return Errors.NON_EMPTY_GROUP;
-            Map<ClassicGroup.TopicPartitionKey, ClassicGroup.CommittedOffset> tombstones = new LinkedHashMap<>();
-            for (ClassicGroup.TopicPartitionKey tp : group.offsets.keySet()) tombstones.put(tp, null);
+            Map<OffsetKey, ClassicGroup.CommittedOffset> tombstones = new LinkedHashMap<>();
+            for (OffsetKey tp : group.offsets.keySet()) tombstones.put(tp, null);
             store.write(groupId, tombstones);
             group.offsets.clear();
             group.transitionTo(GroupState.DEAD);

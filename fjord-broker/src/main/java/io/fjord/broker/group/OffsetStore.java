@@ -73,11 +73,11 @@ final class OffsetStore {
     }
 
     /** Appends one batch with the group's offset records; null offsets become tombstones. */
-    void write(String groupId, Map<ClassicGroup.TopicPartitionKey, ClassicGroup.CommittedOffset> changes) {
+    void write(String groupId, Map<OffsetKey, ClassicGroup.CommittedOffset> changes) {
         if (changes.isEmpty()) return;
         RecordBatchBuilder b = new RecordBatchBuilder(0, CompressionType.NONE);
         long now = System.currentTimeMillis();
-        for (Map.Entry<ClassicGroup.TopicPartitionKey, ClassicGroup.CommittedOffset> e : changes.entrySet()) {
+        for (Map.Entry<OffsetKey, ClassicGroup.CommittedOffset> e : changes.entrySet()) {
             b.append(now, key(groupId, e.getKey()), e.getValue() == null ? null : value(e.getValue()));
         }
         Partition p = replicas.partition(new TopicPartition(TOPIC, partitionFor(groupId)));
@@ -117,7 +117,7 @@ final class OffsetStore {
     }
 
     interface OffsetSink {
-        void accept(String group, ClassicGroup.TopicPartitionKey tp, ClassicGroup.CommittedOffset offsetOrNull);
+        void accept(String group, OffsetKey tp, ClassicGroup.CommittedOffset offsetOrNull);
     }
 
     private static void apply(Record rec, OffsetSink sink) {
@@ -126,7 +126,7 @@ final class OffsetStore {
         ProtocolReader kr = new ProtocolReader(ByteBuffer.wrap(k));
         if (kr.readShort() > KEY_VERSION) return; // group metadata or a newer format: not ours to apply
         Struct key = KEY.read(kr, (short) 0, false);
-        ClassicGroup.TopicPartitionKey tp = new ClassicGroup.TopicPartitionKey(key.getString("Topic"), key.getInt("Partition"));
+        OffsetKey tp = new OffsetKey(key.getString("Topic"), key.getInt("Partition"));
         byte[] v = rec.valueBytes();
         if (v == null) {
             sink.accept(key.getString("Group"), tp, null);
@@ -139,7 +139,7 @@ final class OffsetStore {
                 value.getInt("LeaderEpoch"), value.getString("Metadata"), value.getLong("CommitTimestamp")));
     }
 
-    private static byte[] key(String group, ClassicGroup.TopicPartitionKey tp) {
+    private static byte[] key(String group, OffsetKey tp) {
         ByteBufferWriter w = new ByteBufferWriter(64);
         w.writeShort(KEY_VERSION);
         KEY.write(w, new Struct(KEY).set("Group", group).set("Topic", tp.topic()).set("Partition", tp.partition()), (short) 0, false);

@@ -1,0 +1,42 @@
+package io.fjord.broker.handlers.group;
+
+import io.fjord.broker.group.GroupCoordinator;
+import io.fjord.broker.network.ApiHandler;
+import io.fjord.broker.network.RequestContext;
+import io.fjord.protocol.api.Errors;
+import io.fjord.protocol.types.Struct;
+import java.util.concurrent.CompletableFuture;
+
+/** DescribeGroups (v0-6): state, protocol and members (with metadata and assignment once Stable). */
+public final class DescribeGroupsHandler implements ApiHandler {
+    private final GroupCoordinator coordinator;
+
+    public DescribeGroupsHandler(GroupCoordinator coordinator) {
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
+        Struct response = ctx.spec().newResponse();
+        for (Object id : request.getList("Groups")) {
+            String groupId = (String) id;
+            Struct g = response.child("Groups").set("GroupId", groupId);
+            response.add("Groups", g);
+            GroupCoordinator.GroupDescription d = coordinator.describe(groupId);
+            if (d == null) {
+                // Kafka answers an unknown group as Dead; v6 adds the error code.
+                g.set("GroupState", "Dead").set("ProtocolType", "").set("ProtocolData", "")
+                        .set("ErrorCode", (ctx.version() >= 6 ? Errors.GROUP_ID_NOT_FOUND : Errors.NONE).code());
+                continue;
+            }
+            g.set("ErrorCode", Errors.NONE.code()).set("GroupState", d.state()).set("ProtocolType", d.protocolType())
+                    .set("ProtocolData", d.protocolName() == null ? "" : d.protocolName());
+            for (GroupCoordinator.MemberDescription m : d.members()) {
+                g.add("Members", g.child("Members").set("MemberId", m.memberId()).set("GroupInstanceId", m.groupInstanceId())
+                        .set("ClientId", m.clientId() == null ? "" : m.clientId()).set("ClientHost", m.clientHost())
+                        .set("MemberMetadata", m.metadata()).set("MemberAssignment", m.assignment()));
+            }
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+}

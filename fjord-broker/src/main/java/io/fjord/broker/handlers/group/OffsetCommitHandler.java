@@ -1,0 +1,74 @@
+package io.fjord.broker.handlers.group;
+
+import io.fjord.broker.TopicAdmin;
+import io.fjord.broker.group.GroupCoordinator;
+import io.fjord.broker.network.ApiHandler;
+import io.fjord.broker.network.RequestContext;
+import io.fjord.metadata.TopicImage;
+import io.fjord.protocol.api.Errors;
+import io.fjord.protocol.types.Struct;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/** OffsetCommit (v2-10): group members commit with their generation; a member-less commit uses generation -1. */
+public final class OffsetCommitHandler implements ApiHandler {
+    private final GroupCoordinator coordinator;
+    private final TopicAdmin admin;
+
+    public OffsetCommitHandler(GroupCoordinator coordinator, TopicAdmin admin) {
+        this.coordinator = coordinator;
+        this.admin = admin;
+    }
+
+    @Override
+    public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
+        short v = ctx.version();
+        List<GroupCoordinator.OffsetCommit> commits = new ArrayList<>();
+        List<Object[]> order = new ArrayList<>(); // {topic struct, partition struct, commit or error}
+        for (Struct t : request.getStructs("Topics")) {
+            String name = t.getString("Name");
+            if (v >= 10) {
+                TopicImage topic = admin.image().topic(t.getUuid("TopicId"));
+                name = topic == null ? null : topic.name();
+            }
+            for (Struct p : t.getStructs("Partitions")) {
+                if (name == null) {
+                    order.add(new Object[]{t, p, Errors.UNKNOWN_TOPIC_ID});
+                    continue;
+                }
+                GroupCoordinator.OffsetCommit c = new GroupCoordinator.OffsetCommit(name, p.getInt("PartitionIndex"),
+                        p.getLong("CommittedOffset"), v >= 6 ? p.getInt("CommittedLeaderEpoch") : -1, p.getString("CommittedMetadata"));
+                commits.add(c);
+                order.add(new Object[]{t, p, c});
+            }
+        }
+        Errors[] groupError = new Errors[1];
+        Map<GroupCoordinator.OffsetCommit, Errors> result = coordinator.commit(request.getString("GroupId"),
+                request.getInt("GenerationIdOrMemberEpoch"), request.getString("MemberId"),
+                v >= 7 ? request.getString("GroupInstanceId") : null, commits, groupError);
+        Struct response = ctx.spec().newResponse();
+        Struct current = null;
+        Struct currentIn = null;
+        for (Object[] o : order) {
+            Struct tIn = (Struct) o[0];
+            if (tIn != currentIn) {
+                current = response.child("Topics");
+                if (v >= 10) current.set("TopicId", tIn.getUuid("TopicId")); else current.set("Name", tIn.getString("Name"));
+                response.add("Topics", current);
+                currentIn = tIn;
+            }
+            Errors e = o[2] instanceof Errors err ? err
+                    : groupError[0] != Errors.NONE ? groupError[0] : result.get((GroupCoordinator.OffsetCommit) o[2]);
+            current.add("Partitions", current.child("Partitions").set("PartitionIndex", ((Struct) o[1]).getInt("PartitionIndex"))
+                    .set("ErrorCode", e.code()));
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    static UUID zero() {
+        return new UUID(0, 0);
+    }
+}
