@@ -184,6 +184,41 @@ class ConsumerGroupsTest {
     }
 
     @Test
+    void staticMemberRejoinsWithoutARebalance() throws Exception {
+        Clients.createTopic(broker.bootstrap(), "static", 4);
+        Map<String, String> one = Map.of(ConsumerConfig.GROUP_ID_CONFIG, "g5", ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "one",
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000");
+        Map<String, String> two = Map.of(ConsumerConfig.GROUP_ID_CONFIG, "g5", ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "two",
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "30000");
+        try (KafkaConsumer<String, String> c2 = Clients.consumer(broker.bootstrap(), two)) {
+            c2.subscribe(List.of("static"));
+            Set<TopicPartition> firstAssignment;
+            int generation;
+            try (KafkaConsumer<String, String> c1 = Clients.consumer(broker.bootstrap(), one)) {
+                c1.subscribe(List.of("static"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    c1.poll(Duration.ofMillis(50));
+                    c2.poll(Duration.ofMillis(50));
+                    return c1.assignment().size() == 2 && c2.assignment().size() == 2;
+                });
+                firstAssignment = Set.copyOf(c1.assignment());
+                generation = c1.groupMetadata().generationId();
+            } // a static member does not leave the group when it closes
+            try (KafkaConsumer<String, String> c1 = Clients.consumer(broker.bootstrap(), one)) {
+                c1.subscribe(List.of("static"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    c1.poll(Duration.ofMillis(50));
+                    c2.poll(Duration.ofMillis(50));
+                    return c1.assignment().size() == 2;
+                });
+                assertThat(c1.assignment()).isEqualTo(firstAssignment);
+                assertThat(c1.groupMetadata().generationId()).isEqualTo(generation);
+                assertThat(c2.groupMetadata().generationId()).isEqualTo(generation);
+            }
+        }
+    }
+
+    @Test
     void committedOffsetsSurviveRestartAndAConsumerResumesAfterThem() throws Exception {
         Clients.createTopic(broker.bootstrap(), "events", 1);
         produce("events", 0, 200);

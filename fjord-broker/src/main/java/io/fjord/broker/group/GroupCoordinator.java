@@ -164,9 +164,13 @@ public final class GroupCoordinator implements AutoCloseable {
         group.remove(oldId);
         group.add(m);
         if (wasLeader) group.leaderId = newId;
-        if (group.is(GroupState.STABLE) && old.sameProtocols(req.protocols())) {
+        // As long as the group would pick the same protocol, a static member coming back changes nothing: it keeps
+        // its assignment and no rebalance happens. A returning leader is told to skip the assignment (KIP-814).
+        if (group.is(GroupState.STABLE) && Objects.equals(group.selectProtocol(), group.protocolName)) {
             scheduleSession(group, m);
-            return done(joinResultFor(group, m)); // no rebalance: the static member keeps its assignment
+            JoinResult r = joinResultFor(group, m);
+            return done(new JoinResult(r.error(), r.memberId(), r.generationId(), r.protocolType(), r.protocolName(),
+                    r.leaderId(), newId.equals(group.leaderId), r.members()));
         }
         return updateMemberAndRebalance(group, m, req);
     }
@@ -279,7 +283,7 @@ public final class GroupCoordinator implements AutoCloseable {
             }
         }
         return new JoinResult(Errors.NONE, m.memberId, group.generationId, group.protocolType, group.protocolName,
-                group.leaderId, members);
+                group.leaderId, false, members);
     }
 
     private void expirePending(ClassicGroup group, String memberId) {

@@ -38,6 +38,7 @@ public final class JoinGroupHandler implements ApiHandler {
                 .set("ProtocolName", ctx.version() >= 7 ? r.protocolName() : (r.protocolName() == null ? "" : r.protocolName()))
                 .set("Leader", r.leaderId() == null ? "" : r.leaderId()).set("MemberId", r.memberId() == null ? "" : r.memberId());
         if (ctx.version() >= 7) response.set("ProtocolType", r.protocolType());
+        if (ctx.version() >= 9) response.set("SkipAssignment", r.skipAssignment());
         for (JoinResult.Member m : r.members()) {
             response.add("Members", response.child("Members").set("MemberId", m.memberId())
                     .set("GroupInstanceId", m.groupInstanceId()).set("Metadata", m.metadata() == null ? new byte[0] : m.metadata()));
