@@ -61,6 +61,7 @@ public final class FjordBroker implements AutoCloseable {
     private LogManager logs;
     private ReplicaManager replicas;
     private GroupCoordinator groups;
+    private io.fjord.storage.cleaner.LogCleaner cleaner;
     private ExecutorService requestPool;
     private SocketServer server;
     private boolean closed;
@@ -91,6 +92,11 @@ public final class FjordBroker implements AutoCloseable {
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
         replicas.loadFromImage();
         controller.addListener(replicas::onMetadata);
+        if (config.getBoolean("log.cleaner.enable")) {
+            cleaner = new io.fjord.storage.cleaner.LogCleaner(logs, config.getInt("log.cleaner.threads"),
+                    config.getLong("log.cleaner.backoff.ms"), java.time.Clock.systemUTC());
+            cleaner.start();
+        }
 
         TopicAdmin admin = new TopicAdmin(controller, config);
         Set<Short> served = new TreeSet<>();
@@ -160,6 +166,7 @@ public final class FjordBroker implements AutoCloseable {
         }
         if (groups != null) groups.close();
         if (replicas != null) replicas.close();
+        if (cleaner != null) cleaner.close();
         try {
             if (logs != null) logs.close();
             if (controller != null) controller.close();

@@ -9,9 +9,10 @@ package io.fjord.storage;
  * @param segmentIndexBytes  {@code segment.index.bytes}: size the .index/.timeindex files are preallocated to
  * @param flushMessages      {@code flush.messages}: fsync after this many appended records ({@link Long#MAX_VALUE}
  *                           leaves flushing to the OS and to explicit {@link PartitionLog#flush()} calls)
+ * @param compaction         the log-compaction settings ({@link Compaction#NONE} unless cleanup.policy has compact)
  */
 public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int segmentIndexBytes,
-                        long flushMessages) {
+                        long flushMessages, Compaction compaction) {
     public static final int DEFAULT_SEGMENT_BYTES = 1 << 30;
     public static final long DEFAULT_SEGMENT_MS = 7L * 24 * 60 * 60 * 1000;
     public static final int DEFAULT_INDEX_INTERVAL_BYTES = 4096;
@@ -21,7 +22,36 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
     public static final LogConfig DEFAULT = new LogConfig(DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_MS,
             DEFAULT_INDEX_INTERVAL_BYTES, DEFAULT_SEGMENT_INDEX_BYTES, DEFAULT_FLUSH_MESSAGES);
 
+    /**
+     * Compaction settings, read by the log cleaner ({@code io.fjord.storage.cleaner.LogCleaner}).
+     *
+     * @param compact                {@code cleanup.policy} contains {@code compact}
+     * @param deleteRetentionMs      {@code delete.retention.ms}: how long a tombstone stays after the cleaner first
+     *                               passed it
+     * @param minCleanableDirtyRatio {@code min.cleanable.dirty.ratio}: dirty bytes / cleanable bytes needed to clean
+     * @param minCompactionLagMs     {@code min.compaction.lag.ms}: segments holding records newer than this stay dirty
+     */
+    public record Compaction(boolean compact, long deleteRetentionMs, double minCleanableDirtyRatio,
+                             long minCompactionLagMs) {
+        public static final Compaction NONE = new Compaction(false, 86_400_000L, 0.5, 0L);
+
+        public Compaction {
+            if (deleteRetentionMs < 0) throw new IllegalArgumentException("delete.retention.ms must be >= 0");
+            if (!(minCleanableDirtyRatio >= 0 && minCleanableDirtyRatio <= 1)) {
+                throw new IllegalArgumentException("min.cleanable.dirty.ratio must be in [0, 1]");
+            }
+            if (minCompactionLagMs < 0) throw new IllegalArgumentException("min.compaction.lag.ms must be >= 0");
+        }
+    }
+
+    /** A config without compaction. */
+    public LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes, int segmentIndexBytes,
+                     long flushMessages) {
+        this(segmentBytes, segmentMs, indexIntervalBytes, segmentIndexBytes, flushMessages, Compaction.NONE);
+    }
+
     public LogConfig {
+        if (compaction == null) compaction = Compaction.NONE;
         if (segmentBytes < 1024) throw new IllegalArgumentException("segment.bytes must be >= 1024: " + segmentBytes);
         if (segmentMs < 1) throw new IllegalArgumentException("segment.ms must be >= 1: " + segmentMs);
         if (indexIntervalBytes < 0) throw new IllegalArgumentException("index.interval.bytes must be >= 0");
@@ -30,22 +60,26 @@ public record LogConfig(int segmentBytes, long segmentMs, int indexIntervalBytes
     }
 
     public LogConfig withSegmentBytes(int v) {
-        return new LogConfig(v, segmentMs, indexIntervalBytes, segmentIndexBytes, flushMessages);
+        return new LogConfig(v, segmentMs, indexIntervalBytes, segmentIndexBytes, flushMessages, compaction);
     }
 
     public LogConfig withSegmentMs(long v) {
-        return new LogConfig(segmentBytes, v, indexIntervalBytes, segmentIndexBytes, flushMessages);
+        return new LogConfig(segmentBytes, v, indexIntervalBytes, segmentIndexBytes, flushMessages, compaction);
     }
 
     public LogConfig withIndexIntervalBytes(int v) {
-        return new LogConfig(segmentBytes, segmentMs, v, segmentIndexBytes, flushMessages);
+        return new LogConfig(segmentBytes, segmentMs, v, segmentIndexBytes, flushMessages, compaction);
     }
 
     public LogConfig withSegmentIndexBytes(int v) {
-        return new LogConfig(segmentBytes, segmentMs, indexIntervalBytes, v, flushMessages);
+        return new LogConfig(segmentBytes, segmentMs, indexIntervalBytes, v, flushMessages, compaction);
     }
 
     public LogConfig withFlushMessages(long v) {
-        return new LogConfig(segmentBytes, segmentMs, indexIntervalBytes, segmentIndexBytes, v);
+        return new LogConfig(segmentBytes, segmentMs, indexIntervalBytes, segmentIndexBytes, v, compaction);
+    }
+
+    public LogConfig withCompaction(Compaction v) {
+        return new LogConfig(segmentBytes, segmentMs, indexIntervalBytes, segmentIndexBytes, flushMessages, v);
     }
 }

@@ -258,7 +258,7 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    private static void fsyncDir(Path dir) {
+    static void fsyncDir(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException ignored) {

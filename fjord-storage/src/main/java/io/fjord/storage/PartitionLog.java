@@ -149,6 +149,7 @@ public final class PartitionLog {
     }
 
     private void loadSegments(boolean cleanShutdown) throws IOException {
+        recoverInterruptedSwaps();
         List<Long> bases = new ArrayList<>();
         List<Path> indexFiles = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
@@ -447,6 +448,117 @@ public final class PartitionLog {
             throw new StorageException("timestamp lookup in " + dir + " failed", e);
         }
         return Optional.empty();
+    }
+
+    // ---------------------------------------------------------------- segment replacement (log cleaner)
+
+    /** Suffix of a replacement segment being written: {@code <20-digit base>.<20-digit end>.cleaned}. */
+    public static final String CLEANED_SUFFIX = ".cleaned";
+    /** Suffix of a replacement segment committed but not yet installed: {@code <base>.<end>.swap}. */
+    public static final String SWAP_SUFFIX = ".swap";
+
+    /**
+     * Where a replacement for the closed segments covering offsets {@code [base, end)} is written before
+     * {@link #replaceSegments}: a plain .log file (batches only, no indexes) in this log's directory.
+     */
+    public Path cleanedFile(long base, long end) {
+        return dir.resolve(String.format("%020d.%020d%s", base, end, CLEANED_SUFFIX));
+    }
+
+    /**
+     * Atomically replaces the closed segments {@code old} (consecutive, covering {@code [base, end)} where base is
+     * the first one's base offset and end the base offset of the segment after the last one) by the single segment
+     * whose batches were written, and fsynced, to {@code cleaned} ({@link #cleanedFile}). Steps, each safe to crash
+     * after: rename {@code .cleaned} to {@code .swap} (the commit point), delete the old segments' files, rename
+     * {@code .swap} to {@code <base>.log}, load it (indexes rebuilt) and put it in the segment map. On open,
+     * {@link #recoverInterruptedSwaps} deletes {@code .cleaned} leftovers and completes any {@code .swap}.
+     * Readers keep working throughout: old segments stay readable through their open channels.
+     *
+     * @return false (and {@code cleaned} deleted) if the log changed meanwhile: closed, a segment gone or active
+     */
+    public boolean replaceSegments(List<LogSegment> old, Path cleaned) {
+        if (old.isEmpty()) throw new IllegalArgumentException("no segments to replace");
+        long base = old.get(0).baseOffset();
+        lock.lock();
+        try {
+            boolean current = !closed;
+            for (LogSegment s : old) current &= segments.get(s.baseOffset()) == s && s != active;
+            Map.Entry<Long, LogSegment> after = segments.higherEntry(old.get(old.size() - 1).baseOffset());
+            if (!current || after == null) {
+                Files.deleteIfExists(cleaned);
+                return false;
+            }
+            long end = after.getKey();
+            for (LogSegment s : segments.subMap(base, true, end, false).values()) current &= old.contains(s);
+            if (!current || !cleaned.equals(cleanedFile(base, end))) {
+                Files.deleteIfExists(cleaned);
+                return false;
+            }
+            String stem = cleaned.getFileName().toString();
+            Path swap = dir.resolve(stem.substring(0, stem.length() - CLEANED_SUFFIX.length()) + SWAP_SUFFIX);
+            swapHook.accept("before-swap");
+            Files.move(cleaned, swap, StandardCopyOption.ATOMIC_MOVE);
+            LogManager.fsyncDir(dir);
+            swapHook.accept("swapped");
+            for (LogSegment s : old) {
+                s.deleteFiles();
+                swapHook.accept("deleted-" + s.baseOffset());
+            }
+            Files.move(swap, dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)),
+                    StandardCopyOption.ATOMIC_MOVE);
+            LogManager.fsyncDir(dir);
+            swapHook.accept("installed");
+            LogSegment fresh = LogSegment.load(dir, base, config, false, false, false, clock.millis());
+            segments.put(base, fresh);
+            for (LogSegment s : old) {
+                if (s.baseOffset() != base) segments.remove(s.baseOffset());
+            }
+            return true;
+        } catch (IOException e) {
+            throw new StorageException("replacing segments of " + dir + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Test hook: called at each step of {@link #replaceSegments}; throwing simulates a crash there. */
+    volatile java.util.function.Consumer<String> swapHook = step -> { };
+
+    /** Deletes half-written {@code .cleaned} files and completes committed {@code .swap}s (see replaceSegments). */
+    private void recoverInterruptedSwaps() throws IOException {
+        List<Path> swaps = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(CLEANED_SUFFIX)) Files.deleteIfExists(p);
+                else if (name.endsWith(SWAP_SUFFIX)) swaps.add(p);
+            }
+        }
+        for (Path swap : swaps) {
+            String name = swap.getFileName().toString();
+            long base;
+            long end;
+            try {
+                base = Long.parseLong(name.substring(0, 20));
+                end = Long.parseLong(name.substring(21, 41));
+            } catch (RuntimeException e) {
+                log.warn("Ignoring unparsable swap file {}", swap);
+                continue;
+            }
+            log.info("Completing interrupted segment replacement {} of {}", name, dir);
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path p : ds) {
+                    String n = p.getFileName().toString();
+                    if (!(n.endsWith(LogSegment.LOG_SUFFIX) || n.endsWith(LogSegment.INDEX_SUFFIX)
+                            || n.endsWith(LogSegment.TIME_INDEX_SUFFIX))) continue;
+                    Long b = parseBase(n, n.substring(n.lastIndexOf('.')));
+                    if (b != null && b >= base && b < end) Files.deleteIfExists(p);
+                }
+            }
+            Files.move(swap, dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)),
+                    StandardCopyOption.ATOMIC_MOVE);
+        }
+        if (!swaps.isEmpty()) LogManager.fsyncDir(dir);
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -40,6 +40,9 @@ public final class BrokerConfig {
         d.put("log.retention.ms", "");
         d.put("log.retention.hours", "168");
         d.put("log.retention.bytes", "-1");
+        d.put("log.cleaner.enable", "true");
+        d.put("log.cleaner.threads", "1");
+        d.put("log.cleaner.backoff.ms", "15000");
         d.put("message.max.bytes", "1048588");
         d.put("socket.request.max.bytes", "104857600");
         d.put("num.network.threads", "3");

@@ -80,6 +80,24 @@ public final class TopicConfigs {
         } catch (NumberFormatException e) {
             return "Invalid value " + value + " for configuration " + key + ": Not a number of type " + k.kind.name();
         }
+        if (key.equals("cleanup.policy")) {
+            for (String p : value.split(",")) {
+                if (!p.trim().equals("compact") && !p.trim().equals("delete")) {
+                    return "Invalid value " + value + " for configuration cleanup.policy: String must be one of: compact, delete";
+                }
+            }
+        }
+        if (key.equals("min.cleanable.dirty.ratio")) {
+            try {
+                double d = Double.parseDouble(value.trim());
+                if (!(d >= 0 && d <= 1)) throw new NumberFormatException();
+            } catch (NumberFormatException e) {
+                return "Invalid value " + value + " for configuration min.cleanable.dirty.ratio: Value must be between 0 and 1";
+            }
+        }
+        if ((key.equals("delete.retention.ms") || key.equals("min.compaction.lag.ms")) && Long.parseLong(value.trim()) < 0) {
+            return "Invalid value " + value + " for configuration " + key + ": Value must be at least 0";
+        }
         if (key.equals("segment.bytes") && Integer.parseInt(value.trim()) < 1024) {
             return "Invalid value " + value + " for configuration segment.bytes: Value must be at least 1024";
         }

@@ -92,6 +92,11 @@ public final class ProduceHandler implements ApiHandler {
                     "The batch is " + buf.remaining() + " bytes, more than max.message.bytes=" + maxMessageBytes);
             return;
         }
+        String keyless = compactedTopicKeyCheck(partition, buf);
+        if (keyless != null) {
+            pr.set("ErrorCode", Errors.INVALID_RECORD.code()).set("ErrorMessage", keyless);
+            return;
+        }
         int minIsr = Integer.parseInt(TopicConfigs.get(topic.configs(), admin.brokerConfig(), "min.insync.replicas"));
         if (acks == -1 && partition.inSyncReplicaCount() < minIsr) {
             pr.set("ErrorCode", Errors.NOT_ENOUGH_REPLICAS.code()).set("ErrorMessage",
@@ -121,5 +126,24 @@ public final class ProduceHandler implements ApiHandler {
         buf.putShort(pos + RecordBatch.ATTRIBUTES_OFFSET, (short) (attrs | RecordBatch.TIMESTAMP_TYPE_MASK));
         buf.putLong(pos + RecordBatch.MAX_TIMESTAMP_OFFSET, now);
         buf.putInt(pos + RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(buf, pos));
+    }
+
+    /**
+     * A compacted topic takes only keyed records (Kafka's rule): the batch is decoded, for such topics only. Returns
+     * why the batch is refused, or null.
+     */
+    private static String compactedTopicKeyCheck(Partition partition, ByteBuffer buf) {
+        if (!partition.log().config().compaction().compact()) return null;
+        try {
+            for (var it = new io.fjord.protocol.record.RecordBatchReader(buf, buf.position()); it.hasNext(); ) {
+                if (!it.next().hasKey()) {
+                    return "Compacted topic cannot accept message without key in topic partition "
+                            + partition.topicPartition() + ".";
+                }
+            }
+        } catch (io.fjord.protocol.record.InvalidRecordException e) {
+            return "Invalid record: " + e.getMessage();
+        }
+        return null;
     }
 }

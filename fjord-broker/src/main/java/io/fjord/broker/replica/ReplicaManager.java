@@ -94,7 +94,13 @@ public final class ReplicaManager implements AutoCloseable {
                 Long.parseLong(eff.get("segment.ms").value()),
                 Integer.parseInt(eff.get("index.interval.bytes").value()),
                 Integer.parseInt(eff.get("segment.index.bytes").value()),
-                Long.parseLong(eff.get("flush.messages").value()));
+                Long.parseLong(eff.get("flush.messages").value()),
+                new LogConfig.Compaction(
+                        java.util.Arrays.stream(eff.get("cleanup.policy").value().split(","))
+                                .anyMatch(p -> p.trim().equalsIgnoreCase("compact")),
+                        Long.parseLong(eff.get("delete.retention.ms").value()),
+                        Double.parseDouble(eff.get("min.cleanable.dirty.ratio").value()),
+                        Long.parseLong(eff.get("min.compaction.lag.ms").value())));
     }
 
     public Partition partition(TopicPartition tp) {

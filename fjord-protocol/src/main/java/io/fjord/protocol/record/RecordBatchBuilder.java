@@ -20,6 +20,7 @@ public final class RecordBatchBuilder {
     private int baseSequence = -1;
     private int partitionLeaderEpoch = -1;
     private boolean transactional;
+    private long deleteHorizonMs = -1L;
 
     private ByteBuffer records = ByteBuffer.allocate(256);
     private int count;
@@ -50,6 +51,18 @@ public final class RecordBatchBuilder {
         return this;
     }
 
+    /**
+     * Marks the batch with a delete horizon (attribute bit 6): the base timestamp field then holds
+     * {@code deleteHorizonMs} and record timestamps are stored relative to it. Used by log compaction; must be
+     * called before the first record is appended.
+     */
+    public RecordBatchBuilder deleteHorizon(long deleteHorizonMs) {
+        if (count > 0) throw new IllegalStateException("set the delete horizon before appending records");
+        if (deleteHorizonMs < 0) throw new IllegalArgumentException("negative delete horizon " + deleteHorizonMs);
+        this.deleteHorizonMs = deleteHorizonMs;
+        return this;
+    }
+
     public RecordBatchBuilder append(long timestamp, byte[] key, byte[] value) {
         return append(timestamp, key, value, List.of());
     }
@@ -75,7 +88,7 @@ public final class RecordBatchBuilder {
             throw new IllegalArgumentException("offset " + offset + " out of order (last " + lastOffset + ")");
         }
         if (offset - baseOffset > Integer.MAX_VALUE) throw new IllegalArgumentException("offset delta overflow");
-        if (count == 0) baseTimestamp = timestamp;
+        if (count == 0) baseTimestamp = deleteHorizonMs >= 0 ? deleteHorizonMs : timestamp;
         if (timestamp > maxTimestamp) maxTimestamp = timestamp;
         int offsetDelta = (int) (offset - baseOffset);
         long timestampDelta = timestamp - baseTimestamp;
@@ -141,6 +154,7 @@ public final class RecordBatchBuilder {
         ByteBuffer out = ByteBuffer.allocate(RecordBatch.HEADER_SIZE + bodySize);
         int attributes = compression.id;
         if (transactional) attributes |= RecordBatch.TRANSACTIONAL_MASK;
+        if (deleteHorizonMs >= 0) attributes |= RecordBatch.DELETE_HORIZON_MASK;
         out.putLong(baseOffset)
                 .putInt(RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD + bodySize)
                 .putInt(partitionLeaderEpoch)
