@@ -20,6 +20,7 @@ public final class Apis {
         register(DescribeConfigsApi.SPEC);
         register(DescribeClusterApi.SPEC);
         register(DescribeTopicPartitionsApi.SPEC);
+        register(InitProducerIdApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {
