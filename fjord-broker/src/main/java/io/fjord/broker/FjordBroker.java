@@ -112,6 +112,9 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 75, new DescribeTopicPartitionsHandler(admin));
         groups = GroupCoordinator.start(admin, replicas, config);
         registerGroupApis(dispatcher, served, admin);
+        register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
+                new io.fjord.broker.handlers.InitProducerIdHandler(new io.fjord.broker.producer.ProducerIdManager(
+                        size -> controller.allocateProducerIds(nodeId, size).blockStart())));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;

@@ -22,10 +22,12 @@ public final class LocalController implements AutoCloseable {
     private final MetadataLog log;
     private final List<Consumer<MetadataRecord>> listeners = new CopyOnWriteArrayList<>();
     private volatile ClusterImage image;
+    private long nextProducerIdBlockStart;
 
-    private LocalController(MetadataLog log, ClusterImage image) {
+    private LocalController(MetadataLog log, ClusterImage image, long nextProducerIdBlockStart) {
         this.log = log;
         this.image = image;
+        this.nextProducerIdBlockStart = nextProducerIdBlockStart;
     }
 
     /** Opens the metadata log under {@code dir} and replays it into the first image. */
@@ -33,8 +35,12 @@ public final class LocalController implements AutoCloseable {
         List<MetadataRecord> replayed = new ArrayList<>();
         MetadataLog log = MetadataLog.open(dir.resolve("metadata.log"), replayed);
         ClusterImage image = new ClusterImage(clusterId, self.id(), Map.of(self.id(), self), List.of());
-        for (MetadataRecord r : replayed) image = apply(image, r);
-        return new LocalController(log, image);
+        long nextProducerIds = 0;
+        for (MetadataRecord r : replayed) {
+            image = apply(image, r);
+            if (r instanceof MetadataRecord.ProducerIdsBlockAllocated b) nextProducerIds = b.nextBlockStart();
+        }
+        return new LocalController(log, image, nextProducerIds);
     }
 
     public ClusterImage image() {
@@ -84,6 +90,20 @@ public final class LocalController implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Reserves the next {@code blockSize} producer ids for {@code brokerId}, durably (the record is fsynced before
+     * this returns), so no id is ever handed out twice, even across restarts.
+     */
+    public synchronized MetadataRecord.ProducerIdsBlockAllocated allocateProducerIds(int brokerId, int blockSize)
+            throws IOException {
+        if (blockSize <= 0) throw new IllegalArgumentException("block size " + blockSize);
+        MetadataRecord.ProducerIdsBlockAllocated r =
+                new MetadataRecord.ProducerIdsBlockAllocated(brokerId, nextProducerIdBlockStart, blockSize);
+        commit(r);
+        nextProducerIdBlockStart = r.nextBlockStart();
+        return r;
+    }
+
     private UUID newTopicId() {
         UUID id;
         do {
@@ -108,7 +128,9 @@ public final class LocalController implements AutoCloseable {
             TopicImage old = image.topic(c.name());
             return old == null ? image : image.withTopic(new TopicImage(old.name(), old.id(), old.partitions(), c.configs()));
         }
-        return image.withoutTopic(((MetadataRecord.TopicDeleted) r).name());
+        if (r instanceof MetadataRecord.TopicDeleted d) return image.withoutTopic(d.name());
+        return image; // ProducerIdsBlockAllocated: the controller tracks the next block, the image is unchanged
+
     }
 
     @Override

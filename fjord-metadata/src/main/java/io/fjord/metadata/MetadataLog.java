@@ -89,6 +89,9 @@ public final class MetadataLog implements AutoCloseable {
         if (record instanceof MetadataRecord.TopicConfigsSet c) {
             return "configs " + enc(c.name()) + " " + formatConfigs(c.configs());
         }
+        if (record instanceof MetadataRecord.ProducerIdsBlockAllocated b) {
+            return "producer-ids " + b.brokerId() + " " + b.blockStart() + " " + b.blockSize();
+        }
         MetadataRecord.TopicDeleted d = (MetadataRecord.TopicDeleted) record;
         return "delete " + enc(d.name()) + " " + d.id();
     }
@@ -112,6 +115,10 @@ public final class MetadataLog implements AutoCloseable {
             }
             case "delete" -> {
                 return new MetadataRecord.TopicDeleted(dec(f[1]), UUID.fromString(f[2]));
+            }
+            case "producer-ids" -> {
+                return new MetadataRecord.ProducerIdsBlockAllocated(Integer.parseInt(f[1]), Long.parseLong(f[2]),
+                        Integer.parseInt(f[3]));
             }
             default -> throw new IllegalArgumentException("unknown metadata record: " + line);
         }

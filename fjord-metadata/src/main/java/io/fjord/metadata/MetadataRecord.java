@@ -22,4 +22,14 @@ public sealed interface MetadataRecord {
     /** A topic and its data are gone. */
     record TopicDeleted(String name, UUID id) implements MetadataRecord {
     }
+
+    /**
+     * Producer ids {@code [blockStart, blockStart + blockSize)} now belong to broker {@code brokerId}; the next
+     * block starts at {@code blockStart + blockSize}. Never reused, so ids stay unique across restarts.
+     */
+    record ProducerIdsBlockAllocated(int brokerId, long blockStart, int blockSize) implements MetadataRecord {
+        public long nextBlockStart() {
+            return blockStart + blockSize;
+        }
+    }
 }

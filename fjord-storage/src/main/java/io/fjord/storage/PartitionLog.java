@@ -60,6 +60,7 @@ public final class PartitionLog {
     private volatile long logEndOffset;
     private volatile boolean closed;
     private long unflushedMessages;
+    private ProducerStateManager producerState;
 
     private PartitionLog(Path dir, String topic, int partition, UUID topicId, LogConfig config, Clock clock) {
         this.dir = dir;
@@ -89,6 +90,8 @@ public final class PartitionLog {
             Files.createDirectories(dir);
             l.loadMetadata();
             l.loadSegments(cleanShutdown);
+            l.producerState = ProducerStateManager.load(dir, l.segments(), l.logEndOffset, clock,
+                    ProducerStateManager.DEFAULT_EXPIRATION_MS);
         } catch (IOException e) {
             l.closeSegmentsQuietly();
             throw new StorageException("cannot open log " + dir, e);
@@ -255,6 +258,11 @@ public final class PartitionLog {
         return segments.size();
     }
 
+    /** Idempotent-producer state; only to be read under no concurrent append (tests, tools). */
+    public ProducerStateManager producerState() {
+        return producerState;
+    }
+
     /** Snapshot of the segments, oldest first. */
     public List<LogSegment> segments() {
         return List.copyOf(segments.values());
@@ -285,7 +293,10 @@ public final class PartitionLog {
      *
      * @throws IllegalArgumentException      if the buffer does not hold whole magic-2 batches
      * @throws RecordBatchTooLargeException if the bytes cannot fit in one segment
+     * @throws ProducerStateException        if an idempotent producer's batch is fenced or out of sequence
      * @throws StorageException              on I/O failure
+     * @return where the batches went, or {@link LogAppendResult#duplicate} (nothing written) for a retried
+     *         producer batch already in the log
      */
     public LogAppendResult append(ByteBuffer batches) {
         int size = batches.remaining();
@@ -325,6 +336,8 @@ public final class PartitionLog {
                 p += RecordBatch.LOG_OVERHEAD + length;
             }
             long lastOffset = next - 1;
+            LogAppendResult duplicate = producerState.checkAppend(batches);
+            if (duplicate != null) return duplicate;
             LogSegment seg = maybeRoll(size, batchCount, lastOffset, cfg);
             p = batches.position();
             long offset = firstOffset;
@@ -335,6 +348,7 @@ public final class PartitionLog {
             }
             long now = clock.millis();
             int position = seg.append(batches, lastOffset, cfg.indexIntervalBytes(), now);
+            producerState.onAppended(batches);
             logEndOffset = lastOffset + 1;
             unflushedMessages += records;
             if (unflushedMessages >= cfg.flushMessages()) {
@@ -388,6 +402,7 @@ public final class PartitionLog {
         segments.put(next.baseOffset(), next);
         active = next;
         old.onRolled();
+        producerState.takeSnapshot(logEndOffset);
         return next;
     }
 
@@ -593,6 +608,11 @@ public final class PartitionLog {
             if (closed) return;
             closed = true;
             IOException failure = null;
+            try {
+                producerState.takeSnapshot(logEndOffset);
+            } catch (IOException e) {
+                failure = e;
+            }
             for (LogSegment s : segments.values()) {
                 try {
                     s.close();

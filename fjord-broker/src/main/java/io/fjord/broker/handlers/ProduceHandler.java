@@ -15,6 +15,7 @@ import io.fjord.protocol.types.MemoryRecords;
 import io.fjord.protocol.types.Records;
 import io.fjord.protocol.types.Struct;
 import io.fjord.storage.LogAppendResult;
+import io.fjord.storage.ProducerStateException;
 import java.nio.ByteBuffer;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -113,8 +114,12 @@ public final class ProduceHandler implements ApiHandler {
         }
         try {
             LogAppendResult r = replicas.appendAsLeader(partition, buf);
+            // A duplicate (retried idempotent batch) is acknowledged with the offsets it got the first time.
             pr.set("ErrorCode", Errors.NONE.code()).set("BaseOffset", r.firstOffset())
-                    .set("LogAppendTimeMs", appendTime).set("LogStartOffset", partition.logStartOffset());
+                    .set("LogAppendTimeMs", r.isDuplicate() ? -1L : appendTime)
+                    .set("LogStartOffset", partition.logStartOffset());
+        } catch (ProducerStateException e) {
+            pr.set("ErrorCode", e.error().code()).set("ErrorMessage", e.getMessage());
         } catch (RuntimeException e) {
             log.error("append to {} failed", partition.topicPartition(), e);
             pr.set("ErrorCode", Errors.UNKNOWN_SERVER_ERROR.code()).set("ErrorMessage", "append failed: " + e.getMessage());

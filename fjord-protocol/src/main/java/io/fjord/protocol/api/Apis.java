@@ -31,6 +31,7 @@ public final class Apis {
         register(ListGroupsApi.SPEC);
         register(DeleteGroupsApi.SPEC);
         register(OffsetDeleteApi.SPEC);
+        register(InitProducerIdApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {
