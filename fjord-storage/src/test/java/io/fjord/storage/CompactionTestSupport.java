@@ -38,11 +38,16 @@ final class CompactionTestSupport {
         }
     }
 
+    private static final java.util.concurrent.atomic.AtomicLong NEXT_PRODUCER_ID = new java.util.concurrent.atomic.AtomicLong(1000);
+
     /** Appends one random batch (1..5 records, random codec, keys among {@code keys}, ~15% tombstones). */
     static void appendRandomBatch(PartitionLog log, Model model, Random rnd, int keys, long now) {
         CompressionType codec = CompressionType.values()[rnd.nextInt(CompressionType.values().length)];
         int n = 1 + rnd.nextInt(5);
-        RecordBatchBuilder b = new RecordBatchBuilder(0, codec).producer(1000 + rnd.nextInt(3), (short) 0, rnd.nextInt(1000));
+        // Appends go through the producer-state check: a fresh producer id per batch keeps sequences valid
+        // while still giving the cleaner producer fields to preserve.
+        long producerId = NEXT_PRODUCER_ID.getAndIncrement();
+        RecordBatchBuilder b = new RecordBatchBuilder(0, codec).producer(producerId, (short) rnd.nextInt(3), rnd.nextInt(1000));
         List<String[]> recs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String key = "key-" + rnd.nextInt(keys);
