@@ -20,6 +20,10 @@ public final class Apis {
         register(DescribeConfigsApi.SPEC);
         register(DescribeClusterApi.SPEC);
         register(DescribeTopicPartitionsApi.SPEC);
+        register(DeleteRecordsApi.SPEC);
+        register(AlterConfigsApi.SPEC);
+        register(CreatePartitionsApi.SPEC);
+        register(IncrementalAlterConfigsApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {

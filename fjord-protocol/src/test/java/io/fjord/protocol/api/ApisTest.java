@@ -23,6 +23,10 @@ class ApisTest {
         EXPECTED.put(32, new int[] {1, 1, 4, 4});   // DescribeConfigs
         EXPECTED.put(60, new int[] {0, 0, 2, 0});   // DescribeCluster
         EXPECTED.put(75, new int[] {0, 0, 0, 0});   // DescribeTopicPartitions
+        EXPECTED.put(21, new int[] {0, 0, 2, 2});   // DeleteRecords
+        EXPECTED.put(33, new int[] {0, 0, 2, 2});   // AlterConfigs
+        EXPECTED.put(37, new int[] {0, 0, 3, 2});   // CreatePartitions
+        EXPECTED.put(44, new int[] {0, 0, 1, 1});   // IncrementalAlterConfigs
     }
 
     @Test
