@@ -84,14 +84,14 @@ public final class GroupCommitFlusher implements AutoCloseable {
                 pending = new ArrayList<>();
             }
             Map<PartitionLog, Throwable> failures = new IdentityHashMap<>();
-            Map<PartitionLog, Boolean> done = new IdentityHashMap<>();
-            for (Request r : batch) {
-                if (done.put(r.log(), Boolean.TRUE) != null) continue;
+            Map<PartitionLog, Long> wanted = new IdentityHashMap<>();
+            for (Request r : batch) wanted.merge(r.log(), r.upToOffset(), Math::max);
+            for (Map.Entry<PartitionLog, Long> e : wanted.entrySet()) {
                 try {
-                    if (r.log().recoveryPoint() < r.upToOffset()) r.log().flush();
-                } catch (RuntimeException e) {
-                    log.error("Group commit flush of {} failed", r.log(), e);
-                    failures.put(r.log(), e);
+                    if (e.getKey().recoveryPoint() < e.getValue()) e.getKey().flush();
+                } catch (RuntimeException ex) {
+                    log.error("Group commit flush of {} failed", e.getKey(), ex);
+                    failures.put(e.getKey(), ex);
                 }
             }
             rounds.incrementAndGet();
