@@ -1,7 +1,10 @@
 package io.fjord.broker;
 
 import io.fjord.broker.config.BrokerConfig;
+import io.fjord.broker.handlers.AlterConfigsHandler;
 import io.fjord.broker.handlers.ApiVersionsHandler;
+import io.fjord.broker.handlers.CreatePartitionsHandler;
+import io.fjord.broker.handlers.DeleteRecordsHandler;
 import io.fjord.broker.handlers.CreateTopicsHandler;
 import io.fjord.broker.handlers.DeleteTopicsHandler;
 import io.fjord.broker.handlers.DescribeClusterHandler;
@@ -78,6 +81,7 @@ public final class FjordBroker implements AutoCloseable {
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
         replicas.loadFromImage();
         controller.addListener(replicas::onMetadata);
+        replicas.startMaintenance();
 
         TopicAdmin admin = new TopicAdmin(controller, config);
         Set<Short> served = new TreeSet<>();
@@ -91,6 +95,11 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 32, new DescribeConfigsHandler(admin));
         register(dispatcher, served, (short) 60, new DescribeClusterHandler(admin));
         register(dispatcher, served, (short) 75, new DescribeTopicPartitionsHandler(admin));
+        ConfigAdmin configAdmin = new ConfigAdmin(admin);
+        register(dispatcher, served, (short) 21, new DeleteRecordsHandler(admin, replicas));
+        register(dispatcher, served, (short) 33, new AlterConfigsHandler(configAdmin, false));
+        register(dispatcher, served, (short) 37, new CreatePartitionsHandler(configAdmin));
+        register(dispatcher, served, (short) 44, new AlterConfigsHandler(configAdmin, true));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
