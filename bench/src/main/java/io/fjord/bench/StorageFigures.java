@@ -61,7 +61,7 @@ public final class StorageFigures {
         for (int t = 0; t < threads; t++) {
             PartitionLog log = logs.getOrCreate("bench", t, UUID.randomUUID(), cfg);
             Thread th = new Thread(() -> {
-                ByteBuffer b = template.duplicate();
+                ByteBuffer b = ByteBuffer.allocate(template.remaining()).put(template.duplicate()).flip(); // own copy: append stamps offsets
                 while (System.nanoTime() < deadline) {
                     var r = log.append(b);
                     if (flusher != null) flusher.flushed(log, r.lastOffset() + 1).join();
