@@ -1,7 +1,10 @@
 package io.fjord.broker;
 
 import io.fjord.broker.config.BrokerConfig;
+import io.fjord.broker.handlers.AlterConfigsHandler;
 import io.fjord.broker.handlers.ApiVersionsHandler;
+import io.fjord.broker.handlers.CreatePartitionsHandler;
+import io.fjord.broker.handlers.DeleteRecordsHandler;
 import io.fjord.broker.handlers.CreateTopicsHandler;
 import io.fjord.broker.handlers.DeleteTopicsHandler;
 import io.fjord.broker.handlers.DescribeClusterHandler;
@@ -97,6 +100,7 @@ public final class FjordBroker implements AutoCloseable {
                     config.getLong("log.cleaner.backoff.ms"), java.time.Clock.systemUTC());
             cleaner.start();
         }
+        replicas.startMaintenance();
 
         TopicAdmin admin = new TopicAdmin(controller, config);
         Set<Short> served = new TreeSet<>();
@@ -115,6 +119,11 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
                 new io.fjord.broker.handlers.InitProducerIdHandler(new io.fjord.broker.producer.ProducerIdManager(
                         size -> controller.allocateProducerIds(nodeId, size).blockStart())));
+        ConfigAdmin configAdmin = new ConfigAdmin(admin);
+        register(dispatcher, served, (short) 21, new DeleteRecordsHandler(admin, replicas));
+        register(dispatcher, served, (short) 33, new AlterConfigsHandler(configAdmin, false));
+        register(dispatcher, served, (short) 37, new CreatePartitionsHandler(configAdmin));
+        register(dispatcher, served, (short) 44, new AlterConfigsHandler(configAdmin, true));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;

@@ -135,6 +135,21 @@ public final class TopicAdmin {
     }
 
     public Map<String, TopicConfigs.Value> effectiveConfigs(TopicImage topic) {
-        return TopicConfigs.effective(topic.configs(), config);
+        return effectiveConfigs(topic.configs());
+    }
+
+    /** A topic's effective settings given its overrides, with this broker's and the cluster's dynamic settings. */
+    public Map<String, TopicConfigs.Value> effectiveConfigs(Map<String, String> overrides) {
+        return TopicConfigs.effective(overrides, config, dynamic());
+    }
+
+    /** This broker's dynamic settings and the cluster-wide dynamic defaults, from the current image. */
+    public TopicConfigs.Dynamic dynamic() {
+        ClusterImage img = image();
+        return new TopicConfigs.Dynamic(img.brokerConfigs(Integer.toString(config.nodeId())), img.brokerConfigs(""));
+    }
+
+    LocalController controller() {
+        return controller;
     }
 }

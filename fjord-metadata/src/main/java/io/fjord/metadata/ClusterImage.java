@@ -18,8 +18,16 @@ public final class ClusterImage {
     private final Map<Integer, BrokerNode> brokers;
     private final Map<String, TopicImage> topicsByName;
     private final Map<UUID, TopicImage> topicsById;
+    /** Dynamic broker settings by resource: {@code ""} the cluster default, else a broker id. */
+    private final Map<String, Map<String, String>> brokerConfigs;
 
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics) {
+        this(clusterId, controllerId, brokers, topics, Map.of());
+    }
+
+    public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
+                        Map<String, Map<String, String>> brokerConfigs) {
+        this.brokerConfigs = Map.copyOf(brokerConfigs);
         this.clusterId = clusterId;
         this.controllerId = controllerId;
         this.brokers = Map.copyOf(new TreeMap<>(brokers));
@@ -65,12 +73,24 @@ public final class ClusterImage {
     public ClusterImage withTopic(TopicImage topic) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.put(topic.name(), topic);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values());
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs);
     }
 
     public ClusterImage withoutTopic(String name) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.remove(name);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values());
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs);
+    }
+
+    /** Dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id); empty if none. */
+    public Map<String, String> brokerConfigs(String resource) {
+        return brokerConfigs.getOrDefault(resource, Map.of());
+    }
+
+    public ClusterImage withBrokerConfigs(String resource, Map<String, String> configs) {
+        Map<String, Map<String, String>> next = new HashMap<>(brokerConfigs);
+        if (configs.isEmpty()) next.remove(resource);
+        else next.put(resource, Map.copyOf(configs));
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next);
     }
 }

@@ -83,6 +83,28 @@ public final class LocalController implements AutoCloseable {
         commit(new MetadataRecord.TopicConfigsSet(name, configs));
     }
 
+    /**
+     * Adds partitions {@code current..current+n-1} to a topic, with the given replica lists (validated by the
+     * caller). Returns the new topic image.
+     */
+    public synchronized TopicImage addPartitions(String name, List<List<Integer>> newReplicaAssignment) throws IOException {
+        TopicImage t = image.topic(name);
+        if (t == null) throw new IllegalArgumentException("unknown topic " + name);
+        List<PartitionState> parts = new ArrayList<>();
+        int first = t.partitionCount();
+        for (int i = 0; i < newReplicaAssignment.size(); i++) {
+            List<Integer> replicas = newReplicaAssignment.get(i);
+            parts.add(new PartitionState(first + i, replicas, replicas, replicas.get(0), 0, 0));
+        }
+        commit(new MetadataRecord.PartitionsAdded(name, t.id(), parts));
+        return image.topic(name);
+    }
+
+    /** Replaces the dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id). */
+    public synchronized void setBrokerConfigs(String resource, Map<String, String> configs) throws IOException {
+        commit(new MetadataRecord.BrokerConfigsSet(resource, Map.copyOf(configs)));
+    }
+
     public synchronized boolean deleteTopic(String name) throws IOException {
         TopicImage t = image.topic(name);
         if (t == null) return false;
@@ -123,6 +145,16 @@ public final class LocalController implements AutoCloseable {
             Map<Integer, PartitionState> parts = new java.util.HashMap<>();
             for (PartitionState p : t.partitions()) parts.put(p.partition(), p);
             return image.withTopic(new TopicImage(t.name(), t.id(), parts, t.configs()));
+        }
+        if (r instanceof MetadataRecord.PartitionsAdded a) {
+            TopicImage old = image.topic(a.name());
+            if (old == null || !old.id().equals(a.id())) return image;
+            Map<Integer, PartitionState> parts = new java.util.HashMap<>(old.partitions());
+            for (PartitionState p : a.partitions()) parts.put(p.partition(), p);
+            return image.withTopic(new TopicImage(old.name(), old.id(), parts, old.configs()));
+        }
+        if (r instanceof MetadataRecord.BrokerConfigsSet b) {
+            return image.withBrokerConfigs(b.resource(), b.configs());
         }
         if (r instanceof MetadataRecord.TopicConfigsSet c) {
             TopicImage old = image.topic(c.name());

@@ -22,6 +22,8 @@ import java.util.UUID;
  * <pre>
  * topic   &lt;name&gt; &lt;uuid&gt; &lt;partition&gt;:&lt;leader&gt;:&lt;leaderEpoch&gt;:&lt;replica,replica&gt;;... &lt;k=v&amp;k=v&gt;
  * configs &lt;name&gt; &lt;k=v&amp;k=v&gt;
+ * partitions &lt;name&gt; &lt;uuid&gt; &lt;partition&gt;:&lt;leader&gt;:&lt;leaderEpoch&gt;:&lt;replica,replica&gt;;...
+ * brokerconfigs &lt;resource, empty for the cluster default&gt; &lt;k=v&amp;k=v&gt;
  * delete  &lt;name&gt; &lt;uuid&gt;
  * </pre>
  * Names and config keys/values are URL-encoded. Not thread-safe: owned by the controller, which serialises writes.
@@ -79,12 +81,13 @@ public final class MetadataLog implements AutoCloseable {
 
     static String format(MetadataRecord record) {
         if (record instanceof MetadataRecord.TopicCreated t) {
-            List<String> parts = new ArrayList<>();
-            for (PartitionState p : t.partitions()) {
-                parts.add(p.partition() + ":" + p.leader() + ":" + p.leaderEpoch() + ":"
-                        + String.join(",", p.replicas().stream().map(String::valueOf).toList()));
-            }
-            return "topic " + enc(t.name()) + " " + t.id() + " " + String.join(";", parts) + " " + formatConfigs(t.configs());
+            return "topic " + enc(t.name()) + " " + t.id() + " " + formatPartitions(t.partitions()) + " " + formatConfigs(t.configs());
+        }
+        if (record instanceof MetadataRecord.PartitionsAdded a) {
+            return "partitions " + enc(a.name()) + " " + a.id() + " " + formatPartitions(a.partitions());
+        }
+        if (record instanceof MetadataRecord.BrokerConfigsSet b) {
+            return "brokerconfigs " + enc(b.resource()) + " " + formatConfigs(b.configs());
         }
         if (record instanceof MetadataRecord.TopicConfigsSet c) {
             return "configs " + enc(c.name()) + " " + formatConfigs(c.configs());
@@ -100,15 +103,14 @@ public final class MetadataLog implements AutoCloseable {
         String[] f = line.split(" ", -1);
         switch (f[0]) {
             case "topic" -> {
-                List<PartitionState> parts = new ArrayList<>();
-                for (String p : f[3].split(";")) {
-                    String[] q = p.split(":");
-                    List<Integer> replicas = new ArrayList<>();
-                    for (String r : q[3].split(",")) replicas.add(Integer.parseInt(r));
-                    parts.add(new PartitionState(Integer.parseInt(q[0]), replicas, replicas, Integer.parseInt(q[1]),
-                            Integer.parseInt(q[2]), 0));
-                }
-                return new MetadataRecord.TopicCreated(dec(f[1]), UUID.fromString(f[2]), parts, parseConfigs(f[4]));
+                return new MetadataRecord.TopicCreated(dec(f[1]), UUID.fromString(f[2]), parsePartitions(f[3]),
+                        parseConfigs(f[4]));
+            }
+            case "partitions" -> {
+                return new MetadataRecord.PartitionsAdded(dec(f[1]), UUID.fromString(f[2]), parsePartitions(f[3]));
+            }
+            case "brokerconfigs" -> {
+                return new MetadataRecord.BrokerConfigsSet(dec(f[1]), parseConfigs(f[2]));
             }
             case "configs" -> {
                 return new MetadataRecord.TopicConfigsSet(dec(f[1]), parseConfigs(f[2]));
@@ -122,6 +124,27 @@ public final class MetadataLog implements AutoCloseable {
             }
             default -> throw new IllegalArgumentException("unknown metadata record: " + line);
         }
+    }
+
+    private static String formatPartitions(List<PartitionState> partitions) {
+        List<String> parts = new ArrayList<>();
+        for (PartitionState p : partitions) {
+            parts.add(p.partition() + ":" + p.leader() + ":" + p.leaderEpoch() + ":"
+                    + String.join(",", p.replicas().stream().map(String::valueOf).toList()));
+        }
+        return String.join(";", parts);
+    }
+
+    private static List<PartitionState> parsePartitions(String s) {
+        List<PartitionState> parts = new ArrayList<>();
+        for (String p : s.split(";")) {
+            String[] q = p.split(":");
+            List<Integer> replicas = new ArrayList<>();
+            for (String r : q[3].split(",")) replicas.add(Integer.parseInt(r));
+            parts.add(new PartitionState(Integer.parseInt(q[0]), replicas, replicas, Integer.parseInt(q[1]),
+                    Integer.parseInt(q[2]), 0));
+        }
+        return parts;
     }
 
     private static String formatConfigs(Map<String, String> configs) {

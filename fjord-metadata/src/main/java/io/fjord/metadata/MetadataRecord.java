@@ -19,6 +19,17 @@ public sealed interface MetadataRecord {
     record TopicConfigsSet(String name, Map<String, String> configs) implements MetadataRecord {
     }
 
+    /** Partitions were added to an existing topic (CreatePartitions). */
+    record PartitionsAdded(String name, UUID id, List<PartitionState> partitions) implements MetadataRecord {
+    }
+
+    /**
+     * The dynamic broker settings of {@code resource} are now exactly {@code configs}: {@code ""} is the
+     * cluster-wide default, otherwise a broker id.
+     */
+    record BrokerConfigsSet(String resource, Map<String, String> configs) implements MetadataRecord {
+    }
+
     /** A topic and its data are gone. */
     record TopicDeleted(String name, UUID id) implements MetadataRecord {
     }

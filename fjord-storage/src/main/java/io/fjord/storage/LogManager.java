@@ -24,7 +24,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * shutdown, an empty marker file {@value #CLEAN_SHUTDOWN_FILE}. The marker is removed when the manager opens the dir
  * and written back by {@link #close()} after every log in it was flushed and closed; its absence on start means the
  * logs are recovered. A partition directory being deleted is first renamed to {@code <name>.<uuid>-delete}; such
- * leftovers are removed on start.
+ * leftovers are removed on start. Each log dir also holds the {@link OffsetCheckpointFile}s
+ * {@value OffsetCheckpointFile#RECOVERY_POINT} (where recovery starts after a crash) and
+ * {@value OffsetCheckpointFile#LOG_START_OFFSET} (log start offsets raised by DeleteRecords or retention), written by
+ * {@link #checkpoint()} and on close.
  *
  * <p>Threading: all methods are thread-safe. Partition creation and deletion are atomic per partition
  * ({@link ConcurrentHashMap#computeIfAbsent}); {@link #delete(String)} and {@link #close()} are serialised with each
@@ -84,6 +87,10 @@ public final class LogManager implements AutoCloseable {
         Files.createDirectories(logDir);
         Path marker = logDir.resolve(CLEAN_SHUTDOWN_FILE);
         boolean clean = Files.exists(marker);
+        Map<TopicPartition, Long> recoveryPoints = new OffsetCheckpointFile(
+                logDir.resolve(OffsetCheckpointFile.RECOVERY_POINT)).read();
+        Map<TopicPartition, Long> logStarts = new OffsetCheckpointFile(
+                logDir.resolve(OffsetCheckpointFile.LOG_START_OFFSET)).read();
         List<Path> partitionDirs = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(logDir, Files::isDirectory)) {
             for (Path p : ds) partitionDirs.add(p);
@@ -101,7 +108,8 @@ public final class LogManager implements AutoCloseable {
                 log.warn("Ignoring directory {}: not <topic>-<partition>", p);
                 continue;
             }
-            PartitionLog pl = PartitionLog.open(p, tp.topic(), tp.partition(), null, defaultConfig, clock, clean);
+            PartitionLog pl = PartitionLog.open(p, tp.topic(), tp.partition(), null, defaultConfig, clock, clean,
+                    recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L));
             PartitionLog dup = logs.putIfAbsent(tp, pl);
             if (dup != null) {
                 pl.close();
@@ -202,6 +210,7 @@ public final class LogManager implements AutoCloseable {
                 }
                 n++;
             }
+            if (n > 0) checkpointQuietly();
             return n;
         }
     }
@@ -209,6 +218,45 @@ public final class LogManager implements AutoCloseable {
     /** Flushes all logs. */
     public void flushAll() {
         for (PartitionLog pl : logs.values()) pl.flush();
+    }
+
+    /**
+     * Writes the recovery-point and log-start-offset checkpoints of every log dir from the logs' current values.
+     * Serialised with deletion and close.
+     */
+    public void checkpoint() {
+        synchronized (lifecycle) {
+            if (closed) return;
+            writeCheckpoints();
+        }
+    }
+
+    private void checkpointQuietly() {
+        try {
+            writeCheckpoints();
+        } catch (StorageException e) {
+            log.warn("Cannot write offset checkpoints", e);
+        }
+    }
+
+    private void writeCheckpoints() {
+        for (Path d : logDirs) {
+            java.util.Comparator<TopicPartition> order = java.util.Comparator.comparing(TopicPartition::topic)
+                    .thenComparingInt(TopicPartition::partition);
+            Map<TopicPartition, Long> rp = new java.util.TreeMap<>(order);
+            Map<TopicPartition, Long> ls = new java.util.TreeMap<>(order);
+            for (Map.Entry<TopicPartition, PartitionLog> e : logs.entrySet()) {
+                if (!e.getValue().dir().getParent().equals(d)) continue;
+                rp.put(e.getKey(), e.getValue().recoveryPoint());
+                ls.put(e.getKey(), e.getValue().logStartOffset());
+            }
+            try {
+                new OffsetCheckpointFile(d.resolve(OffsetCheckpointFile.RECOVERY_POINT)).write(rp);
+                new OffsetCheckpointFile(d.resolve(OffsetCheckpointFile.LOG_START_OFFSET)).write(ls);
+            } catch (IOException e) {
+                throw new StorageException("cannot write offset checkpoints in " + d, e);
+            }
+        }
     }
 
     /** Closes every log and then writes the clean-shutdown marker into each log dir whose logs all closed. */
@@ -227,6 +275,13 @@ public final class LogManager implements AutoCloseable {
                     if (failure == null) failure = e;
                     else failure.addSuppressed(e);
                 }
+            }
+            try {
+                writeCheckpoints();
+            } catch (StorageException e) {
+                if (failure == null) failure = e;
+                else failure.addSuppressed(e);
+                failedDirs.addAll(logDirs);
             }
             for (Path d : logDirs) {
                 if (failedDirs.contains(d)) continue;

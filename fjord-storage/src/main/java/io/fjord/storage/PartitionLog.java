@@ -32,8 +32,9 @@ import java.util.stream.Stream;
  * version: 0
  * topic_id: &lt;topic id, Kafka's URL-safe base64 form of the 16 UUID bytes&gt;
  * </pre>
- * Offsets run from {@link #logStartOffset()} (the first segment's base offset) to {@link #logEndOffset()}
- * (exclusive). Appends go to the last (active) segment, which rolls when full, old or out of index room.
+ * Offsets run from {@link #logStartOffset()} (at or above the first segment's base offset: DeleteRecords can move it
+ * into a segment) to {@link #logEndOffset()} (exclusive). {@link #recoveryPoint()} is the offset below which data is
+ * known to be fsynced; {@link LogManager} checkpoints both per log dir (see {@link OffsetCheckpointFile}). Appends go to the last (active) segment, which rolls when full, old or out of index room.
  *
  * <p>Threading: {@link #append}, {@link #roll}, {@link #updateConfig}, {@link #close} and {@link #delete} are
  * serialised by one lock per partition. {@link #read}, {@link #offsetForTimestamp}, {@link #flush} and the accessors
@@ -61,6 +62,17 @@ public final class PartitionLog {
     private volatile boolean closed;
     private long unflushedMessages;
     private ProducerStateManager producerState;
+    /** Every offset below this is known to be on disk (fsynced); recovery scans from the segment holding it. */
+    private volatile long recoveryPoint;
+    private volatile long lastFlushMs;
+    /** Serialises flushes, so the recovery point only moves after the force that covers it returned. */
+    private final ReentrantLock flushLock = new ReentrantLock();
+    /** Segments removed by retention: files deleted, channels closed a while later (readers may still send them). */
+    private final List<RetiredSegment> retired = new ArrayList<>();
+    private static final long RETIRED_CLOSE_DELAY_MS = 60_000;
+
+    private record RetiredSegment(LogSegment segment, long retiredAtMs) {
+    }
 
     private PartitionLog(Path dir, String topic, int partition, UUID topicId, LogConfig config, Clock clock) {
         this.dir = dir;
@@ -85,11 +97,23 @@ public final class PartitionLog {
      */
     public static PartitionLog open(Path dir, String topic, int partition, UUID topicId, LogConfig config,
                                     Clock clock, boolean cleanShutdown) {
+        return open(dir, topic, partition, topicId, config, clock, cleanShutdown, 0L, 0L);
+    }
+
+    /**
+     * As {@link #open(Path, String, int, UUID, LogConfig, Clock, boolean)}, with the checkpointed recovery point
+     * and log start offset. After an unclean shutdown every segment from the one holding {@code recoveryPoint}
+     * onwards is scanned (0 = all of them); earlier segments were fsynced and are only sanity-checked.
+     * {@code checkpointedLogStart} raises the log start offset above the first segment's base (DeleteRecords).
+     */
+    public static PartitionLog open(Path dir, String topic, int partition, UUID topicId, LogConfig config,
+                                    Clock clock, boolean cleanShutdown, long recoveryPoint, long checkpointedLogStart) {
         PartitionLog l = new PartitionLog(dir, topic, partition, topicId, config, clock);
         try {
             Files.createDirectories(dir);
             l.loadMetadata();
-            l.loadSegments(cleanShutdown);
+            l.loadSegments(cleanShutdown, recoveryPoint);
+            l.logStartOffset = Math.min(Math.max(l.logStartOffset, checkpointedLogStart), l.logEndOffset);
             l.producerState = ProducerStateManager.load(dir, l.segments(), l.logEndOffset, clock,
                     ProducerStateManager.DEFAULT_EXPIRATION_MS);
         } catch (IOException e) {
@@ -151,7 +175,7 @@ public final class PartitionLog {
         return new UUID(b.getLong(), b.getLong());
     }
 
-    private void loadSegments(boolean cleanShutdown) throws IOException {
+    private void loadSegments(boolean cleanShutdown, long checkpointedRecoveryPoint) throws IOException {
         recoverInterruptedSwaps();
         List<Long> bases = new ArrayList<>();
         List<Path> indexFiles = new ArrayList<>();
@@ -177,9 +201,13 @@ public final class PartitionLog {
         }
         long now = clock.millis();
         LogConfig cfg = config;
+        // Unclean: scan from the segment holding the recovery point (the last base <= it) to the end.
+        long recoverFrom = 0;
+        for (long b : bases) if (b <= checkpointedRecoveryPoint) recoverFrom = b;
         for (int i = 0; i < bases.size(); i++) {
             boolean last = i == bases.size() - 1;
-            LogSegment s = LogSegment.load(dir, bases.get(i), cfg, last, last && !cleanShutdown, !cleanShutdown, now);
+            boolean recover = !cleanShutdown && bases.get(i) >= recoverFrom;
+            LogSegment s = LogSegment.load(dir, bases.get(i), cfg, last, recover, !cleanShutdown, now);
             LogSegment prev = segments.isEmpty() ? null : segments.lastEntry().getValue();
             if (prev != null && s.baseOffset() < prev.nextOffset()) {
                 log.warn("Segment {} of {} overlaps the one before it; dropping it and later segments",
@@ -210,6 +238,8 @@ public final class PartitionLog {
         active = last;
         logStartOffset = segments.firstKey();
         logEndOffset = last.nextOffset();
+        recoveryPoint = cleanShutdown ? logEndOffset : Math.min(checkpointedRecoveryPoint, logEndOffset);
+        lastFlushMs = now;
         log.debug("Loaded {}: {} segments, offsets [{}, {})", dir, segments.size(), logStartOffset, logEndOffset);
     }
 
@@ -252,6 +282,16 @@ public final class PartitionLog {
     /** The offset the next appended batch will get. */
     public long logEndOffset() {
         return logEndOffset;
+    }
+
+    /** Offsets below this are fsynced; written to the recovery-point checkpoint. */
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    /** Wall-clock time of the last completed flush (or of opening). */
+    public long lastFlushMs() {
+        return lastFlushMs;
     }
 
     public int numberOfSegments() {
@@ -352,8 +392,7 @@ public final class PartitionLog {
             logEndOffset = lastOffset + 1;
             unflushedMessages += records;
             if (unflushedMessages >= cfg.flushMessages()) {
-                flushSegments();
-                unflushedMessages = 0;
+                flushLocked();
             }
             return new LogAppendResult(firstOffset, lastOffset, logAppendTime ? now : -1L, seg.baseOffset(),
                     position, size, batchCount);
@@ -585,16 +624,127 @@ public final class PartitionLog {
     public void flush() {
         if (closed) return;
         try {
-            flushSegments();
+            flushLocked();
         } catch (IOException e) {
             throw new StorageException("flush of " + dir + " failed", e);
         }
     }
 
-    private void flushSegments() throws IOException {
-        for (LogSegment s : segments.values()) {
-            if (s.isDirty()) s.flush();
+    /** Flushes everything appended so far and advances the recovery point to the log end seen before the force. */
+    private void flushLocked() throws IOException {
+        flushLock.lock();
+        try {
+            long end = logEndOffset; // everything below was written before this read
+            for (LogSegment s : segments.values()) {
+                if (s.isDirty()) s.flush();
+            }
+            if (end > recoveryPoint) recoveryPoint = end;
+            unflushedMessages = 0;
+            lastFlushMs = clock.millis();
+        } finally {
+            flushLock.unlock();
         }
+    }
+
+    /**
+     * Flushes the segments rolled since the last flush (not the active one) and moves the recovery point to the
+     * active segment's base, as Kafka does after a roll. Returns whether anything was flushed.
+     */
+    public boolean flushRolledSegments() {
+        if (closed) return false;
+        flushLock.lock();
+        try {
+            long activeBase = active.baseOffset();
+            if (recoveryPoint >= activeBase) return false;
+            for (LogSegment s : segments.headMap(activeBase, false).values()) {
+                if (s.isDirty()) s.flush();
+            }
+            if (activeBase > recoveryPoint) recoveryPoint = activeBase;
+            return true;
+        } catch (IOException e) {
+            throw new StorageException("flush of " + dir + " failed", e);
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- retention
+
+    /** Decides, oldest first, whether a segment may go; {@code endOffset} is its next segment's base (or LEO). */
+    @FunctionalInterface
+    public interface SegmentPredicate {
+        boolean test(LogSegment segment, long endOffset);
+    }
+
+    /**
+     * Deletes whole segments from the oldest while {@code deletable} holds and the segment ends at or below
+     * {@code upperBoundOffset} (the high watermark). If that includes the (non-empty) active segment, a new empty
+     * one is rolled first, so the log always keeps an active segment. The log start offset moves to the first
+     * remaining segment's base if it was below. Files are deleted at once; channels are closed a minute later so
+     * that reads in flight finish. Returns the number of segments deleted.
+     */
+    public int deleteOldSegments(SegmentPredicate deletable, long upperBoundOffset, String reason) {
+        lock.lock();
+        try {
+            if (closed) return 0;
+            closeRetired(false);
+            List<LogSegment> doomed = new ArrayList<>();
+            for (Map.Entry<Long, LogSegment> e : segments.entrySet()) {
+                LogSegment s = e.getValue();
+                Long next = segments.higherKey(e.getKey());
+                long end = next == null ? logEndOffset : next;
+                if (next == null && s.sizeInBytes() == 0) break;
+                if (end > upperBoundOffset || !deletable.test(s, end)) break;
+                doomed.add(s);
+            }
+            if (doomed.isEmpty()) return 0;
+            if (doomed.get(doomed.size() - 1) == active) rollLocked(config);
+            long now = clock.millis();
+            for (LogSegment s : doomed) {
+                segments.remove(s.baseOffset());
+                s.deleteFiles();
+                retired.add(new RetiredSegment(s, now));
+            }
+            long first = segments.firstKey();
+            if (first > logStartOffset) logStartOffset = first;
+            log.info("Deleted {} segment(s) of {} ({}); log start offset now {}", doomed.size(), dir, reason,
+                    logStartOffset);
+            return doomed.size();
+        } catch (IOException e) {
+            throw new StorageException("segment deletion in " + dir + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Raises the log start offset (DeleteRecords); never lowers it. Segments wholly below it are deleted by the
+     * next retention pass. Returns whether it moved.
+     *
+     * @throws IllegalArgumentException if {@code newStart} is beyond the log end offset
+     */
+    public boolean maybeIncrementLogStartOffset(long newStart) {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (newStart > logEndOffset) {
+                throw new IllegalArgumentException("log start " + newStart + " beyond log end " + logEndOffset);
+            }
+            if (newStart <= logStartOffset) return false;
+            logStartOffset = newStart;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeRetired(boolean all) {
+        long now = clock.millis();
+        retired.removeIf(r -> {
+            if (!all && now - r.retiredAtMs() < RETIRED_CLOSE_DELAY_MS) return false;
+            r.segment().closeQuietly();
+            return true;
+        });
     }
 
     private void ensureOpen() {
@@ -607,6 +757,7 @@ public final class PartitionLog {
         try {
             if (closed) return;
             closed = true;
+            closeRetired(true);
             IOException failure = null;
             try {
                 producerState.takeSnapshot(logEndOffset);
@@ -622,6 +773,7 @@ public final class PartitionLog {
                 }
             }
             if (failure != null) throw new StorageException("close of " + dir + " failed", failure);
+            recoveryPoint = logEndOffset;
         } finally {
             lock.unlock();
         }

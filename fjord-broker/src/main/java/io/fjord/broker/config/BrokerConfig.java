@@ -38,11 +38,18 @@ public final class BrokerConfig {
         d.put("log.index.interval.bytes", "4096");
         d.put("log.index.size.max.bytes", "10485760");
         d.put("log.retention.ms", "");
+        d.put("log.retention.minutes", "");
         d.put("log.retention.hours", "168");
         d.put("log.retention.bytes", "-1");
         d.put("log.cleaner.enable", "true");
         d.put("log.cleaner.threads", "1");
         d.put("log.cleaner.backoff.ms", "15000");
+        d.put("log.retention.check.interval.ms", "300000");
+        d.put("log.flush.interval.messages", "9223372036854775807");
+        d.put("log.flush.interval.ms", "");
+        d.put("log.flush.scheduler.interval.ms", "9223372036854775807");
+        d.put("log.flush.offset.checkpoint.interval.ms", "60000");
+        d.put("fjord.log.fsync.on.ack", "false");
         d.put("message.max.bytes", "1048588");
         d.put("socket.request.max.bytes", "104857600");
         d.put("num.network.threads", "3");
@@ -95,6 +102,16 @@ public final class BrokerConfig {
             getInt(k);
         }
         getLong("log.segment.bytes");
+        for (String k : List.of("log.retention.check.interval.ms", "log.flush.scheduler.interval.ms",
+                "log.flush.offset.checkpoint.interval.ms", "log.retention.bytes", "log.flush.interval.messages")) {
+            getLong(k);
+        }
+        if (getLong("log.retention.check.interval.ms") < 1 || getLong("log.flush.scheduler.interval.ms") < 1
+                || getLong("log.flush.offset.checkpoint.interval.ms") < 1) {
+            throw new ConfigException("log.retention.check.interval.ms and log.flush.*.interval.ms must be at least 1");
+        }
+        logRetentionMs();
+        getBoolean("fjord.log.fsync.on.ack");
         listeners();
         if (getInt("num.partitions") < 1) throw new ConfigException("num.partitions must be at least 1");
         if (getInt("socket.request.max.bytes") < 1024) throw new ConfigException("socket.request.max.bytes must be at least 1024");
@@ -155,6 +172,16 @@ public final class BrokerConfig {
     public long logRollMs() {
         String ms = get("log.roll.ms");
         return ms == null || ms.isBlank() ? getLong("log.roll.hours") * 3_600_000L : getLong("log.roll.ms");
+    }
+
+    /** log.retention.ms, else log.retention.minutes, else log.retention.hours (Kafka's precedence); -1 = forever. */
+    public long logRetentionMs() {
+        String ms = get("log.retention.ms");
+        if (ms != null && !ms.isBlank()) return getLong("log.retention.ms");
+        String min = get("log.retention.minutes");
+        if (min != null && !min.isBlank()) return getLong("log.retention.minutes") * 60_000L;
+        long h = getLong("log.retention.hours");
+        return h < 0 ? -1 : h * 3_600_000L;
     }
 
     /** Every setting, explicit or default, for DescribeConfigs. */

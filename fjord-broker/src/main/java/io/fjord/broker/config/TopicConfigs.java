@@ -11,7 +11,7 @@ import java.util.TreeMap;
 public final class TopicConfigs {
     /** Where a value came from, with DescribeConfigs' ConfigSource codes. */
     public enum Source {
-        TOPIC(1), STATIC_BROKER(4), DEFAULT(5);
+        TOPIC(1), DYNAMIC_BROKER(2), DYNAMIC_DEFAULT_BROKER(3), STATIC_BROKER(4), DEFAULT(5);
 
         public final byte code;
 
@@ -59,6 +59,44 @@ public final class TopicConfigs {
         return KEYS.containsKey(key);
     }
 
+    /**
+     * The broker settings that can be changed at run time (AlterConfigs/IncrementalAlterConfigs on a broker
+     * resource) and the topic setting each one is the default of. Deliberately small: only settings every log
+     * re-reads on a config update.
+     */
+    public static final Map<String, String> DYNAMIC_BROKER_KEYS;
+
+    static {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("log.retention.ms", "retention.ms");
+        d.put("log.retention.bytes", "retention.bytes");
+        d.put("log.segment.bytes", "segment.bytes");
+        d.put("log.roll.ms", "segment.ms");
+        d.put("log.index.interval.bytes", "index.interval.bytes");
+        d.put("log.flush.interval.messages", "flush.messages");
+        d.put("log.flush.interval.ms", "flush.ms");
+        DYNAMIC_BROKER_KEYS = java.util.Collections.unmodifiableMap(d);
+    }
+
+    /** Why {@code value} is not acceptable for the dynamic broker setting {@code key}, or null if it is. */
+    public static String invalidDynamicBroker(String key, String value) {
+        String topicKey = DYNAMIC_BROKER_KEYS.get(key);
+        if (topicKey == null) return "Cannot update broker config " + key + " dynamically (Fjord supports "
+                + String.join(", ", DYNAMIC_BROKER_KEYS.keySet()) + ")";
+        String why = invalid(topicKey, value);
+        return why == null ? null : why.replace(topicKey, key);
+    }
+
+    /** The broker key a topic setting falls back to. */
+    public static String brokerKey(String topicKey) {
+        return KEYS.get(topicKey).brokerKey;
+    }
+
+    /** Dynamic broker settings: this broker's own and the cluster-wide default (both may be empty). */
+    public record Dynamic(Map<String, String> broker, Map<String, String> clusterDefault) {
+        public static final Dynamic NONE = new Dynamic(Map.of(), Map.of());
+    }
+
     /** Why {@code value} is not acceptable for {@code key}, or null if it is. */
     public static String invalid(String key, String value) {
         Key k = KEYS.get(key);
@@ -104,6 +142,12 @@ public final class TopicConfigs {
         if (key.equals("segment.index.bytes") && Integer.parseInt(value.trim()) < 12) {
             return "Invalid value " + value + " for configuration segment.index.bytes: Value must be at least 12";
         }
+        if ((key.equals("retention.ms") || key.equals("retention.bytes")) && Long.parseLong(value.trim()) < -1) {
+            return "Invalid value " + value + " for configuration " + key + ": Value must be at least -1";
+        }
+        if (key.equals("flush.ms") && Long.parseLong(value.trim()) < 0) {
+            return "Invalid value " + value + " for configuration " + key + ": Value must be at least 0";
+        }
         if ((key.equals("segment.ms") || key.equals("flush.messages")) && Long.parseLong(value.trim()) < 1) {
             return "Invalid value " + value + " for configuration " + key + ": Value must be at least 1";
         }
@@ -112,13 +156,26 @@ public final class TopicConfigs {
 
     /** Every topic setting with its effective value and where it came from. */
     public static Map<String, Value> effective(Map<String, String> overrides, BrokerConfig broker) {
+        return effective(overrides, broker, Dynamic.NONE);
+    }
+
+    /**
+     * Every topic setting with its effective value and source, by precedence: topic override, this broker's
+     * dynamic setting, the cluster-wide dynamic default, the static broker setting, the default.
+     */
+    public static Map<String, Value> effective(Map<String, String> overrides, BrokerConfig broker, Dynamic dynamic) {
         Map<String, Value> out = new TreeMap<>();
         for (Map.Entry<String, Key> e : KEYS.entrySet()) {
             String name = e.getKey();
             Key k = e.getValue();
             if (overrides.containsKey(name)) {
                 out.put(name, new Value(overrides.get(name), Source.TOPIC));
-            } else if (broker.isExplicit(k.brokerKey)) {
+            } else if (dynamic.broker().containsKey(k.brokerKey)) {
+                out.put(name, new Value(dynamic.broker().get(k.brokerKey), Source.DYNAMIC_BROKER));
+            } else if (dynamic.clusterDefault().containsKey(k.brokerKey)) {
+                out.put(name, new Value(dynamic.clusterDefault().get(k.brokerKey), Source.DYNAMIC_DEFAULT_BROKER));
+            } else if (broker.isExplicit(k.brokerKey) || name.equals("retention.ms")
+                    && (broker.isExplicit("log.retention.minutes") || broker.isExplicit("log.retention.hours"))) {
                 out.put(name, new Value(brokerValue(name, broker), Source.STATIC_BROKER));
             } else {
                 out.put(name, new Value(brokerDefault(name, broker), Source.DEFAULT));
@@ -129,11 +186,13 @@ public final class TopicConfigs {
 
     private static String brokerValue(String name, BrokerConfig broker) {
         if (name.equals("segment.ms")) return Long.toString(broker.logRollMs());
+        if (name.equals("retention.ms")) return Long.toString(broker.logRetentionMs());
         return broker.get(KEYS.get(name).brokerKey);
     }
 
     private static String brokerDefault(String name, BrokerConfig broker) {
         if (name.equals("segment.ms")) return Long.toString(broker.logRollMs());
+        if (name.equals("retention.ms")) return Long.toString(broker.logRetentionMs());
         String b = BrokerConfig.DEFAULTS.get(KEYS.get(name).brokerKey);
         return b != null && !b.isEmpty() ? b : KEYS.get(name).kafkaDefault;
     }

@@ -58,7 +58,7 @@ public final class CreateTopicsHandler implements ApiHandler {
                     short rf = assignments.isEmpty() ? (t.getShort("ReplicationFactor") == -1 ? (short) admin.brokerConfig().getInt("default.replication.factor") : t.getShort("ReplicationFactor"))
                             : (short) assignments.values().iterator().next().size();
                     out.set("NumPartitions", n).set("ReplicationFactor", rf);
-                    describeConfigs(out, TopicConfigs.effective(configs, admin.brokerConfig()));
+                    describeConfigs(out, admin.effectiveConfigs(configs));
                 } else {
                     out.set("TopicId", topic.id()).set("NumPartitions", topic.partitionCount())
                             .set("ReplicationFactor", (short) topic.partition(0).replicas().size());

@@ -41,13 +41,11 @@ public final class DescribeConfigsHandler implements ApiHandler {
                     out.set("ErrorCode", Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).set("ErrorMessage", "Topic " + name + " does not exist");
                     continue;
                 }
+                TopicConfigs.Dynamic dyn = admin.dynamic();
                 for (Map.Entry<String, TopicConfigs.Value> e : admin.effectiveConfigs(topic).entrySet()) {
                     if (keys != null && !keys.contains(e.getKey())) continue;
                     Struct c = entry(out, e.getKey(), e.getValue().value(), e.getValue().source().code);
-                    if (synonyms) {
-                        c.add("Synonyms", c.child("Synonyms").set("Name", e.getKey()).set("Value", e.getValue().value())
-                                .set("Source", e.getValue().source().code));
-                    }
+                    if (synonyms) addSynonyms(c, e.getKey(), topic.configs(), dyn);
                     out.add("Configs", c);
                 }
             } else if (type == BROKER) {
@@ -55,16 +53,53 @@ public final class DescribeConfigsHandler implements ApiHandler {
                     out.set("ErrorCode", Errors.INVALID_REQUEST.code()).set("ErrorMessage", "Unexpected broker id " + name);
                     continue;
                 }
+                TopicConfigs.Dynamic dyn = admin.dynamic();
+                if (name.isEmpty()) { // the cluster-wide default entity: only its dynamic settings
+                    for (Map.Entry<String, String> e : new java.util.TreeMap<>(dyn.clusterDefault()).entrySet()) {
+                        if (keys != null && !keys.contains(e.getKey())) continue;
+                        out.add("Configs", entry(out, e.getKey(), e.getValue(), TopicConfigs.Source.DYNAMIC_DEFAULT_BROKER.code));
+                    }
+                    continue;
+                }
                 for (Map.Entry<String, String> e : admin.brokerConfig().all().entrySet()) {
                     if (keys != null && !keys.contains(e.getKey())) continue;
+                    String value = e.getValue();
                     byte source = admin.brokerConfig().isExplicit(e.getKey()) ? STATIC_BROKER_SOURCE : DEFAULT_SOURCE;
-                    out.add("Configs", entry(out, e.getKey(), e.getValue().isEmpty() ? null : e.getValue(), source).set("ReadOnly", true));
+                    if (dyn.broker().containsKey(e.getKey())) {
+                        value = dyn.broker().get(e.getKey());
+                        source = TopicConfigs.Source.DYNAMIC_BROKER.code;
+                    } else if (dyn.clusterDefault().containsKey(e.getKey())) {
+                        value = dyn.clusterDefault().get(e.getKey());
+                        source = TopicConfigs.Source.DYNAMIC_DEFAULT_BROKER.code;
+                    }
+                    boolean readOnly = !TopicConfigs.DYNAMIC_BROKER_KEYS.containsKey(e.getKey());
+                    out.add("Configs", entry(out, e.getKey(), value.isEmpty() ? null : value, source).set("ReadOnly", readOnly));
                 }
             } else {
                 out.set("ErrorCode", Errors.INVALID_REQUEST.code()).set("ErrorMessage", "Unsupported resource type " + type);
             }
         }
         return CompletableFuture.completedFuture(response);
+    }
+
+    /** Synonyms in precedence order: the topic override, then the broker key at each level that sets it. */
+    private void addSynonyms(Struct c, String key, Map<String, String> overrides, TopicConfigs.Dynamic dyn) {
+        if (overrides.containsKey(key)) {
+            c.add("Synonyms", c.child("Synonyms").set("Name", key).set("Value", overrides.get(key))
+                    .set("Source", TopicConfigs.Source.TOPIC.code));
+        }
+        String bk = TopicConfigs.brokerKey(key);
+        if (dyn.broker().containsKey(bk)) {
+            c.add("Synonyms", c.child("Synonyms").set("Name", bk).set("Value", dyn.broker().get(bk))
+                    .set("Source", TopicConfigs.Source.DYNAMIC_BROKER.code));
+        }
+        if (dyn.clusterDefault().containsKey(bk)) {
+            c.add("Synonyms", c.child("Synonyms").set("Name", bk).set("Value", dyn.clusterDefault().get(bk))
+                    .set("Source", TopicConfigs.Source.DYNAMIC_DEFAULT_BROKER.code));
+        }
+        Map<String, TopicConfigs.Value> base = TopicConfigs.effective(Map.of(), admin.brokerConfig());
+        TopicConfigs.Value v = base.get(key);
+        c.add("Synonyms", c.child("Synonyms").set("Name", bk).set("Value", v.value()).set("Source", v.source().code));
     }
 
     private static Struct entry(Struct out, String name, String value, byte source) {

@@ -44,6 +44,7 @@ public final class ProduceHandler implements ApiHandler {
         short v = ctx.version();
         short acks = request.getShort("Acks");
         Struct response = ctx.spec().newResponse();
+        java.util.List<CompletableFuture<Void>> durable = new java.util.ArrayList<>();
         for (Struct td : request.getStructs("TopicData")) {
             String name = td.getString("Name");
             UUID id = v >= 13 ? td.getUuid("TopicId") : ZERO;
@@ -70,39 +71,44 @@ public final class ProduceHandler implements ApiHandler {
                     pr.set("ErrorCode", Errors.INVALID_REQUIRED_ACKS.code());
                     continue;
                 }
-                appendOne(topic, partition, pd.getRecords("Records"), acks, v, pr);
+                CompletableFuture<Void> d = appendOne(topic, partition, pd.getRecords("Records"), acks, v, pr);
+                if (d != null && !d.isDone()) durable.add(d);
             }
+        }
+        if (!durable.isEmpty()) { // fjord.log.fsync.on.ack: answer once the group commit covered every append
+            return CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new)).handle((x, e) -> response);
         }
         return CompletableFuture.completedFuture(acks == 0 ? null : response);
     }
 
-    private void appendOne(TopicImage topic, Partition partition, Records records, short acks, short version, Struct pr) {
+    /** Appends one partition's batch; returns the durability future for acks=all (null if nothing to wait for). */
+    private CompletableFuture<Void> appendOne(TopicImage topic, Partition partition, Records records, short acks, short version, Struct pr) {
         if (!(records instanceof MemoryRecords mem) || records.sizeInBytes() == 0) {
             pr.set("ErrorCode", Errors.INVALID_RECORD.code()).set("ErrorMessage", "No record batch in the request");
-            return;
+            return null;
         }
         ByteBuffer buf = mem.buffer();
         BatchValidator.Result valid = BatchValidator.validateProduce(buf, version);
         if (!valid.isOk()) {
             pr.set("ErrorCode", valid.error().code()).set("ErrorMessage", valid.message());
-            return;
+            return null;
         }
         int maxMessageBytes = Integer.parseInt(TopicConfigs.get(topic.configs(), admin.brokerConfig(), "max.message.bytes"));
         if (buf.remaining() > maxMessageBytes) {
             pr.set("ErrorCode", Errors.MESSAGE_TOO_LARGE.code()).set("ErrorMessage",
                     "The batch is " + buf.remaining() + " bytes, more than max.message.bytes=" + maxMessageBytes);
-            return;
+            return null;
         }
         String keyless = compactedTopicKeyCheck(partition, buf);
         if (keyless != null) {
             pr.set("ErrorCode", Errors.INVALID_RECORD.code()).set("ErrorMessage", keyless);
-            return;
+            return null;
         }
         int minIsr = Integer.parseInt(TopicConfigs.get(topic.configs(), admin.brokerConfig(), "min.insync.replicas"));
         if (acks == -1 && partition.inSyncReplicaCount() < minIsr) {
             pr.set("ErrorCode", Errors.NOT_ENOUGH_REPLICAS.code()).set("ErrorMessage",
                     "The in-sync set has " + partition.inSyncReplicaCount() + " replica(s), fewer than min.insync.replicas=" + minIsr);
-            return;
+            return null;
         }
         // The request buffer is private to this request, so the header can be stamped in place.
         int pos = buf.position();
@@ -118,11 +124,19 @@ public final class ProduceHandler implements ApiHandler {
             pr.set("ErrorCode", Errors.NONE.code()).set("BaseOffset", r.firstOffset())
                     .set("LogAppendTimeMs", r.isDuplicate() ? -1L : appendTime)
                     .set("LogStartOffset", partition.logStartOffset());
+            if (acks != -1) return null;
+            return replicas.awaitDurable(partition, r.lastOffset() + 1).whenComplete((x, e) -> {
+                if (e != null) {
+                    pr.set("ErrorCode", Errors.KAFKA_STORAGE_ERROR.code()).set("ErrorMessage", "fsync failed: " + e.getMessage());
+                }
+            });
         } catch (ProducerStateException e) {
             pr.set("ErrorCode", e.error().code()).set("ErrorMessage", e.getMessage());
+            return null;
         } catch (RuntimeException e) {
             log.error("append to {} failed", partition.topicPartition(), e);
             pr.set("ErrorCode", Errors.UNKNOWN_SERVER_ERROR.code()).set("ErrorMessage", "append failed: " + e.getMessage());
+            return null;
         }
     }
 

@@ -6,6 +6,7 @@ import io.fjord.metadata.ClusterImage;
 import io.fjord.metadata.MetadataRecord;
 import io.fjord.metadata.PartitionState;
 import io.fjord.metadata.TopicImage;
+import io.fjord.storage.GroupCommitFlusher;
 import io.fjord.storage.LogConfig;
 import io.fjord.storage.LogManager;
 import io.fjord.storage.PartitionLog;
@@ -31,12 +32,50 @@ public final class ReplicaManager implements AutoCloseable {
     private final Supplier<ClusterImage> image;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final FetchPurgatory fetchPurgatory = new FetchPurgatory();
+    /** Set when fjord.log.fsync.on.ack is on: acks=all answers wait for the group-commit fsync. */
+    private final GroupCommitFlusher groupCommit;
+    private final LogMaintenance maintenance;
 
     public ReplicaManager(int nodeId, BrokerConfig config, LogManager logs, Supplier<ClusterImage> image) {
+        this(nodeId, config, logs, image, java.time.Clock.systemUTC());
+    }
+
+    public ReplicaManager(int nodeId, BrokerConfig config, LogManager logs, Supplier<ClusterImage> image,
+                          java.time.Clock clock) {
         this.nodeId = nodeId;
         this.config = config;
         this.logs = logs;
         this.image = image;
+        this.groupCommit = config.getBoolean("fjord.log.fsync.on.ack") ? new GroupCommitFlusher("fjord-group-commit") : null;
+        this.maintenance = new LogMaintenance(config, logs, this::highWatermark, clock);
+    }
+
+    /** Starts the background retention, flush and checkpoint tasks. */
+    public void startMaintenance() {
+        maintenance.start();
+    }
+
+    public LogMaintenance maintenance() {
+        return maintenance;
+    }
+
+    private long highWatermark(PartitionLog log) {
+        Partition p = partitions.get(new TopicPartition(log.topic(), log.partition()));
+        return p == null || p.log() != log ? log.logEndOffset() : p.highWatermark();
+    }
+
+    /**
+     * Completes once offsets below {@code upToOffset} of the partition are fsynced when fsync-on-ack is on (group
+     * commit), at once otherwise.
+     */
+    public java.util.concurrent.CompletableFuture<Void> awaitDurable(Partition partition, long upToOffset) {
+        if (groupCommit == null) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        return groupCommit.flushed(partition.log(), upToOffset);
+    }
+
+    /** Writes the recovery-point and log-start-offset checkpoints now (after DeleteRecords). */
+    public void checkpointLogs() {
+        logs.checkpoint();
     }
 
     /** Opens (or creates) the log of every partition the current image places on this broker. */
@@ -60,6 +99,12 @@ public final class ReplicaManager implements AutoCloseable {
     public void onMetadata(MetadataRecord record) {
         if (record instanceof MetadataRecord.TopicCreated created) {
             addTopic(image.get().topic(created.name()));
+        } else if (record instanceof MetadataRecord.PartitionsAdded added) {
+            addTopic(image.get().topic(added.name()));
+        } else if (record instanceof MetadataRecord.TopicConfigsSet set) {
+            reconfigure(image.get().topic(set.name()));
+        } else if (record instanceof MetadataRecord.BrokerConfigsSet) {
+            for (TopicImage t : image.get().topics()) reconfigure(t);
         } else if (record instanceof MetadataRecord.TopicDeleted deleted) {
             removeTopic(deleted.name());
         }
@@ -79,6 +124,15 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
 
+    /** Applies a topic's current effective config to its logs (retention and flushing read it on their next run). */
+    private void reconfigure(TopicImage topic) {
+        if (topic == null) return;
+        LogConfig lc = logConfig(topic.configs());
+        for (Partition p : partitions.values()) {
+            if (p.topicPartition().topic().equals(topic.name())) p.log().updateConfig(lc);
+        }
+    }
+
     private void removeTopic(String topic) {
         List<TopicPartition> gone = new ArrayList<>();
         for (TopicPartition tp : partitions.keySet()) if (tp.topic().equals(topic)) gone.add(tp);
@@ -88,13 +142,19 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     LogConfig logConfig(Map<String, String> overrides) {
-        Map<String, TopicConfigs.Value> eff = TopicConfigs.effective(overrides, config);
+        ClusterImage img = image.get();
+        TopicConfigs.Dynamic dyn = new TopicConfigs.Dynamic(img.brokerConfigs(Integer.toString(nodeId)),
+                img.brokerConfigs(""));
+        Map<String, TopicConfigs.Value> eff = TopicConfigs.effective(overrides, config, dyn);
         return new LogConfig(
                 Integer.parseInt(eff.get("segment.bytes").value()),
                 Long.parseLong(eff.get("segment.ms").value()),
                 Integer.parseInt(eff.get("index.interval.bytes").value()),
                 Integer.parseInt(eff.get("segment.index.bytes").value()),
                 Long.parseLong(eff.get("flush.messages").value()),
+                Long.parseLong(eff.get("flush.ms").value()),
+                Long.parseLong(eff.get("retention.ms").value()),
+                Long.parseLong(eff.get("retention.bytes").value()),
                 new LogConfig.Compaction(
                         java.util.Arrays.stream(eff.get("cleanup.policy").value().split(","))
                                 .anyMatch(p -> p.trim().equalsIgnoreCase("compact")),
@@ -120,6 +180,8 @@ public final class ReplicaManager implements AutoCloseable {
 
     @Override
     public void close() {
+        maintenance.close();
+        if (groupCommit != null) groupCommit.close();
         fetchPurgatory.close();
     }
 }

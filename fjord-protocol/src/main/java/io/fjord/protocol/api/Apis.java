@@ -32,6 +32,10 @@ public final class Apis {
         register(DeleteGroupsApi.SPEC);
         register(OffsetDeleteApi.SPEC);
         register(InitProducerIdApi.SPEC);
+        register(DeleteRecordsApi.SPEC);
+        register(AlterConfigsApi.SPEC);
+        register(CreatePartitionsApi.SPEC);
+        register(IncrementalAlterConfigsApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {
