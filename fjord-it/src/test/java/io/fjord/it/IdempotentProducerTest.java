@@ -133,11 +133,13 @@ class IdempotentProducerTest {
             try {
                 Clients.createTopic(proxy.bootstrap(), "crash", 2);
                 try (KafkaProducer<String, String> p = defaultProducer(proxy.bootstrap())) {
-                    Sending s = Sending.start(p, "crash", count);
+                    Sending s = Sending.startPaused(p, "crash", count, count / 3);
                     s.awaitAcked(count / 3);
-                    node = loseResponsesThenBounce(proxy, node, true, tmp.resolve("run2.out"), port, settings);
+                    node = loseResponsesThenBounce(proxy, node, true, tmp.resolve("run2.out"), port, settings,
+                            () -> s.allowUpTo(2 * count / 3));
                     s.awaitAcked(2 * count / 3);
-                    node = loseResponsesThenBounce(proxy, node, false, tmp.resolve("run3.out"), port, settings);
+                    node = loseResponsesThenBounce(proxy, node, false, tmp.resolve("run3.out"), port, settings,
+                            () -> s.allowUpTo(count));
                     s.awaitAcked(count);
                 }
                 assertExactlyOnceInOrder(proxy.bootstrap(), "crash", 2, count);
@@ -148,9 +150,11 @@ class IdempotentProducerTest {
     }
 
     private static FjordProcess loseResponsesThenBounce(ResponseDroppingProxy proxy, FjordProcess node, boolean kill,
-                                                        Path output, int port, List<String> settings) throws Exception {
+                                                        Path output, int port, List<String> settings,
+                                                        Runnable moreTraffic) throws Exception {
         int before = proxy.swallowedProduceResponses.get();
         proxy.swallowResponses(true);
+        moreTraffic.run(); // the sender was paused: the next batches meet the lost responses
         Awaitility.await("produce responses swallowed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
                 .until(() -> proxy.swallowedProduceResponses.get() >= before + 3);
         if (kill) {
@@ -169,10 +173,22 @@ class IdempotentProducerTest {
         final AtomicInteger acked = new AtomicInteger();
         final Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
         final CompletableFuture<Void> sent;
+        /** The sender stops before this many records until the test lets it go on (so a fault meets live traffic). */
+        private volatile int limit;
 
-        private Sending(KafkaProducer<String, String> p, String topic, int count) {
+        private Sending(KafkaProducer<String, String> p, String topic, int count, int firstLimit) {
+            limit = firstLimit;
             sent = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < count; i++) {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+                    while (i >= limit && System.nanoTime() < deadline) {
+                        try {
+                            Thread.sleep(1);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
                     p.send(new ProducerRecord<>(topic, String.format("%07d", i)), (md, e) -> {
                         if (e == null) acked.incrementAndGet();
                         else errors.add(e);
@@ -182,7 +198,16 @@ class IdempotentProducerTest {
         }
 
         static Sending start(KafkaProducer<String, String> p, String topic, int count) {
-            return new Sending(p, topic, count);
+            return new Sending(p, topic, count, count);
+        }
+
+        /** Sends the first {@code firstLimit} records, then waits for {@link #allowUpTo}. */
+        static Sending startPaused(KafkaProducer<String, String> p, String topic, int count, int firstLimit) {
+            return new Sending(p, topic, count, firstLimit);
+        }
+
+        void allowUpTo(int n) {
+            limit = n;
         }
 
         void awaitAcked(int n) {
