@@ -20,6 +20,8 @@ public final class Apis {
         register(DescribeConfigsApi.SPEC);
         register(DescribeClusterApi.SPEC);
         register(DescribeTopicPartitionsApi.SPEC);
+        register(InitProducerIdApi.SPEC);
+        register(IncrementalAlterConfigsApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {
