@@ -371,7 +371,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             short ours = (short) Math.min(r.maxVersion, r.spec.highest());
             if (range == null || Math.min(ours, range[1]) < Math.max(r.spec.lowest(), range[0])) {
                 c.load--;
-                r.future.completeExceptionally(new FjordClientException("node " + c.nodeId + " does not support "
+                r.future.completeExceptionally(new io.fjord.client.errors.UnsupportedVersionException("node " + c.nodeId + " does not support "
                         + r.spec.name() + (range == null ? "" : " in versions we speak (broker: " + range[0] + "-" + range[1] + ")")));
                 continue;
             }
