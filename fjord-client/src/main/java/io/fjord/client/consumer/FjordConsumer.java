@@ -219,7 +219,11 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
         long deadline = System.currentTimeMillis() + timeout.toMillis();
         do {
             throwPending();
-            resolvePositions(deadline);
+            try {
+                resolvePositions(deadline);
+            } catch (TimeoutException e) {
+                break; // positions still unknown: nothing to return this time
+            }
             processResponses(0);
             throwPending();
             if (!buffered.isEmpty()) {

@@ -55,7 +55,7 @@ public final class Metadata {
     /** Hooks into the network client: refreshes run on its I/O thread, disconnects trigger a refresh. */
     public void attach(NetworkClient client) {
         this.client = client;
-        client.addPollHook(() -> maybeUpdate(System.currentTimeMillis()));
+        client.addPollHook(this::maybeUpdate);
         client.addDisconnectListener(node -> requestUpdate());
     }
 
@@ -111,26 +111,31 @@ public final class Metadata {
         }
     }
 
-    /** Sends a Metadata request if one is due. Called on the network I/O thread. */
-    public void maybeUpdate(long now) {
+    /**
+     * Sends a Metadata request if one is due. Called on the network I/O thread; returns when it should be called
+     * again.
+     */
+    public long maybeUpdate(long now) {
         Set<String> ask;
         boolean all;
         synchronized (this) {
-            if (inFlight) return;
+            if (inFlight) return Long.MAX_VALUE;
             boolean due = needUpdate || now - lastRefreshMs >= maxAgeMs;
-            if (!due || now - lastAttemptMs < refreshBackoffMs) return;
+            if (!due) return lastRefreshMs + maxAgeMs;
+            if (now - lastAttemptMs < refreshBackoffMs) return lastAttemptMs + refreshBackoffMs;
             ask = new HashSet<>(topics);
             all = allTopics;
             if (!all && ask.isEmpty() && cluster != Cluster.EMPTY && !needUpdate) {
                 lastRefreshMs = now;
-                return;
+                return now + maxAgeMs;
             }
             Integer node = client.leastLoadedNode();
-            if (node == null) return;
+            if (node == null) return now + Math.max(1, Math.min(refreshBackoffMs, client.timeToNextConnectAttempt()));
             inFlight = true;
             lastAttemptMs = now;
             needUpdate = false;
             send(node, ask, all);
+            return Long.MAX_VALUE;
         }
     }
 

@@ -66,7 +66,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
     private final Map<Integer, Long> backoffUntil = new ConcurrentHashMap<>();
     private final Map<Integer, Connection> connections = new HashMap<>(); // I/O thread only
     private final AtomicInteger correlation = new AtomicInteger();
-    private final List<Runnable> pollHooks = new ArrayList<>();
+    private final List<java.util.function.LongUnaryOperator> pollHooks = new ArrayList<>();
     private final List<java.util.function.IntConsumer> disconnectListeners = new ArrayList<>();
     private volatile boolean closed;
 
@@ -89,8 +89,11 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         ioThread.start();
     }
 
-    /** Registers work to run on the I/O thread at every loop turn (the metadata updater). */
-    public synchronized void addPollHook(Runnable hook) {
+    /**
+     * Registers work to run on the I/O thread at every loop turn (the metadata updater): given the time, it
+     * returns when it next needs to run.
+     */
+    public synchronized void addPollHook(java.util.function.LongUnaryOperator hook) {
         pollHooks.add(hook);
     }
 
@@ -206,19 +209,21 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             while (!closed) {
                 Runnable t;
                 while ((t = tasks.poll()) != null) t.run();
-                List<Runnable> hooks;
+                List<java.util.function.LongUnaryOperator> hooks;
                 synchronized (this) {
                     hooks = new ArrayList<>(pollHooks);
                 }
-                for (Runnable h : hooks) {
+                long now = System.currentTimeMillis();
+                long hookDue = Long.MAX_VALUE;
+                for (var h : hooks) {
                     try {
-                        h.run();
+                        hookDue = Math.min(hookDue, h.applyAsLong(now));
                     } catch (RuntimeException e) {
                         log.warn("poll hook failed", e);
                     }
                 }
-                long now = System.currentTimeMillis();
-                long timeout = Math.max(1, Math.min(1000, expireAndNextDeadline(now) - now));
+                long timeout = Math.max(1, Math.min(1000, Math.min(hookDue, expireAndNextDeadline(now)) - now));
+                writeAll(); // requests queued by the tasks above go out before we block
                 selector.select(timeout);
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
@@ -234,13 +239,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
                         disconnect(c, e);
                     }
                 }
-                for (Connection c : new ArrayList<>(connections.values())) {
-                    try {
-                        if (c.state == State.READY || c.state == State.HANDSHAKING) write(c);
-                    } catch (IOException | RuntimeException e) {
-                        disconnect(c, e);
-                    }
-                }
+                writeAll();
             }
         } catch (IOException | ClosedSelectorException e) {
             log.error("network I/O thread failed", e);
@@ -259,6 +258,16 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
                 selector.close();
             } catch (IOException ignored) {
                 // closing
+            }
+        }
+    }
+
+    private void writeAll() {
+        for (Connection c : new ArrayList<>(connections.values())) {
+            try {
+                if (c.state == State.READY || c.state == State.HANDSHAKING) write(c);
+            } catch (IOException | RuntimeException e) {
+                disconnect(c, e);
             }
         }
     }
