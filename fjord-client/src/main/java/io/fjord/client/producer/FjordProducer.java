@@ -273,6 +273,13 @@ public final class FjordProducer<K, V> implements AutoCloseable {
         long ms = timeout.toMillis();
         sender.initiateClose();
         pool.close();
+        if (Thread.currentThread() == senderThread) {
+            // Called from a callback: waiting for ourselves would hang, so give up what is left.
+            log.warn("close() called from a producer callback: closing without waiting");
+            sender.forceClose();
+            network.close();
+            return;
+        }
         try {
             if (ms > 0) senderThread.join(Math.min(ms, Long.MAX_VALUE / 2));
             if (senderThread.isAlive()) {
