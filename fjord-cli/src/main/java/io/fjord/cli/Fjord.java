@@ -3,10 +3,10 @@ package io.fjord.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code fjord} command. Subcommands: {@code server} (more come with the client issue). */
+/** The {@code fjord} command. Subcommands: {@code server}, {@code topic}, {@code produce}, {@code consume}. */
 @Command(name = "fjord", mixinStandardHelpOptions = true, version = "Fjord 0.1.0",
         description = "A Kafka-compatible distributed log and message broker.",
-        subcommands = {ServerCommand.class})
+        subcommands = {ServerCommand.class, TopicCommand.class, ProduceCommand.class, ConsumeCommand.class})
 public final class Fjord implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -16,7 +16,20 @@ public final class Fjord implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: try 'fjord server'");
     }
 
+    /** The command line with client errors reported as one clear line (exit code 1) instead of a stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Fjord());
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            if (ex instanceof io.fjord.client.errors.FjordClientException) {
+                line.getErr().println("fjord " + line.getCommandName() + ": " + ex.getMessage());
+                return 1;
+            }
+            throw ex;
+        });
+        return cl;
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Fjord()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 }

@@ -22,8 +22,12 @@ public final class TestBroker implements AutoCloseable {
     }
 
     public TestBroker start() throws Exception {
+        return startOn(0);
+    }
+
+    private TestBroker startOn(int port) throws Exception {
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("listeners", "PLAINTEXT://127.0.0.1:0");
+        settings.put("listeners", "PLAINTEXT://127.0.0.1:" + port);
         settings.put("log.dirs", dataDir.toString());
         settings.put("num.io.threads", "4");
         settings.put("num.network.threads", "2");
@@ -36,6 +40,25 @@ public final class TestBroker implements AutoCloseable {
     public TestBroker restart() throws Exception {
         close();
         return start();
+    }
+
+    /** Stops cleanly and starts again on the same data and the same port (clients reconnect to it). */
+    public TestBroker restartOnSamePort() throws Exception {
+        int port = port();
+        close();
+        return startOn(port);
+    }
+
+    /** Stops the node but remembers its port for {@link #startAgainOn(int)}. */
+    public int stop() {
+        int port = port();
+        close();
+        return port;
+    }
+
+    /** Starts again (after {@link #stop()}) on the given port. */
+    public TestBroker startAgainOn(int port) throws Exception {
+        return startOn(port);
     }
 
     public String bootstrap() {

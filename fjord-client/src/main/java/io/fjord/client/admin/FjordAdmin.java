@@ -1,0 +1,292 @@
+package io.fjord.client.admin;
+
+import io.fjord.client.common.ClientConfig;
+import io.fjord.client.common.Cluster;
+import io.fjord.client.common.Node;
+import io.fjord.client.common.PartitionInfo;
+import io.fjord.client.common.TopicPartition;
+import io.fjord.client.consumer.OffsetAndTimestamp;
+import io.fjord.client.errors.ApiException;
+import io.fjord.client.errors.ClientErrors;
+import io.fjord.client.errors.FjordClientException;
+import io.fjord.client.errors.RetriableException;
+import io.fjord.client.errors.TimeoutException;
+import io.fjord.client.network.ClientResponse;
+import io.fjord.client.network.Metadata;
+import io.fjord.client.network.NetworkClient;
+import io.fjord.protocol.api.ApiSpec;
+import io.fjord.protocol.api.CreateTopicsApi;
+import io.fjord.protocol.api.DeleteTopicsApi;
+import io.fjord.protocol.api.DescribeClusterApi;
+import io.fjord.protocol.api.DescribeConfigsApi;
+import io.fjord.protocol.api.IncrementalAlterConfigsApi;
+import io.fjord.protocol.api.ListOffsetsApi;
+import io.fjord.protocol.api.MetadataApi;
+import io.fjord.protocol.types.Struct;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Fjord's admin client: topics (create, delete, list, describe), cluster, configs (describe, incremental
+ * alter) and offsets. Calls block up to {@code default.api.timeout.ms}, retrying retriable failures (lost
+ * connections, NOT_CONTROLLER, ...) after {@code retry.backoff.ms}; per-item broker errors are thrown as
+ * {@link ApiException}. Thread-safe.
+ */
+public final class FjordAdmin implements AutoCloseable {
+    private final NetworkClient network;
+    private final Metadata metadata;
+    private final long apiTimeoutMs;
+    private final long retryBackoffMs;
+    private final int requestTimeoutMs;
+
+    public FjordAdmin(Properties props) {
+        this(ClientConfig.of(props));
+    }
+
+    public FjordAdmin(Map<String, ?> configs) {
+        this(new ClientConfig(configs));
+    }
+
+    private FjordAdmin(ClientConfig config) {
+        this.apiTimeoutMs = config.getLong("default.api.timeout.ms", 60000);
+        this.retryBackoffMs = config.getLong("retry.backoff.ms", 100);
+        this.requestTimeoutMs = config.getInt("request.timeout.ms", 30000);
+        this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000), retryBackoffMs, false);
+        metadata.setAllTopics(true);
+        this.network = new NetworkClient(config, config.getString("client.id", "fjord-admin") + "-network");
+        metadata.attach(network);
+    }
+
+    /** Sends to any broker, retrying retriable failures until the API timeout. */
+    private ClientResponse call(ApiSpec spec, short maxVersion, Function<Short, Struct> body) {
+        long deadline = System.currentTimeMillis() + apiTimeoutMs;
+        RuntimeException last = null;
+        while (true) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                throw new TimeoutException(spec.name() + " timed out after " + apiTimeoutMs + " ms"
+                        + (last == null ? "" : ": " + last.getMessage()));
+            }
+            Integer node = network.leastLoadedNode();
+            if (node == null) {
+                sleep(Math.min(left, Math.max(1, network.timeToNextConnectAttempt())));
+                continue;
+            }
+            try {
+                return network.send(node, spec, maxVersion, body, true).get(left, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                last = new TimeoutException("no answer from node " + node);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FjordClientException("interrupted");
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException re)) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new FjordClientException(spec.name() + " failed", e.getCause());
+                }
+                last = re;
+                sleep(Math.min(retryBackoffMs, Math.max(0, deadline - System.currentTimeMillis())));
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        if (ms <= 0) return;
+        try {
+            Thread.sleep(ms); // backoff before retrying
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FjordClientException("interrupted");
+        }
+    }
+
+    private static void check(short code, String message, String what) {
+        if (code != 0) {
+            ApiException e = ClientErrors.exception(code, message == null ? what : what + ": " + message);
+            throw e;
+        }
+    }
+
+    /** Creates the topics; returns their ids (null where the broker's version gives none). */
+    public Map<String, UUID> createTopics(Collection<NewTopic> topics) {
+        return createTopics(topics, false);
+    }
+
+    public Map<String, UUID> createTopics(Collection<NewTopic> topics, boolean validateOnly) {
+        ClientResponse resp = call(CreateTopicsApi.SPEC, CreateTopicsApi.SPEC.highest(), v -> {
+            Struct req = CreateTopicsApi.SPEC.newRequest().set("timeoutMs", requestTimeoutMs).set("validateOnly", validateOnly);
+            for (NewTopic t : topics) {
+                Struct ts = req.child("Topics").set("Name", t.name()).set("NumPartitions", t.numPartitions())
+                        .set("ReplicationFactor", t.replicationFactor());
+                t.configs().forEach((k, val) -> ts.add("Configs", ts.child("Configs").set("Name", k).set("Value", val)));
+                req.add("Topics", ts);
+            }
+            return req;
+        });
+        Map<String, UUID> out = new LinkedHashMap<>();
+        for (Struct t : resp.body().getStructs("Topics")) {
+            check(t.getShort("ErrorCode"), t.getString("ErrorMessage"), "creating topic " + t.getString("Name"));
+            out.put(t.getString("Name"), resp.version() >= 7 ? t.getUuid("TopicId") : null);
+        }
+        metadata.requestUpdate();
+        return out;
+    }
+
+    public void deleteTopics(Collection<String> names) {
+        ClientResponse resp = call(DeleteTopicsApi.SPEC, DeleteTopicsApi.SPEC.highest(), v -> {
+            Struct req = DeleteTopicsApi.SPEC.newRequest().set("TimeoutMs", requestTimeoutMs);
+            if (v >= 6) {
+                for (String n : names) req.add("Topics", req.child("Topics").set("Name", n).set("TopicId", new UUID(0, 0)));
+            } else {
+                req.set("TopicNames", new ArrayList<>(names));
+            }
+            return req;
+        });
+        for (Struct t : resp.body().getStructs("Responses")) {
+            check(t.getShort("ErrorCode"), t.getString("ErrorMessage"), "deleting topic " + t.getString("Name"));
+        }
+        metadata.requestUpdate();
+    }
+
+    private Struct fetchMetadata(List<String> topics) {
+        return call(MetadataApi.SPEC, (short) 12, v -> {
+            Struct req = MetadataApi.SPEC.newRequest().set("AllowAutoTopicCreation", false);
+            if (topics == null) {
+                req.set("Topics", null);
+            } else {
+                for (String t : topics) req.add("Topics", req.child("Topics").set("Name", t));
+            }
+            return req;
+        }).body();
+    }
+
+    /** Names of the topics, internal ones left out unless asked for. */
+    public Set<String> listTopics(boolean includeInternal) {
+        Set<String> out = new TreeSet<>();
+        for (Struct t : fetchMetadata(null).getStructs("Topics")) {
+            if (t.getShort("ErrorCode") == 0 && (includeInternal || !t.getBool("IsInternal"))) out.add(t.getString("Name"));
+        }
+        return out;
+    }
+
+    public Map<String, TopicDescription> describeTopics(Collection<String> names) {
+        Struct body = fetchMetadata(new ArrayList<>(names));
+        Cluster c = Metadata.parse(body);
+        Map<String, TopicDescription> out = new LinkedHashMap<>();
+        for (Struct t : body.getStructs("Topics")) {
+            String name = t.getString("Name");
+            check(t.getShort("ErrorCode"), null, "describing topic " + name);
+            out.put(name, new TopicDescription(name, c.topicId(name), t.getBool("IsInternal"), c.partitionsForTopic(name)));
+        }
+        return out;
+    }
+
+    public ClusterDescription describeCluster() {
+        Struct b = call(DescribeClusterApi.SPEC, DescribeClusterApi.SPEC.highest(), v -> DescribeClusterApi.SPEC.newRequest()).body();
+        check(b.getShort("ErrorCode"), b.getString("ErrorMessage"), "describing the cluster");
+        List<Node> nodes = new ArrayList<>();
+        for (Struct n : b.getStructs("Brokers")) {
+            nodes.add(new Node(n.getInt("BrokerId"), n.getString("Host"), n.getInt("Port"), n.getString("Rack")));
+        }
+        return new ClusterDescription(b.getString("ClusterId"), b.getInt("ControllerId"), nodes);
+    }
+
+    public Map<ConfigResource, List<ConfigEntry>> describeConfigs(Collection<ConfigResource> resources) {
+        Struct b = call(DescribeConfigsApi.SPEC, DescribeConfigsApi.SPEC.highest(), v -> {
+            Struct req = DescribeConfigsApi.SPEC.newRequest();
+            for (ConfigResource r : resources) {
+                req.add("Resources", req.child("Resources").set("ResourceType", r.type().id).set("ResourceName", r.name())
+                        .set("ConfigurationKeys", null));
+            }
+            return req;
+        }).body();
+        Map<ConfigResource, List<ConfigEntry>> out = new LinkedHashMap<>();
+        for (Struct r : b.getStructs("Results")) {
+            check(r.getShort("ErrorCode"), r.getString("ErrorMessage"), "describing configs of " + r.getString("ResourceName"));
+            ConfigResource res = new ConfigResource(r.getByte("ResourceType") == 4 ? ConfigResource.Type.BROKER : ConfigResource.Type.TOPIC,
+                    r.getString("ResourceName"));
+            List<ConfigEntry> entries = new ArrayList<>();
+            for (Struct c : r.getStructs("Configs")) {
+                entries.add(new ConfigEntry(c.getString("Name"), c.getString("Value"), c.getBool("ReadOnly"),
+                        c.getBool("IsSensitive"), c.getByte("ConfigSource")));
+            }
+            out.put(res, entries);
+        }
+        return out;
+    }
+
+    public void incrementalAlterConfigs(Map<ConfigResource, List<AlterConfigOp>> changes) {
+        Struct b = call(IncrementalAlterConfigsApi.SPEC, IncrementalAlterConfigsApi.SPEC.highest(), v -> {
+            Struct req = IncrementalAlterConfigsApi.SPEC.newRequest();
+            changes.forEach((res, ops) -> {
+                Struct r = req.child("Resources").set("ResourceType", res.type().id).set("ResourceName", res.name());
+                for (AlterConfigOp op : ops) {
+                    r.add("Configs", r.child("Configs").set("Name", op.name()).set("ConfigOperation", op.op().id)
+                            .set("Value", op.value()));
+                }
+                req.add("Resources", r);
+            });
+            return req;
+        }).body();
+        for (Struct r : b.getStructs("Responses")) {
+            check(r.getShort("ErrorCode"), r.getString("ErrorMessage"), "altering configs of " + r.getString("ResourceName"));
+        }
+    }
+
+    /** Offsets per partition (null for a timestamp after every record), asked of each partition's leader. */
+    public Map<TopicPartition, OffsetAndTimestamp> listOffsets(Map<TopicPartition, OffsetSpec> specs) {
+        Set<String> topics = new TreeSet<>();
+        specs.keySet().forEach(tp -> topics.add(tp.topic()));
+        Cluster cluster = metadata.awaitUntil(c -> specs.keySet().stream().allMatch(tp -> c.leaderFor(tp) != null),
+                apiTimeoutMs, "Leaders of " + specs.keySet());
+        Map<Integer, Map<TopicPartition, Long>> byNode = new HashMap<>();
+        specs.forEach((tp, s) -> byNode.computeIfAbsent(cluster.leaderFor(tp).id(), k -> new LinkedHashMap<>()).put(tp, s.timestamp()));
+        Map<TopicPartition, OffsetAndTimestamp> out = new LinkedHashMap<>();
+        for (Map.Entry<Integer, Map<TopicPartition, Long>> e : byNode.entrySet()) {
+            ClientResponse resp;
+            try {
+                resp = network.send(e.getKey(), ListOffsetsApi.SPEC, ListOffsetsApi.SPEC.highest(), v -> {
+                    Struct req = ListOffsetsApi.SPEC.newRequest().set("ReplicaId", -1).set("TimeoutMs", requestTimeoutMs);
+                    Map<String, Struct> ts = new LinkedHashMap<>();
+                    e.getValue().forEach((tp, t) -> {
+                        Struct s = ts.computeIfAbsent(tp.topic(), n -> req.child("Topics").set("Name", n));
+                        s.add("Partitions", s.child("Partitions").set("PartitionIndex", tp.partition()).set("Timestamp", t));
+                    });
+                    ts.values().forEach(s -> req.add("Topics", s));
+                    return req;
+                }, true).get(apiTimeoutMs, TimeUnit.MILLISECONDS);
+            } catch (Exception ex) {
+                throw new FjordClientException("ListOffsets failed: " + ex.getMessage(), ex);
+            }
+            for (Struct t : resp.body().getStructs("Topics")) {
+                for (Struct p : t.getStructs("Partitions")) {
+                    TopicPartition tp = new TopicPartition(t.getString("Name"), p.getInt("PartitionIndex"));
+                    check(p.getShort("ErrorCode"), null, "listing offsets of " + tp);
+                    long off = p.getLong("Offset");
+                    out.put(tp, off < 0 ? null : new OffsetAndTimestamp(off, p.getLong("Timestamp")));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The partitions of the topic from the cached metadata (refreshed if the topic is unknown). */
+    public List<PartitionInfo> partitionsFor(String topic) {
+        return metadata.awaitUntil(c -> c.partitionCount(topic) != null, apiTimeoutMs, "Topic " + topic).partitionsForTopic(topic);
+    }
+
+    @Override
+    public void close() {
+        network.close();
+    }
+}

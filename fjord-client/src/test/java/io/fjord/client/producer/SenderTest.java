@@ -1,0 +1,171 @@
+package io.fjord.client.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fjord.client.common.Cluster;
+import io.fjord.client.common.TopicPartition;
+import io.fjord.protocol.api.InitProducerIdApi;
+import io.fjord.protocol.api.ProduceApi;
+import io.fjord.protocol.record.CompressionType;
+import io.fjord.protocol.record.RecordBatch;
+import io.fjord.protocol.types.MemoryRecords;
+import io.fjord.protocol.types.Struct;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class SenderTest {
+    private final Cluster cluster = PartitionerTest.cluster("t", 3);
+    private final FakeNetwork net = new FakeNetwork();
+    private final RecordAccumulator acc = new RecordAccumulator(16384, 0, 0, 120_000, CompressionType.NONE,
+            new BufferPool(1 << 24), System::currentTimeMillis);
+
+    private Sender sender(int maxInFlight, IdempotenceManager idem) {
+        return new Sender(acc, net, new Sender.MetadataView() {
+            @Override
+            public Cluster cluster() {
+                return cluster;
+            }
+
+            @Override
+            public void requestUpdate() {
+            }
+
+            @Override
+            public void addTopic(String topic) {
+            }
+
+            @Override
+            public Integer anyNode() {
+                return 0;
+            }
+        }, (short) -1, Integer.MAX_VALUE, maxInFlight, 1 << 20, 30_000, 0, 120_000, idem);
+    }
+
+    private CompletableFuture<?> append(int partition, List<String> callbacks) throws Exception {
+        return acc.append(new TopicPartition("t", partition), System.currentTimeMillis(), null, "v".getBytes(), List.of(),
+                (md, ex) -> callbacks.add(ex == null ? "ok" : ex.getClass().getSimpleName()), 1000).future();
+    }
+
+    private static Struct produceResponse(int partition, int error, long baseOffset) {
+        Struct r = ProduceApi.SPEC.newResponse();
+        Struct t = r.child("Responses").set("Name", "t");
+        t.add("PartitionResponses", t.child("PartitionResponses").set("Index", partition).set("ErrorCode", (short) error)
+                .set("BaseOffset", baseOffset));
+        r.add("Responses", t);
+        return r;
+    }
+
+    private static ByteBuffer batchOf(FakeNetwork.Sent s) {
+        Struct p = s.body().getStructs("TopicData").get(0).getStructs("PartitionData").get(0);
+        return ((MemoryRecords) p.getRecords("Records")).buffer();
+    }
+
+    @Test
+    void respectsMaxInFlightPerConnection() throws Exception {
+        Sender s = sender(2, null);
+        List<String> cbs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            append(0, cbs);
+            s.runOnce(System.currentTimeMillis());
+        }
+        assertThat(net.of(ProduceApi.SPEC)).hasSize(2);
+        net.of(ProduceApi.SPEC).get(0).answer(produceResponse(0, 0, 0));
+        s.runOnce(System.currentTimeMillis());
+        s.runOnce(System.currentTimeMillis());
+        assertThat(net.of(ProduceApi.SPEC)).hasSize(3);
+        assertThat(s.maxObservedInFlight()).isEqualTo(2);
+        assertThat(cbs).containsExactly("ok");
+    }
+
+    @Test
+    void retriesRetriableErrorsAndCompletesEachRecordOnce() throws Exception {
+        Sender s = sender(5, null);
+        List<String> cbs = new ArrayList<>();
+        append(1, cbs);
+        s.runOnce(System.currentTimeMillis());
+        net.of(ProduceApi.SPEC).get(0).answer(produceResponse(1, 6, -1)); // NOT_LEADER_OR_FOLLOWER
+        s.runOnce(System.currentTimeMillis());
+        s.runOnce(System.currentTimeMillis());
+        assertThat(net.of(ProduceApi.SPEC)).hasSize(2);
+        net.of(ProduceApi.SPEC).get(1).answer(produceResponse(1, 0, 7));
+        s.runOnce(System.currentTimeMillis());
+        assertThat(cbs).containsExactly("ok");
+        // A fatal error is not retried.
+        append(1, cbs);
+        s.runOnce(System.currentTimeMillis());
+        net.of(ProduceApi.SPEC).get(2).answer(produceResponse(1, 87, -1)); // INVALID_RECORD
+        s.runOnce(System.currentTimeMillis());
+        assertThat(cbs).containsExactly("ok", "ApiException");
+    }
+
+    @Test
+    void idempotentProducerNumbersBatchesAndBumpsEpochAfterAGap() throws Exception {
+        IdempotenceManager idem = new IdempotenceManager();
+        Sender s = sender(5, idem);
+        List<String> cbs = new ArrayList<>();
+        append(0, cbs);
+        s.runOnce(System.currentTimeMillis());
+        assertThat(net.of(InitProducerIdApi.SPEC)).hasSize(1);
+        net.of(InitProducerIdApi.SPEC).get(0).answer(InitProducerIdApi.SPEC.newResponse().set("ProducerId", 42L)
+                .set("ProducerEpoch", (short) 0));
+        s.runOnce(System.currentTimeMillis());
+        s.runOnce(System.currentTimeMillis());
+        List<FakeNetwork.Sent> produce = net.of(ProduceApi.SPEC);
+        assertThat(produce).hasSize(1);
+        ByteBuffer b0 = batchOf(produce.get(0));
+        assertThat(RecordBatch.producerId(b0, 0)).isEqualTo(42L);
+        assertThat(RecordBatch.baseSequence(b0, 0)).isEqualTo(0);
+
+        // One batch per partition in flight: the next waits until the first is acknowledged.
+        append(0, cbs);
+        append(0, cbs);
+        s.runOnce(System.currentTimeMillis());
+        assertThat(net.of(ProduceApi.SPEC)).hasSize(1);
+        produce.get(0).answer(produceResponse(0, 0, 0));
+        s.runOnce(System.currentTimeMillis());
+        s.runOnce(System.currentTimeMillis());
+        produce = net.of(ProduceApi.SPEC);
+        assertThat(produce).hasSize(2);
+        assertThat(RecordBatch.baseSequence(batchOf(produce.get(1)), 0)).isEqualTo(1);
+        assertThat(RecordBatch.recordsCount(batchOf(produce.get(1)), 0)).isEqualTo(2);
+
+        // The broker lost our sequence: new epoch (KIP-360: InitProducerId with the current id and epoch).
+        produce.get(1).answer(produceResponse(0, 45, -1)); // OUT_OF_ORDER_SEQUENCE_NUMBER
+        s.runOnce(System.currentTimeMillis());
+        s.runOnce(System.currentTimeMillis());
+        List<FakeNetwork.Sent> inits = net.of(InitProducerIdApi.SPEC);
+        assertThat(inits).hasSize(2);
+        assertThat(inits.get(1).body().getLong("ProducerId")).isEqualTo(42L);
+        assertThat(inits.get(1).body().getShort("ProducerEpoch")).isEqualTo((short) 0);
+        inits.get(1).answer(InitProducerIdApi.SPEC.newResponse().set("ProducerId", 42L).set("ProducerEpoch", (short) 1));
+        s.runOnce(System.currentTimeMillis());
+        s.runOnce(System.currentTimeMillis());
+        produce = net.of(ProduceApi.SPEC);
+        assertThat(produce).hasSize(3);
+        ByteBuffer retried = batchOf(produce.get(2));
+        assertThat(RecordBatch.producerEpoch(retried, 0)).isEqualTo((short) 1);
+        assertThat(RecordBatch.baseSequence(retried, 0)).isEqualTo(0);
+        produce.get(2).answer(produceResponse(0, 0, 1));
+        s.runOnce(System.currentTimeMillis());
+        assertThat(cbs).containsExactly("ok", "ok", "ok");
+    }
+
+    @Test
+    void duplicateSequenceCountsAsSuccess() throws Exception {
+        IdempotenceManager idem = new IdempotenceManager();
+        idem.setProducerIdAndEpoch(7, (short) 3);
+        Sender s = sender(5, idem);
+        List<String> cbs = new ArrayList<>();
+        append(2, cbs);
+        s.runOnce(System.currentTimeMillis());
+        net.of(ProduceApi.SPEC).get(0).answer(produceResponse(2, 46, -1));
+        s.runOnce(System.currentTimeMillis());
+        assertThat(cbs).containsExactly("ok");
+        AtomicInteger unused = new AtomicInteger();
+        assertThat(unused.get()).isZero();
+    }
+}
