@@ -97,7 +97,8 @@ public final class FjordBroker implements AutoCloseable {
         controller.addListener(replicas::onMetadata);
         if (config.getBoolean("log.cleaner.enable")) {
             cleaner = new io.fjord.storage.cleaner.LogCleaner(logs, config.getInt("log.cleaner.threads"),
-                    config.getLong("log.cleaner.backoff.ms"), java.time.Clock.systemUTC());
+                    config.getLong("log.cleaner.backoff.ms"),
+                    Double.parseDouble(config.get("log.cleaner.io.max.bytes.per.second")), java.time.Clock.systemUTC());
             cleaner.start();
         }
         replicas.startMaintenance();

@@ -44,6 +44,7 @@ public final class BrokerConfig {
         d.put("log.cleaner.enable", "true");
         d.put("log.cleaner.threads", "1");
         d.put("log.cleaner.backoff.ms", "15000");
+        d.put("log.cleaner.io.max.bytes.per.second", "1.7976931348623157E308");
         d.put("log.retention.check.interval.ms", "300000");
         d.put("log.flush.interval.messages", "9223372036854775807");
         d.put("log.flush.interval.ms", "");

@@ -75,6 +75,8 @@ public final class LogCleaner implements AutoCloseable {
     private final long backoffMs;
     private final Clock clock;
     private final Set<PartitionLog> inProgress = ConcurrentHashMap.newKeySet();
+    private double maxIoBytesPerSecond = Double.MAX_VALUE;
+    private final ThreadLocal<Throttler> throttler = ThreadLocal.withInitial(() -> new Throttler(maxIoBytesPerSecond));
     /** Earliest delete horizon written into each log's clean part (absent: none, or unknown after a restart). */
     private final Map<PartitionLog, Long> pendingHorizon = new ConcurrentHashMap<>();
     private final Set<PartitionLog> seen = ConcurrentHashMap.newKeySet();
@@ -83,6 +85,12 @@ public final class LogCleaner implements AutoCloseable {
 
     public LogCleaner(LogManager logManager, int threads, long backoffMs, Clock clock) {
         this(logManager::allLogs, threads, backoffMs, clock);
+    }
+
+    /** @param maxIoBytesPerSecond {@code log.cleaner.io.max.bytes.per.second}, per worker ({@code Double.MAX_VALUE}: no limit) */
+    public LogCleaner(LogManager logManager, int threads, long backoffMs, double maxIoBytesPerSecond, Clock clock) {
+        this(logManager::allLogs, threads, backoffMs, clock);
+        this.maxIoBytesPerSecond = maxIoBytesPerSecond;
     }
 
     public LogCleaner(Supplier<Collection<PartitionLog>> logs, int threads, long backoffMs, Clock clock) {
@@ -260,7 +268,14 @@ public final class LogCleaner implements AutoCloseable {
                             horizon[0] = Math.min(horizon[0], RecordBatch.baseTimestamp(kept, 0));
                         }
                         kept.position(0);
+                        int written = kept.remaining();
                         while (kept.hasRemaining()) out.write(kept);
+                        try {
+                            throttler.get().maybeThrottle((long) batch.limit() + written);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new java.io.UncheckedIOException(new java.io.InterruptedIOException("cleaner stopped"));
+                        }
                     });
                 }
                 out.force(true);
