@@ -208,9 +208,9 @@ public final class RaftController implements Controller {
         long term = info.getCurrentTerm();
         long now = System.nanoTime();
         if (leaderSinceNanos == -1 || leaderTerm != term) {
-            leaderSinceNanos = now;
+            submitRaw("active-controller " + settings.nodeId()); // retried next tick if it fails
+            leaderSinceNanos = System.nanoTime();
             leaderTerm = term;
-            submitRaw("active-controller " + settings.nodeId());
             log.info("node {} is the active controller, epoch {}", settings.nodeId(), term);
         }
         long session = TimeUnit.MILLISECONDS.toNanos(settings.sessionTimeoutMs());
