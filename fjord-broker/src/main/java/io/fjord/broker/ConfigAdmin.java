@@ -153,11 +153,10 @@ public final class ConfigAdmin {
                 placement.add(List.copyOf(replicas));
             }
         } else {
-            List<Integer> ids = new ArrayList<>(new TreeSet<>(brokers));
-            for (int p = current; p < count; p++) {
-                List<Integer> replicas = new ArrayList<>();
-                for (int r = 0; r < rf; r++) replicas.add(ids.get((p + r) % ids.size()));
-                placement.add(replicas);
+            try {
+                placement.addAll(topics.placeAdded(t, count - current, rf));
+            } catch (io.fjord.metadata.placement.ReplicaPlacer.PlacementException e) {
+                return new Result(Errors.INVALID_REPLICATION_FACTOR, e.getMessage());
             }
         }
         if (validateOnly) return Result.OK;

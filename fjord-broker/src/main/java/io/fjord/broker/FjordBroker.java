@@ -60,7 +60,7 @@ public final class FjordBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FjordBroker.class);
 
     private final BrokerConfig config;
-    private LocalController controller;
+    private io.fjord.metadata.Controller controller;
     private LogManager logs;
     private ReplicaManager replicas;
     private GroupCoordinator groups;
@@ -89,12 +89,24 @@ public final class FjordBroker implements AutoCloseable {
         int port = adv.port() == 0 ? server.boundPorts().get(0) : adv.port();
         String host = adv.host().equals("0.0.0.0") ? "localhost" : adv.host();
 
-        controller = LocalController.open(dirs.get(0).resolve("__cluster_metadata"), clusterId,
-                new BrokerNode(nodeId, host, port, emptyToNull(config.get("broker.rack"))));
+        BrokerNode self = new BrokerNode(nodeId, host, port, emptyToNull(config.get("broker.rack")));
+        String voters = config.get("controller.quorum.voters");
+        if (voters == null || voters.isBlank()) {
+            controller = LocalController.open(dirs.get(0).resolve("__cluster_metadata"), clusterId, self);
+        } else {
+            long election = config.getLong("controller.quorum.election.timeout.ms");
+            controller = io.fjord.metadata.raft.RaftController.start(new io.fjord.metadata.raft.RaftController.Settings(
+                    nodeId, io.fjord.metadata.raft.RaftController.parseVoters(voters),
+                    dirs.get(0).resolve("__cluster_metadata").resolve("raft"), clusterId, self,
+                    config.getLong("broker.session.timeout.ms"), config.getLong("broker.heartbeat.interval.ms"),
+                    config.getLong("fjord.metadata.snapshot.entries"), election, 2 * election));
+        }
         logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT, java.time.Clock.systemUTC());
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
-        replicas.loadFromImage();
+        // Listen before loading: a change committed meanwhile is then seen twice (harmless), never missed.
         controller.addListener(replicas::onMetadata);
+        replicas.loadFromImage();
+        if (controller instanceof io.fjord.metadata.raft.RaftController rc) rc.addResetListener(replicas::loadFromImage);
         if (config.getBoolean("log.cleaner.enable")) {
             cleaner = new io.fjord.storage.cleaner.LogCleaner(logs, config.getInt("log.cleaner.threads"),
                     config.getLong("log.cleaner.backoff.ms"),
@@ -159,6 +171,11 @@ public final class FjordBroker implements AutoCloseable {
         return config;
     }
 
+    /** The controller (the single-node one, or this node's member of the Raft quorum). */
+    public io.fjord.metadata.Controller controller() {
+        return controller;
+    }
+
     public ReplicaManager replicaManager() {
         return replicas;
     }
@@ -191,6 +208,13 @@ public final class FjordBroker implements AutoCloseable {
 
     /** The cluster id lives in meta.properties of the first log dir; a new one is made on first start. */
     private String clusterId(Path dir) throws IOException {
+        String voters = config.get("controller.quorum.voters");
+        if (voters != null && !voters.isBlank() && (config.get("cluster.id") == null || config.get("cluster.id").isBlank())) {
+            // Every node of a quorum must agree without talking first: derive the id from the voter set.
+            UUID u = UUID.nameUUIDFromBytes(("fjord-cluster:" + voters.trim()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+        }
         Path meta = dir.resolve("meta.properties");
         Properties p = new Properties();
         if (Files.exists(meta)) {

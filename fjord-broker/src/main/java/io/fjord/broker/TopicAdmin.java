@@ -3,7 +3,9 @@ package io.fjord.broker;
 import io.fjord.broker.config.BrokerConfig;
 import io.fjord.broker.config.TopicConfigs;
 import io.fjord.metadata.ClusterImage;
+import io.fjord.metadata.Controller;
 import io.fjord.metadata.LocalController;
+import io.fjord.metadata.placement.ReplicaPlacer;
 import io.fjord.metadata.TopicImage;
 import io.fjord.protocol.api.Errors;
 import java.io.IOException;
@@ -21,10 +23,11 @@ import java.util.TreeMap;
  * controller serialises changes).
  */
 public final class TopicAdmin {
-    private final LocalController controller;
+    private final Controller controller;
+    private final java.util.Random random = new java.util.Random();
     private final BrokerConfig config;
 
-    public TopicAdmin(LocalController controller, BrokerConfig config) {
+    public TopicAdmin(Controller controller, BrokerConfig config) {
         this.controller = controller;
         this.config = config;
     }
@@ -68,11 +71,12 @@ public final class TopicAdmin {
             if (why != null) return Result.error(Errors.INVALID_CONFIG, why);
         }
         Set<Integer> brokers = image().brokers().keySet();
-        List<List<Integer>> placement = new ArrayList<>();
+        List<List<Integer>> placement;
         if (!assignments.isEmpty()) {
             if (numPartitions != -1 || replicationFactor != -1) {
                 return Result.error(Errors.INVALID_REQUEST, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
             }
+            placement = new ArrayList<>();
             Map<Integer, List<Integer>> sorted = new TreeMap<>(assignments);
             int expect = 0;
             for (Map.Entry<Integer, List<Integer>> e : sorted.entrySet()) {
@@ -91,16 +95,10 @@ public final class TopicAdmin {
             int rf = replicationFactor == -1 ? config.getInt("default.replication.factor") : replicationFactor;
             if (partitions <= 0) return Result.error(Errors.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
             if (rf <= 0) return Result.error(Errors.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.");
-            if (rf > brokers.size()) {
-                return Result.error(Errors.INVALID_REPLICATION_FACTOR, "Unable to replicate the partition " + rf
-                        + " time(s): The target replication factor of " + rf + " cannot be reached because only "
-                        + brokers.size() + " broker(s) are registered.");
-            }
-            List<Integer> ids = new ArrayList<>(new java.util.TreeSet<>(brokers));
-            for (int p = 0; p < partitions; p++) {
-                List<Integer> replicas = new ArrayList<>();
-                for (int r = 0; r < rf; r++) replicas.add(ids.get((p + r) % ids.size()));
-                placement.add(replicas);
+            try {
+                placement = ReplicaPlacer.place(placementBrokers(image()), partitions, rf, -1, -1, 0, random);
+            } catch (ReplicaPlacer.PlacementException e) {
+                return Result.error(Errors.INVALID_REPLICATION_FACTOR, e.getMessage());
             }
         }
         if (validateOnly) {
@@ -113,6 +111,20 @@ public final class TopicAdmin {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Brokers that may receive new replicas: registered and unfenced. */
+    public static List<ReplicaPlacer.Broker> placementBrokers(ClusterImage image) {
+        List<ReplicaPlacer.Broker> out = new ArrayList<>();
+        for (var b : image.liveBrokers().values()) out.add(new ReplicaPlacer.Broker(b.id(), b.rack()));
+        return out;
+    }
+
+    /** Placement for {@code added} new partitions of {@code topic}, continuing its pattern. */
+    public List<List<Integer>> placeAdded(TopicImage topic, int added, int rf) {
+        var p0 = topic.partition(0);
+        return ReplicaPlacer.continuing(placementBrokers(image()), p0 == null ? null : p0.replicas(), topic.partitionCount(),
+                added, rf, random);
     }
 
     /** Creates an internal topic (such as __consumer_offsets) with the broker's own settings. */
@@ -149,7 +161,7 @@ public final class TopicAdmin {
         return new TopicConfigs.Dynamic(img.brokerConfigs(Integer.toString(config.nodeId())), img.brokerConfigs(""));
     }
 
-    LocalController controller() {
+    Controller controller() {
         return controller;
     }
 }

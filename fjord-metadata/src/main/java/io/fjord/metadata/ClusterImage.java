@@ -20,6 +20,12 @@ public final class ClusterImage {
     private final Map<UUID, TopicImage> topicsById;
     /** Dynamic broker settings by resource: {@code ""} the cluster default, else a broker id. */
     private final Map<String, Map<String, String>> brokerConfigs;
+    /** Registered brokers that are fenced (missed heartbeats): not shown to clients, lead nothing. */
+    private final java.util.Set<Integer> fenced;
+    /** Incarnation id of each registered broker's current process. */
+    private final Map<Integer, String> incarnations;
+    /** First producer id of the next block the controller hands out. */
+    private final long nextProducerIdBlock;
 
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics) {
         this(clusterId, controllerId, brokers, topics, Map.of());
@@ -27,6 +33,15 @@ public final class ClusterImage {
 
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
                         Map<String, Map<String, String>> brokerConfigs) {
+        this(clusterId, controllerId, brokers, topics, brokerConfigs, java.util.Set.of(), Map.of(), 0);
+    }
+
+    public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
+                        Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
+                        Map<Integer, String> incarnations, long nextProducerIdBlock) {
+        this.fenced = java.util.Set.copyOf(fenced);
+        this.incarnations = Map.copyOf(incarnations);
+        this.nextProducerIdBlock = nextProducerIdBlock;
         this.brokerConfigs = Map.copyOf(brokerConfigs);
         this.clusterId = clusterId;
         this.controllerId = controllerId;
@@ -73,13 +88,13 @@ public final class ClusterImage {
     public ClusterImage withTopic(TopicImage topic) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.put(topic.name(), topic);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock);
     }
 
     public ClusterImage withoutTopic(String name) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.remove(name);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock);
     }
 
     /** Dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id); empty if none. */
@@ -91,6 +106,61 @@ public final class ClusterImage {
         Map<String, Map<String, String>> next = new HashMap<>(brokerConfigs);
         if (configs.isEmpty()) next.remove(resource);
         else next.put(resource, Map.copyOf(configs));
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock);
+    }
+
+    /** Every dynamic broker settings resource with its settings. */
+    public Map<String, Map<String, String>> allBrokerConfigs() {
+        return brokerConfigs;
+    }
+
+    public boolean isFenced(int brokerId) {
+        return fenced.contains(brokerId);
+    }
+
+    public java.util.Set<Integer> fenced() {
+        return fenced;
+    }
+
+    /** Registered, unfenced brokers: the ones clients see and replicas go to. */
+    public Map<Integer, BrokerNode> liveBrokers() {
+        if (fenced.isEmpty()) return brokers;
+        Map<Integer, BrokerNode> live = new TreeMap<>(brokers);
+        live.keySet().removeAll(fenced);
+        return java.util.Collections.unmodifiableMap(live);
+    }
+
+    public String incarnation(int brokerId) {
+        return incarnations.get(brokerId);
+    }
+
+    public long nextProducerIdBlock() {
+        return nextProducerIdBlock;
+    }
+
+    public ClusterImage withController(int id) {
+        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock);
+    }
+
+    public ClusterImage withNextProducerIdBlock(long next) {
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next);
+    }
+
+    /** A broker (re)registered: its endpoint and incarnation replace the old ones; it starts unfenced. */
+    public ClusterImage withBroker(BrokerNode node, String incarnation) {
+        Map<Integer, BrokerNode> b = new HashMap<>(brokers);
+        b.put(node.id(), node);
+        Map<Integer, String> inc = new HashMap<>(incarnations);
+        if (incarnation != null) inc.put(node.id(), incarnation);
+        java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
+        f.remove(node.id());
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock);
+    }
+
+    public ClusterImage withFenced(int brokerId, boolean isFenced) {
+        java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
+        if (isFenced) f.add(brokerId);
+        else f.remove(brokerId);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock);
     }
 }

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * and publishes the new {@link ClusterImage}. Methods are synchronized (changes are rare and must be ordered);
  * {@link #image()} is lock-free. The quorum controller of the cluster issue replaces the log, not this contract.
  */
-public final class LocalController implements AutoCloseable {
+public final class LocalController implements Controller {
     private static final Pattern LEGAL_NAME = Pattern.compile("[a-zA-Z0-9._-]+");
     public static final int MAX_NAME_LENGTH = 249;
 
@@ -43,11 +43,13 @@ public final class LocalController implements AutoCloseable {
         return new LocalController(log, image, nextProducerIds);
     }
 
+    @Override
     public ClusterImage image() {
         return image;
     }
 
     /** Called after each applied change, in order, on the thread that made it. */
+    @Override
     public void addListener(Consumer<MetadataRecord> listener) {
         listeners.add(listener);
     }
@@ -65,6 +67,7 @@ public final class LocalController implements AutoCloseable {
      * Creates a topic whose partitions are all led by the brokers of {@code replicaAssignment} (partition index to
      * replica list); the first replica is the preferred leader. The caller has validated counts and names.
      */
+    @Override
     public synchronized TopicImage createTopic(String name, List<List<Integer>> replicaAssignment, Map<String, String> configs)
             throws IOException {
         if (image.topic(name) != null) throw new IllegalStateException("Topic '" + name + "' already exists.");
@@ -78,6 +81,7 @@ public final class LocalController implements AutoCloseable {
         return image.topic(name);
     }
 
+    @Override
     public synchronized void setTopicConfigs(String name, Map<String, String> configs) throws IOException {
         if (image.topic(name) == null) throw new IllegalArgumentException("unknown topic " + name);
         commit(new MetadataRecord.TopicConfigsSet(name, configs));
@@ -87,6 +91,7 @@ public final class LocalController implements AutoCloseable {
      * Adds partitions {@code current..current+n-1} to a topic, with the given replica lists (validated by the
      * caller). Returns the new topic image.
      */
+    @Override
     public synchronized TopicImage addPartitions(String name, List<List<Integer>> newReplicaAssignment) throws IOException {
         TopicImage t = image.topic(name);
         if (t == null) throw new IllegalArgumentException("unknown topic " + name);
@@ -101,10 +106,12 @@ public final class LocalController implements AutoCloseable {
     }
 
     /** Replaces the dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id). */
+    @Override
     public synchronized void setBrokerConfigs(String resource, Map<String, String> configs) throws IOException {
         commit(new MetadataRecord.BrokerConfigsSet(resource, Map.copyOf(configs)));
     }
 
+    @Override
     public synchronized boolean deleteTopic(String name) throws IOException {
         TopicImage t = image.topic(name);
         if (t == null) return false;
@@ -116,6 +123,7 @@ public final class LocalController implements AutoCloseable {
      * Reserves the next {@code blockSize} producer ids for {@code brokerId}, durably (the record is fsynced before
      * this returns), so no id is ever handed out twice, even across restarts.
      */
+    @Override
     public synchronized MetadataRecord.ProducerIdsBlockAllocated allocateProducerIds(int brokerId, int blockSize)
             throws IOException {
         if (blockSize <= 0) throw new IllegalArgumentException("block size " + blockSize);
@@ -141,28 +149,7 @@ public final class LocalController implements AutoCloseable {
     }
 
     static ClusterImage apply(ClusterImage image, MetadataRecord r) {
-        if (r instanceof MetadataRecord.TopicCreated t) {
-            Map<Integer, PartitionState> parts = new java.util.HashMap<>();
-            for (PartitionState p : t.partitions()) parts.put(p.partition(), p);
-            return image.withTopic(new TopicImage(t.name(), t.id(), parts, t.configs()));
-        }
-        if (r instanceof MetadataRecord.PartitionsAdded a) {
-            TopicImage old = image.topic(a.name());
-            if (old == null || !old.id().equals(a.id())) return image;
-            Map<Integer, PartitionState> parts = new java.util.HashMap<>(old.partitions());
-            for (PartitionState p : a.partitions()) parts.put(p.partition(), p);
-            return image.withTopic(new TopicImage(old.name(), old.id(), parts, old.configs()));
-        }
-        if (r instanceof MetadataRecord.BrokerConfigsSet b) {
-            return image.withBrokerConfigs(b.resource(), b.configs());
-        }
-        if (r instanceof MetadataRecord.TopicConfigsSet c) {
-            TopicImage old = image.topic(c.name());
-            return old == null ? image : image.withTopic(new TopicImage(old.name(), old.id(), old.partitions(), c.configs()));
-        }
-        if (r instanceof MetadataRecord.TopicDeleted d) return image.withoutTopic(d.name());
-        return image; // ProducerIdsBlockAllocated: the controller tracks the next block, the image is unchanged
-
+        return ImageApplier.apply(image, r);
     }
 
     @Override

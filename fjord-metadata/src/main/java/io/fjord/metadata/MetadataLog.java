@@ -95,8 +95,35 @@ public final class MetadataLog implements AutoCloseable {
         if (record instanceof MetadataRecord.ProducerIdsBlockAllocated b) {
             return "producer-ids " + b.brokerId() + " " + b.blockStart() + " " + b.blockSize();
         }
+        if (record instanceof MetadataRecord.BrokerRegistered b) {
+            return "broker " + b.id() + " " + enc(b.incarnation()) + " " + enc(b.host()) + " " + b.port() + " "
+                    + (b.rack() == null ? "-" : "r" + enc(b.rack()));
+        }
+        if (record instanceof MetadataRecord.BrokerFenced f) return "fence " + f.id();
+        if (record instanceof MetadataRecord.BrokerUnfenced u) return "unfence " + u.id();
+        if (record instanceof MetadataRecord.PartitionChanged c) {
+            return "partition-change " + enc(c.topic()) + " " + c.topicId() + " " + c.partition() + " " + c.leader() + " "
+                    + c.leaderEpoch() + " " + c.partitionEpoch() + " " + String.join(",", c.isr().stream().map(String::valueOf).toList());
+        }
         MetadataRecord.TopicDeleted d = (MetadataRecord.TopicDeleted) record;
         return "delete " + enc(d.name()) + " " + d.id();
+    }
+
+    private static List<Integer> parseInts(String s) {
+        List<Integer> l = new ArrayList<>();
+        if (s.isEmpty()) return l;
+        for (String x : s.split(",")) l.add(Integer.parseInt(x));
+        return l;
+    }
+
+    /** One record as a line of this log's text format (no newline). */
+    public static String formatRecord(MetadataRecord record) {
+        return format(record);
+    }
+
+    /** Parses a line written by {@link #formatRecord}. */
+    public static MetadataRecord parseRecord(String line) {
+        return parse(line);
     }
 
     static MetadataRecord parse(String line) {
@@ -122,6 +149,20 @@ public final class MetadataLog implements AutoCloseable {
                 return new MetadataRecord.ProducerIdsBlockAllocated(Integer.parseInt(f[1]), Long.parseLong(f[2]),
                         Integer.parseInt(f[3]));
             }
+            case "broker" -> {
+                return new MetadataRecord.BrokerRegistered(Integer.parseInt(f[1]), dec(f[2]), dec(f[3]),
+                        Integer.parseInt(f[4]), f[5].equals("-") ? null : dec(f[5].substring(1)));
+            }
+            case "fence" -> {
+                return new MetadataRecord.BrokerFenced(Integer.parseInt(f[1]));
+            }
+            case "unfence" -> {
+                return new MetadataRecord.BrokerUnfenced(Integer.parseInt(f[1]));
+            }
+            case "partition-change" -> {
+                return new MetadataRecord.PartitionChanged(dec(f[1]), UUID.fromString(f[2]), Integer.parseInt(f[3]),
+                        Integer.parseInt(f[4]), parseInts(f[7]), Integer.parseInt(f[5]), Integer.parseInt(f[6]));
+            }
             default -> throw new IllegalArgumentException("unknown metadata record: " + line);
         }
     }
@@ -129,8 +170,12 @@ public final class MetadataLog implements AutoCloseable {
     private static String formatPartitions(List<PartitionState> partitions) {
         List<String> parts = new ArrayList<>();
         for (PartitionState p : partitions) {
-            parts.add(p.partition() + ":" + p.leader() + ":" + p.leaderEpoch() + ":"
-                    + String.join(",", p.replicas().stream().map(String::valueOf).toList()));
+            String s = p.partition() + ":" + p.leader() + ":" + p.leaderEpoch() + ":"
+                    + String.join(",", p.replicas().stream().map(String::valueOf).toList());
+            if (!p.isr().equals(p.replicas()) || p.partitionEpoch() != 0) { // older lines have neither
+                s += ":" + String.join(",", p.isr().stream().map(String::valueOf).toList()) + ":" + p.partitionEpoch();
+            }
+            parts.add(s);
         }
         return String.join(";", parts);
     }
@@ -141,8 +186,10 @@ public final class MetadataLog implements AutoCloseable {
             String[] q = p.split(":");
             List<Integer> replicas = new ArrayList<>();
             for (String r : q[3].split(",")) replicas.add(Integer.parseInt(r));
-            parts.add(new PartitionState(Integer.parseInt(q[0]), replicas, replicas, Integer.parseInt(q[1]),
-                    Integer.parseInt(q[2]), 0));
+            List<Integer> isr = q.length > 4 ? parseInts(q[4]) : replicas;
+            int partitionEpoch = q.length > 5 ? Integer.parseInt(q[5]) : 0;
+            parts.add(new PartitionState(Integer.parseInt(q[0]), replicas, isr, Integer.parseInt(q[1]),
+                    Integer.parseInt(q[2]), partitionEpoch));
         }
         return parts;
     }

@@ -43,4 +43,21 @@ public sealed interface MetadataRecord {
             return blockStart + blockSize;
         }
     }
+
+    /** A broker process registered (or re-registered after a restart, with a new incarnation); it is unfenced. */
+    record BrokerRegistered(int id, String incarnation, String host, int port, String rack) implements MetadataRecord {
+    }
+
+    /** A broker missed its heartbeats: it is fenced (hidden from clients, leads nothing) until it heartbeats again. */
+    record BrokerFenced(int id) implements MetadataRecord {
+    }
+
+    /** A fenced broker heartbeats again. */
+    record BrokerUnfenced(int id) implements MetadataRecord {
+    }
+
+    /** A partition's leader or in-sync set changed (leader -1: no leader). */
+    record PartitionChanged(String topic, UUID topicId, int partition, int leader, List<Integer> isr, int leaderEpoch,
+                            int partitionEpoch) implements MetadataRecord {
+    }
 }

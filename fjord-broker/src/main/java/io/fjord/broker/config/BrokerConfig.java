@@ -25,6 +25,12 @@ public final class BrokerConfig {
         d.put("node.id", "1");
         d.put("process.roles", "broker,controller");
         d.put("listeners", "PLAINTEXT://localhost:9092");
+        d.put("controller.quorum.voters", "");
+        d.put("controller.listener.names", "CONTROLLER");
+        d.put("controller.quorum.election.timeout.ms", "150");
+        d.put("broker.session.timeout.ms", "9000");
+        d.put("broker.heartbeat.interval.ms", "2000");
+        d.put("fjord.metadata.snapshot.entries", "1000");
         d.put("advertised.listeners", "");
         d.put("log.dirs", "");
         d.put("log.dir", "/tmp/kafka-logs");
@@ -113,6 +119,10 @@ public final class BrokerConfig {
         }
         logRetentionMs();
         getBoolean("fjord.log.fsync.on.ack");
+        for (String k : List.of("controller.quorum.election.timeout.ms", "broker.session.timeout.ms",
+                "broker.heartbeat.interval.ms", "fjord.metadata.snapshot.entries")) {
+            if (getLong(k) < 1) throw new ConfigException(k + " must be at least 1");
+        }
         listeners();
         if (getInt("num.partitions") < 1) throw new ConfigException("num.partitions must be at least 1");
         if (getInt("socket.request.max.bytes") < 1024) throw new ConfigException("socket.request.max.bytes must be at least 1024");

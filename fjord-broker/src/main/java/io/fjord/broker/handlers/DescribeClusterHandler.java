@@ -30,7 +30,7 @@ public final class DescribeClusterHandler implements ApiHandler {
         ClusterImage image = admin.image();
         response.set("ClusterId", image.clusterId()).set("ControllerId", image.controllerId());
         if (ctx.version() >= 1) response.set("EndpointType", BROKER_ENDPOINTS);
-        for (BrokerNode b : image.brokers().values()) {
+        for (BrokerNode b : image.liveBrokers().values()) {
             response.add("Brokers", response.child("Brokers").set("BrokerId", b.id()).set("Host", b.host())
                     .set("Port", b.port()).set("Rack", b.rack()));
         }

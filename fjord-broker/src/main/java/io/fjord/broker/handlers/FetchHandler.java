@@ -53,7 +53,8 @@ public final class FetchHandler implements ApiHandler {
                 Partition replica = topic == null ? null : replicas.partition(new TopicPartition(topic.name(), index));
                 Errors error = Errors.NONE;
                 if (topic == null) error = v >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                else if (replica == null) error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                else if (topic.partition(index) == null) error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                else if (replica == null || !replicas.isLeader(replica)) error = Errors.NOT_LEADER_OR_FOLLOWER;
                 wanted.add(new Wanted(topic == null ? t.getString("Topic") : topic.name(), id, index,
                         p.getLong("FetchOffset"), p.getInt("PartitionMaxBytes"), replica, error));
                 if (replica != null) watch.add(replica.topicPartition());

@@ -69,7 +69,7 @@ public final class MetadataHandler implements ApiHandler {
         if (all) {
             for (TopicImage topic : image.topics()) response.add("Topics", describeTopic(response.child("Topics"), topic));
         }
-        for (BrokerNode b : image.brokers().values()) {
+        for (BrokerNode b : image.liveBrokers().values()) {
             response.add("Brokers", response.child("Brokers").set("NodeId", b.id()).set("Host", b.host())
                     .set("Port", b.port()).set("Rack", b.rack()));
         }

@@ -63,8 +63,9 @@ public final class ProduceHandler implements ApiHandler {
                     continue;
                 }
                 Partition partition = replicas.partition(new TopicPartition(topic.name(), index));
-                if (partition == null) {
-                    pr.set("ErrorCode", Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                if (partition == null || !replicas.isLeader(partition)) {
+                    pr.set("ErrorCode", (topic.partition(index) == null ? Errors.UNKNOWN_TOPIC_OR_PARTITION
+                            : Errors.NOT_LEADER_OR_FOLLOWER).code());
                     continue;
                 }
                 if (acks != 0 && acks != 1 && acks != -1) {

@@ -93,6 +93,19 @@ public final class ReplicaManager implements AutoCloseable {
             logs.delete(topic);
         }
         for (TopicImage t : img.topics()) addTopic(t);
+        for (Partition p : partitions.values()) { // leaders and ISRs may have moved since the partition was opened
+            TopicImage t = img.topic(p.topicPartition().topic());
+            if (t != null && t.partition(p.topicPartition().partition()) != null) p.updateState(t.partition(p.topicPartition().partition()));
+        }
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    /** True if this broker leads the partition now. */
+    public boolean isLeader(Partition p) {
+        return p.state().leader() == nodeId;
     }
 
     /** Applies one committed metadata change; called in commit order. */
@@ -105,6 +118,10 @@ public final class ReplicaManager implements AutoCloseable {
             reconfigure(image.get().topic(set.name()));
         } else if (record instanceof MetadataRecord.BrokerConfigsSet) {
             for (TopicImage t : image.get().topics()) reconfigure(t);
+        } else if (record instanceof MetadataRecord.PartitionChanged changed) {
+            Partition p = partitions.get(new TopicPartition(changed.topic(), changed.partition()));
+            TopicImage t = image.get().topic(changed.topic());
+            if (p != null && t != null && t.partition(changed.partition()) != null) p.updateState(t.partition(changed.partition()));
         } else if (record instanceof MetadataRecord.TopicDeleted deleted) {
             removeTopic(deleted.name());
         }

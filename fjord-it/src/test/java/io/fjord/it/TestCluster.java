@@ -1,0 +1,128 @@
+package io.fjord.it;
+
+import io.fjord.metadata.raft.RaftController;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Several Fjord nodes (broker and controller each) in this JVM forming one cluster: node ids 1..n, Kafka listeners
+ * on ephemeral ports, Raft ports picked free, data under {@code dir/node-<id>}. Nodes start in parallel (each waits
+ * for a quorum to register). Always {@link #close()}.
+ */
+final class TestCluster implements AutoCloseable {
+    private final Path dir;
+    private final Map<String, String> overrides;
+    private final int[] raftPorts;
+    private final TestBroker[] nodes;
+
+    TestCluster(Path dir, int n, Map<String, String> overrides) throws Exception {
+        this.dir = dir;
+        this.overrides = overrides;
+        this.raftPorts = new int[n];
+        this.nodes = new TestBroker[n];
+        for (int i = 0; i < n; i++) raftPorts[i] = Clients.freePort();
+    }
+
+    String voters() {
+        List<String> v = new ArrayList<>();
+        for (int i = 0; i < raftPorts.length; i++) v.add((i + 1) + "@127.0.0.1:" + raftPorts[i]);
+        return String.join(",", v);
+    }
+
+    private TestBroker newNode(int id) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("node.id", Integer.toString(id));
+        s.put("controller.quorum.voters", voters());
+        s.put("broker.session.timeout.ms", "1500");
+        s.put("broker.heartbeat.interval.ms", "250");
+        s.put("log.cleaner.enable", "false");
+        s.putAll(overrides);
+        return new TestBroker(dir.resolve("node-" + id), s);
+    }
+
+    TestCluster start() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(nodes.length);
+        try {
+            List<Future<TestBroker>> started = new ArrayList<>();
+            for (int i = 0; i < nodes.length; i++) {
+                TestBroker b = newNode(i + 1);
+                nodes[i] = b;
+                started.add(pool.submit(b::start));
+            }
+            for (Future<TestBroker> f : started) f.get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        return this;
+    }
+
+    int size() {
+        return nodes.length;
+    }
+
+    /** Node {@code id} (1-based), or null while stopped. */
+    TestBroker node(int id) {
+        TestBroker b = nodes[id - 1];
+        return b == null || b.broker() == null ? null : b;
+    }
+
+    RaftController controller(int id) {
+        return (RaftController) node(id).broker().controller();
+    }
+
+    /** Id of the running node that is the active controller, or -1. */
+    int activeController() {
+        for (int id = 1; id <= nodes.length; id++) {
+            if (node(id) != null && controller(id).isActive()) return id;
+        }
+        return -1;
+    }
+
+    List<Integer> running() {
+        List<Integer> r = new ArrayList<>();
+        for (int id = 1; id <= nodes.length; id++) if (node(id) != null) r.add(id);
+        return r;
+    }
+
+    void stop(int id) {
+        nodes[id - 1].close();
+    }
+
+    /** Stops node {@code id} the hard way: its Raft server goes without handing over leadership. */
+    void crash(int id) throws Exception {
+        controller(id).closeAbruptly();
+        nodes[id - 1].close();
+    }
+
+    void restart(int id) throws Exception {
+        if (node(id) != null) stop(id);
+        nodes[id - 1] = newNode(id);
+        nodes[id - 1].start();
+    }
+
+    String bootstrap() {
+        List<String> b = new ArrayList<>();
+        for (int id : running()) b.add(node(id).bootstrap());
+        return String.join(",", b);
+    }
+
+    @Override
+    public void close() {
+        for (TestBroker b : nodes) {
+            if (b != null) {
+                try {
+                    b.close();
+                } catch (RuntimeException e) {
+                    // keep closing the others
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,421 @@
+package io.fjord.metadata.raft;
+
+import io.fjord.metadata.BrokerNode;
+import io.fjord.metadata.ClusterImage;
+import io.fjord.metadata.Controller;
+import io.fjord.metadata.ImageApplier;
+import io.fjord.metadata.MetadataLog;
+import io.fjord.metadata.MetadataRecord;
+import io.fjord.metadata.PartitionState;
+import io.fjord.metadata.TopicImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller quorum on Apache Ratis: every voter runs a Raft server whose log is the metadata log and whose
+ * state machine ({@link MetadataStateMachine}) keeps the {@link ClusterImage}. The active controller is the Raft
+ * leader and its term is the controller epoch. Changes from any node go through a Raft client, which sends them to
+ * the leader; the call returns once the change is committed and applied on this node.
+ *
+ * <p>This node also acts as a broker towards the quorum: it registers (a {@code BrokerRegistered} record with a
+ * fresh incarnation id) and heartbeats (read-only requests the leader answers from memory). The leader fences a
+ * broker whose heartbeats stop for {@code sessionTimeoutMs}, moving its leaderships ({@link ImageApplier#fence}),
+ * and unfences it when it heartbeats again.
+ */
+public final class RaftController implements Controller {
+    private static final Logger log = LoggerFactory.getLogger(RaftController.class);
+    private static final long WRITE_TIMEOUT_MS = 30_000;
+
+    /** A voter of the quorum: node id and the host and port of its Raft server. */
+    public record Voter(int id, String host, int port) {
+    }
+
+    /** Settings; see the {@code controller.*} and {@code broker.*} keys in BrokerConfig. */
+    public record Settings(int nodeId, List<Voter> voters, Path dir, String clusterId, BrokerNode self,
+                           long sessionTimeoutMs, long heartbeatIntervalMs, long snapshotEntries,
+                           long electionTimeoutMinMs, long electionTimeoutMaxMs) {
+    }
+
+    private final Settings settings;
+    private final RaftGroup group;
+    private final MetadataStateMachine stateMachine;
+    private final RaftServer server;
+    private final RaftClient client;
+    private final ScheduledExecutorService timer;
+    private final String incarnation = UUID.randomUUID().toString();
+    private volatile long leaderSinceNanos = -1;
+    private volatile long leaderTerm = -1;
+    private volatile boolean closed;
+
+    private RaftController(Settings settings, RaftGroup group, MetadataStateMachine sm, RaftServer server, RaftClient client) {
+        this.settings = settings;
+        this.group = group;
+        this.stateMachine = sm;
+        this.server = server;
+        this.client = client;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fjord-controller-" + settings.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Parses {@code controller.quorum.voters}: {@code 1@host:port,2@host:port,...}. */
+    public static List<Voter> parseVoters(String s) {
+        List<Voter> out = new ArrayList<>();
+        for (String v : s.split(",")) {
+            v = v.trim();
+            if (v.isEmpty()) continue;
+            int at = v.indexOf('@');
+            int colon = v.lastIndexOf(':');
+            if (at <= 0 || colon < at) throw new IllegalArgumentException("controller.quorum.voters entry '" + v + "' is not id@host:port");
+            out.add(new Voter(Integer.parseInt(v.substring(0, at)), v.substring(at + 1, colon), Integer.parseInt(v.substring(colon + 1))));
+        }
+        return out;
+    }
+
+    /** Starts this node's Raft server and client, then registers this node as a broker (waits for a quorum). */
+    public static RaftController start(Settings s) throws IOException, InterruptedException {
+        List<RaftPeer> peers = new ArrayList<>();
+        Voter me = null;
+        StringBuilder ids = new StringBuilder();
+        for (Voter v : s.voters()) {
+            peers.add(RaftPeer.newBuilder().setId(peerId(v.id())).setAddress(v.host() + ":" + v.port()).build());
+            ids.append(v.id()).append(',');
+            if (v.id() == s.nodeId()) me = v;
+        }
+        if (me == null) throw new IllegalArgumentException("node.id " + s.nodeId() + " is not in controller.quorum.voters");
+        RaftGroup group = RaftGroup.valueOf(
+                RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("fjord-metadata:" + ids).getBytes(StandardCharsets.UTF_8))), peers);
+
+        RaftProperties p = new RaftProperties();
+        Path dir = s.dir();
+        boolean exists = Files.isDirectory(dir) && hasFiles(dir);
+        Files.createDirectories(dir);
+        RaftServerConfigKeys.setStorageDir(p, List.of(dir.toFile()));
+        GrpcConfigKeys.Server.setPort(p, me.port());
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(s.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(s.electionTimeoutMaxMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(s.voters().size() == 1 ? 1 : s.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(s.voters().size() == 1 ? 10 : s.electionTimeoutMaxMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p, TimeDuration.valueOf(1, TimeUnit.SECONDS));
+        RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, "1ms,10, 100ms,1000000");
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, s.snapshotEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(1024, s.snapshotEntries())));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("1MB"));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+
+        ClusterImage empty = new ClusterImage(s.clusterId(), -1, Map.of(), List.of());
+        MetadataStateMachine sm = new MetadataStateMachine(empty);
+        RaftServer server = RaftServer.newBuilder().setServerId(peerId(s.nodeId())).setStateMachine(sm)
+                .setProperties(p).setGroup(group)
+                .setOption(exists ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
+        RaftClient client = null;
+        try {
+            server.start();
+            client = RaftClient.newBuilder().setProperties(p).setRaftGroup(group)
+                    .setRetryPolicy(RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(10, TimeUnit.MILLISECONDS)))
+                    .build();
+            RaftController c = new RaftController(s, group, sm, server, client);
+            c.register();
+            c.timer.scheduleWithFixedDelay(c::tick, s.heartbeatIntervalMs(), Math.min(s.heartbeatIntervalMs(), 100), TimeUnit.MILLISECONDS);
+            return c;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (client != null) client.close();
+            server.close();
+            throw e;
+        }
+    }
+
+    private static boolean hasFiles(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.findAny().isPresent();
+        }
+    }
+
+    static RaftPeerId peerId(int id) {
+        return RaftPeerId.valueOf("n" + id);
+    }
+
+    private void register() throws IOException, InterruptedException {
+        BrokerNode b = settings.self();
+        submit(List.of(new MetadataRecord.BrokerRegistered(b.id(), incarnation, b.host(), b.port(), b.rack())));
+    }
+
+    private long lastHeartbeatSent;
+
+    /** Every ~100 ms: heartbeat when due, and if this node is the active controller, fence/unfence brokers. */
+    private void tick() {
+        if (closed) return;
+        try {
+            long now = System.nanoTime();
+            if (now - lastHeartbeatSent >= TimeUnit.MILLISECONDS.toNanos(settings.heartbeatIntervalMs())) {
+                lastHeartbeatSent = now;
+                heartbeat();
+            }
+            controllerDuties();
+        } catch (Exception e) {
+            if (!closed) log.debug("controller tick: {}", e.toString());
+        }
+    }
+
+    private void heartbeat() throws Exception {
+        RaftClientReply r = client.async().sendReadOnly(Message.valueOf("hb " + settings.nodeId() + " " + incarnation))
+                .get(settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+        if (r.isSuccess() && r.getMessage().getContent().toStringUtf8().equals("register")) register();
+    }
+
+    private void controllerDuties() throws Exception {
+        var division = server.getDivision(group.getGroupId());
+        var info = division.getInfo();
+        if (!info.isLeader() || !info.isLeaderReady()) {
+            leaderSinceNanos = -1;
+            return;
+        }
+        long term = info.getCurrentTerm();
+        long now = System.nanoTime();
+        if (leaderSinceNanos == -1 || leaderTerm != term) {
+            submitRaw("active-controller " + settings.nodeId()); // retried next tick if it fails
+            leaderSinceNanos = System.nanoTime();
+            leaderTerm = term;
+            log.info("node {} is the active controller, epoch {}", settings.nodeId(), term);
+        }
+        long session = TimeUnit.MILLISECONDS.toNanos(settings.sessionTimeoutMs());
+        ClusterImage img = stateMachine.image();
+        for (int id : img.brokers().keySet()) {
+            long last = Math.max(stateMachine.heartbeats.getOrDefault(id, leaderSinceNanos), leaderSinceNanos);
+            boolean alive = now - last <= session;
+            boolean seen = stateMachine.heartbeats.containsKey(id)
+                    && img.incarnation(id) != null && img.incarnation(id).equals(stateMachine.heartbeatIncarnations.get(id));
+            if (!img.isFenced(id) && !alive) {
+                log.info("fencing broker {}: no heartbeat for {} ms", id, TimeUnit.NANOSECONDS.toMillis(now - last));
+                submit(ImageApplier.fence(img, id));
+                img = stateMachine.image();
+            } else if (img.isFenced(id) && alive && seen) {
+                log.info("unfencing broker {}", id);
+                submit(ImageApplier.unfence(img, id));
+                img = stateMachine.image();
+            }
+        }
+    }
+
+    @Override
+    public ClusterImage image() {
+        return stateMachine.image();
+    }
+
+    /** Node id of the active controller as this node knows it, or -1. */
+    public int activeControllerId() {
+        try {
+            var info = server.getDivision(group.getGroupId()).getInfo();
+            RaftPeerId leader = info.getLeaderId();
+            return leader == null ? -1 : Integer.parseInt(leader.toString().substring(1));
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** True if this node is the active controller (the Raft leader, ready). */
+    public boolean isActive() {
+        try {
+            var info = server.getDivision(group.getGroupId()).getInfo();
+            return info.isLeader() && info.isLeaderReady();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Raft term of this node (the controller epoch it knows). */
+    public long epoch() throws IOException {
+        return server.getDivision(group.getGroupId()).getInfo().getCurrentTerm();
+    }
+
+    /** Controller epoch to the node active in it, from the applied log (for checks: one controller per epoch). */
+    public Map<Long, Integer> activeControllersByEpoch() {
+        return Map.copyOf(stateMachine.activeControllers);
+    }
+
+    public List<String> epochViolations() {
+        return List.copyOf(stateMachine.epochViolations);
+    }
+
+    /** Raft log index of the snapshot loaded at start (-1: none), and entries applied since start. */
+    public long snapshotLoadedIndex() {
+        return stateMachine.snapshotLoadedIndex;
+    }
+
+    public int entriesAppliedSinceStart() {
+        return stateMachine.entriesAppliedSinceStart;
+    }
+
+    /** Takes a snapshot now (and lets the log be purged up to it). */
+    public long takeSnapshot() throws IOException {
+        return stateMachine.takeSnapshot();
+    }
+
+    public String incarnation() {
+        return incarnation;
+    }
+
+    @Override
+    public void addListener(Consumer<MetadataRecord> listener) {
+        stateMachine.addListener(listener);
+    }
+
+    /** Called after a snapshot from the leader replaced the image. */
+    public void addResetListener(Runnable r) {
+        stateMachine.addResetListener(r);
+    }
+
+    @Override
+    public TopicImage createTopic(String name, List<List<Integer>> replicaAssignment, Map<String, String> configs) throws IOException {
+        List<PartitionState> parts = new ArrayList<>();
+        for (int i = 0; i < replicaAssignment.size(); i++) {
+            List<Integer> replicas = replicaAssignment.get(i);
+            parts.add(new PartitionState(i, replicas, replicas, replicas.get(0), 0, 0));
+        }
+        String r = submit(List.of(new MetadataRecord.TopicCreated(name, UUID.randomUUID(), parts, new LinkedHashMap<>(configs))));
+        if (r.equals("exists")) throw new IllegalStateException("Topic '" + name + "' already exists.");
+        return image().topic(name);
+    }
+
+    @Override
+    public void setTopicConfigs(String name, Map<String, String> configs) throws IOException {
+        if (image().topic(name) == null) throw new IllegalArgumentException("unknown topic " + name);
+        submit(List.of(new MetadataRecord.TopicConfigsSet(name, configs)));
+    }
+
+    @Override
+    public TopicImage addPartitions(String name, List<List<Integer>> newReplicaAssignment) throws IOException {
+        TopicImage t = image().topic(name);
+        if (t == null) throw new IllegalArgumentException("unknown topic " + name);
+        List<PartitionState> parts = new ArrayList<>();
+        for (int i = 0; i < newReplicaAssignment.size(); i++) {
+            List<Integer> replicas = newReplicaAssignment.get(i);
+            parts.add(new PartitionState(t.partitionCount() + i, replicas, replicas, replicas.get(0), 0, 0));
+        }
+        String r = submit(List.of(new MetadataRecord.PartitionsAdded(name, t.id(), parts)));
+        if (!r.equals("ok")) throw new IllegalStateException("topic " + name + " changed meanwhile");
+        return image().topic(name);
+    }
+
+    @Override
+    public void setBrokerConfigs(String resource, Map<String, String> configs) throws IOException {
+        submit(List.of(new MetadataRecord.BrokerConfigsSet(resource, Map.copyOf(configs))));
+    }
+
+    @Override
+    public boolean deleteTopic(String name) throws IOException {
+        TopicImage t = image().topic(name);
+        if (t == null) return false;
+        return submit(List.of(new MetadataRecord.TopicDeleted(name, t.id()))).equals("ok");
+    }
+
+    @Override
+    public MetadataRecord.ProducerIdsBlockAllocated allocateProducerIds(int brokerId, int blockSize) throws IOException {
+        if (blockSize <= 0) throw new IllegalArgumentException("block size " + blockSize);
+        String r = submit(List.of(new MetadataRecord.ProducerIdsBlockAllocated(brokerId, -1, blockSize)));
+        if (!r.startsWith("pid ")) throw new IOException("producer id allocation failed: " + r);
+        return new MetadataRecord.ProducerIdsBlockAllocated(brokerId, Long.parseLong(r.substring(4)), blockSize);
+    }
+
+    /** Commits one entry (a batch of records) through the leader and waits until it is applied here. */
+    private String submit(List<MetadataRecord> records) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (MetadataRecord r : records) sb.append(MetadataLog.formatRecord(r)).append('\n');
+        return submitRaw(sb.toString());
+    }
+
+    private String submitRaw(String data) throws IOException {
+        try {
+            RaftClientReply reply = client.async().send(Message.valueOf(data)).get(WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            if (!reply.isSuccess()) throw new IOException("metadata write failed: " + reply.getException());
+            if (!stateMachine.awaitApplied(reply.getLogIndex(), WRITE_TIMEOUT_MS)) {
+                throw new IOException("metadata write " + reply.getLogIndex() + " not applied locally in time");
+            }
+            return reply.getMessage().getContent().toStringUtf8();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("metadata write failed: " + e, e);
+        }
+    }
+
+    /** Hands leadership to another voter if this node leads (a quicker failover than an election timeout). */
+    private void stepDown() {
+        if (settings.voters().size() < 2 || !isActive()) return;
+        for (Voter v : settings.voters()) {
+            if (v.id() == settings.nodeId()) continue;
+            try {
+                var r = client.admin().transferLeadership(peerId(v.id()), 2000);
+                if (r.isSuccess()) return;
+            } catch (IOException | RuntimeException e) {
+                log.debug("leadership transfer to {} failed: {}", v.id(), e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) return;
+        closed = true;
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stepDown();
+        try {
+            client.close();
+        } finally {
+            server.close();
+        }
+    }
+
+    /** For tests: stop without handing over leadership (as a crash would, minus the process exit). */
+    public void closeAbruptly() throws IOException {
+        if (closed) return;
+        closed = true;
+        timer.shutdownNow();
+        try {
+            client.close();
+        } finally {
+            server.close();
+        }
+    }
+}
