@@ -42,6 +42,7 @@ class FjordIdempotentProducerTest {
             }
             assertThat(proxy.dropped.get()).as("responses lost").isGreaterThanOrEqualTo(3);
             assertThat(proxy.initProducerIdAnswers).as("no epoch bump needed").hasSize(1);
+            assertThat(proxy.maxProduceInFlight.get()).as("produce requests in flight at once").isBetween(2, 5);
             assertExactlyOnceInOrder(proxy.bootstrap(), "dups", 3, count);
         }
     }

@@ -53,6 +53,8 @@ final class ResponseDroppingProxy implements AutoCloseable {
     final AtomicInteger swallowedProduceResponses = new AtomicInteger();
     private volatile boolean reorderNext;
     final AtomicInteger reordered = new AtomicInteger();
+    /** The most Produce requests seen outstanding at once on one connection. */
+    final AtomicInteger maxProduceInFlight = new AtomicInteger();
     /** Every InitProducerId answer seen, as "producerId/epoch" (error answers as "error N"). */
     final java.util.List<String> initProducerIdAnswers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -61,6 +63,7 @@ final class ResponseDroppingProxy implements AutoCloseable {
         final Map<Integer, Integer> requests = new ConcurrentHashMap<>();
         volatile int swapFirst = Integer.MIN_VALUE;
         volatile int swapSecond = Integer.MIN_VALUE;
+        final AtomicInteger produceInFlight = new AtomicInteger();
     }
 
     ResponseDroppingProxy() throws IOException {
@@ -142,6 +145,7 @@ final class ResponseDroppingProxy implements AutoCloseable {
                     short key = b.getShort(0);
                     int correlationId = b.getInt(4);
                     conn.requests.put(correlationId, (key << 16) | (b.getShort(2) & 0xffff));
+                    if (key == PRODUCE) maxProduceInFlight.accumulateAndGet(conn.produceInFlight.incrementAndGet(), Math::max);
                     if (key == PRODUCE && (held != null || reorderNext)) {
                         if (held == null) {
                             reorderNext = false;
@@ -160,6 +164,7 @@ final class ResponseDroppingProxy implements AutoCloseable {
                     int correlationId = b.getInt(0);
                     Integer keyAndVersion = conn.requests.remove(correlationId);
                     Short key = keyAndVersion == null ? null : (short) (keyAndVersion >>> 16);
+                    if (key != null && key == PRODUCE) conn.produceInFlight.decrementAndGet();
                     if (key != null && key == INIT_PRODUCER_ID) {
                         Struct r = Frames.decodeResponse(InitProducerIdApi.SPEC, (short) (keyAndVersion & 0xffff),
                                 ByteBuffer.wrap(frame), true);
