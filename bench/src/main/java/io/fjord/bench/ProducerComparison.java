@@ -21,10 +21,14 @@ import java.util.concurrent.TimeUnit;
  * Records/s and send-to-acknowledgement latency (p50, p99) for 100-byte records, Fjord's producer against
  * kafka-clients' producer, both writing to the same Fjord broker in the same run, at acks=1 and acks=all.
  * Each run sends {@code --records} records as fast as {@code send} accepts them (so latency includes time
- * queued in the producer), after a warm-up run. Idempotence is off for both (Fjord does not serve InitProducerId
- * yet).
+ * queued in the producer), after a warm-up run. Idempotence is off for both in that comparison.
  *
- * <pre>java -cp bench/target/fjord-bench.jar io.fjord.bench.ProducerComparison [--bootstrap host:port] [--records N]</pre>
+ * <p>With {@code --idempotence}, it instead compares idempotence on and off at acks=all (linger.ms=5,
+ * batch.size=65536), alternating on/off {@code --rounds} times (default 3) for each client given by
+ * {@code --clients} (default {@code fjord,kafka-clients}), and prints each run and the medians.
+ *
+ * <pre>java -cp bench/target/fjord-bench.jar io.fjord.bench.ProducerComparison [--bootstrap host:port] [--records N]
+ *     [--partitions N] [--idempotence [--rounds N] [--clients fjord,kafka-clients]]</pre>
  * Without {@code --bootstrap} an embedded Fjord node is started on a temporary directory.
  */
 public final class ProducerComparison {
@@ -41,11 +45,17 @@ public final class ProducerComparison {
         String bootstrap = null;
         int records = 300_000;
         int partitions = 3;
+        boolean idempotence = false;
+        int rounds = 3;
+        List<String> clients = List.of("fjord", "kafka-clients");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--bootstrap" -> bootstrap = args[++i];
                 case "--records" -> records = Integer.parseInt(args[++i]);
                 case "--partitions" -> partitions = Integer.parseInt(args[++i]);
+                case "--idempotence" -> idempotence = true;
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--clients" -> clients = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -60,16 +70,19 @@ public final class ProducerComparison {
             bootstrap = "127.0.0.1:" + broker.port();
         }
         try {
-            System.out.printf("%-14s %-5s %12s %10s %10s%n", "client", "acks", "records/s", "p50 ms", "p99 ms");
+            if (idempotence) {
+                compareIdempotence(bootstrap, clients, records, partitions, rounds);
+                return;
+            }
+            System.out.printf("%-14s %-11s %12s %10s %10s%n", "client", "acks", "records/s", "p50 ms", "p99 ms");
             int run = 0;
             for (String acks : List.of("1", "all")) {
                 for (String client : List.of("fjord", "kafka-clients", "fjord", "kafka-clients")) {
-                    String topic = "bench-" + (run++);
-                    try (FjordAdmin admin = new FjordAdmin(Map.of("bootstrap.servers", bootstrap))) {
-                        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)));
-                    }
-                    measure(client, acks, bootstrap, topic, records / 5, false); // warm-up
-                    measure(client, acks, bootstrap, topic, records, true);
+                    String topic = "bench-" + System.currentTimeMillis() + "-" + (run++);
+                    createTopic(bootstrap, topic, partitions);
+                    Map<String, Object> off = Map.of("enable.idempotence", "false");
+                    measure(client, acks, off, bootstrap, topic, records / 5, false); // warm-up
+                    measure(client, acks, off, bootstrap, topic, records, true);
                 }
             }
         } finally {
@@ -78,12 +91,49 @@ public final class ProducerComparison {
         }
     }
 
-    static void measure(String which, String acks, String bootstrap, String topic, int n, boolean print) throws Exception {
+    private static void createTopic(String bootstrap, String topic, int partitions) {
+        try (FjordAdmin admin = new FjordAdmin(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)));
+        }
+    }
+
+    /** Idempotence on vs off, acks=all, alternating; prints every run, then the median records/s per setting. */
+    static void compareIdempotence(String bootstrap, List<String> clients, int records, int partitions, int rounds)
+            throws Exception {
+        System.out.printf("%-14s %-11s %12s %10s %10s%n", "client", "idempotence", "records/s", "p50 ms", "p99 ms");
+        Map<String, List<Double>> results = new java.util.LinkedHashMap<>();
+        int run = 0;
+        for (String client : clients) {
+            for (int r = 0; r < rounds; r++) {
+                for (String on : List.of("true", "false")) {
+                    String topic = "idem-" + System.currentTimeMillis() + "-" + (run++);
+                    createTopic(bootstrap, topic, partitions);
+                    Map<String, Object> extra = Map.of("enable.idempotence", on, "linger.ms", "5", "batch.size", "65536");
+                    if (r == 0) measure(client, "all", extra, bootstrap, topic, records / 5, false); // warm-up
+                    double rate = measure(client, "all", extra, bootstrap, topic, records, true, "idem=" + on);
+                    results.computeIfAbsent(client + " idempotence=" + on, k -> new java.util.ArrayList<>()).add(rate);
+                }
+            }
+        }
+        for (Map.Entry<String, List<Double>> e : results.entrySet()) {
+            List<Double> l = new java.util.ArrayList<>(e.getValue());
+            java.util.Collections.sort(l);
+            System.out.printf("median %-36s %12.0f records/s  (runs %s)%n", e.getKey(), l.get(l.size() / 2), e.getValue());
+        }
+    }
+
+    static double measure(String which, String acks, Map<String, Object> extra, String bootstrap, String topic, int n,
+                          boolean print) throws Exception {
+        return measure(which, acks, extra, bootstrap, topic, n, print, acks);
+    }
+
+    static double measure(String which, String acks, Map<String, Object> extra, String bootstrap, String topic, int n,
+                          boolean print, String label) throws Exception {
         byte[] value = new byte[100];
         new Random(1).nextBytes(value);
         long[] latency = new long[n];
         CountDownLatch done = new CountDownLatch(n);
-        try (Client c = which.equals("fjord") ? fjord(bootstrap, topic, acks) : kafka(bootstrap, topic, acks)) {
+        try (Client c = which.equals("fjord") ? fjord(bootstrap, topic, acks, extra) : kafka(bootstrap, topic, acks, extra)) {
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 final int idx = i;
@@ -96,18 +146,20 @@ public final class ProducerComparison {
             c.flush();
             if (!done.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("not all acknowledged");
             long elapsed = System.nanoTime() - start;
-            if (!print) return;
+            double rate = n / (elapsed / 1e9);
+            if (!print) return rate;
             Arrays.sort(latency);
-            System.out.printf("%-14s %-5s %12.0f %10.2f %10.2f%n", which, acks, n / (elapsed / 1e9),
+            System.out.printf("%-14s %-11s %12.0f %10.2f %10.2f%n", which, label, rate,
                     latency[n / 2] / 1e6, latency[(int) (n * 0.99)] / 1e6);
+            return rate;
         }
     }
 
-    static Client fjord(String bootstrap, String topic, String acks) {
+    static Client fjord(String bootstrap, String topic, String acks, Map<String, Object> extra) {
         Map<String, Object> c = new HashMap<>();
         c.put("bootstrap.servers", bootstrap);
         c.put("acks", acks);
-        c.put("enable.idempotence", "false");
+        c.putAll(extra);
         FjordProducer<byte[], byte[]> p = new FjordProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
         return new Client() {
             @Override
@@ -127,11 +179,11 @@ public final class ProducerComparison {
         };
     }
 
-    static Client kafka(String bootstrap, String topic, String acks) {
+    static Client kafka(String bootstrap, String topic, String acks, Map<String, Object> extra) {
         Map<String, Object> c = new HashMap<>();
         c.put("bootstrap.servers", bootstrap);
         c.put("acks", acks);
-        c.put("enable.idempotence", "false");
+        c.putAll(extra);
         c.put("key.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
         c.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
         var p = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(c);

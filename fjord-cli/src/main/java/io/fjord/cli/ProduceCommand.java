@@ -52,7 +52,6 @@ public final class ProduceCommand implements Callable<Integer> {
         Map<String, Object> cfg = client.config();
         cfg.put("acks", acks);
         cfg.put("compression.type", compression);
-        cfg.put("enable.idempotence", "false"); // until brokers serve InitProducerId; override with --producer-property
         cfg.put("linger.ms", "5");
         cfg.putAll(ClientOptions.parsePairs(producerProperties, "--producer-property"));
         AtomicInteger failed = new AtomicInteger();

@@ -52,7 +52,6 @@ class FjordClientTest {
         c.put("bootstrap.servers", broker.bootstrap());
         c.put("acks", acks);
         c.put("compression.type", compression);
-        c.put("enable.idempotence", "false"); // the broker does not serve InitProducerId yet
         c.put("linger.ms", "2");
         c.put("batch.size", "4096");
         c.put("max.block.ms", "30000");

@@ -1,30 +1,28 @@
 package io.fjord.it;
 
+import static io.fjord.it.ExactlyOnce.assertExactlyOnceInOrder;
+import static io.fjord.it.ExactlyOnce.loseResponsesThenBounce;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fjord.it.ExactlyOnce.Sending;
+import io.fjord.it.ExactlyOnce.Sink;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,7 +106,7 @@ class IdempotentProducerTest {
             Clients.createTopic(proxy.bootstrap(), "dups", 3);
             proxy.dropEveryNthProduceResponse(7, 25);
             try (KafkaProducer<String, String> p = defaultProducer(proxy.bootstrap())) {
-                Sending s = Sending.start(p, "dups", count);
+                Sending s = Sending.start(Sink.of(p), "dups", count);
                 s.awaitAcked(count);
             }
             assertThat(proxy.dropped.get()).as("responses lost").isGreaterThanOrEqualTo(3);
@@ -133,7 +131,7 @@ class IdempotentProducerTest {
             try {
                 Clients.createTopic(proxy.bootstrap(), "crash", 2);
                 try (KafkaProducer<String, String> p = defaultProducer(proxy.bootstrap())) {
-                    Sending s = Sending.startPaused(p, "crash", count, count / 3);
+                    Sending s = Sending.startPaused(Sink.of(p), "crash", count, count / 3);
                     s.awaitAcked(count / 3);
                     node = loseResponsesThenBounce(proxy, node, true, tmp.resolve("run2.out"), port, settings,
                             () -> s.allowUpTo(2 * count / 3));
@@ -146,94 +144,6 @@ class IdempotentProducerTest {
             } finally {
                 node.close();
             }
-        }
-    }
-
-    private static FjordProcess loseResponsesThenBounce(ResponseDroppingProxy proxy, FjordProcess node, boolean kill,
-                                                        Path output, int port, List<String> settings,
-                                                        Runnable moreTraffic) throws Exception {
-        int before = proxy.swallowedProduceResponses.get();
-        proxy.swallowResponses(true);
-        moreTraffic.run(); // the sender was paused: the next batches meet the lost responses
-        Awaitility.await("produce responses swallowed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
-                .until(() -> proxy.swallowedProduceResponses.get() >= before + 3);
-        if (kill) {
-            node.kill9();
-        } else {
-            node.process.destroy(); // SIGTERM: clean shutdown writes the producer snapshots
-            assertThat(node.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
-        proxy.closeConnections();
-        proxy.swallowResponses(false);
-        return FjordProcess.startJava(output.getParent(), output, port, settings).awaitReady(Duration.ofSeconds(60));
-    }
-
-    /** Sends {@code count} values "0000000".."count-1" in order from a background thread; records failures. */
-    static final class Sending {
-        final AtomicInteger acked = new AtomicInteger();
-        final Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
-        final CompletableFuture<Void> sent;
-        /** The sender stops before this many records until the test lets it go on (so a fault meets live traffic). */
-        private volatile int limit;
-
-        private Sending(KafkaProducer<String, String> p, String topic, int count, int firstLimit) {
-            limit = firstLimit;
-            sent = CompletableFuture.runAsync(() -> {
-                for (int i = 0; i < count; i++) {
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-                    while (i >= limit && System.nanoTime() < deadline) {
-                        try {
-                            Thread.sleep(1);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
-                    }
-                    p.send(new ProducerRecord<>(topic, String.format("%07d", i)), (md, e) -> {
-                        if (e == null) acked.incrementAndGet();
-                        else errors.add(e);
-                    });
-                }
-            });
-        }
-
-        static Sending start(KafkaProducer<String, String> p, String topic, int count) {
-            return new Sending(p, topic, count, count);
-        }
-
-        /** Sends the first {@code firstLimit} records, then waits for {@link #allowUpTo}. */
-        static Sending startPaused(KafkaProducer<String, String> p, String topic, int count, int firstLimit) {
-            return new Sending(p, topic, count, firstLimit);
-        }
-
-        void allowUpTo(int n) {
-            limit = n;
-        }
-
-        void awaitAcked(int n) {
-            Awaitility.await(n + " records acknowledged").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20))
-                    .failFast("a send failed", () -> !errors.isEmpty() || sent.isCompletedExceptionally())
-                    .until(() -> acked.get() >= n);
-        }
-    }
-
-    /** Every value 0..count-1 exactly once, in send order within each partition, and nothing more in the log. */
-    static void assertExactlyOnceInOrder(String bootstrap, String topic, int partitions, int count) {
-        List<TopicPartition> tps = IntStream.range(0, partitions).mapToObj(i -> new TopicPartition(topic, i)).toList();
-        List<ConsumerRecord<String, String>> read = Clients.readFromStart(bootstrap, tps, count);
-        try (KafkaConsumer<String, String> c = Clients.consumer(bootstrap)) {
-            long total = c.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
-            assertThat(total).as("records in the log").isEqualTo(count);
-        }
-        assertThat(read).hasSize(count);
-        Map<Integer, Integer> last = new HashMap<>();
-        boolean[] seen = new boolean[count];
-        for (ConsumerRecord<String, String> r : read) {
-            int v = Integer.parseInt(r.value());
-            assertThat(seen[v]).as("value %d seen twice", v).isFalse();
-            seen[v] = true;
-            Integer prev = last.put(r.partition(), v);
-            if (prev != null) assertThat(v).as("order in partition %d", r.partition()).isGreaterThan(prev);
         }
     }
 }

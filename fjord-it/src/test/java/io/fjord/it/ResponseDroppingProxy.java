@@ -1,5 +1,8 @@
 package io.fjord.it;
 
+import io.fjord.protocol.api.Frames;
+import io.fjord.protocol.api.InitProducerIdApi;
+import io.fjord.protocol.types.Struct;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -25,11 +28,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #swallowResponses}: read every response from the broker and discard it (the broker is about to be
  *       killed or restarted).</li>
  * </ul>
+ * It can also swap two Produce requests on their way to the broker ({@link #reorderNextTwoProduceRequests}), and it
+ * records InitProducerId answers.
  * Point the broker's {@code advertised.listeners} at {@link #port()} so clients come back through the proxy.
  * Threading: two threads per connection; counters and switches are thread-safe. Always {@link #close()} it.
  */
 final class ResponseDroppingProxy implements AutoCloseable {
     private static final short PRODUCE = 0;
+    private static final short INIT_PRODUCER_ID = 22;
 
     private final ServerSocket server;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -45,6 +51,20 @@ final class ResponseDroppingProxy implements AutoCloseable {
     final AtomicInteger produceResponses = new AtomicInteger();
     final AtomicInteger dropped = new AtomicInteger();
     final AtomicInteger swallowedProduceResponses = new AtomicInteger();
+    private volatile boolean reorderNext;
+    final AtomicInteger reordered = new AtomicInteger();
+    /** The most Produce requests seen outstanding at once on one connection. */
+    final AtomicInteger maxProduceInFlight = new AtomicInteger();
+    /** Every InitProducerId answer seen, as "producerId/epoch" (error answers as "error N"). */
+    final java.util.List<String> initProducerIdAnswers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Per connection: API key and version of each request in flight, and a pending swap of two produce responses. */
+    private static final class Conn {
+        final Map<Integer, Integer> requests = new ConcurrentHashMap<>();
+        volatile int swapFirst = Integer.MIN_VALUE;
+        volatile int swapSecond = Integer.MIN_VALUE;
+        final AtomicInteger produceInFlight = new AtomicInteger();
+    }
 
     ResponseDroppingProxy() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -74,6 +94,15 @@ final class ResponseDroppingProxy implements AutoCloseable {
         this.swallow = on;
     }
 
+    /**
+     * The next two Produce requests on a connection reach the broker in swapped order (so the broker sees a
+     * sequence gap for the later one and appends the earlier one after it), and their responses are swapped back,
+     * so the client gets answers in the order it expects.
+     */
+    void reorderNextTwoProduceRequests() {
+        this.reorderNext = true;
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             try {
@@ -97,12 +126,13 @@ final class ResponseDroppingProxy implements AutoCloseable {
             closeBoth(client, broker);
             return;
         }
-        Map<Integer, Short> apiKeys = new ConcurrentHashMap<>();
-        pool.submit(() -> pump(client, broker, apiKeys, true));
-        pump(broker, client, apiKeys, false);
+        Conn conn = new Conn();
+        pool.submit(() -> pump(client, broker, conn, true));
+        pump(broker, client, conn, false);
     }
 
-    private void pump(Socket from, Socket to, Map<Integer, Short> apiKeys, boolean requests) {
+    private void pump(Socket from, Socket to, Conn conn, boolean requests) {
+        byte[] held = null;
         try {
             DataInputStream in = new DataInputStream(from.getInputStream());
             DataOutputStream out = new DataOutputStream(to.getOutputStream());
@@ -112,9 +142,46 @@ final class ResponseDroppingProxy implements AutoCloseable {
                 in.readFully(frame);
                 ByteBuffer b = ByteBuffer.wrap(frame);
                 if (requests) {
-                    apiKeys.put(b.getInt(4), b.getShort(0));
+                    short key = b.getShort(0);
+                    int correlationId = b.getInt(4);
+                    conn.requests.put(correlationId, (key << 16) | (b.getShort(2) & 0xffff));
+                    if (key == PRODUCE) maxProduceInFlight.accumulateAndGet(conn.produceInFlight.incrementAndGet(), Math::max);
+                    if (key == PRODUCE && (held != null || reorderNext)) {
+                        if (held == null) {
+                            reorderNext = false;
+                            held = frame;
+                            conn.swapFirst = ByteBuffer.wrap(frame).getInt(4);
+                            continue;
+                        }
+                        conn.swapSecond = correlationId;
+                        write(out, frame);
+                        write(out, held);
+                        held = null;
+                        reordered.incrementAndGet();
+                        continue;
+                    }
                 } else {
-                    Short key = apiKeys.remove(b.getInt(0));
+                    int correlationId = b.getInt(0);
+                    Integer keyAndVersion = conn.requests.remove(correlationId);
+                    Short key = keyAndVersion == null ? null : (short) (keyAndVersion >>> 16);
+                    if (key != null && key == PRODUCE) conn.produceInFlight.decrementAndGet();
+                    if (key != null && key == INIT_PRODUCER_ID) {
+                        Struct r = Frames.decodeResponse(InitProducerIdApi.SPEC, (short) (keyAndVersion & 0xffff),
+                                ByteBuffer.wrap(frame), true);
+                        initProducerIdAnswers.add(r.getShort("ErrorCode") != 0 ? "error " + r.getShort("ErrorCode")
+                                : r.getLong("ProducerId") + "/" + r.getShort("ProducerEpoch"));
+                    }
+                    if (correlationId == conn.swapSecond) { // answered first by the broker: hold it
+                        held = frame;
+                        continue;
+                    }
+                    if (correlationId == conn.swapFirst && held != null) {
+                        write(out, frame);
+                        write(out, held);
+                        held = null;
+                        conn.swapFirst = conn.swapSecond = Integer.MIN_VALUE;
+                        continue;
+                    }
                     if (key != null && key == PRODUCE) {
                         int n = produceResponses.incrementAndGet();
                         if (swallow) {
@@ -131,14 +198,18 @@ final class ResponseDroppingProxy implements AutoCloseable {
                         continue;
                     }
                 }
-                synchronized (out) {
-                    out.writeInt(size);
-                    out.write(frame);
-                    out.flush();
-                }
+                write(out, frame);
             }
         } catch (IOException | RuntimeException e) {
             closeBoth(from, to);
+        }
+    }
+
+    private static void write(DataOutputStream out, byte[] frame) throws IOException {
+        synchronized (out) {
+            out.writeInt(frame.length);
+            out.write(frame);
+            out.flush();
         }
     }
 

@@ -36,6 +36,8 @@ public final class ProducerBatch {
     long producerId = -1;
     short producerEpoch = -1;
     int baseSequence = -1;
+    /** Position in its partition's send order, given when first drained (-1 before); retries are queued by it. */
+    long drainOrder = -1;
     private ByteBuffer built;
     private long builtFor = Long.MIN_VALUE;
 

@@ -26,8 +26,8 @@ import java.util.function.LongSupplier;
  * Collects records into per-partition deques of batches. A batch is sendable ("ready") when it is full, when it
  * waited {@code linger.ms}, when a flush or close is under way, when memory ran out (an append is blocked on
  * {@link BufferPool}), or when it is a retry whose {@code retry.backoff.ms} passed. The sender drains the ready
- * head batches per leader node. With {@code muteWhileInFlight} (idempotence) a partition has at most one batch
- * in flight so retries keep the order.
+ * head batches per leader node. The sender mutes a partition while it must not send more (a retry waits until
+ * nothing else of its partition is in flight; see {@code Sender}).
  */
 public final class RecordAccumulator {
     private final int batchSize;
@@ -168,13 +168,36 @@ public final class RecordAccumulator {
         return out;
     }
 
-    /** Puts a batch back at the head of its deque for another attempt after the retry backoff. */
+    /**
+     * Puts a batch back near the head of its deque for another attempt after the retry backoff: among the retries
+     * already queued there, in send order ({@link ProducerBatch#drainOrder}), so several failed in-flight batches
+     * go out again in their original order.
+     */
     public void reenqueue(ProducerBatch b, long now) {
         b.inRetry = true;
         b.retryAfterMs = now + retryBackoffMs;
         Deque<ProducerBatch> dq = batches.computeIfAbsent(b.tp, k -> new ArrayDeque<>());
         synchronized (dq) {
+            if (dq.isEmpty() || !dq.peekFirst().inRetry || dq.peekFirst().drainOrder > b.drainOrder) {
+                dq.addFirst(b);
+                return;
+            }
+            List<ProducerBatch> retries = new ArrayList<>();
+            while (!dq.isEmpty() && dq.peekFirst().inRetry && dq.peekFirst().drainOrder < b.drainOrder) {
+                retries.add(dq.pollFirst());
+            }
             dq.addFirst(b);
+            for (int i = retries.size() - 1; i >= 0; i--) dq.addFirst(retries.get(i));
+        }
+    }
+
+    /** Whether the partition's next batch to go out is a retry (a batch sent before). */
+    public boolean headIsRetry(TopicPartition tp) {
+        Deque<ProducerBatch> dq = batches.get(tp);
+        if (dq == null) return false;
+        synchronized (dq) {
+            ProducerBatch b = dq.peekFirst();
+            return b != null && b.inRetry;
         }
     }
 

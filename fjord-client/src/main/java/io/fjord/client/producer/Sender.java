@@ -70,6 +70,14 @@ public final class Sender implements Runnable {
     private boolean initInFlight;
     private long nextInitAttemptMs;
     private int maxObservedInFlight;
+    private long nextDrainOrder;
+    /** Per partition: batches in flight, and (idempotence) the sent but unfinished batches in send order. */
+    private final Map<TopicPartition, PartitionFlight> flights = new HashMap<>();
+
+    private static final class PartitionFlight {
+        int inFlight;
+        final java.util.ArrayDeque<ProducerBatch> unacked = new java.util.ArrayDeque<>();
+    }
 
     public Sender(RecordAccumulator accumulator, RequestSender client, MetadataView metadata, short acks, int retries,
                   int maxInFlight, int maxRequestSize, int requestTimeoutMs, long retryBackoffMs, long deliveryTimeoutMs,
@@ -150,6 +158,12 @@ public final class Sender implements Runnable {
                     + (now - b.createdMs) + " ms has passed since batch creation (delivery.timeout.ms " + deliveryTimeoutMs + ")"));
         }
         if (idempotence != null && !idempotence.hasProducerId()) {
+            if (idempotence.bumpNeeded() && totalInFlight() > 0) {
+                // Bump only once nothing of the old epoch is in flight: a batch failing after the bump would
+                // otherwise get a new-epoch sequence after batches sent behind it.
+                await(100);
+                return;
+            }
             maybeInitProducerId(now);
             await(Math.max(1, Math.min(100, nextInitAttemptMs - now)));
             return;
@@ -251,12 +265,14 @@ public final class Sender implements Runnable {
     private void sendProduce(int node, List<ProducerBatch> batches, long now) {
         Map<TopicPartition, ProducerBatch> byTp = new LinkedHashMap<>();
         for (ProducerBatch b : batches) {
-            if (idempotence != null) {
-                idempotence.assign(b);
-                accumulator.mute(b.tp);
-            } else if (maxInFlight == 1) {
-                accumulator.mute(b.tp);
+            PartitionFlight pf = flights.computeIfAbsent(b.tp, k -> new PartitionFlight());
+            if (b.drainOrder < 0) {
+                b.drainOrder = nextDrainOrder++;
+                if (idempotence != null) pf.unacked.addLast(b);
             }
+            if (idempotence != null) idempotence.assign(b);
+            pf.inFlight++;
+            updateMute(b.tp);
             b.attempts++;
             byTp.put(b.tp, b);
         }
@@ -281,8 +297,32 @@ public final class Sender implements Runnable {
         }, expectResponse).whenComplete((resp, err) -> enqueueCompletion(() -> onProduceResponse(node, byTp, resp, err)));
     }
 
+    /**
+     * Mutes or unmutes the partition in the accumulator. Without idempotence and with one request in flight per
+     * connection, a partition has one batch in flight. With idempotence, up to max.in.flight batches of a partition
+     * are in flight (each in its own request, answered in order); but a retry goes out only when nothing else of its
+     * partition is in flight, so retried batches reach the broker one at a time and in their sequence order.
+     */
+    private void updateMute(TopicPartition tp) {
+        PartitionFlight pf = flights.get(tp);
+        int n = pf == null ? 0 : pf.inFlight;
+        boolean mute = idempotence != null ? n > 0 && accumulator.headIsRetry(tp) : maxInFlight == 1 && n > 0;
+        if (mute) accumulator.mute(tp);
+        else accumulator.unmute(tp);
+    }
+
     private void onProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, ClientResponse resp, Throwable err) {
         inFlight.get(node).decrementAndGet();
+        for (TopicPartition tp : batches.keySet()) flights.get(tp).inFlight--;
+        try {
+            handleProduceResponse(node, batches, resp, err);
+        } finally {
+            for (TopicPartition tp : batches.keySet()) updateMute(tp);
+        }
+    }
+
+    private void handleProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, ClientResponse resp,
+                                       Throwable err) {
         long now = System.currentTimeMillis();
         if (err != null) {
             Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
@@ -318,7 +358,10 @@ public final class Sender implements Runnable {
                 ApiException ex = ClientErrors.exception(code, p.getString("ErrorMessage"));
                 boolean sequenceTrouble = idempotence != null && (code == ClientErrors.OUT_OF_ORDER_SEQUENCE_NUMBER
                         || code == ClientErrors.UNKNOWN_PRODUCER_ID || code == ClientErrors.INVALID_PRODUCER_EPOCH);
-                if (sequenceTrouble) {
+                if (sequenceTrouble && code == ClientErrors.OUT_OF_ORDER_SEQUENCE_NUMBER && !isOldestUnacked(b)) {
+                    // An earlier batch of the partition failed and is retried: this one just follows it again.
+                    log.debug("{} out of order behind a retried batch; retrying it in order", b);
+                } else if (sequenceTrouble) {
                     // The broker lost track of our sequence (or it has a gap): start a new epoch and resend.
                     idempotence.requestEpochBump();
                 }
@@ -327,13 +370,22 @@ public final class Sender implements Runnable {
         }
     }
 
+    private boolean isOldestUnacked(ProducerBatch b) {
+        PartitionFlight pf = flights.get(b.tp);
+        return pf == null || pf.unacked.peekFirst() == b;
+    }
+
+    private void finished(ProducerBatch b) {
+        PartitionFlight pf = flights.get(b.tp);
+        if (pf != null) pf.unacked.remove(b);
+    }
+
     private void succeed(ProducerBatch b, long baseOffset, long logAppendTime) {
-        accumulator.unmute(b.tp);
+        finished(b);
         accumulator.complete(b, baseOffset, logAppendTime, null);
     }
 
     private void onBatchError(ProducerBatch b, RuntimeException ex, boolean retriable, long now) {
-        accumulator.unmute(b.tp);
         boolean inTime = now - b.createdMs + retryBackoffMs < deliveryTimeoutMs;
         if (retriable && b.attempts <= retries && inTime && !forceClose) {
             log.debug("retrying {} (attempt {}): {}", b, b.attempts, ex.getMessage());
@@ -349,6 +401,7 @@ public final class Sender implements Runnable {
     private void fail(ProducerBatch b, RuntimeException ex) {
         // A batch that may have been written but is given up leaves a sequence gap: move to a new epoch.
         if (idempotence != null && b.baseSequence >= 0 && b.attempts > 0) idempotence.requestEpochBump();
+        finished(b);
         accumulator.complete(b, -1, -1, ex);
     }
 }

@@ -120,20 +120,19 @@ class SenderTest {
         assertThat(RecordBatch.producerId(b0, 0)).isEqualTo(42L);
         assertThat(RecordBatch.baseSequence(b0, 0)).isEqualTo(0);
 
-        // One batch per partition in flight: the next waits until the first is acknowledged.
+        // Several batches of a partition may be in flight: the next one goes out at once, with the next sequence.
         append(0, cbs);
         append(0, cbs);
-        s.runOnce(System.currentTimeMillis());
-        assertThat(net.of(ProduceApi.SPEC)).hasSize(1);
-        produce.get(0).answer(produceResponse(0, 0, 0));
-        s.runOnce(System.currentTimeMillis());
         s.runOnce(System.currentTimeMillis());
         produce = net.of(ProduceApi.SPEC);
         assertThat(produce).hasSize(2);
         assertThat(RecordBatch.baseSequence(batchOf(produce.get(1)), 0)).isEqualTo(1);
         assertThat(RecordBatch.recordsCount(batchOf(produce.get(1)), 0)).isEqualTo(2);
+        produce.get(0).answer(produceResponse(0, 0, 0));
+        s.runOnce(System.currentTimeMillis());
 
-        // The broker lost our sequence: new epoch (KIP-360: InitProducerId with the current id and epoch).
+        // The broker lost our sequence for the oldest unacknowledged batch: a real gap, so a new epoch
+        // (KIP-360: InitProducerId with the current id and epoch) and the batch again from sequence 0.
         produce.get(1).answer(produceResponse(0, 45, -1)); // OUT_OF_ORDER_SEQUENCE_NUMBER
         s.runOnce(System.currentTimeMillis());
         s.runOnce(System.currentTimeMillis());
@@ -152,6 +151,46 @@ class SenderTest {
         produce.get(2).answer(produceResponse(0, 0, 1));
         s.runOnce(System.currentTimeMillis());
         assertThat(cbs).containsExactly("ok", "ok", "ok");
+    }
+
+    /**
+     * Five batches of one partition in flight; the first fails with a retriable error, so the broker answers the
+     * four behind it with OUT_OF_ORDER_SEQUENCE_NUMBER. No epoch bump: all five go out again with their sequences,
+     * one at a time, in order.
+     */
+    @Test
+    void failedBatchAndTheOutOfOrderOnesBehindItAreRetriedInOrderOneAtATime() throws Exception {
+        IdempotenceManager idem = new IdempotenceManager();
+        idem.setProducerIdAndEpoch(9, (short) 0);
+        Sender s = sender(5, idem);
+        List<String> cbs = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            append(0, cbs);
+            s.runOnce(System.currentTimeMillis());
+        }
+        List<FakeNetwork.Sent> produce = net.of(ProduceApi.SPEC);
+        assertThat(produce).hasSize(5);
+        assertThat(s.maxObservedInFlight()).isEqualTo(5);
+        for (int i = 0; i < 5; i++) assertThat(RecordBatch.baseSequence(batchOf(produce.get(i)), 0)).isEqualTo(i);
+        produce.get(0).answer(produceResponse(0, 6, -1)); // NOT_LEADER_OR_FOLLOWER
+        for (int i = 1; i < 5; i++) produce.get(i).answer(produceResponse(0, 45, -1));
+        List<Integer> resent = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            s.runOnce(System.currentTimeMillis());
+            s.runOnce(System.currentTimeMillis());
+            List<FakeNetwork.Sent> now = net.of(ProduceApi.SPEC);
+            // The last retry may be followed at once by the batch that was waiting behind the retries.
+            assertThat(now.size() - produce.size()).as("retries go out one at a time").isEqualTo(round < 4 ? 1 : 2);
+            for (FakeNetwork.Sent next : now.subList(produce.size(), now.size())) {
+                resent.add(RecordBatch.baseSequence(batchOf(next), 0));
+                next.answer(produceResponse(0, 0, round));
+            }
+            produce = now;
+        }
+        assertThat(resent).containsExactly(0, 1, 2, 3, 4, 5);
+        assertThat(net.of(InitProducerIdApi.SPEC)).isEmpty();
+        s.runOnce(System.currentTimeMillis());
+        assertThat(cbs).containsExactly("ok", "ok", "ok", "ok", "ok", "ok");
     }
 
     @Test
