@@ -375,19 +375,41 @@ public final class RaftController implements Controller {
         }
     }
 
-    /** Hands leadership to another voter if this node leads (a quicker failover than an election timeout). */
+    /**
+     * Hands leadership to another voter if this node leads (a quicker failover than an election timeout). Bounded:
+     * the client retries forever, and when the other voters are already down nobody can take over, so the attempt
+     * runs aside and is abandoned after {@link #STEP_DOWN_BUDGET_MS}; closing the client then ends it.
+     */
     private void stepDown() {
         if (settings.voters().size() < 2 || !isActive()) return;
-        for (Voter v : settings.voters()) {
-            if (v.id() == settings.nodeId()) continue;
-            try {
-                var r = client.admin().transferLeadership(peerId(v.id()), 2000);
-                if (r.isSuccess()) return;
-            } catch (IOException | RuntimeException e) {
-                log.debug("leadership transfer to {} failed: {}", v.id(), e.toString());
+        java.util.concurrent.CompletableFuture<Void> attempt = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            for (Voter v : settings.voters()) {
+                if (v.id() == settings.nodeId() || attempt.isDone()) continue;
+                try {
+                    var r = client.admin().transferLeadership(peerId(v.id()), 1000);
+                    if (r.isSuccess()) break;
+                } catch (IOException | RuntimeException e) {
+                    log.debug("leadership transfer to {} failed: {}", v.id(), e.toString());
+                }
             }
+            attempt.complete(null);
+        }, "fjord-controller-step-down");
+        t.setDaemon(true);
+        t.start();
+        try {
+            attempt.get(STEP_DOWN_BUDGET_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            attempt.complete(null);
+            log.info("no other controller took over within {} ms; stopping anyway", STEP_DOWN_BUDGET_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            log.debug("leadership transfer failed", e);
         }
     }
+
+    private static final long STEP_DOWN_BUDGET_MS = 3000;
 
     @Override
     public void close() throws IOException {
