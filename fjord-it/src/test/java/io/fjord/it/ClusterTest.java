@@ -44,6 +44,7 @@ class ClusterTest {
              Admin admin = Clients.admin(cluster.bootstrap())) {
             assertThat(admin.describeCluster().nodes().get()).extracting(Node::id).containsExactlyInAnyOrder(1, 2, 3);
             admin.createTopics(List.of(new NewTopic("spread", 6, (short) 3))).all().get();
+            cluster.awaitTopicEverywhere("spread");
             TopicDescription d = describe(admin, "spread");
             List<List<Integer>> placement = new ArrayList<>();
             Map<Integer, Integer> leaders = new HashMap<>();
@@ -87,6 +88,7 @@ class ClusterTest {
             assertThat(cause(() -> admin.createTopics(List.of(new NewTopic("neg", -2, (short) 1))).all().get()))
                     .isInstanceOf(InvalidPartitionsException.class);
             admin.createTopics(List.of(new NewTopic("once", 2, (short) 2))).all().get();
+            cluster.awaitTopicEverywhere("once");
             assertThat(cause(() -> admin.createTopics(List.of(new NewTopic("once", 2, (short) 2))).all().get()))
                     .isInstanceOf(org.apache.kafka.common.errors.TopicExistsException.class);
             for (int id : cluster.running()) {
@@ -131,6 +133,7 @@ class ClusterTest {
             assertThat(cluster.controller(second).epoch()).isGreaterThan(firstEpoch);
             try (Admin admin = Clients.admin(cluster.bootstrap())) {
                 admin.createTopics(List.of(new NewTopic("after-failover", 4, (short) 2))).all().get();
+                cluster.awaitTopicEverywhere("after-failover");
                 assertThat(describe(admin, "after-failover").partitions()).hasSize(4);
             }
             long writeMs = (System.nanoTime() - t0) / 1_000_000;
@@ -161,6 +164,7 @@ class ClusterTest {
         try (TestCluster cluster = new TestCluster(dir, 3, Map.of()).start();
              Admin admin = Clients.admin(cluster.bootstrap())) {
             admin.createTopics(List.of(new NewTopic("fence", 6, (short) 3))).all().get();
+            cluster.awaitTopicEverywhere("fence");
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.activeController() != -1);
             int victim = cluster.activeController() == 3 ? 2 : 3; // a broker that is not the active controller
             TopicImage before = cluster.node(1).broker().controller().image().topic("fence");

@@ -60,7 +60,37 @@ final class TestCluster implements AutoCloseable {
         } finally {
             pool.shutdownNow();
         }
+        awaitEveryNodeSeesAllBrokers();
         return this;
+    }
+
+    /** Registration is asynchronous: wait until every node's image has every broker, unfenced. */
+    void awaitEveryNodeSeesAllBrokers() {
+        org.awaitility.Awaitility.await("every node sees every broker unfenced").atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> {
+                    for (int id = 1; id <= nodes.length; id++) {
+                        TestBroker b = node(id);
+                        if (b == null) continue;
+                        var image = b.broker().controller().image();
+                        for (int other = 1; other <= nodes.length; other++) {
+                            if (node(other) == null) continue;
+                            if (image.broker(other) == null || image.isFenced(other)) return false;
+                        }
+                    }
+                    return true;
+                });
+    }
+
+    /** Metadata changes reach each node's image when its copy of the log applies them: wait for that. */
+    void awaitTopicEverywhere(String topic) {
+        org.awaitility.Awaitility.await("topic " + topic + " on every node").atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> {
+                    for (int id = 1; id <= nodes.length; id++) {
+                        TestBroker b = node(id);
+                        if (b != null && b.broker().controller().image().topic(topic) == null) return false;
+                    }
+                    return true;
+                });
     }
 
     int size() {
