@@ -217,6 +217,7 @@ public final class ConsumerCoordinator implements AutoCloseable {
         pattern = newPattern;
         if (newPattern != null) {
             metadata.setAllTopics(true);
+            metadata.requestUpdate();
             newTopics = matching(metadata.cluster());
         } else {
             metadata.setAllTopics(false);
@@ -457,7 +458,7 @@ public final class ConsumerCoordinator implements AutoCloseable {
                         .set("RebalanceTimeoutMs", rebalanceTimeoutMs).set("MemberId", id)
                         .set("GroupInstanceId", groupInstanceId).set("ProtocolType", "consumer");
                 for (int i = 0; i < assignors.size(); i++) {
-                    req.add("Protocols", req.child("Protocols").set("Name", assignors.get(i).name()).set("Metadata", ByteBuffer.wrap(metas.get(i))));
+                    req.add("Protocols", req.child("Protocols").set("Name", assignors.get(i).name()).set("Metadata", metas.get(i)));
                 }
                 return req;
             }, true);
@@ -469,7 +470,8 @@ public final class ConsumerCoordinator implements AutoCloseable {
         Set<String> ts = new TreeSet<>(topics);
         Struct s = new Struct(ConsumerProtocol.SUBSCRIPTION);
         s.set("Topics", new ArrayList<>(ts));
-        s.set("UserData", a.subscriptionUserData(ts));
+        ByteBuffer ud = a.subscriptionUserData(ts);
+        s.set("UserData", ud == null ? null : bytes(ud));
         Map<String, List<Integer>> owned = new LinkedHashMap<>();
         List<TopicPartition> sorted = new ArrayList<>(host.owned());
         sorted.sort(AssignorSupport.PARTITION_ORDER);
@@ -485,7 +487,8 @@ public final class ConsumerCoordinator implements AutoCloseable {
     private void onJoined(CompletableFuture<ClientResponse> f) {
         ClientResponse r = responseOrNull(f);
         if (r == null) {
-            markCoordinatorUnknown("JoinGroup failed");
+            markCoordinatorUnknown("JoinGroup failed: " + failure(f));
+            backoff(System.currentTimeMillis() + retryBackoffMs, retryBackoffMs);
             synchronized (this) {
                 state = MemberState.UNJOINED;
             }
@@ -527,10 +530,10 @@ public final class ConsumerCoordinator implements AutoCloseable {
             protocolName = b.getString("ProtocolName");
             leader = memberId.equals(b.getString("Leader"));
         }
-        Map<String, ByteBuffer> assignments = new LinkedHashMap<>();
+        Map<String, byte[]> assignments = new LinkedHashMap<>();
         boolean skip = r.version() >= 9 && b.getBool("SkipAssignment");
         if (leader && !skip) assignments = leaderAssign(b.getStructs("Members"));
-        Map<String, ByteBuffer> out = assignments;
+        Map<String, byte[]> out = assignments;
         synchronized (this) {
             int gen = generation;
             String id = memberId;
@@ -552,7 +555,14 @@ public final class ConsumerCoordinator implements AutoCloseable {
     }
 
     /** The leader: decodes every member's subscription, refreshes metadata for all their topics, runs the assignor. */
-    private Map<String, ByteBuffer> leaderAssign(List<Struct> members) {
+    private static byte[] bytes(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+
+    private Map<String, byte[]> leaderAssign(List<Struct> members) {
         ConsumerPartitionAssignor assignor = chosenAssignor();
         Map<String, Subscription> subs = new LinkedHashMap<>();
         Set<String> all = new TreeSet<>();
@@ -590,8 +600,8 @@ public final class ConsumerCoordinator implements AutoCloseable {
         Map<String, List<TopicPartition>> assigned = assignor.assign(counts, subs);
         groupTopics = all;
         assignedTopicPartitionCounts = counts;
-        Map<String, ByteBuffer> out = new LinkedHashMap<>();
-        for (String m : subs.keySet()) out.put(m, ByteBuffer.wrap(encodeAssignment(assigned.getOrDefault(m, List.of()))));
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (String m : subs.keySet()) out.put(m, (encodeAssignment(assigned.getOrDefault(m, List.of()))));
         log.info("group {}: leader {} assigned with {} in generation {}: {}", groupId, memberId, assignor.name(), generation, assigned);
         return out;
     }
@@ -625,7 +635,8 @@ public final class ConsumerCoordinator implements AutoCloseable {
     private void onSynced(CompletableFuture<ClientResponse> f) {
         ClientResponse r = responseOrNull(f);
         if (r == null) {
-            markCoordinatorUnknown("SyncGroup failed");
+            markCoordinatorUnknown("SyncGroup failed: " + failure(f));
+            backoff(System.currentTimeMillis() + retryBackoffMs, retryBackoffMs);
             synchronized (this) {
                 state = MemberState.UNJOINED;
             }
@@ -692,6 +703,17 @@ public final class ConsumerCoordinator implements AutoCloseable {
             callback.run();
         } catch (RuntimeException e) {
             log.error("group {}: rebalance listener {} failed", groupId, what, e);
+        }
+    }
+
+    private static String failure(CompletableFuture<?> f) {
+        try {
+            f.getNow(null);
+            return "no response";
+        } catch (java.util.concurrent.CompletionException e) {
+            return String.valueOf(e.getCause());
+        } catch (RuntimeException e) {
+            return e.toString();
         }
     }
 
@@ -820,6 +842,12 @@ public final class ConsumerCoordinator implements AutoCloseable {
     /** Commits, retrying retriable errors until the deadline. */
     public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, long deadline) {
         if (offsets.isEmpty()) return;
+        synchronized (this) {
+            if (state == MemberState.JOINING || state == MemberState.SYNCING) {
+                throw new io.fjord.client.consumer.RebalanceInProgressException("Offset commit cannot be completed since the "
+                        + "consumer is rejoining group " + groupId + ": call poll() to complete the rebalance, then commit again");
+            }
+        }
         RuntimeException last = null;
         while (true) {
             if (System.currentTimeMillis() >= deadline) {
@@ -854,9 +882,10 @@ public final class ConsumerCoordinator implements AutoCloseable {
         String id;
         Integer node;
         synchronized (this) {
-            boolean member = state == MemberState.STABLE || state == MemberState.SYNCING;
-            gen = member ? generation : -1;
-            id = member ? memberId : NO_MEMBER;
+            // The generation the member last had (kept while it rejoins: the coordinator accepts commits of the
+            // current generation while it prepares a rebalance); -1 and no id when not a member.
+            gen = generation;
+            id = generation < 0 ? NO_MEMBER : memberId;
             node = coordinatorId;
         }
         CompletableFuture<Void> out = new CompletableFuture<>();
@@ -892,9 +921,13 @@ public final class ConsumerCoordinator implements AutoCloseable {
                     if (code == 0) continue;
                     if (isCoordinatorError(code)) markCoordinatorUnknown("OffsetCommit: " + ClientErrors.name(code));
                     if (code == 22 || code == 25 || code == 27) {
-                        if (code == 25) resetGeneration(true, "OffsetCommit: UNKNOWN_MEMBER_ID");
-                        else if (code == 22) resetGeneration(false, "OffsetCommit: ILLEGAL_GENERATION");
-                        else requestRejoin("OffsetCommit: REBALANCE_IN_PROGRESS");
+                        synchronized (this) {
+                            if (gen >= 0 && gen == generation && state == MemberState.STABLE) { // only a commit of the current generation says it was fenced
+                                if (code == 25) resetGeneration(true, "OffsetCommit: UNKNOWN_MEMBER_ID");
+                                else if (code == 22) resetGeneration(false, "OffsetCommit: ILLEGAL_GENERATION");
+                                else requestRejoin("OffsetCommit: REBALANCE_IN_PROGRESS");
+                            }
+                        }
                         out.completeExceptionally(new CommitFailedException("Commit cannot be completed since the group has "
                                 + "rebalanced (" + ClientErrors.name(code) + "); the partitions may now belong to another member"));
                     } else {
