@@ -301,4 +301,88 @@ class FjordConsumerGroupsTest {
         }
         assertThat(seenBy.values()).allMatch(l -> l.size() == 1);
     }
+
+    @Test
+    void cooperativeMembersOnlyRevokeWhatMoves() throws Exception {
+        Clients.createTopic(broker.bootstrap(), "coop", 6);
+        List<Set<TopicPartition>> revokedA = new CopyOnWriteArrayList<>();
+        Map<String, Object> ca = fjordConfig(broker.bootstrap(), "coop-g", "a", "cooperative-sticky");
+        Map<String, Object> cb = fjordConfig(broker.bootstrap(), "coop-g", "b", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+        try (FjordConsumer<String, String> a = new FjordConsumer<>(ca, new StringDeserializer(), new StringDeserializer());
+             FjordConsumer<String, String> b = new FjordConsumer<>(cb, new StringDeserializer(), new StringDeserializer())) {
+            a.subscribe(List.of("coop"), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    revokedA.add(Set.copyOf(partitions));
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                }
+            });
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                a.poll(Duration.ofMillis(50));
+                return a.assignment().size() == 6;
+            });
+            Set<TopicPartition> before = a.assignment();
+            b.subscribe(List.of("coop"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                a.poll(Duration.ofMillis(50));
+                b.poll(Duration.ofMillis(50));
+                return a.assignment().size() == 3 && b.assignment().size() == 3;
+            });
+            // a gave up exactly the three partitions b got, in one revocation, and kept the rest throughout.
+            assertThat(revokedA).hasSize(1);
+            assertThat(revokedA.get(0)).hasSize(3).isEqualTo(b.assignment());
+            assertThat(before).containsAll(a.assignment());
+        }
+    }
+
+    @Test
+    void aMemberThatStopsPollingLeavesAndRejoinsOnItsNextPoll() throws Exception {
+        Clients.createTopic(broker.bootstrap(), "slow", 2);
+        Map<String, Object> cfg = fjordConfig(broker.bootstrap(), "slow-g", "slow", null);
+        cfg.put("max.poll.interval.ms", "1500");
+        cfg.put("heartbeat.interval.ms", "200");
+        try (FjordConsumer<String, String> c = new FjordConsumer<>(cfg, new StringDeserializer(), new StringDeserializer());
+             io.fjord.client.admin.FjordAdmin admin = new io.fjord.client.admin.FjordAdmin(Map.of("bootstrap.servers", broker.bootstrap()))) {
+            c.subscribe(List.of("slow"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                c.poll(Duration.ofMillis(50));
+                return c.assignment().size() == 2;
+            });
+            String first = c.groupMemberId();
+            // No poll for longer than max.poll.interval.ms: the heartbeat thread leaves the group.
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeGroups(List.of("slow-g")).get("slow-g").members().isEmpty());
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                c.poll(Duration.ofMillis(50));
+                return c.assignment().size() == 2;
+            });
+            assertThat(c.groupMemberId()).isNotEqualTo(first);
+        }
+    }
+
+    @Test
+    void autoCommitCommitsWhatWasConsumed() throws Exception {
+        Clients.createTopic(broker.bootstrap(), "auto", 1);
+        produce("auto", 0, 50);
+        Map<String, Object> cfg = fjordConfig(broker.bootstrap(), "auto-g", "auto", null);
+        cfg.put("enable.auto.commit", "true");
+        cfg.put("auto.commit.interval.ms", "100");
+        TopicPartition tp = new TopicPartition("auto", 0);
+        try (FjordConsumer<String, String> c = new FjordConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {
+            c.subscribe(List.of("auto"));
+            int[] n = {0};
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                n[0] += c.poll(Duration.ofMillis(50)).count();
+                return n[0] == 50;
+            });
+            // Committed on a later poll once the interval passed.
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                c.poll(Duration.ofMillis(50));
+                OffsetAndMetadata om = c.committed(Set.of(tp)).get(tp);
+                return om != null && om.offset() == 50;
+            });
+        }
+    }
 }
