@@ -384,5 +384,17 @@ class FjordConsumerGroupsTest {
                 return om != null && om.offset() == 50;
             });
         }
+        // Manually assigned partitions with group.id are auto-committed too (no group membership).
+        cfg.put("group.id", "auto-assigned");
+        try (FjordConsumer<String, String> c = new FjordConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {
+            c.assign(List.of(tp));
+            int[] n = {0};
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                n[0] += c.poll(Duration.ofMillis(50)).count();
+                OffsetAndMetadata om = n[0] == 50 ? c.committed(Set.of(tp)).get(tp) : null;
+                return om != null && om.offset() == 50;
+            });
+            assertThat(c.groupGeneration()).isEqualTo(-1);
+        }
     }
 }

@@ -388,7 +388,7 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
             if (subscribed) {
                 coordinator.poll(deadline);
             } else if (coordinator != null && coordinator.autoCommitEnabled()) {
-                coordinator.poll(System.currentTimeMillis()); // manual assignment: auto-commit only
+                coordinator.pollAssigned(); // manual assignment: auto-commit only
             }
             if (assigned.isEmpty()) {
                 long left = deadline - System.currentTimeMillis();

@@ -821,12 +821,22 @@ public final class ConsumerCoordinator implements AutoCloseable {
 
     // ---- offsets ----
 
+    /** For manually assigned partitions with group.id: auto-commit only, no membership. */
+    public void pollAssigned() {
+        if (!autoCommit || System.currentTimeMillis() < nextAutoCommitMs) return;
+        if (ensureCoordinator(System.currentTimeMillis())) maybeAutoCommit(true);
+    }
+
     private void maybeAutoCommit() {
+        maybeAutoCommit(false);
+    }
+
+    private void maybeAutoCommit(boolean assigned) {
         if (!autoCommit) return;
         long now = System.currentTimeMillis();
         if (now < nextAutoCommitMs) return;
         synchronized (this) {
-            if (state != MemberState.STABLE || coordinatorId == null) return;
+            if ((!assigned && state != MemberState.STABLE) || coordinatorId == null) return;
         }
         nextAutoCommitMs = now + autoCommitIntervalMs;
         Map<TopicPartition, OffsetAndMetadata> offsets = host.consumed();
