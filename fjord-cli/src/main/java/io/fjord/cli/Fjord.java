@@ -3,10 +3,10 @@ package io.fjord.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code fjord} command. Subcommands: {@code server}, {@code topic}, {@code produce}, {@code consume}. */
+/** The {@code fjord} command. Subcommands: {@code server}, {@code topic}, {@code produce}, {@code consume}, {@code group}. */
 @Command(name = "fjord", mixinStandardHelpOptions = true, version = "Fjord 0.1.0",
         description = "A Kafka-compatible distributed log and message broker.",
-        subcommands = {ServerCommand.class, TopicCommand.class, ProduceCommand.class, ConsumeCommand.class})
+        subcommands = {ServerCommand.class, TopicCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupCommand.class})
 public final class Fjord implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -9,6 +9,15 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import io.fjord.client.common.TopicPartition;
+import io.fjord.client.consumer.FjordConsumer;
+import io.fjord.client.consumer.OffsetAndMetadata;
+import io.fjord.client.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,6 +106,42 @@ class FjordCliTest {
 
         r = run(null, "consume", "cli-p", "--from-timestamp", "0", "--max-messages", "1", "--bootstrap-server", bs());
         assertThat(r.out().lines()).containsExactly("one");
+    }
+
+    @Test
+    void groupListAndDescribeShowMembersAssignmentsOffsetsAndLag() {
+        assertThat(run(null, "topic", "create", "cli-g", "--partitions", "2", "--bootstrap-server", bs()).code()).isZero();
+        Result r = run("a\nb\nc\nd\ne\nf\n", "produce", "cli-g", "--partition", "0", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        Map<String, Object> cfg = new HashMap<>();
+        cfg.put("bootstrap.servers", bs());
+        cfg.put("group.id", "cli-group");
+        cfg.put("client.id", "cli-member");
+        cfg.put("enable.auto.commit", "false");
+        cfg.put("auto.offset.reset", "earliest");
+        try (FjordConsumer<String, String> c = new FjordConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {
+            c.subscribe(List.of("cli-g"));
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                c.poll(Duration.ofMillis(100));
+                return c.assignment().size() == 2;
+            });
+            c.commitSync(Map.of(new TopicPartition("cli-g", 0), new OffsetAndMetadata(4)));
+
+            r = run(null, "group", "list", "--bootstrap-server", bs());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out().lines()).contains("cli-group\tStable\tconsumer");
+
+            r = run(null, "group", "describe", "cli-group", "--bootstrap-server", bs());
+            assertThat(r.code()).as(r.err()).isZero();
+            String member = c.groupMemberId();
+            assertThat(r.out()).contains("State: Stable", "Protocol: range", "Members: 1",
+                    member + "\t-\tcli-member\t", "cli-g-0,cli-g-1");
+            // committed 4, log end 6: lag 2; partition 1 has no commit.
+            assertThat(r.out().lines()).contains("cli-g\t0\t4\t6\t2\t" + member, "cli-g\t1\t-\t0\t-\t" + member);
+        }
+        r = run(null, "group", "describe", "no-such-group", "--bootstrap-server", bs());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).containsAnyOf("GROUP_ID_NOT_FOUND", "does not exist");
     }
 
     @Test

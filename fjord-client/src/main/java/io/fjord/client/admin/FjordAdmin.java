@@ -5,7 +5,9 @@ import io.fjord.client.common.Cluster;
 import io.fjord.client.common.Node;
 import io.fjord.client.common.PartitionInfo;
 import io.fjord.client.common.TopicPartition;
+import io.fjord.client.consumer.OffsetAndMetadata;
 import io.fjord.client.consumer.OffsetAndTimestamp;
+import io.fjord.client.consumer.internals.ConsumerCoordinator;
 import io.fjord.client.errors.ApiException;
 import io.fjord.client.errors.ClientErrors;
 import io.fjord.client.errors.FjordClientException;
@@ -19,6 +21,10 @@ import io.fjord.protocol.api.CreateTopicsApi;
 import io.fjord.protocol.api.DeleteTopicsApi;
 import io.fjord.protocol.api.DescribeClusterApi;
 import io.fjord.protocol.api.DescribeConfigsApi;
+import io.fjord.protocol.api.DescribeGroupsApi;
+import io.fjord.protocol.api.FindCoordinatorApi;
+import io.fjord.protocol.api.ListGroupsApi;
+import io.fjord.protocol.api.OffsetFetchApi;
 import io.fjord.protocol.api.IncrementalAlterConfigsApi;
 import io.fjord.protocol.api.ListOffsetsApi;
 import io.fjord.protocol.api.MetadataApi;
@@ -39,7 +45,7 @@ import java.util.function.Function;
 
 /**
  * Fjord's admin client: topics (create, delete, list, describe), cluster, configs (describe, incremental
- * alter) and offsets. Calls block up to {@code default.api.timeout.ms}, retrying retriable failures (lost
+ * alter), offsets and groups (list, describe, committed offsets). Calls block up to {@code default.api.timeout.ms}, retrying retriable failures (lost
  * connections, NOT_CONTROLLER, ...) after {@code retry.backoff.ms}; per-item broker errors are thrown as
  * {@link ApiException}. Thread-safe.
  */
@@ -275,6 +281,110 @@ public final class FjordAdmin implements AutoCloseable {
                     long off = p.getLong("Offset");
                     out.put(tp, off < 0 ? null : new OffsetAndTimestamp(off, p.getLong("Timestamp")));
                 }
+            }
+        }
+        return out;
+    }
+
+    /** Every group of every broker (ListGroups to each). */
+    public List<GroupListing> listGroups() {
+        Set<Integer> brokers = new TreeSet<>();
+        for (Node n : describeCluster().nodes()) {
+            network.updateNodes(List.of(n));
+            brokers.add(n.id());
+        }
+        List<GroupListing> out = new ArrayList<>();
+        for (int b : brokers) {
+            Struct body = send(b, ListGroupsApi.SPEC, ListGroupsApi.SPEC.highest(), v -> ListGroupsApi.SPEC.newRequest()
+                    .set("StatesFilter", List.of()).set("TypesFilter", List.of()));
+            check(body.getShort("ErrorCode"), null, "listing groups");
+            for (Struct g : body.getStructs("Groups")) {
+                out.add(new GroupListing(g.getString("GroupId"), g.getString("ProtocolType"), stateOf(g)));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(GroupListing::groupId));
+        return out;
+    }
+
+    private static String stateOf(Struct g) {
+        try {
+            return g.getString("GroupState");
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The group's coordinator (FindCoordinator, retried). */
+    private int coordinator(String groupId) {
+        ClientResponse r = call(FindCoordinatorApi.SPEC, FindCoordinatorApi.SPEC.highest(), v -> {
+            Struct req = FindCoordinatorApi.SPEC.newRequest().set("KeyType", (byte) 0);
+            return v >= 4 ? req.set("CoordinatorKeys", List.of(groupId)) : req.set("Key", groupId);
+        });
+        Struct b = r.body();
+        Struct c = r.version() >= 4 ? b.getStructs("Coordinators").get(0) : b;
+        check(c.getShort("ErrorCode"), c.getString("ErrorMessage"), "finding the coordinator of group " + groupId);
+        network.updateNodes(List.of(new Node(c.getInt("NodeId"), c.getString("Host"), c.getInt("Port"))));
+        return c.getInt("NodeId");
+    }
+
+    private Struct send(int node, ApiSpec spec, short maxVersion, Function<Short, Struct> body) {
+        try {
+            return network.send(node, spec, maxVersion, body, true).get(apiTimeoutMs, TimeUnit.MILLISECONDS).body();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new TimeoutException(spec.name() + " timed out after " + apiTimeoutMs + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FjordClientException("interrupted");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new FjordClientException(spec.name() + " failed", e.getCause());
+        }
+    }
+
+    /** Groups' state, protocol and members with (consumer groups) their assignments; a missing group is "Dead". */
+    public Map<String, GroupDescription> describeGroups(Collection<String> groupIds) {
+        Map<String, GroupDescription> out = new LinkedHashMap<>();
+        for (String id : groupIds) {
+            int node = coordinator(id);
+            Struct body = send(node, DescribeGroupsApi.SPEC, DescribeGroupsApi.SPEC.highest(), v -> DescribeGroupsApi.SPEC.newRequest()
+                    .set("Groups", List.of(id)).set("IncludeAuthorizedOperations", false));
+            for (Struct g : body.getStructs("Groups")) {
+                check(g.getShort("ErrorCode"), null, "describing group " + id);
+                List<MemberDescription> members = new ArrayList<>();
+                boolean consumer = "consumer".equals(g.getString("ProtocolType"));
+                for (Struct m : g.getStructs("Members")) {
+                    List<TopicPartition> assignment = List.of();
+                    Object blob = m.get("MemberAssignment");
+                    if (consumer && blob instanceof byte[] bytes && bytes.length > 0) {
+                        try {
+                            assignment = ConsumerCoordinator.decodeAssignment(java.nio.ByteBuffer.wrap(bytes));
+                        } catch (RuntimeException e) {
+                            assignment = List.of(); // not a consumer-protocol assignment
+                        }
+                    }
+                    members.add(new MemberDescription(m.getString("MemberId"), m.getString("GroupInstanceId"),
+                            m.getString("ClientId"), m.getString("ClientHost"), assignment));
+                }
+                out.put(id, new GroupDescription(g.getString("GroupId"), g.getString("GroupState"), g.getString("ProtocolType"),
+                        g.getString("ProtocolData"), members));
+            }
+        }
+        return out;
+    }
+
+    /** The group's committed offsets, every partition it has one for (OffsetFetch with all topics). */
+    public Map<TopicPartition, OffsetAndMetadata> listGroupOffsets(String groupId) {
+        int node = coordinator(groupId);
+        Struct body = send(node, OffsetFetchApi.SPEC, (short) 7, v -> OffsetFetchApi.SPEC.newRequest().set("GroupId", groupId)
+                .set("Topics", null).set("RequireStable", false));
+        check(body.getShort("ErrorCode"), null, "fetching offsets of group " + groupId);
+        Map<TopicPartition, OffsetAndMetadata> out = new java.util.TreeMap<>(
+                java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+        for (Struct t : body.getStructs("Topics")) {
+            for (Struct p : t.getStructs("Partitions")) {
+                TopicPartition tp = new TopicPartition(t.getString("Name"), p.getInt("PartitionIndex"));
+                check(p.getShort("ErrorCode"), null, "offset of " + tp + " in group " + groupId);
+                long off = p.getLong("CommittedOffset");
+                if (off >= 0) out.put(tp, new OffsetAndMetadata(off, p.getString("Metadata")));
             }
         }
         return out;

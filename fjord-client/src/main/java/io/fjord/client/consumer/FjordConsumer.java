@@ -4,6 +4,7 @@ import io.fjord.client.common.ClientConfig;
 import io.fjord.client.common.Cluster;
 import io.fjord.client.common.Node;
 import io.fjord.client.common.TopicPartition;
+import io.fjord.client.consumer.internals.ConsumerCoordinator;
 import io.fjord.client.errors.ClientErrors;
 import io.fjord.client.errors.FjordClientException;
 import io.fjord.client.errors.OffsetOutOfRangeException;
@@ -38,11 +39,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fjord's consumer for manually assigned partitions (no group membership, no offset commits yet). {@code poll}
+ * Fjord's consumer: manually assigned partitions ({@link #assign}) or group membership ({@link #subscribe}, the
+ * classic group protocol, see {@link ConsumerCoordinator}), committed offsets (commitSync/commitAsync,
+ * enable.auto.commit) with group.id. New partitions start at their committed offset, else {@code auto.offset.reset}.
+ * {@code poll}
  * resolves missing positions (seekToBeginning/End, or {@code auto.offset.reset}) with ListOffsets, keeps one
  * full Fetch in flight per leader node (no fetch sessions), and hands out at most {@code max.poll.records}.
  * Fetch is capped at v12, which names topics by name: v13+ would need topic ids from Metadata v10+, which
@@ -75,10 +80,43 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
     private final LinkedBlockingQueue<Runnable> responses = new LinkedBlockingQueue<>();
     private RuntimeException pendingError;
     private boolean closed;
+    private final String groupId;
+    private final ConsumerCoordinator coordinator; // null without group.id
+    private boolean subscribed; // subscribe() (as opposed to assign())
+
+    private static final class Host implements ConsumerCoordinator.Host {
+        private final FjordConsumer<?, ?> c;
+
+        Host(FjordConsumer<?, ?> c) {
+            this.c = c;
+        }
+
+        @Override
+        public Set<TopicPartition> owned() {
+            return Set.copyOf(c.assigned.keySet());
+        }
+
+        @Override
+        public void addPartitions(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) c.assigned.computeIfAbsent(tp, k -> new PartitionState()).needsCommitted = true;
+        }
+
+        @Override
+        public void removePartitions(Collection<TopicPartition> partitions) {
+            c.assigned.keySet().removeAll(partitions);
+            c.buffered.removeIf(f -> partitions.contains(f.tp));
+        }
+
+        @Override
+        public Map<TopicPartition, OffsetAndMetadata> consumed() {
+            return c.consumedOffsets();
+        }
+    }
 
     private static final class PartitionState {
         Long position;
         Long resetTo; // EARLIEST / LATEST, pending
+        boolean needsCommitted; // group-assigned: start from the committed offset if there is one
         long highWatermark = -1;
         int fetchEpoch; // bumped by seeks: stale fetch answers are dropped
     }
@@ -139,14 +177,135 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
         this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000), retryBackoffMs,
                 config.getBoolean("allow.auto.create.topics", true));
         Map<String, Object> netConfig = new HashMap<>(config.asMap());
-        // A fetch may park at the broker for fetch.max.wait.ms: allow for it on top of the request timeout.
-        netConfig.put("request.timeout.ms", config.getLong("request.timeout.ms", 30000) + fetchMaxWaitMs);
+        this.groupId = config.getString("group.id", null);
+        // A fetch may park at the broker for fetch.max.wait.ms: allow for it on top of the request timeout. A
+        // JoinGroup may park for the rebalance timeout (max.poll.interval.ms), as in Kafka's consumer.
+        long requestTimeout = config.getLong("request.timeout.ms", 30000) + fetchMaxWaitMs;
+        if (groupId != null) requestTimeout = Math.max(requestTimeout, config.getLong("max.poll.interval.ms", 300000) + 5000);
+        netConfig.put("request.timeout.ms", requestTimeout);
         this.network = new NetworkClient(new ClientConfig(netConfig), clientId + "-network");
         metadata.attach(network);
+        this.coordinator = groupId == null ? null : new ConsumerCoordinator(config, groupId, clientId, network, metadata, new Host(this));
+    }
+
+    // ---- group membership ----
+
+    public void subscribe(Collection<String> topics) {
+        subscribe(topics, null);
+    }
+
+    /** Joins group.id with these topics; the listener runs in poll() around rebalances. */
+    public void subscribe(Collection<String> topics, ConsumerRebalanceListener listener) {
+        ensureOpen();
+        for (String t : topics) if (t == null || t.isBlank()) throw new IllegalArgumentException("Topic collection to subscribe to cannot contain null or empty topic");
+        if (topics.isEmpty()) {
+            unsubscribe();
+            return;
+        }
+        startSubscription();
+        coordinator.subscribe(new HashSet<>(topics), null, listener);
+    }
+
+    public void subscribe(Pattern pattern) {
+        subscribe(pattern, null);
+    }
+
+    /** Joins group.id with the topics matching the pattern, re-evaluated on every metadata refresh. */
+    public void subscribe(Pattern pattern, ConsumerRebalanceListener listener) {
+        ensureOpen();
+        if (pattern == null) throw new IllegalArgumentException("Topic pattern to subscribe to cannot be null");
+        startSubscription();
+        coordinator.subscribe(Set.of(), pattern, listener);
+    }
+
+    private void startSubscription() {
+        if (coordinator == null) {
+            throw new FjordClientException("To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.");
+        }
+        if (!subscribed && !assigned.isEmpty()) throw new IllegalStateException("Subscription to topics, partitions and pattern are mutually exclusive");
+        subscribed = true;
+    }
+
+    public Set<String> subscription() {
+        return subscribed ? coordinator.subscription() : Set.of();
+    }
+
+    /** Member id, generation and group of this consumer ("" / -1 when not a member). */
+    public String groupMemberId() {
+        return coordinator == null ? "" : coordinator.memberId();
+    }
+
+    public int groupGeneration() {
+        return coordinator == null ? -1 : coordinator.generation();
+    }
+
+    private ConsumerCoordinator requireGroup() {
+        if (coordinator == null) {
+            throw new FjordClientException("To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.");
+        }
+        return coordinator;
+    }
+
+    Map<TopicPartition, OffsetAndMetadata> consumedOffsets() {
+        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+        assigned.forEach((tp, s) -> {
+            if (s.position != null) out.put(tp, new OffsetAndMetadata(s.position));
+        });
+        return out;
+    }
+
+    public void commitSync() {
+        commitSync(Duration.ofMillis(defaultApiTimeoutMs));
+    }
+
+    public void commitSync(Duration timeout) {
+        ensureOpen();
+        requireGroup().commitSync(consumedOffsets(), System.currentTimeMillis() + timeout.toMillis());
+    }
+
+    public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        commitSync(offsets, Duration.ofMillis(defaultApiTimeoutMs));
+    }
+
+    public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
+        ensureOpen();
+        requireGroup().commitSync(Map.copyOf(offsets), System.currentTimeMillis() + timeout.toMillis());
+    }
+
+    public void commitAsync() {
+        commitAsync(null);
+    }
+
+    public void commitAsync(OffsetCommitCallback callback) {
+        commitAsync(consumedOffsets(), callback);
+    }
+
+    /** Sends the commit and returns; the callback runs in a later poll (or commitSync/close) on this thread. */
+    public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
+        ensureOpen();
+        Map<TopicPartition, OffsetAndMetadata> copy = Map.copyOf(offsets);
+        requireGroup().sendCommit(copy).whenComplete((v, e) -> responses.add(() -> {
+            if (callback != null) {
+                callback.onComplete(copy, e == null ? null : (Exception) (e instanceof Exception ex ? ex : new FjordClientException(e.toString())));
+            } else if (e != null) {
+                log.warn("async commit of {} failed: {}", copy, e.toString());
+            }
+        }));
+    }
+
+    public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+        return committed(partitions, Duration.ofMillis(defaultApiTimeoutMs));
+    }
+
+    /** The group's committed offsets (partitions without one are left out). */
+    public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions, Duration timeout) {
+        ensureOpen();
+        return requireGroup().fetchCommitted(partitions, System.currentTimeMillis() + timeout.toMillis());
     }
 
     public void assign(Collection<TopicPartition> partitions) {
         ensureOpen();
+        if (subscribed) throw new IllegalStateException("Subscription to topics, partitions and pattern are mutually exclusive");
         Set<TopicPartition> wanted = new HashSet<>(partitions);
         assigned.keySet().retainAll(wanted);
         for (TopicPartition tp : partitions) assigned.computeIfAbsent(tp, k -> new PartitionState());
@@ -161,6 +320,12 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
     }
 
     public void unsubscribe() {
+        ensureOpen();
+        if (subscribed) {
+            coordinator.leave(System.currentTimeMillis() + defaultApiTimeoutMs, true);
+            coordinator.subscribe(Set.of(), null, null);
+            subscribed = false;
+        }
         assign(List.of());
     }
 
@@ -215,10 +380,22 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
 
     public ConsumerRecords<K, V> poll(Duration timeout) {
         ensureOpen();
-        if (assigned.isEmpty()) throw new IllegalStateException("Consumer is not assigned to any partitions");
+        if (assigned.isEmpty() && !subscribed) throw new IllegalStateException("Consumer is not subscribed to any topics or assigned any partitions");
         long deadline = System.currentTimeMillis() + timeout.toMillis();
         do {
+            processResponses(0); // async commit callbacks
             throwPending();
+            if (subscribed) {
+                coordinator.poll(deadline);
+            } else if (coordinator != null && coordinator.autoCommitEnabled()) {
+                coordinator.pollAssigned(); // manual assignment: auto-commit only
+            }
+            if (assigned.isEmpty()) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) break;
+                processResponses(Math.min(left, 50)); // nothing assigned (yet): wait a little, then check the group again
+                continue;
+            }
             try {
                 resolvePositions(deadline);
             } catch (TimeoutException e) {
@@ -294,6 +471,23 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
     // ---- positions ----
 
     private void resolvePositions(long deadline) {
+        Set<TopicPartition> askCommitted = new HashSet<>();
+        assigned.forEach((tp, s) -> {
+            if (s.needsCommitted && s.position == null && s.resetTo == null) askCommitted.add(tp);
+        });
+        if (!askCommitted.isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> committed = coordinator.fetchCommitted(askCommitted, deadline);
+            for (TopicPartition tp : askCommitted) {
+                PartitionState s = assigned.get(tp);
+                if (s == null) continue;
+                s.needsCommitted = false;
+                OffsetAndMetadata om = committed.get(tp);
+                if (om != null && s.position == null) {
+                    s.position = om.offset();
+                    s.fetchEpoch++;
+                }
+            }
+        }
         Map<TopicPartition, Long> need = new HashMap<>();
         Set<TopicPartition> undefined = new HashSet<>();
         for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
@@ -587,8 +781,31 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
 
     @Override
     public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    /**
+     * Commits (auto-commit) and revokes the owned partitions, leaves the group (not a static member: it stays
+     * until its session times out), then closes the connections.
+     */
+    public void close(Duration timeout) {
         if (closed) return;
-        closed = true;
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        try {
+            if (coordinator != null) {
+                if (subscribed) {
+                    coordinator.leave(deadline, true);
+                } else if (coordinator.autoCommitEnabled() && !assigned.isEmpty()) {
+                    coordinator.commitSync(consumedOffsets(), deadline);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("closing the consumer: {}", e.toString());
+        } finally {
+            closed = true;
+            if (coordinator != null) coordinator.close();
+        }
+        processResponses(0);
         network.close();
         for (ConsumerInterceptor<K, V> i : interceptors) i.close();
         keyDeserializer.close();
