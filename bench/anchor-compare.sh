@@ -19,7 +19,8 @@ echo "== Apache Kafka"
 
 echo "== Fjord"
 FJORD_HEAP_OPTS="${FJORD_HEAP_OPTS:--Xmx1G -Xms1G}" "$ROOT/bin/fjord" server \
-  --override "listeners=PLAINTEXT://127.0.0.1:$FJORD_PORT" --override "log.dirs=$DATA" > "$DATA.log" 2>&1 &
+  --override "listeners=PLAINTEXT://127.0.0.1:$FJORD_PORT" --override "log.dirs=$DATA" \
+  --override group.initial.rebalance.delay.ms=0 > "$DATA.log" 2>&1 &
 FJ_PID=$!
 BROKER_PID=$FJ_PID "$ANCHOR/bench.sh" "127.0.0.1:$FJORD_PORT" || true
 echo "Fjord RSS: $(awk '/VmRSS|VmHWM/{printf "%s %d MB  ", $1, $2/1024}' /proc/$FJ_PID/status)"
