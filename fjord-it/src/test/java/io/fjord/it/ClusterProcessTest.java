@@ -123,6 +123,79 @@ class ClusterProcessTest {
         }
     }
 
+    @Test
+    void separateControllerAndBrokerProcessesSurviveKillMinus9OfTheActiveController() throws Exception {
+        List<String> voters = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) voters.add(id + "@127.0.0.1:" + Clients.freePort());
+        int[] ports = {Clients.freePort(), Clients.freePort()};
+        List<FjordProcess> controllers = new ArrayList<>();
+        List<FjordProcess> brokers = new ArrayList<>();
+        try {
+            for (int id = 1; id <= 5; id++) {
+                boolean broker = id > 3;
+                int port = broker ? ports[id - 4] : -1;
+                List<String> o = new ArrayList<>(List.of("node.id=" + id, "process.roles=" + (broker ? "broker" : "controller"),
+                        "controller.quorum.voters=" + String.join(",", voters), "log.dirs=" + dir.resolve("data-" + id),
+                        "broker.session.timeout.ms=3000", "broker.heartbeat.interval.ms=250", "log.cleaner.enable=false",
+                        "num.io.threads=2", "num.network.threads=1", "offsets.topic.replication.factor=1"));
+                if (broker) {
+                    o.add("listeners=PLAINTEXT://127.0.0.1:" + port);
+                    o.add("fjord.metadata.listener=127.0.0.1:" + Clients.freePort());
+                }
+                FjordProcess p = FjordProcess.startJava(dir, dir.resolve("node-" + id + ".out"), port, o);
+                (broker ? brokers : controllers).add(p);
+            }
+            for (FjordProcess b : brokers) b.awaitReady(Duration.ofSeconds(60));
+            String bootstrap = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
+            try (Admin admin = pollingAdmin(bootstrap)) {
+                Awaitility.await("two brokers").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                        admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).size() == 2);
+                admin.createTopics(List.of(new NewTopic("split-before", 2, (short) 2))).all().get(30, TimeUnit.SECONDS);
+                int first = latestController(brokers.get(0));
+                assertThat(first).isIn(1, 2, 3);
+                long t0 = System.nanoTime();
+                controllers.get(first - 1).kill9();
+                Awaitility.await("a new active controller").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> latestController(brokers.get(0)) != first);
+                long failoverMs = (System.nanoTime() - t0) / 1_000_000;
+                admin.createTopics(List.of(new NewTopic("split-after", 2, (short) 2))).all().get(30, TimeUnit.SECONDS);
+                long writeMs = (System.nanoTime() - t0) / 1_000_000;
+                System.out.printf("split roles, kill -9 of controller %d: brokers applied a new controller's entry after %d ms,"
+                        + " topic created after %d ms%n", first, failoverMs, writeMs);
+                Awaitility.await("both brokers list the new topic").atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() ->
+                        admin.describeTopics(List.of("split-after")).allTopicNames().get(3, TimeUnit.SECONDS)
+                                .get("split-after").partitions().size() == 2);
+            }
+            for (FjordProcess p : brokers) p.close();
+            for (FjordProcess p : controllers) p.close();
+            Map<Long, Integer> merged = new TreeMap<>();
+            for (FjordProcess p : concat(controllers, brokers)) {
+                String out = p.outputSafely();
+                assertThat(out).doesNotContain("two active controllers");
+                for (Map.Entry<Long, Integer> e : epochs(out).entrySet()) {
+                    Integer prev = merged.putIfAbsent(e.getKey(), e.getValue());
+                    assertThat(prev == null || prev.equals(e.getValue())).as("epoch %d", e.getKey()).isTrue();
+                }
+            }
+            assertThat(merged.values()).allMatch(id -> id >= 1 && id <= 3);
+            assertThat(controllers.get(0).outputSafely() + controllers.get(1).outputSafely() + controllers.get(2).outputSafely())
+                    .doesNotContain("Fjord node 1 started").doesNotContain("listening on");
+        } finally {
+            for (FjordProcess p : concat(controllers, brokers)) p.close();
+        }
+    }
+
+    private static List<FjordProcess> concat(List<FjordProcess> a, List<FjordProcess> b) {
+        List<FjordProcess> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** The controller of the highest epoch in a node's output, or -1. */
+    private static int latestController(FjordProcess p) {
+        return epochs(p.outputSafely()).entrySet().stream().max(Map.Entry.comparingByKey()).map(Map.Entry::getValue).orElse(-1);
+    }
+
     /** Epoch to controller from one node's output; fails on a second controller for an epoch. */
     private static Map<Long, Integer> epochs(String output) {
         Map<Long, Integer> m = new HashMap<>();
