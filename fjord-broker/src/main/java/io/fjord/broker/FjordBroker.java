@@ -78,6 +78,22 @@ public final class FjordBroker implements AutoCloseable {
         for (Path d : dirs) Files.createDirectories(d);
         String clusterId = clusterId(dirs.get(0));
         int nodeId = config.nodeId();
+        Set<String> roles = new TreeSet<>();
+        for (String r : config.get("process.roles").split(",")) if (!r.isBlank()) roles.add(r.trim());
+        if (roles.isEmpty() || !Set.of("broker", "controller").containsAll(roles)) {
+            throw new IllegalArgumentException("process.roles must be broker, controller or broker,controller: " + roles);
+        }
+        String quorum = config.get("controller.quorum.voters");
+        boolean combined = roles.size() == 2;
+        if (!combined && (quorum == null || quorum.isBlank())) {
+            throw new IllegalArgumentException("process.roles=" + roles.iterator().next() + " needs controller.quorum.voters");
+        }
+        if (roles.equals(Set.of("controller"))) {
+            // A controller-only node: a voter of the quorum and nothing else (no Kafka listener, no data).
+            controller = io.fjord.metadata.raft.RaftController.start(raftSettings(nodeId, quorum, dirs, clusterId, null, false, true));
+            log.info("Fjord controller node {} started: cluster {}, metadata in {}", nodeId, clusterId, dirs.get(0));
+            return this;
+        }
 
         requestPool = Executors.newFixedThreadPool(config.getInt("num.io.threads"), named("fjord-request-"));
         RequestDispatcher dispatcher = new RequestDispatcher();
@@ -94,12 +110,7 @@ public final class FjordBroker implements AutoCloseable {
         if (voters == null || voters.isBlank()) {
             controller = LocalController.open(dirs.get(0).resolve("__cluster_metadata"), clusterId, self);
         } else {
-            long election = config.getLong("controller.quorum.election.timeout.ms");
-            controller = io.fjord.metadata.raft.RaftController.start(new io.fjord.metadata.raft.RaftController.Settings(
-                    nodeId, io.fjord.metadata.raft.RaftController.parseVoters(voters),
-                    dirs.get(0).resolve("__cluster_metadata").resolve("raft"), clusterId, self,
-                    config.getLong("broker.session.timeout.ms"), config.getLong("broker.heartbeat.interval.ms"),
-                    config.getLong("fjord.metadata.snapshot.entries"), election, 2 * election));
+            controller = io.fjord.metadata.raft.RaftController.start(raftSettings(nodeId, voters, dirs, clusterId, self, true, combined));
         }
         logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT, java.time.Clock.systemUTC());
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
@@ -178,6 +189,17 @@ public final class FjordBroker implements AutoCloseable {
 
     public ReplicaManager replicaManager() {
         return replicas;
+    }
+
+    private io.fjord.metadata.raft.RaftController.Settings raftSettings(int nodeId, String voters, List<Path> dirs,
+            String clusterId, BrokerNode self, boolean broker, boolean controller) {
+        long election = config.getLong("controller.quorum.election.timeout.ms");
+        return new io.fjord.metadata.raft.RaftController.Settings(
+                nodeId, io.fjord.metadata.raft.RaftController.parseVoters(voters),
+                dirs.get(0).resolve("__cluster_metadata").resolve("raft"), clusterId, self,
+                config.getLong("broker.session.timeout.ms"), config.getLong("broker.heartbeat.interval.ms"),
+                config.getLong("fjord.metadata.snapshot.entries"), election, 2 * election,
+                broker, controller, config.get("fjord.metadata.listener"));
     }
 
     /** Stops taking requests, finishes the ones in progress, then flushes and closes the logs cleanly. */

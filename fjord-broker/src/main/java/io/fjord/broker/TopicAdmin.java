@@ -42,6 +42,17 @@ public final class TopicAdmin {
         return controller.image();
     }
 
+    /**
+     * The ControllerId clients see: the active controller when it is a live broker, else (a controller-only node,
+     * which clients cannot reach) this broker, as KRaft brokers answer with a live broker; -1 while there is none.
+     */
+    public int controllerIdForClients() {
+        ClusterImage img = image();
+        int c = img.controllerId();
+        if (c == -1 || img.liveBrokers().containsKey(c)) return c;
+        return brokerConfig().nodeId();
+    }
+
     public BrokerConfig brokerConfig() {
         return config;
     }

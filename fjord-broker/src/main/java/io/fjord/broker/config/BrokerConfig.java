@@ -31,6 +31,7 @@ public final class BrokerConfig {
         d.put("broker.session.timeout.ms", "9000");
         d.put("broker.heartbeat.interval.ms", "2000");
         d.put("fjord.metadata.snapshot.entries", "1000");
+        d.put("fjord.metadata.listener", ""); // host:port of a broker-only node's Raft listener
         d.put("advertised.listeners", "");
         d.put("log.dirs", "");
         d.put("log.dir", "/tmp/kafka-logs");

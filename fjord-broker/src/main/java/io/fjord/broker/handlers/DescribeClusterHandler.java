@@ -28,7 +28,7 @@ public final class DescribeClusterHandler implements ApiHandler {
             return CompletableFuture.completedFuture(response);
         }
         ClusterImage image = admin.image();
-        response.set("ClusterId", image.clusterId()).set("ControllerId", image.controllerId());
+        response.set("ClusterId", image.clusterId()).set("ControllerId", admin.controllerIdForClients());
         if (ctx.version() >= 1) response.set("EndpointType", BROKER_ENDPOINTS);
         for (BrokerNode b : image.liveBrokers().values()) {
             response.add("Brokers", response.child("Brokers").set("BrokerId", b.id()).set("Host", b.host())

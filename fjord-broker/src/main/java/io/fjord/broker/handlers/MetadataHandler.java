@@ -74,7 +74,7 @@ public final class MetadataHandler implements ApiHandler {
                     .set("Port", b.port()).set("Rack", b.rack()));
         }
         response.set("ClusterId", image.clusterId());
-        response.set("ControllerId", image.controllerId());
+        response.set("ControllerId", admin.controllerIdForClients());
         return CompletableFuture.completedFuture(response);
     }
 

@@ -166,7 +166,12 @@ final class MetadataStateMachine extends BaseStateMachine {
                 if (line.startsWith("active-controller ")) {
                     int id = Integer.parseInt(line.substring("active-controller ".length()));
                     Integer prev = activeControllers.putIfAbsent(ti.getTerm(), id);
-                    if (prev != null && prev != id) epochViolations.add("term " + ti.getTerm() + ": " + prev + " and " + id);
+                    if (prev != null && prev != id) {
+                        epochViolations.add("term " + ti.getTerm() + ": " + prev + " and " + id);
+                        log.error("metadata log: two active controllers in epoch {}: {} and {}", ti.getTerm(), prev, id);
+                    }
+                    // A diagnostic the process tests read: epoch -> controller as this node's copy of the log has it.
+                    log.info("metadata log: epoch {} active controller {} (index {})", ti.getTerm(), id, ti.getIndex());
                     img = img.withController(id);
                     continue;
                 }

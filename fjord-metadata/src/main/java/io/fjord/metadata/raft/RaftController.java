@@ -62,7 +62,15 @@ public final class RaftController implements Controller {
     /** Settings; see the {@code controller.*} and {@code broker.*} keys in BrokerConfig. */
     public record Settings(int nodeId, List<Voter> voters, Path dir, String clusterId, BrokerNode self,
                            long sessionTimeoutMs, long heartbeatIntervalMs, long snapshotEntries,
-                           long electionTimeoutMinMs, long electionTimeoutMaxMs) {
+                           long electionTimeoutMinMs, long electionTimeoutMaxMs,
+                           boolean broker, boolean controller, String listenerAddress) {
+        /** A combined node (broker and controller). */
+        public Settings(int nodeId, List<Voter> voters, Path dir, String clusterId, BrokerNode self,
+                        long sessionTimeoutMs, long heartbeatIntervalMs, long snapshotEntries,
+                        long electionTimeoutMinMs, long electionTimeoutMaxMs) {
+            this(nodeId, voters, dir, clusterId, self, sessionTimeoutMs, heartbeatIntervalMs, snapshotEntries,
+                    electionTimeoutMinMs, electionTimeoutMaxMs, true, true, null);
+        }
     }
 
     private final Settings settings;
@@ -103,8 +111,13 @@ public final class RaftController implements Controller {
         return out;
     }
 
-    /** Starts this node's Raft server and client, then registers this node as a broker (waits for a quorum). */
+    /**
+     * Starts this node's Raft server and client; a broker then registers (waits for a quorum). A controller is a
+     * voter; a broker-only node runs a Raft listener at {@code listenerAddress} (it receives every committed entry,
+     * never votes) and adds itself to the quorum's listeners first.
+     */
     public static RaftController start(Settings s) throws IOException, InterruptedException {
+        if (!s.broker() && !s.controller()) throw new IllegalArgumentException("a node must be a broker, a controller or both");
         List<RaftPeer> peers = new ArrayList<>();
         Voter me = null;
         StringBuilder ids = new StringBuilder();
@@ -113,16 +126,33 @@ public final class RaftController implements Controller {
             ids.append(v.id()).append(',');
             if (v.id() == s.nodeId()) me = v;
         }
-        if (me == null) throw new IllegalArgumentException("node.id " + s.nodeId() + " is not in controller.quorum.voters");
-        RaftGroup group = RaftGroup.valueOf(
-                RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("fjord-metadata:" + ids).getBytes(StandardCharsets.UTF_8))), peers);
+        RaftGroupId groupId = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("fjord-metadata:" + ids).getBytes(StandardCharsets.UTF_8)));
+        RaftGroup group = RaftGroup.valueOf(groupId, peers);
+        RaftGroup serverGroup = group;
+        RaftPeer listener = null;
+        int port;
+        if (s.controller()) {
+            if (me == null) throw new IllegalArgumentException("node.id " + s.nodeId() + " is not in controller.quorum.voters");
+            port = me.port();
+        } else {
+            if (me != null) throw new IllegalArgumentException("broker-only node.id " + s.nodeId() + " is one of controller.quorum.voters");
+            if (s.listenerAddress() == null || s.listenerAddress().isBlank()) {
+                throw new IllegalArgumentException("a broker-only node needs fjord.metadata.listener (host:port)");
+            }
+            port = Integer.parseInt(s.listenerAddress().substring(s.listenerAddress().lastIndexOf(':') + 1));
+            listener = RaftPeer.newBuilder().setId(peerId(s.nodeId())).setAddress(s.listenerAddress())
+                    .setStartupRole(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER).build();
+            List<RaftPeer> all = new ArrayList<>(peers);
+            all.add(listener);
+            serverGroup = RaftGroup.valueOf(groupId, all);
+        }
 
         RaftProperties p = new RaftProperties();
         Path dir = s.dir();
         boolean exists = Files.isDirectory(dir) && hasFiles(dir);
         Files.createDirectories(dir);
         RaftServerConfigKeys.setStorageDir(p, List.of(dir.toFile()));
-        GrpcConfigKeys.Server.setPort(p, me.port());
+        GrpcConfigKeys.Server.setPort(p, port);
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(s.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(s.electionTimeoutMaxMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(s.voters().size() == 1 ? 1 : s.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
@@ -141,7 +171,7 @@ public final class RaftController implements Controller {
         ClusterImage empty = new ClusterImage(s.clusterId(), -1, Map.of(), List.of());
         MetadataStateMachine sm = new MetadataStateMachine(empty);
         RaftServer server = RaftServer.newBuilder().setServerId(peerId(s.nodeId())).setStateMachine(sm)
-                .setProperties(p).setGroup(group)
+                .setProperties(p).setGroup(serverGroup)
                 .setOption(exists ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
         RaftClient client = null;
         try {
@@ -150,7 +180,8 @@ public final class RaftController implements Controller {
                     .setRetryPolicy(RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(10, TimeUnit.MILLISECONDS)))
                     .build();
             RaftController c = new RaftController(s, group, sm, server, client);
-            c.register();
+            if (listener != null) c.joinAsListener(peers, listener);
+            if (s.broker()) c.register();
             c.timer.scheduleWithFixedDelay(c::tick, s.heartbeatIntervalMs(), Math.min(s.heartbeatIntervalMs(), 100), TimeUnit.MILLISECONDS);
             return c;
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -170,6 +201,47 @@ public final class RaftController implements Controller {
         return RaftPeerId.valueOf("n" + id);
     }
 
+    /**
+     * Adds this broker-only node to the quorum's listeners, retrying within 30 s. Ratis' ADD mode replaces the
+     * listener list, so this reads the current configuration from a voter and compares-and-sets it.
+     */
+    private void joinAsListener(List<RaftPeer> voters, RaftPeer me) throws IOException, InterruptedException {
+        long deadline = System.currentTimeMillis() + WRITE_TIMEOUT_MS;
+        int attempt = 0;
+        while (true) {
+            Object failure;
+            try {
+                RaftPeer asked = voters.get(attempt++ % voters.size());
+                var conf = client.getGroupManagementApi(asked.getId()).info(group.getGroupId()).getConf().orElse(null);
+                if (conf == null || !conf.getOldPeersList().isEmpty()) {
+                    failure = "no stable configuration at " + asked.getId();
+                } else {
+                    List<RaftPeer> servers = org.apache.ratis.util.ProtoUtils.toRaftPeers(conf.getPeersList());
+                    List<RaftPeer> listeners = org.apache.ratis.util.ProtoUtils.toRaftPeers(conf.getListenersList());
+                    if (listeners.stream().anyMatch(l -> l.getId().equals(me.getId()) && l.getAddress().equals(me.getAddress()))) {
+                        log.info("node {} follows the metadata quorum as a Raft listener", settings.nodeId());
+                        return;
+                    }
+                    List<RaftPeer> next = new ArrayList<>();
+                    for (RaftPeer l : listeners) if (!l.getId().equals(me.getId())) next.add(l);
+                    next.add(me);
+                    RaftClientReply r = client.admin().setConfiguration(org.apache.ratis.protocol.SetConfigurationRequest.Arguments
+                            .newBuilder().setServersInCurrentConf(servers).setListenersInCurrentConf(listeners)
+                            .setServersInNewConf(servers).setListenersInNewConf(next)
+                            .setMode(org.apache.ratis.protocol.SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+                    failure = r.isSuccess() ? "added; checking" : r.getException();
+                }
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IOException("could not join the metadata quorum as a listener: " + failure);
+            }
+            log.debug("joining as listener: {}", failure);
+            Thread.sleep(50);
+        }
+    }
+
     private void register() throws IOException, InterruptedException {
         BrokerNode b = settings.self();
         submit(List.of(new MetadataRecord.BrokerRegistered(b.id(), incarnation, b.host(), b.port(), b.rack())));
@@ -182,11 +254,11 @@ public final class RaftController implements Controller {
         if (closed) return;
         try {
             long now = System.nanoTime();
-            if (now - lastHeartbeatSent >= TimeUnit.MILLISECONDS.toNanos(settings.heartbeatIntervalMs())) {
+            if (settings.broker() && now - lastHeartbeatSent >= TimeUnit.MILLISECONDS.toNanos(settings.heartbeatIntervalMs())) {
                 lastHeartbeatSent = now;
                 heartbeat();
             }
-            controllerDuties();
+            if (settings.controller()) controllerDuties();
         } catch (Exception e) {
             if (!closed) log.debug("controller tick: {}", e.toString());
         }
