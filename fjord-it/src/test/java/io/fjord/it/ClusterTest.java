@@ -87,6 +87,16 @@ class ClusterTest {
                     .isInstanceOf(InvalidTopicException.class);
             assertThat(cause(() -> admin.createTopics(List.of(new NewTopic("neg", -2, (short) 1))).all().get()))
                     .isInstanceOf(InvalidPartitionsException.class);
+            // The same name twice in one request: both refused (INVALID_REQUEST), neither created.
+            try (RawClient raw = new RawClient(cluster.node(3).port())) {
+                io.fjord.protocol.types.Struct req = io.fjord.protocol.api.CreateTopicsApi.SPEC.newRequest();
+                for (int i = 0; i < 2; i++) {
+                    req.add("Topics", req.child("Topics").set("Name", "twice").set("NumPartitions", 1)
+                            .set("ReplicationFactor", (short) 1));
+                }
+                io.fjord.protocol.types.Struct resp = raw.request(io.fjord.protocol.api.CreateTopicsApi.SPEC, (short) 7, req);
+                assertThat(resp.getStructs("Topics")).extracting(t -> t.getShort("ErrorCode")).containsExactly((short) 42, (short) 42);
+            }
             admin.createTopics(List.of(new NewTopic("once", 2, (short) 2))).all().get();
             cluster.awaitTopicEverywhere("once");
             assertThat(cause(() -> admin.createTopics(List.of(new NewTopic("once", 2, (short) 2))).all().get()))
