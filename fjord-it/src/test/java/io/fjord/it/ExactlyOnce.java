@@ -43,6 +43,64 @@ final class ExactlyOnce {
         }
     }
 
+    /** A sink that owns its producer and closes it. */
+    interface OwnedSink extends Sink, AutoCloseable {
+        @Override
+        void close();
+
+        static OwnedSink of(Sink sink, AutoCloseable producer) {
+            return new OwnedSink() {
+                @Override
+                public void send(String topic, String value, Consumer<Exception> done) {
+                    sink.send(topic, value, done);
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        producer.close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            };
+        }
+    }
+
+    /**
+     * Responses of appended batches are lost right before the node is killed with SIGKILL, then before a clean
+     * restart; after each recovery the producer's retries of those batches must be recognised as duplicates, so
+     * the log holds every one of {@code count} records exactly once, in order.
+     */
+    static void survivesLostResponsesAcrossKillAndCleanRestart(Path tmp, int count,
+                                                               java.util.function.Function<String, OwnedSink> open)
+            throws Exception {
+        Path data = tmp.resolve("data");
+        int port = Clients.freePort();
+        try (ResponseDroppingProxy proxy = new ResponseDroppingProxy().target(port)) {
+            List<String> settings = List.of("listeners=PLAINTEXT://127.0.0.1:" + port,
+                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + proxy.port(), "log.dirs=" + data,
+                    "log.segment.bytes=262144", "num.io.threads=2", "num.network.threads=1");
+            FjordProcess node = FjordProcess.startJava(tmp, tmp.resolve("run1.out"), port, settings).awaitReady(Duration.ofSeconds(60));
+            try {
+                Clients.createTopic(proxy.bootstrap(), "crash", 2);
+                try (OwnedSink p = open.apply(proxy.bootstrap())) {
+                    Sending s = Sending.startPaused(p, "crash", count, count / 3);
+                    s.awaitAcked(count / 3);
+                    node = loseResponsesThenBounce(proxy, node, true, tmp.resolve("run2.out"), port, settings,
+                            () -> s.allowUpTo(2 * count / 3));
+                    s.awaitAcked(2 * count / 3);
+                    node = loseResponsesThenBounce(proxy, node, false, tmp.resolve("run3.out"), port, settings,
+                            () -> s.allowUpTo(count));
+                    s.awaitAcked(count);
+                }
+                assertExactlyOnceInOrder(proxy.bootstrap(), "crash", 2, count);
+            } finally {
+                node.close();
+            }
+        }
+    }
+
     /** Sends {@code count} values "0000000".."count-1" in order from a background thread; records failures. */
     static final class Sending {
         final AtomicInteger acked = new AtomicInteger();

@@ -1,7 +1,6 @@
 package io.fjord.it;
 
 import static io.fjord.it.ExactlyOnce.assertExactlyOnceInOrder;
-import static io.fjord.it.ExactlyOnce.loseResponsesThenBounce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fjord.it.ExactlyOnce.Sending;
@@ -9,7 +8,6 @@ import io.fjord.it.ExactlyOnce.Sink;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -120,30 +118,9 @@ class IdempotentProducerTest {
      */
     @Test
     void retriesAfterKillMinus9AndAfterACleanRestartAreStillDuplicates(@TempDir Path tmp) throws Exception {
-        int count = 60_000;
-        Path data = tmp.resolve("data");
-        int port = Clients.freePort();
-        try (ResponseDroppingProxy proxy = new ResponseDroppingProxy().target(port)) {
-            List<String> settings = List.of("listeners=PLAINTEXT://127.0.0.1:" + port,
-                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + proxy.port(), "log.dirs=" + data,
-                    "log.segment.bytes=262144", "num.io.threads=2", "num.network.threads=1");
-            FjordProcess node = FjordProcess.startJava(tmp, tmp.resolve("run1.out"), port, settings).awaitReady(Duration.ofSeconds(60));
-            try {
-                Clients.createTopic(proxy.bootstrap(), "crash", 2);
-                try (KafkaProducer<String, String> p = defaultProducer(proxy.bootstrap())) {
-                    Sending s = Sending.startPaused(Sink.of(p), "crash", count, count / 3);
-                    s.awaitAcked(count / 3);
-                    node = loseResponsesThenBounce(proxy, node, true, tmp.resolve("run2.out"), port, settings,
-                            () -> s.allowUpTo(2 * count / 3));
-                    s.awaitAcked(2 * count / 3);
-                    node = loseResponsesThenBounce(proxy, node, false, tmp.resolve("run3.out"), port, settings,
-                            () -> s.allowUpTo(count));
-                    s.awaitAcked(count);
-                }
-                assertExactlyOnceInOrder(proxy.bootstrap(), "crash", 2, count);
-            } finally {
-                node.close();
-            }
-        }
+        ExactlyOnce.survivesLostResponsesAcrossKillAndCleanRestart(tmp, 60_000, bootstrap -> {
+            var producer = defaultProducer(bootstrap);
+            return ExactlyOnce.OwnedSink.of(ExactlyOnce.Sink.of(producer), producer);
+        });
     }
 }
