@@ -117,7 +117,7 @@ public final class FjordBroker implements AutoCloseable {
         // Listen before loading: a change committed meanwhile is then seen twice (harmless), never missed.
         controller.addListener(replicas::onMetadata);
         replicas.loadFromImage();
-        if (controller instanceof io.fjord.metadata.raft.RaftController rc) rc.addResetListener(replicas::loadFromImage);
+        if (controller instanceof io.fjord.metadata.raft.RaftController rc) rc.addResetListener(replicas::onImageReset);
         if (config.getBoolean("log.cleaner.enable")) {
             cleaner = new io.fjord.storage.cleaner.LogCleaner(logs, config.getInt("log.cleaner.threads"),
                     config.getLong("log.cleaner.backoff.ms"),
@@ -127,12 +127,16 @@ public final class FjordBroker implements AutoCloseable {
         replicas.startMaintenance();
 
         TopicAdmin admin = new TopicAdmin(controller, config);
+        // A request that created a topic answers once this node's replicas exist (metadata is applied async).
+        admin.setMetadataBarrier(() -> replicas.awaitMetadataApplied(10_000));
         Set<Short> served = new TreeSet<>();
         register(dispatcher, served, ApiVersionsApi.KEY, new ApiVersionsHandler(served));
         register(dispatcher, served, (short) 3, new MetadataHandler(admin));
         register(dispatcher, served, (short) 0, new ProduceHandler(admin, replicas));
         register(dispatcher, served, (short) 1, new FetchHandler(admin, replicas));
         register(dispatcher, served, (short) 2, new ListOffsetsHandler(admin, replicas));
+        register(dispatcher, served, io.fjord.protocol.api.OffsetForLeaderEpochApi.KEY,
+                new io.fjord.broker.handlers.OffsetForLeaderEpochHandler(admin, replicas));
         register(dispatcher, served, (short) 19, new CreateTopicsHandler(admin));
         register(dispatcher, served, (short) 20, new DeleteTopicsHandler(admin));
         register(dispatcher, served, (short) 32, new DescribeConfigsHandler(admin));

@@ -72,6 +72,15 @@ public final class BrokerConfig {
         d.put("group.min.session.timeout.ms", "6000");
         d.put("group.max.session.timeout.ms", "1800000");
         d.put("group.max.size", "2147483647");
+        // Replication (Kafka's names and defaults).
+        d.put("replica.lag.time.max.ms", "30000");
+        d.put("num.replica.fetchers", "1");
+        d.put("replica.fetch.wait.max.ms", "500");
+        d.put("replica.fetch.min.bytes", "1");
+        d.put("replica.fetch.max.bytes", "1048576");
+        d.put("replica.fetch.response.max.bytes", "10485760");
+        d.put("replica.fetch.backoff.ms", "1000");
+        d.put("replica.socket.timeout.ms", "30000");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
