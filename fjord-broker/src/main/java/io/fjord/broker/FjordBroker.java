@@ -152,6 +152,7 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 33, new AlterConfigsHandler(configAdmin, false));
         register(dispatcher, served, (short) 37, new CreatePartitionsHandler(configAdmin));
         register(dispatcher, served, (short) 44, new AlterConfigsHandler(configAdmin, true));
+        register(dispatcher, served, (short) 35, new io.fjord.broker.handlers.DescribeLogDirsHandler(logs, replicas));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
