@@ -204,22 +204,36 @@ public final class LogManager implements AutoCloseable {
         synchronized (lifecycle) {
             int n = 0;
             for (PartitionLog pl : logsOf(topic)) {
-                TopicPartition tp = new TopicPartition(pl.topic(), pl.partition());
-                logs.remove(tp);
-                pl.markDeleted();
-                Path target = pl.dir().resolveSibling(tp + "." + UUID.randomUUID().toString().replace("-", "")
-                        + DELETE_SUFFIX);
-                try {
-                    Files.move(pl.dir(), target);
-                    fsyncDir(pl.dir().getParent());
-                    PartitionLog.deleteRecursively(target);
-                } catch (IOException e) {
-                    throw new StorageException("cannot delete " + pl.dir(), e);
-                }
+                deleteLocked(pl);
                 n++;
             }
             if (n > 0) checkpointQuietly();
             return n;
+        }
+    }
+
+    /** Deletes one partition's log (its replica moved to another broker); false if this broker has none. */
+    public boolean deletePartition(String topic, int partition) {
+        synchronized (lifecycle) {
+            PartitionLog pl = logs.get(new TopicPartition(topic, partition));
+            if (pl == null) return false;
+            deleteLocked(pl);
+            checkpointQuietly();
+            return true;
+        }
+    }
+
+    private void deleteLocked(PartitionLog pl) {
+        TopicPartition tp = new TopicPartition(pl.topic(), pl.partition());
+        logs.remove(tp);
+        pl.markDeleted();
+        Path target = pl.dir().resolveSibling(tp + "." + UUID.randomUUID().toString().replace("-", "") + DELETE_SUFFIX);
+        try {
+            Files.move(pl.dir(), target);
+            fsyncDir(pl.dir().getParent());
+            PartitionLog.deleteRecursively(target);
+        } catch (IOException e) {
+            throw new StorageException("cannot delete " + pl.dir(), e);
         }
     }
 

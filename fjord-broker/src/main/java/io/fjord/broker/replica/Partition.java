@@ -16,12 +16,13 @@ import java.util.UUID;
  * <p>Roles and transitions (one method each; the state from the metadata carries the leader epoch, and a state
  * older than the one applied — lower leader epoch, or the same epoch with a lower partition epoch — is ignored):
  * <pre>
+ *   NONE     --makeLeader--> LEADER      NONE   --makeFollower--> FOLLOWER   (the first state applied)
  *   FOLLOWER --makeLeader--> LEADER      LEADER --makeFollower--> FOLLOWER
  *   LEADER   --makeLeader (new epoch, or an ISR change at the same epoch)--> LEADER
  *   FOLLOWER --makeFollower (new epoch or new leader)--> FOLLOWER
  *   any      --markRemoved--> REMOVED    (the replica left the partition; nothing leaves REMOVED)
  * </pre>
- * A partition starts as FOLLOWER of nobody. As LEADER it takes produce appends, serves consumers below the high
+ * A partition starts in NONE (opened, no role yet). As LEADER it takes produce appends, serves consumers below the high
  * watermark and followers up to its log end, and tracks its followers ({@link IsrTracker}); the high watermark is
  * the smallest log end over the (maximal) ISR and never moves back. As FOLLOWER it only takes appends from its
  * fetcher, for the leader epoch the fetcher was started with, and learns the high watermark from the leader.
@@ -30,7 +31,7 @@ import java.util.UUID;
  * serialised on this object's monitor; reads are lock-free (the log publishes whole batches only).
  */
 public final class Partition {
-    public enum Role { LEADER, FOLLOWER, REMOVED }
+    public enum Role { NONE, LEADER, FOLLOWER, REMOVED }
 
     /** What a follower's fetch did at the leader. */
     public record FollowerFetchOutcome(boolean accepted, boolean highWatermarkMoved, List<Integer> expandIsr) {
@@ -41,7 +42,7 @@ public final class Partition {
     private final PartitionLog log;
     private final int localId;
     private volatile PartitionState state;
-    private volatile Role role = Role.FOLLOWER;
+    private volatile Role role = Role.NONE;
     /** Leader only (guarded by this): followers' progress and the ISR in flight. */
     private IsrTracker isr;
 
