@@ -220,41 +220,41 @@ final class ReplicaFetcherThread extends Thread {
         short error = p.getShort("ErrorCode");
         try {
             if (error == Errors.NONE.code()) {
-                    Struct div = p.getStruct("DivergingEpoch");
-                    if (div != null && (div.getInt("Epoch") >= 0 || div.getLong("EndOffset") >= 0)) {
-                        EpochEndOffset diverging = new EpochEndOffset(div.getInt("Epoch"), div.getLong("EndOffset"));
-                        EpochEndOffset mine = part.log().endOffsetForEpoch(diverging.epoch());
-                        long cut = Divergence.truncationOffset(diverging, mine, fetchOffset);
-                        log.info("{}: log diverged from leader {} (epoch {} ends at {} there); truncating {} -> {}",
-                                part.topicPartition(), leader.id(), diverging.epoch(), diverging.endOffset(), fetchOffset, cut);
-                        return part.truncateAsFollower(s.leaderEpoch, cut);
-                    }
-                    boolean appended = false;
-                    Records recs = p.getRecords("Records");
-                    if (recs instanceof MemoryRecords m && m.sizeInBytes() > 0) {
-                        ByteBuffer whole = wholeBatches(m.buffer());
-                        if (whole.hasRemaining()) appended = part.appendAsFollower(s.leaderEpoch, whole);
-                    }
-                    part.onLeaderOffsets(s.leaderEpoch, p.getLong("HighWatermark"), p.getLong("LogStartOffset"));
-                    return appended;
+                Struct div = p.getStruct("DivergingEpoch");
+                if (div != null && (div.getInt("Epoch") >= 0 || div.getLong("EndOffset") >= 0)) {
+                    EpochEndOffset diverging = new EpochEndOffset(div.getInt("Epoch"), div.getLong("EndOffset"));
+                    EpochEndOffset mine = part.log().endOffsetForEpoch(diverging.epoch());
+                    long cut = Divergence.truncationOffset(diverging, mine, fetchOffset);
+                    log.info("{}: log diverged from leader {} (epoch {} ends at {} there); truncating {} -> {}",
+                            part.topicPartition(), leader.id(), diverging.epoch(), diverging.endOffset(), fetchOffset, cut);
+                    return part.truncateAsFollower(s.leaderEpoch, cut);
+                }
+                boolean appended = false;
+                Records recs = p.getRecords("Records");
+                if (recs instanceof MemoryRecords m && m.sizeInBytes() > 0) {
+                    ByteBuffer whole = wholeBatches(m.buffer());
+                    if (whole.hasRemaining()) appended = part.appendAsFollower(s.leaderEpoch, whole);
+                }
+                part.onLeaderOffsets(s.leaderEpoch, p.getLong("HighWatermark"), p.getLong("LogStartOffset"));
+                return appended;
             }
             if (error == Errors.OFFSET_OUT_OF_RANGE.code()) {
-                    long leaderStart = p.getLong("LogStartOffset");
-                    long leaderHw = p.getLong("HighWatermark");
-                    if (leaderStart >= 0 && fetchOffset < leaderStart) {
-                        log.info("{}: fetch offset {} below leader {}'s log start {}; starting over there",
-                                part.topicPartition(), fetchOffset, leader.id(), leaderStart);
-                        return part.resetAsFollower(s.leaderEpoch, leaderStart);
-                    }
-                    if (leaderHw >= 0 && fetchOffset > leaderHw) {
-                        // Only after an unclean election can a follower hold more than its leader: keep what the
-                        // leader has committed, fetch the rest again.
-                        log.warn("{}: fetch offset {} beyond leader {}'s log; truncating to its high watermark {}",
-                                part.topicPartition(), fetchOffset, leader.id(), leaderHw);
-                        return part.truncateAsFollower(s.leaderEpoch, leaderHw);
-                    }
-                    backOff(List.of(s));
-                    return false;
+                long leaderStart = p.getLong("LogStartOffset");
+                long leaderHw = p.getLong("HighWatermark");
+                if (leaderStart >= 0 && fetchOffset < leaderStart) {
+                    log.info("{}: fetch offset {} below leader {}'s log start {}; starting over there",
+                            part.topicPartition(), fetchOffset, leader.id(), leaderStart);
+                    return part.resetAsFollower(s.leaderEpoch, leaderStart);
+                }
+                if (leaderHw >= 0 && fetchOffset > leaderHw) {
+                    // Only after an unclean election can a follower hold more than its leader: keep what the
+                    // leader has committed, fetch the rest again.
+                    log.warn("{}: fetch offset {} beyond leader {}'s log; truncating to its high watermark {}",
+                            part.topicPartition(), fetchOffset, leader.id(), leaderHw);
+                    return part.truncateAsFollower(s.leaderEpoch, leaderHw);
+                }
+                backOff(List.of(s));
+                return false;
             }
             // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_*: the metadata moves on and the
             // manager restarts or stops this partition; until then, back off.
