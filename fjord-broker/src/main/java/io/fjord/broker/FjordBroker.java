@@ -148,6 +148,8 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 33, new AlterConfigsHandler(configAdmin, false));
         register(dispatcher, served, (short) 37, new CreatePartitionsHandler(configAdmin));
         register(dispatcher, served, (short) 44, new AlterConfigsHandler(configAdmin, true));
+        register(dispatcher, served, io.fjord.protocol.api.AlterPartitionApi.KEY,
+                new io.fjord.broker.handlers.AlterPartitionHandler(controller));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
@@ -199,14 +201,32 @@ public final class FjordBroker implements AutoCloseable {
                 dirs.get(0).resolve("__cluster_metadata").resolve("raft"), clusterId, self,
                 config.getLong("broker.session.timeout.ms"), config.getLong("broker.heartbeat.interval.ms"),
                 config.getLong("fjord.metadata.snapshot.entries"), election, 2 * election,
-                broker, controller, config.get("fjord.metadata.listener"));
+                broker, controller, config.get("fjord.metadata.listener"), controllerPolicy());
     }
 
-    /** Stops taking requests, finishes the ones in progress, then flushes and closes the logs cleanly. */
+    private io.fjord.metadata.ControllerPolicy controllerPolicy() {
+        return new io.fjord.metadata.ControllerPolicy(config.getBoolean("unclean.leader.election.enable"),
+                config.getBoolean("auto.leader.rebalance.enable"),
+                config.getLong("leader.imbalance.check.interval.seconds") * 1000,
+                config.getInt("leader.imbalance.per.broker.percentage"));
+    }
+
+    /**
+     * Moves this broker's leaderships to other replicas (controlled shutdown, when {@code controlled.shutdown.enable}
+     * and there is a quorum), stops taking requests, finishes the ones in progress, then flushes and closes the logs.
+     */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        if (server != null && controller != null && config.getBoolean("controlled.shutdown.enable")) {
+            // While still serving: clients and followers move to the new leaders before this node goes.
+            try {
+                controller.controlledShutdown(config.nodeId(), config.getLong("fjord.controlled.shutdown.timeout.ms"));
+            } catch (IOException | RuntimeException e) {
+                log.warn("controlled shutdown of node {} did not complete: {}", config.nodeId(), e.toString());
+            }
+        }
         if (server != null) server.close();
         if (requestPool != null) {
             requestPool.shutdown();
