@@ -231,7 +231,7 @@ final class LocalLog {
         segments.closeRetired(clock.millis(), false);
         long newEnd = segments.truncateTo(offset, cfg, clock.millis(), hook);
         active = segments.last();
-        if (recoveryPoint > newEnd) recoveryPoint = newEnd;
+        clampRecoveryPoint(newEnd);
         return newEnd;
     }
 
@@ -239,7 +239,25 @@ final class LocalLog {
     void truncateFully(long newOffset, LogConfig cfg, Consumer<String> hook) throws IOException {
         segments.closeRetired(clock.millis(), false);
         active = segments.truncateFully(newOffset, cfg, clock.millis(), hook);
-        recoveryPoint = newOffset;
+        flushLock.lock();
+        try {
+            recoveryPoint = newOffset;
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /**
+     * Lowers the recovery point to {@code end} under the flush lock: a flush running concurrently (it takes no
+     * partition lock) read the log end before the truncation and would otherwise set the point above the new end.
+     */
+    private void clampRecoveryPoint(long end) {
+        flushLock.lock();
+        try {
+            if (recoveryPoint > end) recoveryPoint = end;
+        } finally {
+            flushLock.unlock();
+        }
     }
 
     /**
