@@ -49,7 +49,8 @@ public final class ReplicaManager implements AutoCloseable {
     public interface IsrChannel {
         /**
          * Commits {@code newIsr} if the partition is still at {@code leaderEpoch}/{@code partitionEpoch} with this
-         * broker leading. Blocks until the controller answered; returns null on success, else the reason.
+         * broker leading. Blocks until the controller answered; returns null on success, else the reason it was
+         * refused (then it was not made). Throws when the outcome is unknown (it may have been made).
          */
         String alterPartition(String topic, UUID topicId, int partition, int leaderId, int leaderEpoch,
                               int partitionEpoch, List<Integer> newIsr) throws Exception;
@@ -74,7 +75,9 @@ public final class ReplicaManager implements AutoCloseable {
     private final AtomicLong metadataApplied = new AtomicLong();
     private final Object appliedMonitor = new Object();
     private final long replicaLagMs;
-    private volatile IsrChannel isrChannel = (t, id, p, l, le, pe, isr) -> "no controller channel";
+    private volatile IsrChannel isrChannel = (t, id, p, l, le, pe, isr) -> {
+        throw new IllegalStateException("no controller channel yet");
+    };
     private volatile boolean closed;
 
     public ReplicaManager(int nodeId, BrokerConfig config, LogManager logs, Supplier<ClusterImage> image) {
@@ -398,24 +401,35 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends the partition's pending ISR proposal to the controller. A refusal (the controller judged it against
+     * newer epochs) ends the proposal; an unknown outcome (timeout, no quorum) keeps it pending and retries,
+     * because the change may have been committed: forgetting a pending expansion would let the high watermark
+     * move without a replica the controller already counts in the ISR.
+     */
     private void sendIsrChange(Partition p) {
+        if (closed) return;
         isrThread.execute(() -> {
             Partition.IsrProposal proposal = p.pendingProposal();
             if (proposal == null || closed) return;
-            String failure;
+            TopicPartition tp = p.topicPartition();
+            String refusal;
             try {
-                TopicPartition tp = p.topicPartition();
-                failure = isrChannel.alterPartition(tp.topic(), p.topicId(), tp.partition(), nodeId,
+                refusal = isrChannel.alterPartition(tp.topic(), p.topicId(), tp.partition(), nodeId,
                         proposal.leaderEpoch(), proposal.partitionEpoch(), proposal.isr());
             } catch (Exception e) {
-                failure = e.toString();
+                log.info("{}: ISR change to {} not confirmed ({}); retrying", tp, proposal.isr(), e.toString());
+                if (!closed) isrTimer.schedule(() -> sendIsrChange(p), ISR_RETRY_MS, TimeUnit.MILLISECONDS);
+                return;
             }
-            if (failure != null) {
-                log.info("{}: ISR change to {} not made: {}", p.topicPartition(), proposal.isr(), failure);
+            if (refusal != null) {
+                log.info("{}: ISR change to {} refused: {}", tp, proposal.isr(), refusal);
                 p.onIsrProposalFailed(proposal.leaderEpoch());
             }
         });
     }
+
+    private static final long ISR_RETRY_MS = 200;
 
     @Override
     public void close() {
