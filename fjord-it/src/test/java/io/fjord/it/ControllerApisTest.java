@@ -89,10 +89,10 @@ class ControllerApisTest {
     void badAlterPartitionsAndReassignmentsAreRefusedAndChangeNothing() throws Exception {
         try (TestCluster cluster = new TestCluster(dir, 3, NO_REBALANCE).start();
              Admin admin = Clients.admin(cluster.node(1).bootstrap())) {
-            // Broker 3 goes (controlled shutdown): it stays registered but cannot be in an ISR, and with it down
-            // no leader below will change an ISR on its own.
+            // Broker 3 goes (it leads nothing yet, so it is simply fenced when its session ends): it stays
+            // registered but cannot be in an ISR, and with it down no leader below will change an ISR on its own.
             cluster.stop(3);
-            awaitEverywhere(cluster, "3 shut down", img -> img.isShuttingDown(3));
+            awaitEverywhere(cluster, "3 fenced", img -> !img.isEligible(3) && img.broker(3) != null);
             admin.createTopics(List.of(new NewTopic("ap", Map.of(0, List.of(1, 2, 3))))).all().get();
             cluster.awaitTopicEverywhere("ap");
             PartitionState s0 = state(cluster, 1, "ap");
@@ -103,7 +103,7 @@ class ControllerApisTest {
 
             try (RawClient raw = new RawClient(cluster.node(2).port())) {
                 assertThat(code(raw, alterPartition(1, id, s0.leaderEpoch(), s0.partitionEpoch(), List.of(1, 2, 3))))
-                        .as("INELIGIBLE_REPLICA: 3 is shutting down").isEqualTo((short) 107);
+                        .as("INELIGIBLE_REPLICA: 3 is fenced").isEqualTo((short) 107);
 
                 // A reordering reassignment completes at once and moves the partition epoch on.
                 admin.alterPartitionReassignments(Map.of(ap0, Optional.of(new NewPartitionReassignment(List.of(1, 3, 2)))))
