@@ -223,4 +223,38 @@ class ControllerApisTest {
             assertThat(parts.get(1).replicas()).extracting(Node::id).containsExactly(3, 1);
         }
     }
+
+    /**
+     * A move to a new broker with real data: the new replica follows, catches up, its leader lets it into the ISR,
+     * and that ISR change completes the move (the leader, not in the target, hands over). Every acknowledged record
+     * is readable from the new replicas; the removed broker drops the partition.
+     */
+    @Test
+    void reassignmentToANewBrokerCopiesTheDataThenCompletes() throws Exception {
+        try (TestCluster cluster = new TestCluster(dir, 3, NO_REBALANCE).start();
+             Admin admin = Clients.admin(cluster.bootstrap())) {
+            admin.createTopics(List.of(new NewTopic("rx", Map.of(0, List.of(1, 2))))).all().get();
+            cluster.awaitTopicEverywhere("rx");
+            int count = 500;
+            try (org.apache.kafka.clients.producer.KafkaProducer<String, String> p = Clients.producer(cluster.bootstrap())) {
+                for (int i = 0; i < count; i++) p.send(new org.apache.kafka.clients.producer.ProducerRecord<>("rx", 0, "k" + i, "v" + i));
+                p.flush();
+            }
+            TopicPartition rx0 = new TopicPartition("rx", 0);
+            admin.alterPartitionReassignments(Map.of(rx0, Optional.of(new NewPartitionReassignment(List.of(2, 3))))).all().get();
+            awaitEverywhere(cluster, "move completed", img -> {
+                PartitionState s = img.topic("rx").partition(0);
+                return !s.isReassigning() && s.replicas().equals(List.of(2, 3)) && s.isr().containsAll(List.of(2, 3));
+            });
+            PartitionState done = state(cluster, 3, "rx");
+            assertThat(done.leader()).as("1 left the replicas: the first target ISR member leads").isEqualTo(2);
+            assertThat(done.isr()).containsExactlyInAnyOrder(2, 3);
+            assertThat(admin.listPartitionReassignments().reassignments().get()).isEmpty();
+            Awaitility.await("1 drops its replica").atMost(Duration.ofSeconds(30)).until(() ->
+                    cluster.node(1).broker().replicaManager().partition(new io.fjord.broker.replica.TopicPartition("rx", 0)) == null);
+            var read = Clients.readFromStart(cluster.bootstrap(), List.of(rx0), count);
+            assertThat(read).extracting(org.apache.kafka.clients.consumer.ConsumerRecord::value)
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, count).mapToObj(i -> "v" + i).toList());
+        }
+    }
 }
