@@ -155,6 +155,12 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 35, new io.fjord.broker.handlers.DescribeLogDirsHandler(logs, replicas));
         register(dispatcher, served, io.fjord.protocol.api.AlterPartitionApi.KEY,
                 new io.fjord.broker.handlers.AlterPartitionHandler(controller));
+        register(dispatcher, served, io.fjord.protocol.api.ElectLeadersApi.KEY,
+                new io.fjord.broker.handlers.ElectLeadersHandler(controller));
+        register(dispatcher, served, io.fjord.protocol.api.AlterPartitionReassignmentsApi.KEY,
+                new io.fjord.broker.handlers.AlterPartitionReassignmentsHandler(controller));
+        register(dispatcher, served, io.fjord.protocol.api.ListPartitionReassignmentsApi.KEY,
+                new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;

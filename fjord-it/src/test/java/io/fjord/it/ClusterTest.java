@@ -181,10 +181,10 @@ class ClusterTest {
             List<Integer> led = new ArrayList<>();
             for (PartitionState p : before.orderedPartitions()) if (p.leader() == victim) led.add(p.partition());
             assertThat(led).hasSize(2);
-            cluster.stop(victim);
+            cluster.crash(victim); // no controlled shutdown: only the missed heartbeats tell the controller
+            awaitFencedEverywhere(cluster, victim);
             for (int id : cluster.running()) {
-                Awaitility.await().atMost(Duration.ofSeconds(15)).until(() ->
-                        cluster.node(id).broker().controller().image().isFenced(victim));
+                assertThat(cluster.node(id).broker().controller().image().isShuttingDown(victim)).isFalse();
                 TopicImage t = cluster.node(id).broker().controller().image().topic("fence");
                 for (int p : led) {
                     PartitionState s = t.partition(p);
@@ -206,6 +206,62 @@ class ClusterTest {
             }
             Awaitility.await().atMost(Duration.ofSeconds(15)).until(() ->
                     admin.describeCluster().nodes().get().size() == 3);
+        }
+    }
+
+    private static void awaitFencedEverywhere(TestCluster cluster, int broker) {
+        for (int id : cluster.running()) {
+            Awaitility.await().atMost(Duration.ofSeconds(15)).until(() ->
+                    cluster.node(id).broker().controller().image().isFenced(broker));
+        }
+    }
+
+    /**
+     * A clean stop is a controlled shutdown: before the node goes, its leaderships move to other ISR members and it
+     * leaves the ISRs, in one metadata change; nobody waits for its session to time out (set to a minute here, so
+     * fencing cannot be what moved them). Producers carry on against the new leaders.
+     */
+    @Test
+    void cleanStopMovesLeadershipsBeforeTheNodeGoes() throws Exception {
+        try (TestCluster cluster = new TestCluster(dir, 3, Map.of("broker.session.timeout.ms", "60000",
+                "auto.leader.rebalance.enable", "false")).start();
+             Admin admin = Clients.admin(cluster.bootstrap())) {
+            admin.createTopics(List.of(new NewTopic("moving", 6, (short) 3))).all().get();
+            cluster.awaitTopicEverywhere("moving");
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.activeController() != -1);
+            int victim = cluster.activeController() == 2 ? 3 : 2;
+            TopicImage before = cluster.node(1).broker().controller().image().topic("moving");
+            List<Integer> led = new ArrayList<>();
+            for (PartitionState p : before.orderedPartitions()) if (p.leader() == victim) led.add(p.partition());
+            assertThat(led).hasSize(2);
+            long t0 = System.nanoTime();
+            cluster.stop(victim);
+            long stopMs = (System.nanoTime() - t0) / 1_000_000;
+            for (int id : cluster.running()) {
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                        cluster.node(id).broker().controller().image().isShuttingDown(victim));
+                ClusterImage img = cluster.node(id).broker().controller().image();
+                assertThat(img.isFenced(victim)).isTrue();
+                for (PartitionState p : img.topic("moving").orderedPartitions()) {
+                    assertThat(p.leader()).isNotIn(victim, -1);
+                    assertThat(p.isr()).doesNotContain(victim).hasSize(2);
+                    if (led.contains(p.partition())) {
+                        assertThat(p.leaderEpoch()).isGreaterThan(before.partition(p.partition()).leaderEpoch());
+                    }
+                }
+            }
+            System.out.printf("controlled shutdown: node %d stopped in %d ms, leaderships of %s moved%n", victim, stopMs, led);
+            try (KafkaProducer<String, String> p = Clients.producer(cluster.bootstrap())) {
+                for (int i = 0; i < 12; i++) p.send(new ProducerRecord<>("moving", i % 6, "k" + i, "v" + i)).get();
+            }
+            // Back with a new registration: eligible again (it rejoins ISRs through its leaders).
+            cluster.restart(victim);
+            for (int id : cluster.running()) {
+                Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
+                    ClusterImage img = cluster.node(id).broker().controller().image();
+                    return img.isEligible(victim) && !img.isShuttingDown(victim);
+                });
+            }
         }
     }
 }

@@ -54,6 +54,8 @@ final class TestCluster implements AutoCloseable {
         s.put("broker.session.timeout.ms", "1500");
         s.put("broker.heartbeat.interval.ms", "250");
         s.put("log.cleaner.enable", "false");
+        // Bounded, so a node closed after the quorum is gone does not wait long for a controlled shutdown.
+        s.put("fjord.controlled.shutdown.timeout.ms", "5000");
         s.put("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPorts[id - 1]);
         s.putAll(overrides);
         return new TestBroker(dir.resolve("node-" + id), s);
@@ -133,6 +135,7 @@ final class TestCluster implements AutoCloseable {
         return r;
     }
 
+    /** Stops node {@code id} cleanly: a controlled shutdown first (its leaderships move), then the node. */
     void stop(int id) {
         nodes[id - 1].close();
     }

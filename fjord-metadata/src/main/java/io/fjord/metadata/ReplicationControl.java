@@ -166,6 +166,7 @@ public final class ReplicationControl {
         for (TopicImage t : image.topics()) {
             Boolean unclean = null; // looked up once per topic, only if a partition needs it
             for (PartitionState p : t.orderedPartitions()) {
+                if (healthy(image, p)) continue; // the common case, checked without building anything
                 List<Integer> isr = p.isr().stream().filter(image::isEligible).toList();
                 boolean needsLeader = !image.isEligible(p.leader()) || !isr.contains(p.leader());
                 if (needsLeader && unclean == null) unclean = uncleanAllowed.test(t);
@@ -176,6 +177,12 @@ public final class ReplicationControl {
             }
         }
         return out;
+    }
+
+    private static boolean healthy(ClusterImage image, PartitionState p) {
+        if (p.isReassigning() || !image.isEligible(p.leader()) || !p.isr().contains(p.leader())) return false;
+        for (int r : p.isr()) if (!image.isEligible(r)) return false;
+        return true;
     }
 
     /**

@@ -76,8 +76,8 @@ public final class RaftController implements Controller {
      * Settings; see the {@code controller.*} and {@code broker.*} keys in BrokerConfig. {@code listenerAddress} is
      * the host:port this node's Raft server binds: for a voter, its controller listener (null or blank: its
      * {@code voters} entry; the port must be the entry's, since the other voters dial the entry); for a
-     * broker-only node, its Raft listener, which is also the address the leader sends the log to. {@code policy} holds the
-     * settings of the decisions this node takes while it is the active controller.
+     * broker-only node, its Raft listener, which is also the address the leader sends the log to. {@code policy}
+     * holds the settings of the decisions this node takes while it is the active controller.
      */
     public record Settings(int nodeId, List<Voter> voters, Path dir, String clusterId, BrokerNode self,
                            long sessionTimeoutMs, long heartbeatIntervalMs, long snapshotEntries,
