@@ -56,6 +56,17 @@ public final class ReplicaManager implements AutoCloseable {
                               int partitionEpoch, List<Integer> newIsr) throws Exception;
     }
 
+    /**
+     * Told when this broker starts or stops leading a partition (coordinators load and unload their state with
+     * it). Called on the replica-state thread, in metadata order: keep it short, hand real work to another thread.
+     */
+    public interface LeadershipListener {
+        void onBecomeLeader(TopicPartition tp, int leaderEpoch);
+
+        void onResign(TopicPartition tp, int leaderEpoch);
+    }
+
+    private final java.util.List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final int nodeId;
     private final BrokerConfig config;
     private final LogManager logs;
@@ -100,6 +111,47 @@ public final class ReplicaManager implements AutoCloseable {
         this.fetchers = new ReplicaFetcherManager(fs, config.getInt("num.replica.fetchers"), clock, () -> { });
         long period = Math.max(10, replicaLagMs / 2);
         isrTimer.scheduleWithFixedDelay(this::shrinkLaggingIsrs, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    public void addLeadershipListener(LeadershipListener l) {
+        leadershipListeners.add(l);
+    }
+
+    private void notifyLeadership(TopicPartition tp, int epoch, boolean leader) {
+        for (LeadershipListener l : leadershipListeners) {
+            try {
+                if (leader) l.onBecomeLeader(tp, epoch); else l.onResign(tp, epoch);
+            } catch (RuntimeException e) {
+                log.error("leadership listener failed for {}", tp, e);
+            }
+        }
+    }
+
+    /**
+     * Completes when the partition's high watermark reaches {@code offset} (every ISR member has what lies below);
+     * fails with {@link Partition.NotLeaderException} if this broker stops leading it at the current epoch first,
+     * and with a {@link java.util.concurrent.TimeoutException} after {@code timeoutMs}. For writers that answer
+     * only once their records are replicated (coordinators).
+     */
+    public CompletableFuture<Void> awaitHighWatermark(Partition p, long offset, long timeoutMs) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        int epoch = p.leaderEpoch();
+        DelayedOperationPurgatory.DelayedOperation op = new DelayedOperationPurgatory.DelayedOperation() {
+            @Override
+            public boolean isSatisfied() {
+                return p.highWatermark() >= offset || !p.isLeader() || p.leaderEpoch() != epoch;
+            }
+
+            @Override
+            public void complete() {
+                if (p.isLeader() && p.leaderEpoch() == epoch && p.highWatermark() >= offset) f.complete(null);
+                else if (!p.isLeader() || p.leaderEpoch() != epoch) f.completeExceptionally(new Partition.NotLeaderException(p.topicPartition() + " is no longer led here"));
+                else f.completeExceptionally(new java.util.concurrent.TimeoutException("high watermark of " + p.topicPartition() + " did not reach " + offset));
+            }
+        };
+        if (op.isSatisfied()) op.complete();
+        else producePurgatory.park(op, List.of(p.topicPartition()), timeoutMs);
+        return f;
     }
 
     /** Where ISR changes go (the controller); set once at start. */
@@ -285,17 +337,26 @@ public final class ReplicaManager implements AutoCloseable {
         });
         if (s.leader() == nodeId) {
             boolean wasFollowing = p.role() == Partition.Role.FOLLOWER;
+            boolean wasLeader = p.role() == Partition.Role.LEADER;
+            int oldEpoch = p.leaderEpoch();
             if (p.makeLeader(s, clock.millis())) {
                 if (wasFollowing) fetchers.stop(tp);
                 log.info("{}: leader at epoch {} (log end {}, high watermark {}, ISR {})", tp, s.leaderEpoch(),
                         p.logEndOffset(), p.highWatermark(), s.isr());
+                if (wasLeader) notifyLeadership(tp, oldEpoch, false);
                 onHighWatermarkMaybeMoved(p);
+                notifyLeadership(tp, s.leaderEpoch(), true);
             }
-        } else if (p.makeFollower(s)) {
-            fetchers.stop(tp);
-            producePurgatory.completeAll(tp); // acks=all waits end: NOT_LEADER_OR_FOLLOWER
-            fetchPurgatory.completeAll(tp);
-            startFollowing(p, s);
+        } else {
+            boolean wasLeader = p.role() == Partition.Role.LEADER;
+            int oldEpoch = p.leaderEpoch();
+            if (p.makeFollower(s)) {
+                fetchers.stop(tp);
+                producePurgatory.completeAll(tp); // acks=all waits end: NOT_LEADER_OR_FOLLOWER
+                fetchPurgatory.completeAll(tp);
+                if (wasLeader) notifyLeadership(tp, oldEpoch, false);
+                startFollowing(p, s);
+            }
         }
     }
 
@@ -327,6 +388,7 @@ public final class ReplicaManager implements AutoCloseable {
         for (TopicPartition tp : gone) {
             fetchers.stop(tp);
             Partition p = partitions.remove(tp);
+            if (p != null && p.isLeader()) notifyLeadership(tp, p.leaderEpoch(), false);
             if (p != null) p.markRemoved();
             producePurgatory.completeAll(tp);
             fetchPurgatory.completeAll(tp);
@@ -339,6 +401,7 @@ public final class ReplicaManager implements AutoCloseable {
     private void removePartition(TopicPartition tp, PartitionLog pl) {
         fetchers.stop(tp);
         Partition p = partitions.remove(tp);
+        if (p != null && p.isLeader()) notifyLeadership(tp, p.leaderEpoch(), false);
         if (p != null) p.markRemoved();
         producePurgatory.completeAll(tp);
         fetchPurgatory.completeAll(tp);
