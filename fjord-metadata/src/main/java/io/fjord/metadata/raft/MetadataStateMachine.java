@@ -226,6 +226,24 @@ final class MetadataStateMachine extends BaseStateMachine {
                     result = "stale"; // computed from an image that has moved on; the controller decides again
                     continue;
                 }
+                if (r instanceof MetadataRecord.BrokerRegistered b && img.incarnation(b.id()) != null
+                        && !img.incarnation(b.id()).equals(b.incarnation())) {
+                    // A new process of a known broker: whatever the old one held is gone with it (it may have
+                    // restarted faster than the session timeout, and may have lost unflushed writes). Treat it as
+                    // fenced, then registered: its leaderships move to live ISR members and it leaves the ISRs
+                    // (it rejoins by catching up); partitions it alone can lead get it back as leader.
+                    for (MetadataRecord f : ReplicationControl.fence(img, b.id(), t -> false)) {
+                        img = ImageApplier.apply(img, f);
+                        applied.add(f);
+                    }
+                    img = ImageApplier.apply(img, r);
+                    applied.add(r);
+                    for (MetadataRecord u : ReplicationControl.unfence(img, b.id(), t -> false)) {
+                        img = ImageApplier.apply(img, u);
+                        applied.add(u);
+                    }
+                    continue;
+                }
                 if (r instanceof MetadataRecord.ProducerIdsBlockAllocated b && b.blockStart() < 0) {
                     r = new MetadataRecord.ProducerIdsBlockAllocated(b.brokerId(), img.nextProducerIdBlock(), b.blockSize());
                     result = "pid " + img.nextProducerIdBlock();
