@@ -53,6 +53,8 @@ final class SimInvariants {
     private final boolean[] excluded;
     private final List<Set<Integer>> lastIsr = new ArrayList<>();
     private long ackCount;
+    /** Per partition: what the last full check saw (see {@link #fingerprint}); equal means nothing to re-check. */
+    private final long[][] checkedFingerprint;
 
     SimInvariants(ReplicationSimulation sim, int brokers, int partitions) {
         this.sim = sim;
@@ -62,6 +64,7 @@ final class SimInvariants {
         this.lastIncarnation = new int[brokers][partitions];
         this.amnesiac = new boolean[brokers][partitions];
         this.excluded = new boolean[partitions];
+        this.checkedFingerprint = new long[partitions][];
         for (int p = 0; p < partitions; p++) {
             acked.add(new HashMap<>());
             lastIsr.add(new HashSet<>());
@@ -143,10 +146,38 @@ final class SimInvariants {
             PartitionState s = sim.controller().partition(p);
             SimReplica leader = currentLeader(s);
             if (leader == null) continue;
+            long[] fp = fingerprint(p, s);
+            if (java.util.Arrays.equals(fp, checkedFingerprint[p])) continue;
+            checkedFingerprint[p] = fp;
             checkVisibleHighWatermark(p, leader);
             checkReplicasAgree(p, leader);
             checkAcknowledgedKept(p, leader);
         }
+    }
+
+    /**
+     * Everything invariants 2-4 read for partition {@code p}: the controller's state, the acknowledgements, and per
+     * broker its process, role, applied epochs, high watermark and log version. Most events (heartbeats, timers,
+     * lost messages) change none of it.
+     */
+    private long[] fingerprint(int p, PartitionState s) {
+        int n = lastHw.length;
+        long[] fp = new long[3 + 6 * n];
+        fp[0] = s.leader();
+        fp[1] = s.partitionEpoch();
+        fp[2] = acked.get(p).size();
+        for (int b = 0; b < n; b++) {
+            SimBroker broker = sim.broker(b);
+            SimReplica r = broker.replica(p);
+            int i = 3 + 6 * b;
+            fp[i] = broker.isRegistered() ? broker.incarnation() : -1 - broker.incarnation();
+            fp[i + 1] = r.isLeader() ? 1 : 0;
+            fp[i + 2] = r.state() == null ? -1 : r.state().leaderEpoch();
+            fp[i + 3] = r.tracker() == null ? -1 : r.tracker().partitionEpoch();
+            fp[i + 4] = r.highWatermark();
+            fp[i + 5] = r.log.version();
+        }
+        return fp;
     }
 
     private SimReplica currentLeader(PartitionState s) {

@@ -26,6 +26,12 @@ final class SimLog {
 
     private final List<Batch> batches = new ArrayList<>();
     private int flushedBatches;
+    /** Grows with every change of the batches (lets the invariant checker skip unchanged logs). */
+    private long version;
+
+    long version() {
+        return version;
+    }
 
     long logEndOffset() {
         return batches.isEmpty() ? 0 : batches.get(batches.size() - 1).nextOffset();
@@ -44,12 +50,14 @@ final class SimLog {
             throw new IllegalStateException("append of " + b + " at log end " + logEndOffset());
         }
         batches.add(b);
+        version++;
     }
 
     /** Removes the batches at or after {@code offset} (a batch holding it goes whole, as the real log does). */
     void truncateTo(long offset) {
         while (!batches.isEmpty() && batches.get(batches.size() - 1).nextOffset() > offset) {
             batches.remove(batches.size() - 1);
+            version++;
         }
         flushedBatches = Math.min(flushedBatches, batches.size());
     }
