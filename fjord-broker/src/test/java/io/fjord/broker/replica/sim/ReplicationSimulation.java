@@ -23,7 +23,7 @@ final class ReplicationSimulation {
     record Result(long seed, long events, long acknowledged, int excludedPartitions) {
     }
 
-    private static final int TRACE_LINES = 120;
+    private static final int TRACE_LINES = 400;
     private static final long MAX_EVENTS = 2_000_000;
 
     private final long seed;
@@ -34,6 +34,7 @@ final class ReplicationSimulation {
     private final SimInvariants invariants;
     private final SimBroker[] brokers;
     private final SimController controller;
+    private final SimFaults faults;
     /** The client's metadata: the leader it sends each partition's produces to (refreshed now and then). */
     private final int[] clientLeaders;
     private long nextBatchId = 1;
@@ -55,6 +56,7 @@ final class ReplicationSimulation {
         this.controller = new SimController(this, config.brokers(), config.partitions(), config.replicationFactor(),
                 config.brokerSessionTimeoutMs(), invariants::onImage);
         this.clientLeaders = new int[config.partitions()];
+        this.faults = new SimFaults(this);
     }
 
     SimScheduler scheduler() {
@@ -79,6 +81,14 @@ final class ReplicationSimulation {
 
     SimBroker broker(int id) {
         return brokers[id];
+    }
+
+    SimBroker[] brokers() {
+        return brokers;
+    }
+
+    SimFaults faults() {
+        return faults;
     }
 
     private long incarnationOf(int node) {
@@ -133,7 +143,7 @@ final class ReplicationSimulation {
         }
         every(scheduler.between(50, 300), this::refreshClientMetadata);
         scheduler.after(scheduler.between(0, config.meanProduceIntervalMs()), null, this::produce);
-        scheduler.after(scheduler.between(200, 2 * config.meanFaultIntervalMs()), null, this::injectFault);
+        faults.start();
     }
 
     private void every(long periodMs, Runnable task) {
@@ -157,35 +167,6 @@ final class ReplicationSimulation {
                     () -> brokers[leader].onProduce(p, count, id));
         }
         scheduler.after(scheduler.between(1, 2 * config.meanProduceIntervalMs()), null, this::produce);
-    }
-
-    private void injectFault() {
-        SimBroker b = brokers[scheduler.random().nextInt(brokers.length)];
-        int kind = scheduler.random().nextInt(4);
-        if (kind <= 1 && b.isAlive()) {
-            boolean powerLoss = scheduler.chance(config.powerLossShare());
-            scheduler.note((Supplier<String>) () -> "FAULT " + (powerLoss ? "power loss" : "kill") + " of b" + b.id);
-            if (powerLoss) {
-                for (int p = 0; p < config.partitions(); p++) {
-                    SimLog log = b.replica(p).log;
-                    if (log.flushedOffset() < log.logEndOffset()) invariants.onUnflushedDataLost(b.id, p);
-                }
-            }
-            b.crash(powerLoss);
-            scheduler.after(scheduler.between(50, 1500), "RESTART b" + b.id, b::restart);
-        } else if (kind == 2) {
-            int other = scheduler.random().nextInt(brokers.length);
-            boolean fromController = other == b.id || scheduler.chance(0.3);
-            scheduler.note((Supplier<String>) () -> "FAULT partition b" + b.id + " from " + (fromController ? "the controller" : "b" + other));
-            network.cut(b.id, fromController ? SimNetwork.CONTROLLER : other);
-            scheduler.after(scheduler.between(100, 1500), "HEAL all links", network::healAll);
-        } else {
-            scheduler.note((Supplier<String>) () -> "FAULT isolate b" + b.id);
-            network.cut(b.id, SimNetwork.CONTROLLER);
-            for (SimBroker o : brokers) if (o != b) network.cut(b.id, o.id);
-            scheduler.after(scheduler.between(100, 1500), "HEAL all links", network::healAll);
-        }
-        scheduler.after(scheduler.between(50, 2 * config.meanFaultIntervalMs()), null, this::injectFault);
     }
 
     private void deleteDir() {

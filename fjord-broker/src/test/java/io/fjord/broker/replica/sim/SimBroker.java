@@ -155,6 +155,7 @@ final class SimBroker {
             if (r.makeLeader(s, now())) {
                 if (wasFollowing) fetch[s.partition()].session++;
                 sim.invariants().onBecameLeader(id, s.partition(), s.leaderEpoch());
+                sim.faults().onLeadershipBegan(id);
             }
             completeProduces(s.partition());
         } else if (r.makeFollower(s)) {
@@ -330,29 +331,58 @@ final class SimBroker {
         }
     }
 
-    /** One AlterPartition round trip; no answer within the request timeout counts as a failure (as the channel's). */
+    /**
+     * Sends the pending ISR change to the controller. Which outcomes may clear the pending change matters for safety:
+     * the leader's high watermark counts a pending new member until the change is settled, so the change may only be
+     * dropped when it is known not to have been made. Kafka's rule, followed here: no answer (lost, timed out) ->
+     * send the same request again while it is still pending; a refusal that proves it was not made at the current
+     * epochs (INELIGIBLE_REPLICA, INVALID_REQUEST) -> {@code onIsrProposalFailed}; any other refusal
+     * (INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, STALE_BROKER_EPOCH: an earlier copy may
+     * have been applied) -> keep it pending until the metadata brings a newer partition state, which settles it.
+     *
+     * <p>With {@link SimConfig#alterPartitionFailureClearsPending} the simulation instead does what
+     * {@code ReplicaManager.sendIsrChange} does today (any failure, a timeout included, clears the pending change);
+     * that loses acknowledged writes (see the replication simulation's report, e.g. seed 1873).
+     */
     private void sendAlterPartition(SimReplica r, List<Integer> isr) {
+        for (int m : r.state().replicas()) {
+            if (m != id && isr.contains(m) != r.tracker().committedIsr().contains(m)) sim.faults().onIsrChangeSent(id, m);
+        }
+        sendAlterPartition(r, isr, r.state().leaderEpoch(), r.tracker().partitionEpoch());
+    }
+
+    private void sendAlterPartition(SimReplica r, List<Integer> isr, int leaderEpoch, int partitionEpoch) {
         int p = r.partition;
-        int leaderEpoch = r.state().leaderEpoch();
-        int partitionEpoch = r.tracker().partitionEpoch();
         long requestId = nextRequestId++;
         alterOutstanding[p] = requestId;
         int inc = incarnation;
+        boolean clearOnAnyFailure = sim.config().alterPartitionFailureClearsPending();
         net().send(id, SimNetwork.CONTROLLER, () -> "AlterPartition(p" + p + " e" + leaderEpoch + " pe" + partitionEpoch + " " + isr + ")", () -> {
             String error = sim.controller().onAlterPartition(id, inc, p, leaderEpoch, partitionEpoch, isr);
             net().send(SimNetwork.CONTROLLER, id, () -> "AlterPartitionResponse(p" + p + " " + (error == null ? "ok" : error) + ")",
                     () -> {
                         if (alterOutstanding[p] != requestId) return;
                         alterOutstanding[p] = 0;
-                        if (error != null) r.onIsrProposalFailed(leaderEpoch);
+                        if (error == null) return; // the metadata brings the new state
+                        if (clearOnAnyFailure || error.equals("INELIGIBLE_REPLICA") || error.equals("INVALID_REQUEST")) {
+                            r.onIsrProposalFailed(leaderEpoch);
+                        }
                     });
         });
         sim.scheduler().after(sim.config().requestTimeoutMs(), null, () -> {
-            if (alive && incarnation == inc && alterOutstanding[p] == requestId) {
-                alterOutstanding[p] = 0;
-                sim.scheduler().note((Supplier<String>) () -> "  b" + id + "/p" + p + " AlterPartition timed out");
+            if (!alive || incarnation != inc || alterOutstanding[p] != requestId) return;
+            alterOutstanding[p] = 0;
+            sim.scheduler().note((Supplier<String>) () -> "  b" + id + "/p" + p + " AlterPartition timed out");
+            if (clearOnAnyFailure) {
                 r.onIsrProposalFailed(leaderEpoch);
+            } else if (stillPending(r, isr, leaderEpoch, partitionEpoch)) {
+                sendAlterPartition(r, isr, leaderEpoch, partitionEpoch);
             }
         });
+    }
+
+    private static boolean stillPending(SimReplica r, List<Integer> isr, int leaderEpoch, int partitionEpoch) {
+        return r.isLeader() && r.state().leaderEpoch() == leaderEpoch && r.tracker().hasPendingChange()
+                && r.tracker().partitionEpoch() == partitionEpoch && r.tracker().pendingIsr().equals(isr);
     }
 }
