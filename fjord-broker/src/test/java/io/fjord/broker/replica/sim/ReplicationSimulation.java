@@ -135,7 +135,7 @@ final class ReplicationSimulation {
     private void start() {
         for (int p = 0; p < config.partitions(); p++) clientLeaders[p] = controller.partition(p).leader();
         for (SimBroker b : brokers) b.start();
-        every(100, controller::checkSessions);
+        every(100, controller::tick);
         for (SimBroker b : brokers) {
             every(config.replicaLagTimeMaxMs() / 2, b::shrinkLaggingIsrs);
             every(scheduler.between(100, 400), b::flush);

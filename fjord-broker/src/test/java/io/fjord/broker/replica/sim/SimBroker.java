@@ -2,6 +2,7 @@ package io.fjord.broker.replica.sim;
 
 import io.fjord.broker.replica.Divergence;
 import io.fjord.metadata.PartitionState;
+import io.fjord.protocol.api.Errors;
 import io.fjord.storage.EpochEndOffset;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -358,16 +359,15 @@ final class SimBroker {
         int inc = incarnation;
         boolean clearOnAnyFailure = sim.config().alterPartitionFailureClearsPending();
         net().send(id, SimNetwork.CONTROLLER, () -> "AlterPartition(p" + p + " e" + leaderEpoch + " pe" + partitionEpoch + " " + isr + ")", () -> {
-            String error = sim.controller().onAlterPartition(id, inc, p, leaderEpoch, partitionEpoch, isr);
-            net().send(SimNetwork.CONTROLLER, id, () -> "AlterPartitionResponse(p" + p + " " + (error == null ? "ok" : error) + ")",
-                    () -> {
-                        if (alterOutstanding[p] != requestId) return;
-                        alterOutstanding[p] = 0;
-                        if (error == null) return; // the metadata brings the new state
-                        if (clearOnAnyFailure || error.equals("INELIGIBLE_REPLICA") || error.equals("INVALID_REQUEST")) {
-                            r.onIsrProposalFailed(leaderEpoch);
-                        }
-                    });
+            Errors error = sim.controller().onAlterPartition(id, p, leaderEpoch, partitionEpoch, isr);
+            net().send(SimNetwork.CONTROLLER, id, () -> "AlterPartitionResponse(p" + p + " " + error + ")", () -> {
+                if (alterOutstanding[p] != requestId) return;
+                alterOutstanding[p] = 0;
+                if (error == Errors.NONE || error == Errors.NEW_LEADER_ELECTED) return; // the metadata brings the new state
+                if (clearOnAnyFailure || error == Errors.INELIGIBLE_REPLICA || error == Errors.INVALID_REQUEST) {
+                    r.onIsrProposalFailed(leaderEpoch);
+                }
+            });
         });
         sim.scheduler().after(sim.config().requestTimeoutMs(), null, () -> {
             if (!alive || incarnation != inc || alterOutstanding[p] != requestId) return;

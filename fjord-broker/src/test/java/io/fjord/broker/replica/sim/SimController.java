@@ -1,26 +1,35 @@
 package io.fjord.broker.replica.sim;
 
+import io.fjord.metadata.AlterPartitionRequest;
+import io.fjord.metadata.AlterPartitionResult;
 import io.fjord.metadata.BrokerNode;
 import io.fjord.metadata.ClusterImage;
 import io.fjord.metadata.ImageApplier;
 import io.fjord.metadata.MetadataRecord;
 import io.fjord.metadata.PartitionState;
+import io.fjord.metadata.ReplicationControl;
 import io.fjord.metadata.TopicImage;
+import io.fjord.protocol.api.Errors;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
  * The active controller of the simulation (the Raft quorum behind it is tested elsewhere, so it never fails here):
- * a real {@link ClusterImage} changed only through Fjord's real {@link ImageApplier} — fencing after a missed
- * session, unfencing on a heartbeat, leader election from the ISR — plus the AlterPartition check. Every change is
- * pushed to the brokers; heartbeat answers carry the whole state too, so a broker cut off for a while catches up.
+ * a real {@link ClusterImage}, changed only by records from the controller's real decisions
+ * ({@link ReplicationControl}: fence after a missed session, unfence, reconcile, AlterPartition with Kafka's checks,
+ * leader election from the ISR, no unclean election) applied by the real {@link ImageApplier}, driven as
+ * {@code RaftController}'s timer and {@code MetadataStateMachine} drive them. Every change is pushed to the
+ * brokers; heartbeat answers carry the whole state too, so a broker cut off for a while catches up.
  *
- * <p>A registration with a new incarnation counts as a fence of the old process (its ISR places and leaderships
- * go, as Kafka's controller does for a re-registration), and the new process starts fenced until it heartbeats.
+ * <p>A registration with a new incarnation counts as a fence of the old process then an unfence of the new one (its
+ * ISR places and leaderships go; it rejoins ISRs by catching up), as the metadata state machine applies it.
  *
  * <p>Not thread-safe.
  */
@@ -39,6 +48,10 @@ final class SimController {
     private ClusterImage image;
     private final Map<Integer, Integer> incarnations = new HashMap<>();
     private final Map<Integer, Long> lastHeartbeatMs = new HashMap<>();
+    /** Brokers whose current incarnation has heartbeated (only those are unfenced by the timer). */
+    private final Set<Integer> heartbeatSeen = new HashSet<>();
+    /** No unclean leader election (Kafka's default). */
+    private static final Predicate<TopicImage> NO_UNCLEAN = t -> false;
 
     SimController(ReplicationSimulation sim, int brokers, int partitions, int replicationFactor, long sessionTimeoutMs,
                   ImageObserver observer) {
@@ -50,6 +63,7 @@ final class SimController {
             nodes.put(b, new BrokerNode(b, "127.0.0.1", 9092 + b, null));
             incarnations.put(b, 0);
             lastHeartbeatMs.put(b, 0L);
+            heartbeatSeen.add(b);
         }
         Map<Integer, PartitionState> parts = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
@@ -89,72 +103,59 @@ final class SimController {
         if (partitionsChanged) sim.pushMetadata(partitionStates());
     }
 
-    /** Every few hundred ms: fence the brokers whose session expired. */
-    void checkSessions() {
+    /**
+     * The active controller's timer (RaftController.tick): fence the brokers whose session expired, unfence the
+     * fenced ones that heartbeat with their current incarnation, then reconcile (level-triggered repairs).
+     */
+    void tick() {
         long now = sim.scheduler().nowMs();
         for (int b : image.brokers().keySet()) {
-            if (!image.isFenced(b) && now - lastHeartbeatMs.get(b) > sessionTimeoutMs) {
+            boolean alive = now - lastHeartbeatMs.get(b) <= sessionTimeoutMs;
+            if (!image.isFenced(b) && !alive) {
                 sim.scheduler().note((Supplier<String>) () -> "  controller: session of broker " + b + " expired");
-                apply(ImageApplier.fence(image, b));
+                apply(ReplicationControl.fence(image, b, NO_UNCLEAN));
+            } else if (image.isFenced(b) && !image.isShuttingDown(b) && alive && heartbeatSeen.contains(b)) {
+                apply(ReplicationControl.unfence(image, b, NO_UNCLEAN));
             }
         }
-    }
-
-    /** A broker process (re)registers; answers the partition states to start from. */
-    List<PartitionState> onRegister(int broker, int incarnation) {
-        if (incarnation < incarnations.get(broker)) return null;
-        List<MetadataRecord> records = new ArrayList<>();
-        if (incarnation > incarnations.get(broker)) {
-            // A new process: fence the old one first (it may have lost unflushed data, so it must not stay in an
-            // ISR or lead), then the new registration, which starts fenced until its first heartbeat.
-            records.addAll(ImageApplier.fence(image, broker));
-            BrokerNode node = image.broker(broker);
-            records.add(new MetadataRecord.BrokerRegistered(broker, "b" + broker + "-" + incarnation, node.host(), node.port(), null));
-            records.add(new MetadataRecord.BrokerFenced(broker));
-            incarnations.put(broker, incarnation);
-        }
-        lastHeartbeatMs.put(broker, sim.scheduler().nowMs());
-        apply(records);
-        return partitionStates();
-    }
-
-    /** A heartbeat from a registered process: keeps its session, unfences it; answers the partition states. */
-    List<PartitionState> onHeartbeat(int broker, int incarnation) {
-        if (incarnation != incarnations.get(broker)) return null;
-        lastHeartbeatMs.put(broker, sim.scheduler().nowMs());
-        if (image.isFenced(broker)) apply(ImageApplier.unfence(image, broker));
-        return partitionStates();
-    }
-
-    /** AlterPartition from a leader: null if committed, else Kafka's error name. */
-    String onAlterPartition(int broker, int incarnation, int partition, int leaderEpoch, int partitionEpoch, List<Integer> isr) {
-        PartitionState cur = partition(partition);
-        String error = validateAlterPartition(cur, broker, incarnation, leaderEpoch, partitionEpoch, isr);
-        if (error != null) {
-            sim.scheduler().note((Supplier<String>) () -> "  controller: AlterPartition " + isr + " from " + broker + " refused: " + error);
-            return error;
-        }
-        apply(List.of(new MetadataRecord.PartitionChanged(TOPIC, TOPIC_ID, partition, cur.leader(), isr, cur.leaderEpoch(),
-                cur.partitionEpoch() + 1)));
-        return null;
+        apply(ReplicationControl.reconcile(image, NO_UNCLEAN));
     }
 
     /**
-     * MODELLED, TO BE REPLACED by the controller's own AlterPartition validation (branch {@code controller}) when it
-     * lands on main. Kafka's rules: the sender's registration is current (STALE_BROKER_EPOCH), it leads the partition
-     * (NOT_LEADER_OR_FOLLOWER), at that leader epoch (FENCED_LEADER_EPOCH) and partition epoch
-     * (INVALID_UPDATE_VERSION); the new ISR holds the leader, only replicas, and no fenced broker (INELIGIBLE_REPLICA).
+     * A broker process (re)registers; answers the partition states to start from. A new incarnation is applied as
+     * the metadata state machine does: the old process fenced, the new one registered, then unfenced.
      */
-    private String validateAlterPartition(PartitionState cur, int broker, int incarnation, int leaderEpoch,
-                                          int partitionEpoch, List<Integer> isr) {
-        if (incarnation != incarnations.get(broker) || image.isFenced(broker)) return "STALE_BROKER_EPOCH";
-        if (cur.leader() != broker) return "NOT_LEADER_OR_FOLLOWER";
-        if (leaderEpoch != cur.leaderEpoch()) return "FENCED_LEADER_EPOCH";
-        if (partitionEpoch != cur.partitionEpoch()) return "INVALID_UPDATE_VERSION";
-        if (!isr.contains(broker) || !cur.replicas().containsAll(isr)) return "INVALID_REQUEST";
-        for (int r : isr) {
-            if (!cur.isr().contains(r) && image.isFenced(r)) return "INELIGIBLE_REPLICA";
+    List<PartitionState> onRegister(int broker, int incarnation) {
+        if (incarnation < incarnations.get(broker)) return null;
+        if (incarnation > incarnations.get(broker)) {
+            incarnations.put(broker, incarnation);
+            heartbeatSeen.remove(broker);
+            apply(ReplicationControl.fence(image, broker, NO_UNCLEAN));
+            BrokerNode node = image.broker(broker);
+            apply(List.of(new MetadataRecord.BrokerRegistered(broker, "b" + broker + "-" + incarnation, node.host(), node.port(), null)));
+            apply(ReplicationControl.unfence(image, broker, NO_UNCLEAN));
         }
-        return null;
+        lastHeartbeatMs.put(broker, sim.scheduler().nowMs());
+        return partitionStates();
+    }
+
+    /** A heartbeat: keeps the session of the current incarnation (the timer unfences); answers the partition states. */
+    List<PartitionState> onHeartbeat(int broker, int incarnation) {
+        if (incarnation != incarnations.get(broker)) return null;
+        lastHeartbeatMs.put(broker, sim.scheduler().nowMs());
+        heartbeatSeen.add(broker);
+        return partitionStates();
+    }
+
+    /** AlterPartition from a leader, judged by the controller's own {@link ReplicationControl#alterPartition}. */
+    Errors onAlterPartition(int broker, int partition, int leaderEpoch, int partitionEpoch, List<Integer> isr) {
+        ReplicationControl.Outcome<AlterPartitionResult> o = ReplicationControl.alterPartition(image,
+                new AlterPartitionRequest(TOPIC, TOPIC_ID, partition, broker, leaderEpoch, partitionEpoch, isr));
+        if (o.result().error() != Errors.NONE) {
+            sim.scheduler().note((Supplier<String>) () -> "  controller: AlterPartition " + isr + " from " + broker
+                    + " refused: " + o.result().error());
+        }
+        apply(o.records());
+        return o.result().error();
     }
 }

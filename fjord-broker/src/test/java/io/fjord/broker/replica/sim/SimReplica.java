@@ -19,12 +19,13 @@ import java.util.List;
  *
  * <p>The role rules are those of {@code io.fjord.broker.replica.Partition}, which cannot be used directly because it
  * is bound to a file-backed {@code PartitionLog}; each method below names the {@code Partition} method it follows.
- * Roles (as in Partition): FOLLOWER (of nobody at start) --makeLeader--> LEADER --makeFollower--> FOLLOWER.
+ * Roles (as in Partition): NONE (a process that has applied no state yet) --makeLeader/makeFollower--> LEADER or
+ * FOLLOWER; LEADER --makeFollower--> FOLLOWER --makeLeader--> LEADER.
  *
  * <p>Not thread-safe.
  */
 final class SimReplica {
-    enum Role { LEADER, FOLLOWER }
+    enum Role { NONE, LEADER, FOLLOWER }
 
     final int brokerId;
     final int partition;
@@ -35,7 +36,7 @@ final class SimReplica {
     private long checkpointedHighWatermark;
 
     private PartitionState state;
-    private Role role = Role.FOLLOWER;
+    private Role role = Role.NONE;
     private IsrTracker tracker;
 
     SimReplica(int brokerId, int partition, Path dir) {
@@ -92,7 +93,7 @@ final class SimReplica {
     /** The process died: all process state goes; a power loss also loses the unflushed tail of the log. */
     void crash(boolean powerLoss) {
         state = null;
-        role = Role.FOLLOWER;
+        role = Role.NONE;
         tracker = null;
         if (powerLoss) log.loseUnflushed();
     }
