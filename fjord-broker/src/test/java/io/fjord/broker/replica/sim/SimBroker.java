@@ -6,8 +6,10 @@ import io.fjord.protocol.api.Errors;
 import io.fjord.storage.EpochEndOffset;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -36,6 +38,8 @@ final class SimBroker {
     private final SimReplica[] replicas;
     private final FetchState[] fetch;
     private final List<PendingProduce> pending = new ArrayList<>();
+    /** Per partition, per follower: the process incarnation of its last fetch here (KIP-903's broker epoch). */
+    private final int[][] fetchedIncarnation;
     /** Per partition: the outstanding AlterPartition request id (0 = none). */
     private final long[] alterOutstanding;
     private int incarnation;
@@ -49,6 +53,7 @@ final class SimBroker {
         this.replicas = new SimReplica[partitions];
         this.fetch = new FetchState[partitions];
         this.alterOutstanding = new long[partitions];
+        this.fetchedIncarnation = new int[partitions][sim.config().brokers()];
         for (int p = 0; p < partitions; p++) {
             replicas[p] = new SimReplica(id, p, dir.resolve("sim-" + p));
             fetch[p] = new FetchState();
@@ -191,7 +196,7 @@ final class SimBroker {
         int lastFetchedEpoch = r.latestEpoch();
         int p = r.partition;
         net().send(id, leader, () -> "Fetch(p" + p + " e" + epoch + " off " + fetchOffset + " last e" + lastFetchedEpoch + ")",
-                () -> sim.broker(leader).onFetch(id, p, epoch, fetchOffset, lastFetchedEpoch,
+                () -> sim.broker(leader).onFetch(id, incarnation, p, epoch, fetchOffset, lastFetchedEpoch,
                         reply -> onFetchResponse(r, session, requestId, epoch, fetchOffset, reply)));
         sim.scheduler().after(sim.config().requestTimeoutMs(), null, () -> {
             if (f.session == session && f.outstanding == requestId) {
@@ -238,7 +243,7 @@ final class SimBroker {
 
     // ------------------------------------------------------------ leader side (FetchHandler, ProduceHandler)
 
-    void onFetch(int replicaId, int p, int currentEpoch, long fetchOffset, int lastFetchedEpoch,
+    void onFetch(int replicaId, int replicaIncarnation, int p, int currentEpoch, long fetchOffset, int lastFetchedEpoch,
                  java.util.function.Consumer<FetchReply> reply) {
         SimReplica r = replicas[p];
         FetchReply answer;
@@ -259,6 +264,7 @@ final class SimBroker {
         } else {
             long hwBefore = r.highWatermark();
             List<Integer> expand = r.onFollowerFetch(replicaId, fetchOffset, now());
+            fetchedIncarnation[p][replicaId] = replicaIncarnation;
             if (r.highWatermark() != hwBefore) completeProduces(p);
             if (expand != null) sendAlterPartition(r, expand);
             answer = new FetchReply(null, null, r.log.readFrom(fetchOffset, sim.config().maxBatchesPerFetch()), r.highWatermark());
@@ -349,17 +355,20 @@ final class SimBroker {
         for (int m : r.state().replicas()) {
             if (m != id && isr.contains(m) != r.tracker().committedIsr().contains(m)) sim.faults().onIsrChangeSent(id, m);
         }
-        sendAlterPartition(r, isr, r.state().leaderEpoch(), r.tracker().partitionEpoch());
+        Map<Integer, Integer> memberIncarnations = new HashMap<>();
+        for (int m : isr) memberIncarnations.put(m, m == id ? incarnation : fetchedIncarnation[r.partition][m]);
+        sendAlterPartition(r, isr, r.state().leaderEpoch(), r.tracker().partitionEpoch(), memberIncarnations);
     }
 
-    private void sendAlterPartition(SimReplica r, List<Integer> isr, int leaderEpoch, int partitionEpoch) {
+    private void sendAlterPartition(SimReplica r, List<Integer> isr, int leaderEpoch, int partitionEpoch,
+                                    Map<Integer, Integer> memberIncarnations) {
         int p = r.partition;
         long requestId = nextRequestId++;
         alterOutstanding[p] = requestId;
         int inc = incarnation;
         boolean clearOnAnyFailure = sim.config().alterPartitionFailureClearsPending();
         net().send(id, SimNetwork.CONTROLLER, () -> "AlterPartition(p" + p + " e" + leaderEpoch + " pe" + partitionEpoch + " " + isr + ")", () -> {
-            Errors error = sim.controller().onAlterPartition(id, p, leaderEpoch, partitionEpoch, isr);
+            Errors error = sim.controller().onAlterPartition(id, p, leaderEpoch, partitionEpoch, isr, memberIncarnations);
             net().send(SimNetwork.CONTROLLER, id, () -> "AlterPartitionResponse(p" + p + " " + error + ")", () -> {
                 if (alterOutstanding[p] != requestId) return;
                 alterOutstanding[p] = 0;
@@ -376,7 +385,7 @@ final class SimBroker {
             if (clearOnAnyFailure) {
                 r.onIsrProposalFailed(leaderEpoch);
             } else if (stillPending(r, isr, leaderEpoch, partitionEpoch)) {
-                sendAlterPartition(r, isr, leaderEpoch, partitionEpoch);
+                sendAlterPartition(r, isr, leaderEpoch, partitionEpoch, memberIncarnations);
             }
         });
     }

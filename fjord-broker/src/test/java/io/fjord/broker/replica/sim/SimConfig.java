@@ -9,13 +9,19 @@ record SimConfig(int brokers, int partitions, int replicationFactor, int minInsy
                  long requestTimeoutMs, long fetchIdleMs, int maxBatchesPerFetch,
                  long minNetworkDelayMs, long maxNetworkDelayMs, double messageLossRate,
                  long runForMs, long meanProduceIntervalMs, long meanFaultIntervalMs, double powerLossShare,
-                 boolean alterPartitionFailureClearsPending) {
+                 boolean alterPartitionFailureClearsPending, boolean brokerEpochsInAlterPartition) {
 
     /**
      * {@code -Dsim.alterPartitionFailureClearsPending=true} models {@code ReplicaManager.sendIsrChange} as it is today
      * (any AlterPartition failure, a timeout included, clears the pending ISR change); the default is Kafka's rule.
      */
     private static final boolean FAILURE_CLEARS_PENDING = Boolean.getBoolean("sim.alterPartitionFailureClearsPending");
+
+    /**
+     * {@code -Dsim.brokerEpochsInAlterPartition=false} drops the modelled KIP-903 check (AlterPartition carries each
+     * added member's broker epoch), which Fjord does not have yet; the default models it.
+     */
+    private static final boolean BROKER_EPOCHS = !"false".equals(System.getProperty("sim.brokerEpochsInAlterPartition"));
 
     /**
      * The settings for one seed: the defaults with the fault and network figures varied by the seed, so that the
@@ -28,7 +34,8 @@ record SimConfig(int brokers, int partitions, int replicationFactor, int minInsy
                 d.replicaLagTimeMaxMs, d.brokerSessionTimeoutMs, d.heartbeatIntervalMs,
                 d.requestTimeoutMs, d.fetchIdleMs, 1 + r.nextInt(4),
                 d.minNetworkDelayMs, 3 + r.nextInt(40), r.nextInt(3) == 0 ? 0.0 : r.nextDouble() * 0.08,
-                d.runForMs, 15 + r.nextInt(60), 150 + r.nextInt(900), r.nextDouble() * 0.5, d.alterPartitionFailureClearsPending);
+                d.runForMs, 15 + r.nextInt(60), 150 + r.nextInt(900), r.nextDouble() * 0.5, d.alterPartitionFailureClearsPending,
+                d.brokerEpochsInAlterPartition);
     }
 
     static SimConfig defaults() {
@@ -36,6 +43,6 @@ record SimConfig(int brokers, int partitions, int replicationFactor, int minInsy
                 600, 900, 150,
                 400, 40, 4,
                 1, 15, 0.02,
-                6_000, 40, 500, 0.3, FAILURE_CLEARS_PENDING);
+                6_000, 40, 500, 0.3, FAILURE_CLEARS_PENDING, BROKER_EPOCHS);
     }
 }

@@ -29,8 +29,8 @@ import java.util.function.Supplier;
  * The "current leader" is the broker the controller names, if it is up, registered and leads at that epoch.
  *
  * <p><b>Excluded by Kafka's design</b> (checked no further for that partition; invariant 1 still is): a partition
- * whose committed ISR, at some moment, consists only of brokers that lost unflushed data of it in a power loss since
- * they last joined it. Without
+ * whose committed ISR, at some moment, consists only of brokers that lost unflushed data of it in a power loss and
+ * have not rejoined it since on the strength of a fetch by their new process. Without
  * fsync on ack, a record lives in the page cache of the ISR; when every ISR member lost it, Kafka (no unclean
  * election) elects one of them and the record is gone, even when a replica outside the ISR still has it (e.g.
  * Kafka keeps the last ISR member when fencing: fence(0) of ISR [0,1] where 1 already lost power leaves ISR [1]).
@@ -50,6 +50,8 @@ final class SimInvariants {
     private final int[][] lastIncarnation;
     /** amnesiac[b][p]: broker b lost unflushed data of p in a power loss since it last joined p's ISR. */
     private final boolean[][] amnesiac;
+    /** The incarnation of broker b that lost unflushed data of p last. */
+    private final int[][] lossIncarnation;
     private final boolean[] excluded;
     private final List<Set<Integer>> lastIsr = new ArrayList<>();
     private long ackCount;
@@ -63,6 +65,7 @@ final class SimInvariants {
         this.lastHw = new long[brokers][partitions];
         this.lastIncarnation = new int[brokers][partitions];
         this.amnesiac = new boolean[brokers][partitions];
+        this.lossIncarnation = new int[brokers][partitions];
         this.excluded = new boolean[partitions];
         this.checkedFingerprint = new long[partitions][];
         for (int p = 0; p < partitions; p++) {
@@ -102,7 +105,16 @@ final class SimInvariants {
                 }
             }
             Set<Integer> isr = new HashSet<>(s.isr());
-            for (int b : isr) if (!lastIsr.get(p).contains(b)) amnesiac[b][p] = false; // joined: it caught up
+            for (int b : isr) {
+                // Joining the ISR means a leader saw the broker caught up, but only a fetch from a process started
+                // after the loss says anything about the data it has now: a join decided on the dead process's
+                // last fetch (it may still be down) does not clear it.
+                SimBroker broker = sim.broker(b);
+                if (!lastIsr.get(p).contains(b) && broker != null && broker.isAlive()
+                        && broker.incarnation() > lossIncarnation[b][p]) {
+                    amnesiac[b][p] = false;
+                }
+            }
             lastIsr.set(p, isr);
             checkExclusion(p);
         }
@@ -111,6 +123,7 @@ final class SimInvariants {
     /** A power loss of {@code broker} is about to drop an unflushed tail of its replica of {@code p}. */
     void onUnflushedDataLost(int broker, int p) {
         amnesiac[broker][p] = true;
+        lossIncarnation[broker][p] = sim.broker(broker).incarnation();
         checkExclusion(p);
     }
 
