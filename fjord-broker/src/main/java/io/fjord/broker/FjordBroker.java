@@ -109,9 +109,9 @@ public final class FjordBroker implements AutoCloseable {
         logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT, java.time.Clock.systemUTC());
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
         // ISR changes the leaders propose go to the controller, judged there against the partition's epochs.
-        replicas.setIsrChannel((topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr) -> {
+        replicas.setIsrChannel((topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr, epochs) -> {
             io.fjord.metadata.AlterPartitionResult r = controller.alterPartition(new io.fjord.metadata.AlterPartitionRequest(
-                    topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr));
+                    topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr, epochs));
             return r.error() == io.fjord.protocol.api.Errors.NONE ? null : r.error().name();
         });
         // Listen before loading: a change committed meanwhile is then seen twice (harmless), never missed.

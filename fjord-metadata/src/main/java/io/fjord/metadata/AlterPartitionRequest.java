@@ -8,10 +8,19 @@ import java.util.UUID;
  * state the leader based it on; the controller commits {@code newIsr} only if they are still current.
  *
  * @param topicId the topic's id, or null to look the topic up by name
+ * @param brokerEpochs for ISR members the leader vouches for, the broker epoch ({@link ClusterImage#brokerEpoch})
+ *                     the member fetched with (KIP-903): a member that has restarted since (and may have lost
+ *                     unflushed data) is refused. Members without an entry are not checked.
  */
 public record AlterPartitionRequest(String topic, UUID topicId, int partition, int leaderId, int leaderEpoch,
-                                    int partitionEpoch, List<Integer> newIsr) {
+                                    int partitionEpoch, List<Integer> newIsr, java.util.Map<Integer, Long> brokerEpochs) {
     public AlterPartitionRequest {
         newIsr = List.copyOf(newIsr);
+        brokerEpochs = java.util.Map.copyOf(brokerEpochs);
+    }
+
+    public AlterPartitionRequest(String topic, UUID topicId, int partition, int leaderId, int leaderEpoch,
+                                 int partitionEpoch, List<Integer> newIsr) {
+        this(topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr, java.util.Map.of());
     }
 }

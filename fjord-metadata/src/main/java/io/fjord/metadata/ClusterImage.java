@@ -124,6 +124,26 @@ public final class ClusterImage {
         return brokerConfigs;
     }
 
+    /**
+     * The broker epoch of {@code brokerId}'s current process, -1 if unregistered: a number derived from its
+     * incarnation id, so it changes with every restart (Kafka uses the registration's offset; Fjord's
+     * registrations carry a random incarnation instead). Followers send it in Fetch (ReplicaEpoch) and leaders
+     * pass it on in AlterPartition, so a replica that restarted since the leader saw it is not added (KIP-903).
+     */
+    public long brokerEpoch(int brokerId) {
+        return epochOf(incarnations.get(brokerId));
+    }
+
+    public static long epochOf(String incarnation) {
+        if (incarnation == null || incarnation.isEmpty()) return -1;
+        try {
+            UUID u = UUID.fromString(incarnation);
+            return (u.getMostSignificantBits() ^ u.getLeastSignificantBits()) & Long.MAX_VALUE;
+        } catch (IllegalArgumentException e) {
+            return incarnation.hashCode() & 0x7fffffffL;
+        }
+    }
+
     public boolean isFenced(int brokerId) {
         return fenced.contains(brokerId);
     }

@@ -82,6 +82,10 @@ public final class ReplicationControl {
         }
         for (int member : isr) {
             if (!image.isEligible(member)) return refused(Errors.INELIGIBLE_REPLICA);
+            Long seen = request.brokerEpochs().get(member);
+            // KIP-903: the leader saw this member caught up in an earlier process of it; the one now registered
+            // may have restarted without the data (an unclean shutdown loses unflushed writes).
+            if (seen != null && seen >= 0 && seen != image.brokerEpoch(member)) return refused(Errors.INELIGIBLE_REPLICA);
         }
         Optional<PartitionState> next = new PartitionChangePlanner(p, image::isEligible).targetIsr(isr).build();
         if (next.isEmpty()) return new Outcome<>(List.of(), new AlterPartitionResult(Errors.NONE, p));

@@ -59,6 +59,8 @@ public final class FetchHandler implements ApiHandler {
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         short v = ctx.version();
         int replicaId = v >= 15 ? replicaStateId(request) : request.getInt("ReplicaId");
+        long replicaEpoch = v >= 15 && request.getStruct("ReplicaState") != null
+                ? request.getStruct("ReplicaState").getLong("ReplicaEpoch") : -1L;
         boolean follower = replicaId >= 0;
         List<Wanted> wanted = new ArrayList<>();
         List<TopicPartition> watch = new ArrayList<>();
@@ -85,7 +87,7 @@ public final class FetchHandler implements ApiHandler {
                             && (diverging = Divergence.check(replica.endOffsetForEpoch(lastFetchedEpoch), lastFetchedEpoch, fetchOffset)) != null) {
                         // answered below with the diverging epoch; the position is not a prefix of ours: not recorded
                     } else if (fetchOffset >= replica.logStartOffset() && fetchOffset <= replica.logEndOffset()) {
-                        replicas.onFollowerFetch(replica, replicaId, fetchOffset);
+                        replicas.onFollowerFetch(replica, replicaId, fetchOffset, replicaEpoch);
                     }
                 }
                 wanted.add(new Wanted(topic == null ? t.getString("Topic") : topic.name(), id, index, fetchOffset,

@@ -41,6 +41,8 @@ public final class IsrTracker {
         long lastCaughtUpTimeMs;
         long lastFetchLeaderLogEndOffset = UNKNOWN;
         long lastFetchTimeMs;
+        /** The broker epoch the follower last fetched with (-1: unknown), passed on in ISR proposals (KIP-903). */
+        long brokerEpoch = -1;
     }
 
     private final int leaderId;
@@ -130,8 +132,14 @@ public final class IsrTracker {
      * {@code leaderLogEndOffset}. Returns false if {@code id} is not a replica of this partition.
      */
     public boolean onFollowerFetch(int id, long fetchOffset, long leaderLogEndOffset, long nowMs) {
+        return onFollowerFetch(id, fetchOffset, leaderLogEndOffset, nowMs, -1);
+    }
+
+    /** As {@link #onFollowerFetch(int, long, long, long)}, remembering the broker epoch the follower fetched with. */
+    public boolean onFollowerFetch(int id, long fetchOffset, long leaderLogEndOffset, long nowMs, long brokerEpoch) {
         Follower f = followers.get(id);
         if (f == null) return false;
+        if (brokerEpoch >= 0) f.brokerEpoch = brokerEpoch;
         if (fetchOffset >= leaderLogEndOffset) {
             f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, nowMs);
         } else if (f.lastFetchLeaderLogEndOffset != UNKNOWN && fetchOffset >= f.lastFetchLeaderLogEndOffset) {
@@ -181,6 +189,16 @@ public final class IsrTracker {
         List<Integer> next = new ArrayList<>(committedIsr);
         next.add(id);
         return next;
+    }
+
+    /** The broker epochs last seen from {@code members} (those known), for the controller to check (KIP-903). */
+    public Map<Integer, Long> brokerEpochsOf(List<Integer> members) {
+        Map<Integer, Long> out = new HashMap<>();
+        for (int m : members) {
+            Follower f = followers.get(m);
+            if (f != null && f.brokerEpoch >= 0) out.put(m, f.brokerEpoch);
+        }
+        return out;
     }
 
     /** A proposal went to the controller. */

@@ -191,9 +191,9 @@ public final class Partition {
      * A follower fetched at {@code fetchOffset} (its log end). Updates its progress, maybe the high watermark, and
      * says whether it may now join the ISR.
      */
-    synchronized FollowerFetchOutcome onFollowerFetch(int replicaId, long fetchOffset, long nowMs) {
+    synchronized FollowerFetchOutcome onFollowerFetch(int replicaId, long fetchOffset, long nowMs, long brokerEpoch) {
         if (role != Role.LEADER || isr == null) return new FollowerFetchOutcome(false, false, null);
-        if (!isr.onFollowerFetch(replicaId, fetchOffset, log.logEndOffset(), nowMs)) {
+        if (!isr.onFollowerFetch(replicaId, fetchOffset, log.logEndOffset(), nowMs, brokerEpoch)) {
             return new FollowerFetchOutcome(false, false, null);
         }
         boolean moved = maybeAdvanceHighWatermark();
@@ -213,16 +213,16 @@ public final class Partition {
         List<Integer> next = isr.shrinkProposal(nowMs, lagMs);
         if (next == null) return null;
         isr.propose(next);
-        return new IsrProposal(state.leaderEpoch(), isr.partitionEpoch(), next);
+        return new IsrProposal(state.leaderEpoch(), isr.partitionEpoch(), next, isr.brokerEpochsOf(next));
     }
 
-    /** A proposal about to be sent: the epochs it was based on. */
-    public record IsrProposal(int leaderEpoch, int partitionEpoch, List<Integer> isr) {
+    /** A proposal about to be sent: the epochs it was based on, and the broker epochs its members fetched with. */
+    public record IsrProposal(int leaderEpoch, int partitionEpoch, List<Integer> isr, java.util.Map<Integer, Long> brokerEpochs) {
     }
 
     synchronized IsrProposal pendingProposal() {
         if (isr == null || !isr.hasPendingChange()) return null;
-        return new IsrProposal(state.leaderEpoch(), isr.partitionEpoch(), isr.pendingIsr());
+        return new IsrProposal(state.leaderEpoch(), isr.partitionEpoch(), isr.pendingIsr(), isr.brokerEpochsOf(isr.pendingIsr()));
     }
 
     /** The controller refused the proposal or could not be reached. */

@@ -52,8 +52,9 @@ final class ReplicaFetcherThread extends Thread {
         }
     }
 
+    /** @param brokerEpoch this broker's current broker epoch, sent as ReplicaEpoch (KIP-903) */
     record Settings(int localId, int maxWaitMs, int minBytes, int maxBytes, int partitionMaxBytes, long backoffMs,
-                    long requestTimeoutMs) {
+                    long requestTimeoutMs, java.util.function.LongSupplier brokerEpoch) {
     }
 
     private final Settings settings;
@@ -183,7 +184,8 @@ final class ReplicaFetcherThread extends Thread {
         Struct req = FetchApi.SPEC.newRequest().set("MaxWaitMs", settings.maxWaitMs()).set("MinBytes", settings.minBytes())
                 .set("MaxBytes", settings.maxBytes()).set("IsolationLevel", (byte) 0).set("SessionId", 0).set("SessionEpoch", -1);
         if (v >= 15) {
-            req.set("ReplicaState", req.child("ReplicaState").set("ReplicaId", settings.localId()).set("ReplicaEpoch", -1L));
+            req.set("ReplicaState", req.child("ReplicaState").set("ReplicaId", settings.localId())
+                    .set("ReplicaEpoch", settings.brokerEpoch().getAsLong()));
         } else {
             req.set("ReplicaId", settings.localId());
         }

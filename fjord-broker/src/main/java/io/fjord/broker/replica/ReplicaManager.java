@@ -53,7 +53,7 @@ public final class ReplicaManager implements AutoCloseable {
          * refused (then it was not made). Throws when the outcome is unknown (it may have been made).
          */
         String alterPartition(String topic, UUID topicId, int partition, int leaderId, int leaderEpoch,
-                              int partitionEpoch, List<Integer> newIsr) throws Exception;
+                              int partitionEpoch, List<Integer> newIsr, Map<Integer, Long> brokerEpochs) throws Exception;
     }
 
     /**
@@ -86,7 +86,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final AtomicLong metadataApplied = new AtomicLong();
     private final Object appliedMonitor = new Object();
     private final long replicaLagMs;
-    private volatile IsrChannel isrChannel = (t, id, p, l, le, pe, isr) -> {
+    private volatile IsrChannel isrChannel = (t, id, p, l, le, pe, isr, be) -> {
         throw new IllegalStateException("no controller channel yet");
     };
     private volatile boolean closed;
@@ -107,7 +107,8 @@ public final class ReplicaManager implements AutoCloseable {
         ReplicaFetcherThread.Settings fs = new ReplicaFetcherThread.Settings(nodeId,
                 config.getInt("replica.fetch.wait.max.ms"), config.getInt("replica.fetch.min.bytes"),
                 config.getInt("replica.fetch.response.max.bytes"), config.getInt("replica.fetch.max.bytes"),
-                config.getLong("replica.fetch.backoff.ms"), config.getLong("replica.socket.timeout.ms"));
+                config.getLong("replica.fetch.backoff.ms"), config.getLong("replica.socket.timeout.ms"),
+                () -> this.image.get().brokerEpoch(nodeId));
         this.fetchers = new ReplicaFetcherManager(fs, config.getInt("num.replica.fetchers"), clock, () -> { });
         long period = Math.max(10, replicaLagMs / 2);
         isrTimer.scheduleWithFixedDelay(this::shrinkLaggingIsrs, period, period, TimeUnit.MILLISECONDS);
@@ -430,8 +431,8 @@ public final class ReplicaManager implements AutoCloseable {
      * watermark, and proposes its return to the ISR when it has caught up. Returns false if {@code replicaId} is
      * not a replica of the partition.
      */
-    public boolean onFollowerFetch(Partition p, int replicaId, long fetchOffset) {
-        Partition.FollowerFetchOutcome o = p.onFollowerFetch(replicaId, fetchOffset, clock.millis());
+    public boolean onFollowerFetch(Partition p, int replicaId, long fetchOffset, long brokerEpoch) {
+        Partition.FollowerFetchOutcome o = p.onFollowerFetch(replicaId, fetchOffset, clock.millis(), brokerEpoch);
         if (!o.accepted()) return false;
         if (o.highWatermarkMoved()) onHighWatermarkMaybeMoved(p);
         if (o.expandIsr() != null) {
@@ -465,10 +466,11 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     /**
-     * Sends the partition's pending ISR proposal to the controller. A refusal (the controller judged it against
-     * newer epochs) ends the proposal; an unknown outcome (timeout, no quorum) keeps it pending and retries,
-     * because the change may have been committed: forgetting a pending expansion would let the high watermark
-     * move without a replica the controller already counts in the ISR.
+     * Sends the partition's pending ISR proposal to the controller. Only a refusal that proves the change was not
+     * made (INELIGIBLE_REPLICA — e.g. a member restarted since it fetched, KIP-903 — or INVALID_REQUEST) ends it. An unknown outcome (timeout, no quorum) keeps
+     * it pending and retries, and a refusal for outdated epochs keeps it pending until the newer state arrives,
+     * because the change may have been committed: forgetting a pending expansion would let the high watermark move
+     * without a replica the controller already counts in the ISR (both found by the replication simulation).
      */
     private void sendIsrChange(Partition p) {
         if (closed) return;
@@ -479,15 +481,24 @@ public final class ReplicaManager implements AutoCloseable {
             String refusal;
             try {
                 refusal = isrChannel.alterPartition(tp.topic(), p.topicId(), tp.partition(), nodeId,
-                        proposal.leaderEpoch(), proposal.partitionEpoch(), proposal.isr());
+                        proposal.leaderEpoch(), proposal.partitionEpoch(), proposal.isr(), proposal.brokerEpochs());
             } catch (Exception e) {
                 log.info("{}: ISR change to {} not confirmed ({}); retrying", tp, proposal.isr(), e.toString());
                 if (!closed) isrTimer.schedule(() -> sendIsrChange(p), ISR_RETRY_MS, TimeUnit.MILLISECONDS);
                 return;
             }
-            if (refusal != null) {
+            if (refusal == null) return;
+            if (refusal.equals("INELIGIBLE_REPLICA") || refusal.equals("INVALID_REQUEST")) {
+                // Judged against the current epochs and refused: it was not made.
                 log.info("{}: ISR change to {} refused: {}", tp, proposal.isr(), refusal);
                 p.onIsrProposalFailed(proposal.leaderEpoch());
+            } else if (refusal.equals("NOT_CONTROLLER")) {
+                if (!closed) isrTimer.schedule(() -> sendIsrChange(p), ISR_RETRY_MS, TimeUnit.MILLISECONDS);
+            } else {
+                // INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH, NEW_LEADER_ELECTED, ...: the partition moved on at the
+                // controller, possibly by an earlier copy of this very change (a retry after a lost answer). The
+                // proposal stays pending until the newer state reaches this broker, which settles it either way.
+                log.info("{}: ISR change to {} answered {}; waiting for the newer state", tp, proposal.isr(), refusal);
             }
         });
     }

@@ -17,6 +17,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -48,6 +49,26 @@ sealed interface ControllerCommand<R> {
 
     R decodeResult(String reply);
 
+    /** Broker epochs as {@code id=epoch,id=epoch} (an optional last field of alter-partition). */
+    static String epochs(Map<Integer, Long> m) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<Integer, Long> e : new java.util.TreeMap<>(m).entrySet()) {
+            if (sb.length() > 0) sb.append(',');
+            sb.append(e.getKey()).append('=').append(e.getValue());
+        }
+        return sb.toString();
+    }
+
+    static Map<Integer, Long> epochs(String s) {
+        Map<Integer, Long> m = new java.util.HashMap<>();
+        if (s.isEmpty()) return m;
+        for (String kv : s.split(",")) {
+            int eq = kv.indexOf('=');
+            m.put(Integer.parseInt(kv.substring(0, eq)), Long.parseLong(kv.substring(eq + 1)));
+        }
+        return m;
+    }
+
     static boolean isCommand(String line) {
         return line.startsWith(PREFIX);
     }
@@ -58,7 +79,7 @@ sealed interface ControllerCommand<R> {
         return switch (f[0]) {
             case "alter-partition" -> new AlterPartition(new AlterPartitionRequest(dec(f[1]),
                     f[2].equals("-") ? null : UUID.fromString(f[2]), Integer.parseInt(f[3]), Integer.parseInt(f[4]),
-                    Integer.parseInt(f[5]), Integer.parseInt(f[6]), ints(f[7])));
+                    Integer.parseInt(f[5]), Integer.parseInt(f[6]), ints(f[7]), f.length > 8 ? epochs(f[8]) : Map.of()));
             case "controlled-shutdown" -> new ControlledShutdown(Integer.parseInt(f[1]), dec(f[2]));
             case "elect-leaders" -> new ElectLeaders(ElectionType.valueOf(f[1]), f[2].equals("*") ? null : refs(f[2]));
             case "reassign" -> {
@@ -87,7 +108,8 @@ sealed interface ControllerCommand<R> {
             AlterPartitionRequest r = request;
             return PREFIX + "alter-partition " + enc(r.topic() == null ? "" : r.topic()) + " "
                     + (r.topicId() == null ? "-" : r.topicId()) + " " + r.partition() + " " + r.leaderId() + " "
-                    + r.leaderEpoch() + " " + r.partitionEpoch() + " " + ints(r.newIsr());
+                    + r.leaderEpoch() + " " + r.partitionEpoch() + " " + ints(r.newIsr())
+                    + (r.brokerEpochs().isEmpty() ? "" : " " + epochs(r.brokerEpochs()));
         }
 
         @Override

@@ -347,9 +347,9 @@ final class SimBroker {
      * (INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, STALE_BROKER_EPOCH: an earlier copy may
      * have been applied) -> keep it pending until the metadata brings a newer partition state, which settles it.
      *
-     * <p>With {@link SimConfig#alterPartitionFailureClearsPending} the simulation instead does what
-     * {@code ReplicaManager.sendIsrChange} does today (any failure, a timeout included, clears the pending change);
-     * that loses acknowledged writes (see the replication simulation's report, e.g. seed 1873).
+     * <p>{@code ReplicaManager.sendIsrChange} follows the same rule. With
+     * {@link SimConfig#alterPartitionFailureClearsPending} the simulation instead does what it did before (any
+     * failure, a timeout included, cleared the pending change); that loses acknowledged writes (e.g. seed 1873).
      */
     private void sendAlterPartition(SimReplica r, List<Integer> isr) {
         for (int m : r.state().replicas()) {

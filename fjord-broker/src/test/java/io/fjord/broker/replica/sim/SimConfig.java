@@ -18,8 +18,8 @@ record SimConfig(int brokers, int partitions, int replicationFactor, int minInsy
     private static final boolean FAILURE_CLEARS_PENDING = Boolean.getBoolean("sim.alterPartitionFailureClearsPending");
 
     /**
-     * {@code -Dsim.brokerEpochsInAlterPartition=false} drops the modelled KIP-903 check (AlterPartition carries each
-     * added member's broker epoch), which Fjord does not have yet; the default models it.
+     * {@code -Dsim.brokerEpochsInAlterPartition=false} drops the KIP-903 broker epochs (AlterPartition carries each
+     * added member's broker epoch, checked by ReplicationControl); the default sends them, as the broker does.
      */
     private static final boolean BROKER_EPOCHS = !"false".equals(System.getProperty("sim.brokerEpochsInAlterPartition"));
 

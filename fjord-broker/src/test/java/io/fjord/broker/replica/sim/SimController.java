@@ -148,26 +148,26 @@ final class SimController {
     }
 
     /**
-     * AlterPartition from a leader, judged by the controller's own {@link ReplicationControl#alterPartition}, after
-     * (unless {@link SimConfig#brokerEpochsInAlterPartition} is off) a MODELLED KIP-903 check that Fjord does not
-     * have yet: a member being added must still be the process whose fetch made the leader propose it, else
-     * INELIGIBLE_REPLICA. Without it a replica can lose unflushed data in a power loss, restart and re-register while
-     * the expansion its old process earned is in flight, and join the ISR without the acknowledged data (seed 1391).
+     * AlterPartition from a leader, judged by the controller's own {@link ReplicationControl#alterPartition}. Unless
+     * {@link SimConfig#brokerEpochsInAlterPartition} is off, the request carries the broker epochs the leader saw
+     * the new members fetch with, as the real leader's does (KIP-903), so a member that restarted since is refused
+     * INELIGIBLE_REPLICA. Without it a replica can lose unflushed data in a power loss, restart and re-register
+     * while the expansion its old process earned is in flight, and join the ISR without the acknowledged data
+     * (seed 1391).
      */
     Errors onAlterPartition(int broker, int partition, int leaderEpoch, int partitionEpoch, List<Integer> isr,
                             Map<Integer, Integer> memberIncarnations) {
+        Map<Integer, Long> epochs = new HashMap<>();
         if (sim.config().brokerEpochsInAlterPartition()) {
             PartitionState cur = partition(partition);
             for (int m : isr) {
-                if (!cur.isr().contains(m) && !memberIncarnations.get(m).equals(incarnations.get(m))) {
-                    sim.scheduler().note((Supplier<String>) () -> "  controller: AlterPartition " + isr + " from " + broker
-                            + " refused: INELIGIBLE_REPLICA (KIP-903: replica " + m + " restarted)");
-                    return Errors.INELIGIBLE_REPLICA;
+                if (!cur.isr().contains(m) && memberIncarnations.get(m) != null) {
+                    epochs.put(m, io.fjord.metadata.ClusterImage.epochOf("b" + m + "-" + memberIncarnations.get(m)));
                 }
             }
         }
         ReplicationControl.Outcome<AlterPartitionResult> o = ReplicationControl.alterPartition(image,
-                new AlterPartitionRequest(TOPIC, TOPIC_ID, partition, broker, leaderEpoch, partitionEpoch, isr));
+                new AlterPartitionRequest(TOPIC, TOPIC_ID, partition, broker, leaderEpoch, partitionEpoch, isr, epochs));
         if (o.result().error() != Errors.NONE) {
             sim.scheduler().note((Supplier<String>) () -> "  controller: AlterPartition " + isr + " from " + broker
                     + " refused: " + o.result().error());
