@@ -126,13 +126,6 @@ class ControllerApisTest {
                         .as("NOT_CONTROLLER: an epoch the log has not reached").isEqualTo((short) 41);
                 assertThat(code(raw, alterPartition(1, UUID.randomUUID(), 0, 0, List.of(1)))).isEqualTo((short) 100);
                 for (int n : cluster.running()) assertThat(state(cluster, n, "ap")).isEqualTo(s1);
-
-                // The current epochs: committed, and the answer carries the new state.
-                Struct ok = send(raw, alterPartition(1, id, s1.leaderEpoch(), s1.partitionEpoch(), List.of(1)));
-                assertThat(ok.getShort("ErrorCode")).isZero();
-                assertThat(ok.getInt("LeaderId")).isEqualTo(1);
-                assertThat(ok.<Integer>getList("Isr")).containsExactly(1);
-                assertThat(ok.getInt("PartitionEpoch")).isEqualTo(s1.partitionEpoch() + 1);
             }
 
             // A reassignment to a broker that does not exist: INVALID_REPLICA_ASSIGNMENT, nothing moves.
@@ -142,6 +135,23 @@ class ControllerApisTest {
                     .isInstanceOf(InvalidReplicaAssignmentException.class);
             assertThat(admin.listPartitionReassignments().reassignments().get()).isEmpty();
             for (int n : cluster.running()) assertThat(state(cluster, n, "ap")).isEqualTo(before);
+            // KIP-860: a move that would change the replication factor, when the caller forbids that.
+            assertThat(cause(() -> admin.alterPartitionReassignments(
+                    Map.of(ap0, Optional.of(new NewPartitionReassignment(List.of(1, 2)))),
+                    new org.apache.kafka.clients.admin.AlterPartitionReassignmentsOptions().allowReplicationFactorChange(false))
+                    .all().get()))
+                    .isInstanceOf(org.apache.kafka.common.errors.InvalidReplicationFactorException.class);
+            for (int n : cluster.running()) assertThat(state(cluster, n, "ap")).isEqualTo(before);
+
+            // The current epochs: committed, and the answer carries the new state. (Last for this partition: its
+            // leader may then let 2 back in on its own.)
+            try (RawClient raw = new RawClient(cluster.node(2).port())) {
+                Struct ok = send(raw, alterPartition(1, id, before.leaderEpoch(), before.partitionEpoch(), List.of(1)));
+                assertThat(ok.getShort("ErrorCode")).isZero();
+                assertThat(ok.getInt("LeaderId")).isEqualTo(1);
+                assertThat(ok.<Integer>getList("Isr")).containsExactly(1);
+                assertThat(ok.getInt("PartitionEpoch")).isEqualTo(before.partitionEpoch() + 1);
+            }
 
             // A move that cannot finish (3 is down): listed with its adding replica, then cancelled.
             admin.createTopics(List.of(new NewTopic("mv", Map.of(0, List.of(1, 2))))).all().get();

@@ -257,6 +257,13 @@ final class MetadataStateMachine extends BaseStateMachine {
             appliedLock.notifyAll();
         }
         for (MetadataRecord r : applied) {
+            if (r instanceof MetadataRecord.BrokerRegistered b) {
+                // A registration counts as a heartbeat (a fresh session, as Kafka's controller gives one): without
+                // it, a broker that restarted slower than the session timeout would be fenced again on its first
+                // tick, before its first heartbeat arrives.
+                heartbeats.put(b.id(), System.nanoTime());
+                heartbeatIncarnations.put(b.id(), b.incarnation());
+            }
             for (Consumer<MetadataRecord> l : listeners) {
                 try {
                     l.accept(r);
