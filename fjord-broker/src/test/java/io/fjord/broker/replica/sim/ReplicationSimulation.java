@@ -126,6 +126,8 @@ final class ReplicationSimulation {
             sb.append("\n--- last events ---\n").append(scheduler.traceTail());
             sb.append("\n--- replay: mvn -B -o -pl fjord-broker -am test -Dtest=ReplicationSimulationTest -Dsim.seed=")
                     .append(seed).append(" -Dsurefire.failIfNoSpecifiedTests=false");
+            if (config.alterPartitionFailureClearsPending()) sb.append(" -Dsim.alterPartitionFailureClearsPending=true");
+            if (!config.brokerEpochsInAlterPartition()) sb.append(" -Dsim.brokerEpochsInAlterPartition=false");
             throw new AssertionError(sb.toString(), e);
         } finally {
             deleteDir();
