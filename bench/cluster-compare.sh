@@ -7,7 +7,7 @@
 #   CLUSTERS="kafka fjord"  SESSION_TIMEOUT_MS=6000 HEARTBEAT_MS=500 (broker.session.timeout.ms and
 #   broker.heartbeat.interval.ms, the same on both)  KAFKA_HEAP_OPTS / FJORD_HEAP_OPTS ("-Xmx1G -Xms1G" per node)
 #   KAFKA_BASE_PORT=19092 FJORD_BASE_PORT=29092 (first of 6 ports; moved up past ports in use)
-#   STEP_TIMEOUT=300 START_TIMEOUT=120 ISR_TIMEOUT=180 FAILOVER_TIMEOUT=120 (seconds)  KEEP_DATA=0
+#   STEP_TIMEOUT=600 START_TIMEOUT=120 ISR_TIMEOUT=180 FAILOVER_TIMEOUT=120 (seconds)  KEEP_DATA=0
 #   ANCHOR (../shared/bench/anchor-kafka: fetch.sh brings the Kafka jars)  ANCHOR_HOME (~/.cache/anchor-kafka)
 #   RESULTS_DIR ($ANCHOR_HOME/results/cluster-<timestamp>: raw tool output, node logs, figures, table.txt)
 set -uo pipefail
@@ -32,7 +32,7 @@ KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -
 TOOLS_HEAP_OPTS="${TOOLS_HEAP_OPTS:--Xmx512M}"
 KAFKA_BASE_PORT="${KAFKA_BASE_PORT:-19092}"
 FJORD_BASE_PORT="${FJORD_BASE_PORT:-29092}"
-STEP_TIMEOUT="${STEP_TIMEOUT:-300}"
+STEP_TIMEOUT="${STEP_TIMEOUT:-600}"
 START_TIMEOUT="${START_TIMEOUT:-120}"
 ISR_TIMEOUT="${ISR_TIMEOUT:-180}"
 FAILOVER_TIMEOUT="${FAILOVER_TIMEOUT:-120}"

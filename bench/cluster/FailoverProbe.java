@@ -41,8 +41,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       (the producer only sends to the leader it knows, and an ack of the dead leader still in flight at the kill
  *       arrives while its metadata still names the old leader).</li>
  * </ul>
- * The line is {@code ROUND <r> failover_ms=<ack - kill> first_error_ms=<first failed send seen - kill, or -1>
- * new_leader=<id>}. The probe ends by itself after {@code --max-seconds} (1800), so it cannot outlive a broken script.
+ * The line is {@code ROUND <r> failover_ms=<ack - kill> failed_sends=<sends that failed for good since the marker
+ * was read; the idempotent producer retries, so 0 is expected> new_leader=<id>}. The probe ends by itself after {@code --max-seconds} (1800), so it cannot outlive a broken script.
  */
 public final class FailoverProbe {
     private static final long STATUS_PERIOD_MS = 250;
@@ -71,7 +71,6 @@ public final class FailoverProbe {
 
         AtomicLong acks = new AtomicLong();
         AtomicLong errors = new AtomicLong();
-        AtomicLong firstErrorMs = new AtomicLong();
         ConcurrentLinkedQueue<Long> acksSinceArm = new ConcurrentLinkedQueue<>();
         byte[] value = new byte[100];
 
@@ -86,6 +85,7 @@ public final class FailoverProbe {
             long killMs = 0;
             int oldLeader = -1;
             boolean armed = false;
+            long errorsAtArm = 0;
             long next = System.nanoTime();
             while (System.currentTimeMillis() < deadline) {
                 final boolean collect = armed;
@@ -97,12 +97,10 @@ public final class FailoverProbe {
                             if (collect) acksSinceArm.add(now);
                         } else {
                             errors.incrementAndGet();
-                            if (collect) firstErrorMs.compareAndSet(0, now);
                         }
                     });
                 } catch (RuntimeException e) { // e.g. a metadata wait past max.block.ms: count it, keep the pace
                     errors.incrementAndGet();
-                    if (armed) firstErrorMs.compareAndSet(0, System.currentTimeMillis());
                 }
 
                 if (!armed) {
@@ -112,7 +110,7 @@ public final class FailoverProbe {
                         killMs = Long.parseLong(m[1]);
                         oldLeader = Integer.parseInt(m[2]);
                         acksSinceArm.clear();
-                        firstErrorMs.set(0);
+                        errorsAtArm = errors.get();
                         armed = true;
                     }
                 } else {
@@ -120,9 +118,8 @@ public final class FailoverProbe {
                         if (ackMs < killMs) continue;
                         int leader = leaderOfPartition0(producer, topic);
                         if (leader >= 0 && leader != oldLeader) {
-                            long fe = firstErrorMs.get();
-                            System.out.printf("ROUND %d failover_ms=%d first_error_ms=%d new_leader=%d%n", lastRound,
-                                    ackMs - killMs, fe == 0 ? -1 : fe - killMs, leader);
+                            System.out.printf("ROUND %d failover_ms=%d failed_sends=%d new_leader=%d%n", lastRound,
+                                    ackMs - killMs, errors.get() - errorsAtArm, leader);
                             System.out.flush();
                             armed = false;
                             break;
