@@ -291,19 +291,35 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     void awaitFullIsr(String topic, Duration atMost) {
-        Awaitility.await("every partition of " + topic + " with its whole replica set in sync").atMost(atMost)
-                .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> fullIsr(topic));
+        awaitLayout("every partition of " + topic + " with its whole replica set in sync", topic, atMost,
+                () -> fullIsr(topic));
     }
 
     /** Waits until node {@code id} is in the ISR of every partition of {@code topic} it is a replica of. */
     void awaitInIsr(String topic, int id, Duration atMost) {
-        Awaitility.await("node " + id + " back in the ISR of every partition of " + topic).atMost(atMost)
-                .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-                    for (TopicPartitionInfo p : describe(topic).values()) {
-                        if (ids(p.replicas()).contains(id) && !ids(p.isr()).contains(id)) return false;
-                    }
-                    return true;
-                });
+        awaitLayout("node " + id + " back in the ISR of every partition of " + topic, topic, atMost, () -> {
+            for (TopicPartitionInfo p : describe(topic).values()) {
+                if (ids(p.replicas()).contains(id) && !ids(p.isr()).contains(id)) return false;
+            }
+            return true;
+        });
+    }
+
+    /** Awaits a condition on the topic's layout; a timeout says the last layout seen and the nodes' last lines. */
+    void awaitLayout(String what, String topic, Duration atMost, java.util.concurrent.Callable<Boolean> condition) {
+        try {
+            Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(condition);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            String layout;
+            try {
+                layout = describe(topic).values().stream().map(p -> p.partition() + ": leader " + p.leader()
+                        + " replicas " + ids(p.replicas()) + " isr " + ids(p.isr())).collect(Collectors.joining("; "));
+            } catch (Exception d) {
+                layout = "(describe failed: " + d + ")";
+            }
+            throw new AssertionError(e.getMessage() + "\nlast layout of " + topic + ": " + layout + "\n" + tails(15), e);
+        }
     }
 
     /** The leader of one partition as the admin sees it, or -1. */

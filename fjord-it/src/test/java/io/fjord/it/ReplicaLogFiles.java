@@ -106,6 +106,19 @@ final class ReplicaLogFiles {
                             + " " + around(reference.getValue(), i) + ", node " + e.getKey() + " " + around(e.getValue(), i));
                 }
             }
+            ReplicaLogFiles.Batch prev = null;
+            for (ReplicaLogFiles.Batch b : e.getValue()) {
+                // Leader epochs never go back along a log: a batch of an older leader after a newer one's means a
+                // stale leader's write survived truncation.
+                if (prev != null && b.leaderEpoch() < prev.leaderEpoch()) {
+                    throw new AssertionError(partition + ": node " + e.getKey() + " has " + b + " (epoch "
+                            + b.leaderEpoch() + ") after " + prev);
+                }
+                if (prev != null && b.baseOffset() <= prev.lastOffset()) {
+                    throw new AssertionError(partition + ": node " + e.getKey() + " has " + b + " overlapping " + prev);
+                }
+                prev = b;
+            }
             long end = endOffset(e.getValue());
             if (highWatermark > 0 && end < highWatermark) {
                 throw new AssertionError(partition + ": node " + e.getKey() + " ends at " + end
@@ -122,7 +135,7 @@ final class ReplicaLogFiles {
         return list.subList(Math.max(0, i - 2), Math.min(list.size(), i + 3));
     }
 
-    /** The offset the first batch covering {@code offset} starts at, for messages. */
+    /** The batch holding {@code offset}, or null. */
     static Batch batchHolding(List<Batch> batches, long offset) {
         for (Batch b : batches) if (b.baseOffset() <= offset && offset <= b.lastOffset()) return b;
         return null;

@@ -125,20 +125,30 @@ final class ReplicationChecks {
         return records.size() + " records, offsets " + records.get(0).offset() + ".." + records.get(records.size() - 1).offset();
     }
 
+    /** What the final check saw: the high watermarks, the log a consumer read, and each replica's batches. */
+    record FinalState(Map<Integer, Long> highWatermarks, Map<Integer, List<ReadRecord>> log,
+                      Map<Integer, Map<Integer, List<ReplicaLogFiles.Batch>>> files) {
+        /** The batches of {@code partition} on replica {@code node}. */
+        List<ReplicaLogFiles.Batch> batches(int partition, int node) {
+            return files.get(partition).get(node);
+        }
+    }
+
     /**
      * The final check every test ends with, once the faults are over and the producers stopped: waits for every
      * partition's whole replica set to be in sync, reads the high watermarks, checks the acknowledged records
      * against what a consumer reads, stops every node cleanly (SIGTERM) and compares each partition's segment files
-     * across its replicas. Prints the summaries and returns the log read.
+     * across its replicas. Prints the summaries.
      */
-    static Map<Integer, List<ReadRecord>> finalCheck(ProcessCluster cluster, String topic, int partitions,
-                                                     List<Acked> acks) throws Exception {
+    static FinalState finalCheck(ProcessCluster cluster, String topic, int partitions, List<Acked> acks)
+            throws Exception {
         cluster.awaitFullIsr(topic, Duration.ofSeconds(60));
         Map<Integer, TopicPartitionInfo> layout = cluster.describe(topic);
         Map<Integer, Long> hw = cluster.highWatermarks(topic, partitions);
         Map<Integer, List<ReadRecord>> log = readAll(cluster.bootstrap(), topic, partitions);
         System.out.println("[" + topic + "] high watermarks " + hw + "; " + assertAckedReadOnceInOrder(acks, log));
         cluster.stopAll();
+        Map<Integer, Map<Integer, List<ReplicaLogFiles.Batch>>> files = new TreeMap<>();
         for (int p = 0; p < partitions; p++) {
             Map<Integer, List<ReplicaLogFiles.Batch>> replicas = new LinkedHashMap<>();
             for (Node n : layout.get(p).replicas()) {
@@ -147,7 +157,8 @@ final class ReplicationChecks {
                 replicas.put(n.id(), ReplicaLogFiles.batches(d));
             }
             System.out.println("[" + topic + "] " + ReplicaLogFiles.assertReplicasAgree(topic + "-" + p, replicas, hw.get(p)));
+            files.put(p, replicas);
         }
-        return log;
+        return new FinalState(hw, log, files);
     }
 }
