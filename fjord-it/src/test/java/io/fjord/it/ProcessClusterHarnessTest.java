@@ -42,6 +42,16 @@ class ProcessClusterHarnessTest {
     void startProduceKillRestartFreezeStopAndReadTheFiles() throws Exception {
         cluster = new ProcessCluster(dir, 3, FaultSettings.fastFailover()).start();
         assertThat(cluster.output(1)).contains("=== fjord-it: start 1 of node 1");
+        java.util.Properties written = new java.util.Properties();
+        try (var r = java.nio.file.Files.newBufferedReader(cluster.node(1).properties())) {
+            written.load(r);
+        }
+        System.out.println("[harness] node 1's server.properties: " + new java.util.TreeMap<>(written));
+        assertThat(written.getProperty("listeners")).as("the listener form asked for")
+                .isEqualTo(ProcessCluster.KAFKA_LISTENERS
+                        ? "PLAINTEXT://127.0.0.1:" + cluster.node(1).port + ",CONTROLLER://127.0.0.1:" + cluster.node(1).raftPort
+                        : "PLAINTEXT://127.0.0.1:" + cluster.node(1).port);
+        assertThat(written.getProperty("controller.quorum.voters")).contains("1@127.0.0.1:" + cluster.node(1).raftPort);
         cluster.createTopic(TOPIC, PARTITIONS, 1, Map.of());
         producer = VerifiableProducerProcess.start(dir, "vp", cluster.bootstrap(), TOPIC, 2000, 30, Map.of());
         producer.awaitAcks(0, 1000, Duration.ofSeconds(60));
