@@ -53,7 +53,7 @@ final class FjordProcess implements AutoCloseable {
 
     static FjordProcess start(ProcessBuilder pb, Path output, int port) throws IOException {
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
-        return new FjordProcess(pb.start(), output, port);
+        return new FjordProcess(ChildProcesses.track(pb.start()), output, port);
     }
 
     /** Waits until the node answers ApiVersions on its port (handlers registered), failing fast if it dies. */

@@ -86,7 +86,7 @@ final class VerifiableProducerProcess implements AutoCloseable {
         }
         Path out = dir.resolve(name + ".jsonl");
         Path err = dir.resolve(name + ".log");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = ChildProcesses.track(new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start());
         return new VerifiableProducerProcess(p, out, err);
     }
 
