@@ -45,7 +45,9 @@ import org.awaitility.Awaitility;
  * Fjord's older one ({@code listeners} holds only the Kafka listener; the Raft port appears only in
  * {@code controller.quorum.voters}).
  *
- * <p>Driven by one test thread; {@link #close()} (always call it) thaws frozen nodes and kills every process.
+ * <p>Driven by one test thread; {@link #close()} (always call it) thaws frozen nodes, kills every process and
+ * keeps a copy of every output and tool log under {@code fjord-it/target/fault-logs/<name>/} (the temp dir goes away
+ * with the test), so a failure can be examined afterwards.
  */
 final class ProcessCluster implements AutoCloseable {
     /** Kafka's listener form (true) or Fjord's older one (false). */
@@ -95,16 +97,19 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     private final Path dir;
+    private final String name;
     private final Map<String, String> settings;
     private final Map<Integer, NodeSpec> nodes = new TreeMap<>();
     private Admin admin;
 
     /**
+     * @param name     names the folder the outputs are kept in (the test's name)
      * @param voters   number of broker+controller nodes (ids 1..voters)
      * @param settings extra server settings for every node (Kafka names), e.g. session timeouts
      */
-    ProcessCluster(Path dir, int voters, Map<String, String> settings) throws IOException {
+    ProcessCluster(Path dir, String name, int voters, Map<String, String> settings) throws IOException {
         this.dir = dir;
+        this.name = name;
         this.settings = new LinkedHashMap<>(settings);
         for (int id = 1; id <= voters; id++) {
             nodes.put(id, new NodeSpec(id, true, Clients.freePort(), Clients.freePort(), dir.resolve("node-" + id)));
@@ -158,6 +163,7 @@ final class ProcessCluster implements AutoCloseable {
         p.put("num.io.threads", "2");
         p.put("num.network.threads", "1");
         p.put("offsets.topic.replication.factor", "3");
+        p.put("offsets.topic.num.partitions", "3"); // 50 replicated partitions would only load the 2-core machine
         p.putAll(settings);
         return p;
     }
@@ -402,6 +408,31 @@ final class ProcessCluster implements AutoCloseable {
         return b.toString();
     }
 
+    /**
+     * Copies the nodes' outputs and the files beside them in the test's dir (producer and tool logs, the
+     * producer's JSON lines, reassignment plans) to {@code target/fault-logs/<name>/}, replacing an older copy.
+     */
+    private void keepOutputs() {
+        Path keep = Path.of(System.getProperty("basedir", "."), "target", "fault-logs", name);
+        try {
+            if (Files.exists(keep)) {
+                try (var old = Files.walk(keep)) {
+                    for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+                }
+            }
+            Files.createDirectories(keep);
+            for (NodeSpec n : nodes.values()) {
+                if (Files.exists(n.output())) Files.copy(n.output(), keep.resolve("node-" + n.id + ".log"));
+                if (Files.exists(n.properties())) Files.copy(n.properties(), keep.resolve("node-" + n.id + ".properties"));
+            }
+            try (var files = Files.list(dir)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, keep.resolve(f.getFileName()));
+            }
+        } catch (IOException e) {
+            System.out.println("could not keep the outputs in " + keep + ": " + e);
+        }
+    }
+
     @Override
     public void close() {
         try {
@@ -419,5 +450,6 @@ final class ProcessCluster implements AutoCloseable {
                 // keep closing the others
             }
         }
+        keepOutputs();
     }
 }

@@ -40,7 +40,7 @@ class ProcessClusterHarnessTest {
 
     @Test
     void startProduceKillRestartFreezeStopAndReadTheFiles() throws Exception {
-        cluster = new ProcessCluster(dir, 3, FaultSettings.fastFailover()).start();
+        cluster = new ProcessCluster(dir, "ProcessClusterHarnessTest", 3, FaultSettings.fastFailover()).start();
         assertThat(cluster.output(1)).contains("=== fjord-it: start 1 of node 1");
         java.util.Properties written = new java.util.Properties();
         try (var r = java.nio.file.Files.newBufferedReader(cluster.node(1).properties())) {

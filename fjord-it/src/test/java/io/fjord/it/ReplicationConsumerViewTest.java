@@ -61,7 +61,7 @@ class ReplicationConsumerViewTest {
     @Test
     void consumersNeverSeeTheHighWatermarkGoBackNorReadATruncatedRecord() throws Exception {
         Random random = FaultSettings.random("ReplicationConsumerViewTest");
-        cluster = new ProcessCluster(dir, 3, FaultSettings.fastFailover()).start();
+        cluster = new ProcessCluster(dir, "ReplicationConsumerViewTest", 3, FaultSettings.fastFailover()).start();
         cluster.createTopic(TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
         producer = new RecordingProducer(cluster.bootstrap(), TOPIC, 1000, 60, Map.of()).start();
 

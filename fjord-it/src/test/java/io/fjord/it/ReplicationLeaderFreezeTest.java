@@ -44,7 +44,7 @@ class ReplicationLeaderFreezeTest {
     @Test
     void aFrozenLeaderIsReplacedAndItsWakeUpLosesNoAckedRecord() throws Exception {
         Random random = FaultSettings.random("ReplicationLeaderFreezeTest");
-        cluster = new ProcessCluster(dir, 3, FaultSettings.fastFailover()).start();
+        cluster = new ProcessCluster(dir, "ReplicationLeaderFreezeTest", 3, FaultSettings.fastFailover()).start();
         cluster.createTopic(TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
         producer = new RecordingProducer(cluster.bootstrap(), TOPIC, 1000, 60, Map.of()).start();
         producer.awaitAcks(0, 1000, Duration.ofSeconds(60));

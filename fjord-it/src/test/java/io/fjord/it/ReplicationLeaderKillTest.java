@@ -38,7 +38,7 @@ class ReplicationLeaderKillTest {
     @Test
     void everyAckedRecordSurvivesKillMinus9OfLeaders() throws Exception {
         Random random = FaultSettings.random("ReplicationLeaderKillTest");
-        cluster = new ProcessCluster(dir, 3, FaultSettings.fastFailover()).start();
+        cluster = new ProcessCluster(dir, "ReplicationLeaderKillTest", 3, FaultSettings.fastFailover()).start();
         cluster.createTopic(TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
         producer = VerifiableProducerProcess.start(dir, "verifiable-producer", cluster.bootstrap(), TOPIC, 1500, 64, Map.of());
         producer.awaitAcks(0, 1500, Duration.ofSeconds(60));

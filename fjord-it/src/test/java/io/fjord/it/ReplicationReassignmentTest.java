@@ -46,7 +46,7 @@ class ReplicationReassignmentTest {
     @Test
     void movingAReplicaOntoANewBrokerUnderLoadLosesNothing() throws Exception {
         Random random = FaultSettings.random("ReplicationReassignmentTest");
-        cluster = new ProcessCluster(dir, 3, FaultSettings.fastFailover()).start();
+        cluster = new ProcessCluster(dir, "ReplicationReassignmentTest", 3, FaultSettings.fastFailover()).start();
         cluster.createTopic(TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
         producer = new RecordingProducer(cluster.bootstrap(), TOPIC, 1000, 60, Map.of()).start();
         producer.awaitAcks(0, 2000, Duration.ofSeconds(60));

@@ -38,7 +38,7 @@ class ReplicationRollingRestartTest {
     @Test
     void aRollingRestartUnderLoadLosesNothingAndRefusesNothing() throws Exception {
         FaultSettings.random("ReplicationRollingRestartTest");
-        cluster = new ProcessCluster(dir, 3, FaultSettings.fastFailover()).start();
+        cluster = new ProcessCluster(dir, "ReplicationRollingRestartTest", 3, FaultSettings.fastFailover()).start();
         cluster.createTopic(TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
         producer = new RecordingProducer(cluster.bootstrap(), TOPIC, 1000, 60, Map.of()).start();
         producer.awaitAcks(0, 1000, Duration.ofSeconds(60));
@@ -68,7 +68,7 @@ class ReplicationRollingRestartTest {
                         || f.exception() instanceof NotEnoughReplicasAfterAppendException);
         assertThat(failures).as("records the producer gave up on").isEmpty();
         Set<Integer> refusing = cluster.nodesWhoseOutputContains("NOT_ENOUGH_REPLICAS");
-        assertThat(refusing).as("nodes that refused a write for lack of in-sync replicas (outputs under %s)", dir).isEmpty();
+        assertThat(refusing).as("nodes that refused a write for lack of in-sync replicas (outputs kept in fjord-it/target/fault-logs/ReplicationRollingRestartTest)").isEmpty();
         System.out.printf("[C] %d records acked, %d failed, no NOT_ENOUGH_REPLICAS in any broker's output%n",
                 acks.size(), failures.size());
         ReplicationChecks.finalCheck(cluster, TOPIC, PARTITIONS,
