@@ -68,7 +68,8 @@ class ReplicationRollingRestartTest {
                         || f.exception() instanceof NotEnoughReplicasAfterAppendException);
         assertThat(failures).as("records the producer gave up on").isEmpty();
         Set<Integer> refusing = cluster.nodesWhoseOutputContains("NOT_ENOUGH_REPLICAS");
-        assertThat(refusing).as("nodes that refused a write for lack of in-sync replicas (outputs kept in fjord-it/target/fault-logs/ReplicationRollingRestartTest)").isEmpty();
+        assertThat(refusing).as("nodes that refused a write for lack of in-sync replicas (outputs kept in"
+                + " fjord-it/target/fault-logs/ReplicationRollingRestartTest)").isEmpty();
         System.out.printf("[C] %d records acked, %d failed, no NOT_ENOUGH_REPLICAS in any broker's output%n",
                 acks.size(), failures.size());
         ReplicationChecks.finalCheck(cluster, TOPIC, PARTITIONS,
