@@ -78,19 +78,13 @@ public final class FjordBroker implements AutoCloseable {
         for (Path d : dirs) Files.createDirectories(d);
         String clusterId = clusterId(dirs.get(0));
         int nodeId = config.nodeId();
-        Set<String> roles = new TreeSet<>();
-        for (String r : config.get("process.roles").split(",")) if (!r.isBlank()) roles.add(r.trim());
-        if (roles.isEmpty() || !Set.of("broker", "controller").containsAll(roles)) {
-            throw new IllegalArgumentException("process.roles must be broker, controller or broker,controller: " + roles);
-        }
+        // Roles, voters and listeners were checked when the config was loaded (ListenerLayout).
+        io.fjord.broker.config.ListenerLayout layout = config.listenerLayout();
         String quorum = config.get("controller.quorum.voters");
-        boolean combined = roles.size() == 2;
-        if (!combined && (quorum == null || quorum.isBlank())) {
-            throw new IllegalArgumentException("process.roles=" + roles.iterator().next() + " needs controller.quorum.voters");
-        }
-        if (roles.equals(Set.of("controller"))) {
+        boolean combined = layout.isBroker() && layout.isController();
+        if (!layout.isBroker()) {
             // A controller-only node: a voter of the quorum and nothing else (no Kafka listener, no data).
-            controller = io.fjord.metadata.raft.RaftController.start(raftSettings(nodeId, quorum, dirs, clusterId, null, false, true));
+            controller = startRaft(raftSettings(nodeId, quorum, dirs, clusterId, null, false, true));
             log.info("Fjord controller node {} started: cluster {}, metadata in {}", nodeId, clusterId, dirs.get(0));
             return this;
         }
@@ -110,14 +104,14 @@ public final class FjordBroker implements AutoCloseable {
         if (voters == null || voters.isBlank()) {
             controller = LocalController.open(dirs.get(0).resolve("__cluster_metadata"), clusterId, self);
         } else {
-            controller = io.fjord.metadata.raft.RaftController.start(raftSettings(nodeId, voters, dirs, clusterId, self, true, combined));
+            controller = startRaft(raftSettings(nodeId, voters, dirs, clusterId, self, true, combined));
         }
         logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT, java.time.Clock.systemUTC());
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
         // Listen before loading: a change committed meanwhile is then seen twice (harmless), never missed.
         controller.addListener(replicas::onMetadata);
         replicas.loadFromImage();
-        if (controller instanceof io.fjord.metadata.raft.RaftController rc) rc.addResetListener(replicas::loadFromImage);
+        if (controller instanceof io.fjord.metadata.raft.RaftController rc) rc.addResetListener(replicas::onImageReset);
         if (config.getBoolean("log.cleaner.enable")) {
             cleaner = new io.fjord.storage.cleaner.LogCleaner(logs, config.getInt("log.cleaner.threads"),
                     config.getLong("log.cleaner.backoff.ms"),
@@ -127,12 +121,16 @@ public final class FjordBroker implements AutoCloseable {
         replicas.startMaintenance();
 
         TopicAdmin admin = new TopicAdmin(controller, config);
+        // A request that created a topic answers once this node's replicas exist (metadata is applied async).
+        admin.setMetadataBarrier(() -> replicas.awaitMetadataApplied(10_000));
         Set<Short> served = new TreeSet<>();
         register(dispatcher, served, ApiVersionsApi.KEY, new ApiVersionsHandler(served));
         register(dispatcher, served, (short) 3, new MetadataHandler(admin));
         register(dispatcher, served, (short) 0, new ProduceHandler(admin, replicas));
         register(dispatcher, served, (short) 1, new FetchHandler(admin, replicas));
         register(dispatcher, served, (short) 2, new ListOffsetsHandler(admin, replicas));
+        register(dispatcher, served, io.fjord.protocol.api.OffsetForLeaderEpochApi.KEY,
+                new io.fjord.broker.handlers.OffsetForLeaderEpochHandler(admin, replicas));
         register(dispatcher, served, (short) 19, new CreateTopicsHandler(admin));
         register(dispatcher, served, (short) 20, new DeleteTopicsHandler(admin));
         register(dispatcher, served, (short) 32, new DescribeConfigsHandler(admin));
@@ -148,6 +146,7 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 33, new AlterConfigsHandler(configAdmin, false));
         register(dispatcher, served, (short) 37, new CreatePartitionsHandler(configAdmin));
         register(dispatcher, served, (short) 44, new AlterConfigsHandler(configAdmin, true));
+        register(dispatcher, served, (short) 35, new io.fjord.broker.handlers.DescribeLogDirsHandler(logs, replicas));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
@@ -191,6 +190,18 @@ public final class FjordBroker implements AutoCloseable {
         return replicas;
     }
 
+    /** Starts this node's Raft member; a port it cannot bind fails with the listener's name in the message. */
+    private io.fjord.metadata.raft.RaftController startRaft(io.fjord.metadata.raft.RaftController.Settings s)
+            throws IOException, InterruptedException {
+        try {
+            return io.fjord.metadata.raft.RaftController.start(s);
+        } catch (java.net.BindException e) {
+            java.net.BindException named = new java.net.BindException(config.listenerLayout().raftEndpoint().label() + ": " + e.getMessage());
+            named.initCause(e);
+            throw named;
+        }
+    }
+
     private io.fjord.metadata.raft.RaftController.Settings raftSettings(int nodeId, String voters, List<Path> dirs,
             String clusterId, BrokerNode self, boolean broker, boolean controller) {
         long election = config.getLong("controller.quorum.election.timeout.ms");
@@ -199,7 +210,7 @@ public final class FjordBroker implements AutoCloseable {
                 dirs.get(0).resolve("__cluster_metadata").resolve("raft"), clusterId, self,
                 config.getLong("broker.session.timeout.ms"), config.getLong("broker.heartbeat.interval.ms"),
                 config.getLong("fjord.metadata.snapshot.entries"), election, 2 * election,
-                broker, controller, config.get("fjord.metadata.listener"));
+                broker, controller, config.listenerLayout().raftEndpoint().address());
     }
 
     /** Stops taking requests, finishes the ones in progress, then flushes and closes the logs cleanly. */

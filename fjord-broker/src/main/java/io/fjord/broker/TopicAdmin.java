@@ -27,6 +27,18 @@ public final class TopicAdmin {
     private final java.util.Random random = new java.util.Random();
     private final BrokerConfig config;
 
+    /** Waits until this node applied the metadata written so far (set by the broker; a no-op by default). */
+    private volatile Runnable metadataBarrier = () -> { };
+
+    public void setMetadataBarrier(Runnable barrier) {
+        this.metadataBarrier = barrier;
+    }
+
+    /** Waits (bounded) until this node's replicas reflect every metadata change committed so far. */
+    public void awaitMetadataApplied() {
+        metadataBarrier.run();
+    }
+
     public TopicAdmin(Controller controller, BrokerConfig config) {
         this.controller = controller;
         this.config = config;
@@ -116,7 +128,9 @@ public final class TopicAdmin {
             return new Result(Errors.NONE, null, null);
         }
         try {
-            return new Result(Errors.NONE, null, controller.createTopic(name, placement, configs));
+            TopicImage created = controller.createTopic(name, placement, configs);
+            awaitMetadataApplied();
+            return new Result(Errors.NONE, null, created);
         } catch (IllegalStateException e) {
             return Result.error(Errors.TOPIC_ALREADY_EXISTS, e.getMessage());
         } catch (IOException e) {
@@ -151,7 +165,9 @@ public final class TopicAdmin {
     public Errors delete(String name) {
         if (!config.getBoolean("delete.topic.enable")) return Errors.POLICY_VIOLATION;
         try {
-            return controller.deleteTopic(name) ? Errors.NONE : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+            boolean deleted = controller.deleteTopic(name);
+            if (deleted) awaitMetadataApplied();
+            return deleted ? Errors.NONE : Errors.UNKNOWN_TOPIC_OR_PARTITION;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

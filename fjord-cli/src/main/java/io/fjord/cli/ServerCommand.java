@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,17 +53,36 @@ final class ServerCommand implements Callable<Integer> {
         }
         FjordBroker broker = new FjordBroker(config);
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean started = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            broker.close();
+            // Only a started node is closed here. A JVM ending during start() (a signal, or a library calling
+            // System.exit from inside it) would otherwise wait in close() for start() to let go of the broker: a
+            // hang. A node stopped while starting is recovered at its next start, like one that crashed.
+            if (started.get()) broker.close();
             stopped.countDown();
         }, "fjord-shutdown"));
         try {
             broker.start();
+            started.set(true);
         } catch (java.net.BindException e) {
-            spec.commandLine().getErr().println("fjord server: cannot listen on " + config.get("listeners") + ": " + e.getMessage());
+            // One line naming the listener, its host:port and the cause; the stack trace adds nothing for an operator.
+            spec.commandLine().getErr().println("fjord server: " + e.getMessage());
+            closeQuietly(broker);
+            return 1;
+        } catch (java.io.IOException e) {
+            spec.commandLine().getErr().println("fjord server: could not start: " + e.getMessage());
+            closeQuietly(broker);
             return 1;
         }
         stopped.await();
         return 0;
+    }
+
+    private static void closeQuietly(FjordBroker broker) {
+        try {
+            broker.close();
+        } catch (RuntimeException e) {
+            // Already failing to start; the first error is the one to report.
+        }
     }
 }

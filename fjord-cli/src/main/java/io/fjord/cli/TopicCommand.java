@@ -9,8 +9,11 @@ import io.fjord.client.admin.TopicDescription;
 import io.fjord.client.common.PartitionInfo;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -73,39 +76,74 @@ public final class TopicCommand implements Runnable {
         }
     }
 
+    /**
+     * Without a report option: each topic's line (id, partition count, replication factor, non-default configs) and
+     * one line per partition. With {@code --under-replicated-partitions} (ISR smaller than the replica list) or
+     * {@code --unavailable-partitions} (no leader, or a leader that is not a live broker), only the matching partition
+     * lines, and no topic lines, as kafka-topics.sh does; the two cannot be combined (as in kafka-topics.sh).
+     */
     @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show partitions, leaders, replicas, ISR and configs.")
     static final class Describe implements Callable<Integer> {
         @Mixin ClientOptions client;
         @CommandLine.Spec CommandLine.Model.CommandSpec spec;
         @Parameters(arity = "0..*", paramLabel = "topic", description = "Topics (default: all).") List<String> topics = List.of();
+        @Option(names = "--under-replicated-partitions", description = "Only show partitions whose ISR is smaller than their replica list.")
+        boolean underReplicated;
+        @Option(names = "--unavailable-partitions", description = "Only show partitions without a live leader.")
+        boolean unavailable;
 
         @Override
         public Integer call() {
+            if (underReplicated && unavailable) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--under-replicated-partitions and --unavailable-partitions cannot be used together");
+            }
+            boolean report = underReplicated || unavailable;
             PrintWriter out = spec.commandLine().getOut();
             try (FjordAdmin admin = new FjordAdmin(client.config())) {
                 List<String> names = topics.isEmpty() ? new ArrayList<>(admin.listTopics(false)) : topics;
                 if (names.isEmpty()) return 0;
                 Map<String, TopicDescription> d = admin.describeTopics(names);
-                List<ConfigResource> res = names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
-                Map<ConfigResource, List<ConfigEntry>> configs = admin.describeConfigs(res);
+                Map<ConfigResource, List<ConfigEntry>> configs = report ? Map.of() : admin.describeConfigs(
+                        names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList());
+                Set<Integer> live = new HashSet<>();
+                if (unavailable) admin.describeCluster().nodes().forEach(n -> live.add(n.id()));
                 for (String name : names) {
                     TopicDescription td = d.get(name);
-                    StringBuilder cfg = new StringBuilder();
-                    for (ConfigEntry e : configs.getOrDefault(new ConfigResource(ConfigResource.Type.TOPIC, name), List.of())) {
-                        if (e.isDefault()) continue;
-                        if (cfg.length() > 0) cfg.append(',');
-                        cfg.append(e.name()).append('=').append(e.sensitive() ? "<sensitive>" : e.value());
-                    }
-                    int rf = td.partitions().isEmpty() ? 0 : td.partitions().get(0).replicas().size();
-                    out.printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s%n", name,
-                            td.topicId(), td.partitions().size(), rf, cfg);
-                    for (PartitionInfo p : td.partitions()) {
+                    List<PartitionInfo> partitions = new ArrayList<>(td.partitions());
+                    partitions.sort(Comparator.comparingInt(PartitionInfo::partition));
+                    if (!report) printTopicLine(out, td, configs.getOrDefault(new ConfigResource(ConfigResource.Type.TOPIC, name), List.of()));
+                    for (PartitionInfo p : partitions) {
+                        if (underReplicated && !isUnderReplicated(p)) continue;
+                        if (unavailable && !isUnavailable(p, live)) continue;
                         out.printf("\tTopic: %s\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s%n", name, p.partition(),
                                 p.leader() < 0 ? "none" : Integer.toString(p.leader()), join(p.replicas()), join(p.isr()));
                     }
                 }
             }
             return 0;
+        }
+
+        /** Kafka's rule: fewer in-sync replicas than replicas (no reassignment can be in progress in Fjord yet). */
+        static boolean isUnderReplicated(PartitionInfo p) {
+            return p.isr().size() < p.replicas().size();
+        }
+
+        /** Kafka's rule: no leader, or a leader that is not among the live brokers. */
+        static boolean isUnavailable(PartitionInfo p, Set<Integer> liveBrokers) {
+            return p.leader() < 0 || !liveBrokers.contains(p.leader());
+        }
+
+        private static void printTopicLine(PrintWriter out, TopicDescription td, List<ConfigEntry> entries) {
+            StringBuilder cfg = new StringBuilder();
+            for (ConfigEntry e : entries) {
+                if (e.isDefault()) continue;
+                if (cfg.length() > 0) cfg.append(',');
+                cfg.append(e.name()).append('=').append(e.sensitive() ? "<sensitive>" : e.value());
+            }
+            int rf = td.partitions().isEmpty() ? 0 : td.partitions().get(0).replicas().size();
+            out.printf("Topic: %s\tTopicId: %s\tPartitionCount: %d\tReplicationFactor: %d\tConfigs: %s%n", td.name(),
+                    td.topicId(), td.partitions().size(), rf, cfg);
         }
 
         private static String join(List<Integer> l) {

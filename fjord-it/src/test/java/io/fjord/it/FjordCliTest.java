@@ -87,6 +87,25 @@ class FjordCliTest {
         assertThat(r.err()).contains("UNKNOWN_TOPIC_OR_PARTITION");
     }
 
+    /** On a single node every partition has its one replica in sync and leads: the report options print nothing. */
+    @Test
+    void describeReportOptionsPrintNothingOnAHealthySingleNode() {
+        assertThat(run(null, "topic", "create", "cli-r", "--partitions", "3", "--bootstrap-server", bs()).code()).isZero();
+        for (String option : List.of("--under-replicated-partitions", "--unavailable-partitions")) {
+            Result r = run(null, "topic", "describe", "cli-r", option, "--bootstrap-server", bs());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).as(option + " on one topic").isEmpty();
+            r = run(null, "topic", "describe", option, "--bootstrap-server", bs());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).as(option + " on all topics").isEmpty();
+        }
+        Result r = run(null, "topic", "describe", "cli-r", "--under-replicated-partitions", "--unavailable-partitions",
+                "--bootstrap-server", bs());
+        assertThat(r.code()).as("the two report options together are refused").isEqualTo(2);
+        assertThat(r.err()).contains("cannot be used together");
+        assertThat(r.out()).isEmpty();
+    }
+
     @Test
     void produceFromStdinAndConsumeWithMaxMessages() {
         assertThat(run(null, "topic", "create", "cli-p", "--partitions", "1", "--bootstrap-server", bs()).code()).isZero();

@@ -91,7 +91,9 @@ class ProcessRolesTest {
         s.put("node.id", Integer.toString(id));
         s.put("process.roles", roles);
         s.put("controller.quorum.voters", String.join(",", voters));
-        s.put("listeners", "PLAINTEXT://127.0.0.1:0");
+        // A controller-only node lists only controller listeners (Kafka's rule); here it has none: Fjord's form,
+        // where the Raft server binds the node's controller.quorum.voters entry.
+        if (roles.contains("broker")) s.put("listeners", "PLAINTEXT://127.0.0.1:0");
         s.put("log.dirs", dir.resolve("node-" + id).toString());
         s.put("broker.session.timeout.ms", "3000");
         s.put("broker.heartbeat.interval.ms", "250");

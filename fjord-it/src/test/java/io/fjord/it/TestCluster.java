@@ -20,14 +20,25 @@ final class TestCluster implements AutoCloseable {
     private final Path dir;
     private final Map<String, String> overrides;
     private final int[] raftPorts;
+    /** Kafka listener ports, picked up front with the Raft ports so none can take another's (an ephemeral Kafka
+     * port once landed on a Raft port picked earlier, and Ratis ends the JVM when it cannot bind). */
+    private final int[] kafkaPorts;
     private final TestBroker[] nodes;
 
     TestCluster(Path dir, int n, Map<String, String> overrides) throws Exception {
         this.dir = dir;
         this.overrides = overrides;
         this.raftPorts = new int[n];
+        this.kafkaPorts = new int[n];
         this.nodes = new TestBroker[n];
-        for (int i = 0; i < n; i++) raftPorts[i] = Clients.freePort();
+        java.util.Set<Integer> taken = new java.util.HashSet<>();
+        for (int i = 0; i < 2 * n; i++) {
+            int port;
+            do {
+                port = Clients.freePort();
+            } while (!taken.add(port));
+            if (i < n) raftPorts[i] = port; else kafkaPorts[i - n] = port;
+        }
     }
 
     String voters() {
@@ -43,6 +54,7 @@ final class TestCluster implements AutoCloseable {
         s.put("broker.session.timeout.ms", "1500");
         s.put("broker.heartbeat.interval.ms", "250");
         s.put("log.cleaner.enable", "false");
+        s.put("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPorts[id - 1]);
         s.putAll(overrides);
         return new TestBroker(dir.resolve("node-" + id), s);
     }

@@ -159,6 +159,20 @@ abstract class AbstractIndex {
     /** The search key of a slot (absolute offset or timestamp). */
     protected abstract long key(MappedByteBuffer m, int slot);
 
+    /**
+     * Writer: keeps the first {@code n} entries (log truncation). The count is published first, so readers stop
+     * at {@code n}; the dropped slots are then zeroed, so that a preallocated file reopened after a crash counts
+     * exactly the kept entries (see the class comment).
+     */
+    final synchronized void truncateToEntries(int n) {
+        int old = entries;
+        if (n >= old) return;
+        if (n < 0) throw new IllegalArgumentException("negative entry count " + n);
+        entries = n;
+        MappedByteBuffer m = mmap;
+        for (int i = n * entrySize, end = old * entrySize; i < end; i++) m.put(i, (byte) 0);
+    }
+
     /** Writer: drops all entries and zeroes the file, preallocated to {@code maxIndexSize}; used to rebuild. */
     final void reset(int maxIndexSize) throws IOException {
         entries = 0;

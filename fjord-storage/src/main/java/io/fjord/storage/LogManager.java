@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,8 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * logs are recovered. A partition directory being deleted is first renamed to {@code <name>.<uuid>-delete}; such
  * leftovers are removed on start. Each log dir also holds the {@link OffsetCheckpointFile}s
  * {@value OffsetCheckpointFile#RECOVERY_POINT} (where recovery starts after a crash) and
- * {@value OffsetCheckpointFile#LOG_START_OFFSET} (log start offsets raised by DeleteRecords or retention), written by
- * {@link #checkpoint()} and on close.
+ * {@value OffsetCheckpointFile#LOG_START_OFFSET} (log start offsets raised by DeleteRecords or retention) and
+ * {@value OffsetCheckpointFile#REPLICATION_OFFSET} (high watermarks), written together by {@link #checkpoint()},
+ * after deletions and on close.
  *
  * <p>Threading: all methods are thread-safe. Partition creation and deletion are atomic per partition
  * ({@link ConcurrentHashMap#computeIfAbsent}); {@link #delete(String)} and {@link #close()} are serialised with each
@@ -91,6 +93,8 @@ public final class LogManager implements AutoCloseable {
                 logDir.resolve(OffsetCheckpointFile.RECOVERY_POINT)).read();
         Map<TopicPartition, Long> logStarts = new OffsetCheckpointFile(
                 logDir.resolve(OffsetCheckpointFile.LOG_START_OFFSET)).read();
+        Map<TopicPartition, Long> highWatermarks = new OffsetCheckpointFile(
+                logDir.resolve(OffsetCheckpointFile.REPLICATION_OFFSET)).read();
         List<Path> partitionDirs = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(logDir, Files::isDirectory)) {
             for (Path p : ds) partitionDirs.add(p);
@@ -108,8 +112,12 @@ public final class LogManager implements AutoCloseable {
                 log.warn("Ignoring directory {}: not <topic>-<partition>", p);
                 continue;
             }
+            // A log without a high-watermark entry predates replication; PartitionLog.open (LogLoader) then uses
+            // the log end after a clean shutdown and the recovery point after a crash.
+            Long hw = highWatermarks.get(tp);
             PartitionLog pl = PartitionLog.open(p, tp.topic(), tp.partition(), null, defaultConfig, clock, clean,
-                    recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L));
+                    recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L),
+                    hw == null ? OptionalLong.empty() : OptionalLong.of(hw));
             PartitionLog dup = logs.putIfAbsent(tp, pl);
             if (dup != null) {
                 pl.close();
@@ -196,22 +204,36 @@ public final class LogManager implements AutoCloseable {
         synchronized (lifecycle) {
             int n = 0;
             for (PartitionLog pl : logsOf(topic)) {
-                TopicPartition tp = new TopicPartition(pl.topic(), pl.partition());
-                logs.remove(tp);
-                pl.markDeleted();
-                Path target = pl.dir().resolveSibling(tp + "." + UUID.randomUUID().toString().replace("-", "")
-                        + DELETE_SUFFIX);
-                try {
-                    Files.move(pl.dir(), target);
-                    fsyncDir(pl.dir().getParent());
-                    PartitionLog.deleteRecursively(target);
-                } catch (IOException e) {
-                    throw new StorageException("cannot delete " + pl.dir(), e);
-                }
+                deleteLocked(pl);
                 n++;
             }
             if (n > 0) checkpointQuietly();
             return n;
+        }
+    }
+
+    /** Deletes one partition's log (its replica moved to another broker); false if this broker has none. */
+    public boolean deletePartition(String topic, int partition) {
+        synchronized (lifecycle) {
+            PartitionLog pl = logs.get(new TopicPartition(topic, partition));
+            if (pl == null) return false;
+            deleteLocked(pl);
+            checkpointQuietly();
+            return true;
+        }
+    }
+
+    private void deleteLocked(PartitionLog pl) {
+        TopicPartition tp = new TopicPartition(pl.topic(), pl.partition());
+        logs.remove(tp);
+        pl.markDeleted();
+        Path target = pl.dir().resolveSibling(tp + "." + UUID.randomUUID().toString().replace("-", "") + DELETE_SUFFIX);
+        try {
+            Files.move(pl.dir(), target);
+            fsyncDir(pl.dir().getParent());
+            PartitionLog.deleteRecursively(target);
+        } catch (IOException e) {
+            throw new StorageException("cannot delete " + pl.dir(), e);
         }
     }
 
@@ -221,7 +243,8 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
-     * Writes the recovery-point and log-start-offset checkpoints of every log dir from the logs' current values.
+     * Writes the recovery-point, log-start-offset and high-watermark checkpoints of every log dir from the logs'
+     * current values.
      * Serialised with deletion and close.
      */
     public void checkpoint() {
@@ -245,14 +268,17 @@ public final class LogManager implements AutoCloseable {
                     .thenComparingInt(TopicPartition::partition);
             Map<TopicPartition, Long> rp = new java.util.TreeMap<>(order);
             Map<TopicPartition, Long> ls = new java.util.TreeMap<>(order);
+            Map<TopicPartition, Long> hw = new java.util.TreeMap<>(order);
             for (Map.Entry<TopicPartition, PartitionLog> e : logs.entrySet()) {
                 if (!e.getValue().dir().getParent().equals(d)) continue;
                 rp.put(e.getKey(), e.getValue().recoveryPoint());
                 ls.put(e.getKey(), e.getValue().logStartOffset());
+                hw.put(e.getKey(), e.getValue().highWatermark());
             }
             try {
                 new OffsetCheckpointFile(d.resolve(OffsetCheckpointFile.RECOVERY_POINT)).write(rp);
                 new OffsetCheckpointFile(d.resolve(OffsetCheckpointFile.LOG_START_OFFSET)).write(ls);
+                new OffsetCheckpointFile(d.resolve(OffsetCheckpointFile.REPLICATION_OFFSET)).write(hw);
             } catch (IOException e) {
                 throw new StorageException("cannot write offset checkpoints in " + d, e);
             }

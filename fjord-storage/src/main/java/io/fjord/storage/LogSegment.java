@@ -223,6 +223,27 @@ public final class LogSegment {
         return true;
     }
 
+    /** Visits one batch header; {@code header} holds the batch's first {@link RecordBatch#HEADER_SIZE} bytes. */
+    @FunctionalInterface
+    interface HeaderVisitor {
+        /** @return false to stop the walk */
+        boolean visit(ByteBuffer header, int position) throws IOException;
+    }
+
+    /**
+     * Reader: walks the batch headers of the published part of the file from {@code fromPosition} (a batch start),
+     * in file order, until the visitor says stop.
+     */
+    void forEachBatchHeader(int fromPosition, HeaderVisitor visitor) throws IOException {
+        int end = size;
+        ByteBuffer hdr = ByteBuffer.allocate(RecordBatch.HEADER_SIZE);
+        long pos = fromPosition;
+        while (readHeader(pos, end, hdr)) {
+            if (!visitor.visit(hdr, (int) pos)) return;
+            pos += RecordBatch.sizeInBytes(hdr, 0);
+        }
+    }
+
     /** Result of a segment read: the slice and the base offset of its first batch (-1 if empty). */
     record Slice(FileRecordsSlice records, long firstOffset) {
     }
@@ -376,6 +397,43 @@ public final class LogSegment {
         nextOffset = expectedMin;
         dirty = true;
         return truncated;
+    }
+
+    /**
+     * Writer: removes the batch holding {@code offset} (the first batch ending at or after it) and every batch
+     * after it. The smaller size is published first (readers stop there), then the .log file is cut, then the index
+     * entries pointing into the removed part are dropped; a crash in between leaves index entries beyond the file
+     * end, which the next load's sanity check finds and rebuilds. The end state (next offset, max timestamp) is
+     * restored by walking the headers after the last kept index entry.
+     *
+     * @return the segment's next offset afterwards (the cut batch's base offset, or the base offset when emptied)
+     */
+    long truncateTo(long offset, LogConfig config) throws IOException {
+        int end = size;
+        ByteBuffer hdr = ByteBuffer.allocate(RecordBatch.HEADER_SIZE);
+        long pos = offsetIndex.lookup(offset).position();
+        long cut = -1;
+        long cutBase = -1;
+        while (readHeader(pos, end, hdr)) {
+            if (RecordBatch.lastOffset(hdr, 0) >= offset) {
+                cut = pos;
+                cutBase = RecordBatch.baseOffset(hdr, 0);
+                break;
+            }
+            pos += RecordBatch.sizeInBytes(hdr, 0);
+        }
+        if (cut < 0) return nextOffset;
+        size = (int) cut;
+        nextOffset = Math.max(baseOffset, Math.min(nextOffset, cutBase));
+        channel.truncate(cut);
+        dirty = true;
+        offsetIndex.truncateFrom(cutBase);
+        timeIndex.truncateFrom(cutBase);
+        if (!walkTail(config.indexIntervalBytes())) {
+            log.warn("Indexes of {} disagree with its batches after truncation; rebuilding", logFile);
+            recover(config, false);
+        }
+        return nextOffset;
     }
 
     private void loadRollingBaseTime(long nowMs) throws IOException {

@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A per-log-dir offset checkpoint in Kafka's text format (used for {@value #RECOVERY_POINT} and
- * {@value #LOG_START_OFFSET}):
+ * A per-log-dir offset checkpoint in Kafka's text format (used for {@value #RECOVERY_POINT},
+ * {@value #LOG_START_OFFSET} and {@value #REPLICATION_OFFSET}, the high watermarks):
  * <pre>
  * 0                        version
  * 2                        number of entries
@@ -30,6 +30,8 @@ public final class OffsetCheckpointFile {
     private static final Logger log = LoggerFactory.getLogger(OffsetCheckpointFile.class);
     public static final String RECOVERY_POINT = "recovery-point-offset-checkpoint";
     public static final String LOG_START_OFFSET = "log-start-offset-checkpoint";
+    /** Kafka's name for the high-watermark checkpoint. */
+    public static final String REPLICATION_OFFSET = "replication-offset-checkpoint";
     private static final int VERSION = 0;
 
     private final Path file;

@@ -62,6 +62,11 @@ public final class OffsetIndex extends AbstractIndex {
         return slot < 0 ? new Entry(baseOffset, 0) : new Entry(key(m, slot), position(m, slot));
     }
 
+    /** Writer: drops the entries for offsets at or after {@code offset}. */
+    void truncateFrom(long offset) {
+        truncateToEntries(largestLowerBoundSlot(offset, true) + 1);
+    }
+
     /** The last entry, or (base offset, 0) if empty. */
     public Entry lastEntry() {
         int n = entries();

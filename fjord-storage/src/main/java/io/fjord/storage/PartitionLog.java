@@ -7,58 +7,72 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
  * The log of one topic partition: a directory {@code <log.dir>/<topic>-<partition>} holding segments (see
- * {@link LogSegment}, {@link OffsetIndex}, {@link TimeIndex}) and a {@code partition.metadata} text file:
- * <pre>
- * version: 0
- * topic_id: &lt;topic id, Kafka's URL-safe base64 form of the 16 UUID bytes&gt;
- * </pre>
- * Offsets run from {@link #logStartOffset()} (at or above the first segment's base offset: DeleteRecords can move it
- * into a segment) to {@link #logEndOffset()} (exclusive). {@link #recoveryPoint()} is the offset below which data is
- * known to be fsynced; {@link LogManager} checkpoints both per log dir (see {@link OffsetCheckpointFile}). Appends go to the last (active) segment, which rolls when full, old or out of index room.
+ * {@link LogSegment}, {@link OffsetIndex}, {@link TimeIndex}), producer-state snapshots
+ * ({@link ProducerStateManager}), the {@value LeaderEpochFileCache#FILE_NAME} file ({@link LeaderEpochFileCache})
+ * and {@value PartitionMetadataFile#FILE_NAME} ({@link PartitionMetadataFile}). Loading is {@link LogLoader}'s job.
  *
- * <p>Threading: {@link #append}, {@link #roll}, {@link #updateConfig}, {@link #close} and {@link #delete} are
- * serialised by one lock per partition. {@link #read}, {@link #offsetForTimestamp}, {@link #flush} and the accessors
- * take no lock and may run concurrently with an append: an append writes all bytes, then publishes the segment size
- * and finally the log end offset through volatile fields, so readers only ever see fully written batches.
- * Segments are kept in a {@link ConcurrentSkipListMap}; a reader racing a roll simply finds the new segment.
- * Channels of segments still in the log are never closed except by {@link #close()} (broker shutdown), so a
- * {@link FileRecordsSlice} stays sendable; {@link #delete()} deletes files without closing channels.
+ * <p>Offsets run from {@link #logStartOffset()} (at or above the first segment's base offset: DeleteRecords can
+ * move it into a segment) to {@link #logEndOffset()} (exclusive). {@link #recoveryPoint()} is the offset below which
+ * data is known to be fsynced; {@link #highWatermark()} is set by the broker (the offset below which every in-sync
+ * replica has the data) and only clamped here. {@link LogManager} checkpoints all three per log dir (see
+ * {@link OffsetCheckpointFile}). Appends go to the last (active) segment, which rolls when full, old or out of index
+ * room. A leader {@link #append}s client batches and assigns their offsets; a follower
+ * {@link #appendAsFollower appends} the leader's batches with their offsets and {@link #truncateTo truncates} where
+ * its log diverged from the leader's.
+ *
+ * <p>Crash safety of truncation: segments are deleted newest first and the segment holding the new end is cut
+ * last, so a crash at any point leaves a prefix of the log; the epoch cache is truncated only after the data (it
+ * may name offsets beyond the end, which loading trims, never lack an entry for data on disk); producer snapshots
+ * above the new end are deleted after it (loading deletes those above the end anyway).
+ *
+ * <p>Threading: appends, rolls, truncations, config changes, retention, close and delete are serialised by one lock
+ * per partition. {@link #read}, {@link #offsetForTimestamp}, {@link #flush} and the accessors take no lock and may
+ * run concurrently with an append: an append writes all bytes, then publishes the segment size and finally the log
+ * end offset through volatile fields, so readers only ever see fully written batches. A truncation lowers the
+ * published end before it removes bytes; a read already under way may then come back short. Channels of segments
+ * still in the log are never closed except by {@link #close()} (broker shutdown), so a {@link FileRecordsSlice}
+ * stays sendable; deleted segments' channels close a minute later; {@link #delete()} closes none.
  */
 public final class PartitionLog {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
-    public static final String METADATA_FILE = "partition.metadata";
+    public static final String METADATA_FILE = PartitionMetadataFile.FILE_NAME;
+    /** Suffix of a replacement segment being written: {@code <20-digit base>.<20-digit end>.cleaned}. */
+    public static final String CLEANED_SUFFIX = ".cleaned";
+    /** Suffix of a replacement segment committed but not yet installed: {@code <base>.<end>.swap}. */
+    public static final String SWAP_SUFFIX = ".swap";
+    private static final long RETIRED_CLOSE_DELAY_MS = 60_000;
 
     private final String topic;
     private final int partition;
     private final Path dir;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final LogSegments segments;
+    private final LeaderEpochFileCache epochCache;
     private volatile UUID topicId;
     private volatile LogConfig config;
     private volatile LogSegment active;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
+    private volatile long highWatermark;
+    /** Makes a high-watermark update and a truncation's lowering of the log end atomic with each other. */
+    private final Object hwLock = new Object();
     private volatile boolean closed;
     private long unflushedMessages;
     private ProducerStateManager producerState;
@@ -67,20 +81,29 @@ public final class PartitionLog {
     private volatile long lastFlushMs;
     /** Serialises flushes, so the recovery point only moves after the force that covers it returned. */
     private final ReentrantLock flushLock = new ReentrantLock();
-    /** Segments removed by retention: files deleted, channels closed a while later (readers may still send them). */
+    /** Segments removed by retention or truncation: files deleted, channels closed a while later. */
     private final List<RetiredSegment> retired = new ArrayList<>();
-    private static final long RETIRED_CLOSE_DELAY_MS = 60_000;
 
     private record RetiredSegment(LogSegment segment, long retiredAtMs) {
     }
 
-    private PartitionLog(Path dir, String topic, int partition, UUID topicId, LogConfig config, Clock clock) {
+    private PartitionLog(Path dir, String topic, int partition, UUID topicId, LogConfig config, Clock clock,
+                         LogLoader.LoadedLog loaded) {
         this.dir = dir;
         this.topic = topic;
         this.partition = partition;
         this.topicId = topicId;
         this.config = config;
         this.clock = clock;
+        this.segments = loaded.segments();
+        this.active = segments.last();
+        this.logStartOffset = loaded.logStartOffset();
+        this.logEndOffset = loaded.logEndOffset();
+        this.recoveryPoint = loaded.recoveryPoint();
+        this.highWatermark = loaded.highWatermark();
+        this.epochCache = loaded.epochCache();
+        this.producerState = loaded.producerState();
+        this.lastFlushMs = clock.millis();
     }
 
     /** Directory name of a partition: {@code <topic>-<partition>}. */
@@ -97,159 +120,34 @@ public final class PartitionLog {
      */
     public static PartitionLog open(Path dir, String topic, int partition, UUID topicId, LogConfig config,
                                     Clock clock, boolean cleanShutdown) {
-        return open(dir, topic, partition, topicId, config, clock, cleanShutdown, 0L, 0L);
+        return open(dir, topic, partition, topicId, config, clock, cleanShutdown, 0L, 0L, OptionalLong.empty());
+    }
+
+    /** As below, without a checkpointed high watermark. */
+    public static PartitionLog open(Path dir, String topic, int partition, UUID topicId, LogConfig config,
+                                    Clock clock, boolean cleanShutdown, long recoveryPoint, long checkpointedLogStart) {
+        return open(dir, topic, partition, topicId, config, clock, cleanShutdown, recoveryPoint, checkpointedLogStart,
+                OptionalLong.empty());
     }
 
     /**
-     * As {@link #open(Path, String, int, UUID, LogConfig, Clock, boolean)}, with the checkpointed recovery point
-     * and log start offset. After an unclean shutdown every segment from the one holding {@code recoveryPoint}
-     * onwards is scanned (0 = all of them); earlier segments were fsynced and are only sanity-checked.
-     * {@code checkpointedLogStart} raises the log start offset above the first segment's base (DeleteRecords).
+     * As {@link #open(Path, String, int, UUID, LogConfig, Clock, boolean)}, with the checkpointed recovery point,
+     * log start offset and high watermark. After an unclean shutdown every segment from the one holding
+     * {@code recoveryPoint} onwards is scanned (0 = all of them); earlier segments were fsynced and are only
+     * sanity-checked. {@code checkpointedLogStart} raises the log start offset above the first segment's base
+     * (DeleteRecords). For the high watermark without a checkpoint see {@link LogLoader#load}.
      */
     public static PartitionLog open(Path dir, String topic, int partition, UUID topicId, LogConfig config,
-                                    Clock clock, boolean cleanShutdown, long recoveryPoint, long checkpointedLogStart) {
-        PartitionLog l = new PartitionLog(dir, topic, partition, topicId, config, clock);
+                                    Clock clock, boolean cleanShutdown, long recoveryPoint, long checkpointedLogStart,
+                                    OptionalLong checkpointedHighWatermark) {
         try {
             Files.createDirectories(dir);
-            l.loadMetadata();
-            l.loadSegments(cleanShutdown, recoveryPoint);
-            l.logStartOffset = Math.min(Math.max(l.logStartOffset, checkpointedLogStart), l.logEndOffset);
-            l.producerState = ProducerStateManager.load(dir, l.segments(), l.logEndOffset, clock,
-                    ProducerStateManager.DEFAULT_EXPIRATION_MS);
+            UUID id = PartitionMetadataFile.reconcile(dir, topicId);
+            LogLoader.LoadedLog loaded = LogLoader.load(dir, config, clock, cleanShutdown, recoveryPoint,
+                    checkpointedLogStart, checkpointedHighWatermark);
+            return new PartitionLog(dir, topic, partition, id, config, clock, loaded);
         } catch (IOException e) {
-            l.closeSegmentsQuietly();
             throw new StorageException("cannot open log " + dir, e);
-        } catch (RuntimeException e) {
-            l.closeSegmentsQuietly();
-            throw e;
-        }
-        return l;
-    }
-
-    // ---------------------------------------------------------------- loading
-
-    private void loadMetadata() throws IOException {
-        Path file = dir.resolve(METADATA_FILE);
-        UUID stored = null;
-        if (Files.exists(file)) {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                int colon = line.indexOf(':');
-                if (colon > 0 && line.substring(0, colon).trim().equals("topic_id")) {
-                    stored = parseTopicId(line.substring(colon + 1).trim());
-                }
-            }
-        }
-        if (topicId == null) {
-            topicId = stored;
-        } else if (stored != null && !stored.equals(topicId)) {
-            throw new IllegalStateException("log " + dir + " belongs to topic id " + stored + ", not " + topicId);
-        } else if (stored == null) {
-            writeMetadata(topicId);
-        }
-    }
-
-    private void writeMetadata(UUID id) throws IOException {
-        String text = "version: 0\ntopic_id: " + formatTopicId(id) + "\n";
-        Path tmp = dir.resolve(METADATA_FILE + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, dir.resolve(METADATA_FILE), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dir.resolve(METADATA_FILE), StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    /** Kafka's textual topic id: URL-safe base64 without padding of the 16 big-endian bytes. */
-    static String formatTopicId(UUID id) {
-        ByteBuffer b = ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
-    }
-
-    static UUID parseTopicId(String s) {
-        if (s.length() == 36) return UUID.fromString(s);
-        ByteBuffer b = ByteBuffer.wrap(Base64.getUrlDecoder().decode(s));
-        return new UUID(b.getLong(), b.getLong());
-    }
-
-    private void loadSegments(boolean cleanShutdown, long checkpointedRecoveryPoint) throws IOException {
-        recoverInterruptedSwaps();
-        List<Long> bases = new ArrayList<>();
-        List<Path> indexFiles = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(LogSegment.LOG_SUFFIX)) {
-                    Long base = parseBase(name, LogSegment.LOG_SUFFIX);
-                    if (base != null) bases.add(base);
-                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) {
-                    indexFiles.add(p);
-                } else if (name.endsWith(".tmp")) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-        bases.sort(Comparator.naturalOrder());
-        // Index files without a .log are leftovers of an interrupted delete or roll.
-        for (Path p : indexFiles) {
-            String name = p.getFileName().toString();
-            String stem = name.substring(0, name.lastIndexOf('.'));
-            if (!Files.exists(dir.resolve(stem + LogSegment.LOG_SUFFIX))) Files.deleteIfExists(p);
-        }
-        long now = clock.millis();
-        LogConfig cfg = config;
-        // Unclean: scan from the segment holding the recovery point (the last base <= it) to the end.
-        long recoverFrom = 0;
-        for (long b : bases) if (b <= checkpointedRecoveryPoint) recoverFrom = b;
-        for (int i = 0; i < bases.size(); i++) {
-            boolean last = i == bases.size() - 1;
-            boolean recover = !cleanShutdown && bases.get(i) >= recoverFrom;
-            LogSegment s = LogSegment.load(dir, bases.get(i), cfg, last, recover, !cleanShutdown, now);
-            LogSegment prev = segments.isEmpty() ? null : segments.lastEntry().getValue();
-            if (prev != null && s.baseOffset() < prev.nextOffset()) {
-                log.warn("Segment {} of {} overlaps the one before it; dropping it and later segments",
-                        s.baseOffset(), dir);
-                s.closeQuietly();
-                break;
-            }
-            segments.put(s.baseOffset(), s);
-            if (!last && s.truncatedOnLoad() > 0) {
-                log.warn("Segment {} of {} was truncated; dropping the segments after it", s.baseOffset(), dir);
-                break;
-            }
-        }
-        // Delete any segment files not loaded (e.g. beyond the cut).
-        for (Long base : bases) {
-            if (!segments.containsKey(base)) {
-                Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)));
-                Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.INDEX_SUFFIX)));
-                Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.TIME_INDEX_SUFFIX)));
-            }
-        }
-        if (segments.isEmpty()) {
-            LogSegment s = LogSegment.create(dir, 0L, cfg, now);
-            segments.put(0L, s);
-        }
-        LogSegment last = segments.lastEntry().getValue();
-        last.makeActive(cfg);
-        active = last;
-        logStartOffset = segments.firstKey();
-        logEndOffset = last.nextOffset();
-        recoveryPoint = cleanShutdown ? logEndOffset : Math.min(checkpointedRecoveryPoint, logEndOffset);
-        lastFlushMs = now;
-        log.debug("Loaded {}: {} segments, offsets [{}, {})", dir, segments.size(), logStartOffset, logEndOffset);
-    }
-
-    private static Long parseBase(String name, String suffix) {
-        String digits = name.substring(0, name.length() - suffix.length());
-        if (digits.length() != 20) return null;
-        try {
-            return Long.parseLong(digits);
-        } catch (NumberFormatException e) {
-            return null;
         }
     }
 
@@ -295,7 +193,7 @@ public final class PartitionLog {
     }
 
     public int numberOfSegments() {
-        return segments.size();
+        return segments.count();
     }
 
     /** Idempotent-producer state; only to be read under no concurrent append (tests, tools). */
@@ -305,13 +203,11 @@ public final class PartitionLog {
 
     /** Snapshot of the segments, oldest first. */
     public List<LogSegment> segments() {
-        return List.copyOf(segments.values());
+        return segments.snapshot();
     }
 
     public long sizeInBytes() {
-        long total = 0;
-        for (LogSegment s : segments.values()) total += s.sizeInBytes();
-        return total;
+        return segments.sizeInBytes();
     }
 
     /** Applies a new config; takes effect from the next append (index sizes from the next roll). */
@@ -324,12 +220,79 @@ public final class PartitionLog {
         }
     }
 
+    // ---------------------------------------------------------------- high watermark and leader epochs
+
+    /** The high watermark as last set by {@link #updateHighWatermark} (or restored on open), within the log. */
+    public long highWatermark() {
+        return highWatermark;
+    }
+
+    /**
+     * Sets the high watermark, clamped to {@code [logStartOffset, logEndOffset]}; the broker decides when it moves
+     * (it may go down, e.g. a new leader starts from its own). Thread-safe.
+     */
+    public void updateHighWatermark(long hw) {
+        synchronized (hwLock) {
+            highWatermark = Math.max(logStartOffset, Math.min(hw, logEndOffset));
+        }
+    }
+
+    /** Lowers the log end and clamps the high watermark to it, atomically for {@link #updateHighWatermark}. */
+    private void publishLowerLogEnd(long end) {
+        synchronized (hwLock) {
+            logEndOffset = end;
+            if (highWatermark > end) highWatermark = end;
+        }
+    }
+
+    /** The cache of (leader epoch, start offset) entries; thread-safe. */
+    public LeaderEpochFileCache leaderEpochCache() {
+        return epochCache;
+    }
+
+    public OptionalInt latestEpoch() {
+        return epochCache.latestEpoch();
+    }
+
+    /** OffsetForLeaderEpoch for {@code epoch} against this log's end (see {@link LeaderEpochFileCache#endOffsetFor}). */
+    public EpochEndOffset endOffsetForEpoch(int epoch) {
+        return epochCache.endOffsetFor(epoch, logEndOffset);
+    }
+
+    /**
+     * Records that {@code leaderEpoch} starts at {@code startOffset} (a replica becoming leader records its new
+     * epoch at its log end before any batch of that epoch arrives, as Kafka does). Ignored if not newer.
+     */
+    public void maybeAssignEpochStartOffset(int leaderEpoch, long startOffset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            epochCache.assign(leaderEpoch, startOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Assigns each batch's partition leader epoch that is newer than the cache's latest (before the write). */
+    private void assignEpochs(ByteBuffer batches) {
+        OptionalInt latestOpt = epochCache.latestEpoch();
+        int latest = latestOpt.isPresent() ? latestOpt.getAsInt() : -1;
+        for (int p = batches.position(); p < batches.limit(); p += RecordBatch.sizeInBytes(batches, p)) {
+            int epoch = RecordBatch.partitionLeaderEpoch(batches, p);
+            if (epoch > latest) {
+                epochCache.assign(epoch, RecordBatch.baseOffset(batches, p));
+                latest = epoch;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- append
 
     /**
      * Appends one or more record batches (the buffer's position to its limit), already validated by the caller
      * (CRC included). Offsets are assigned by overwriting each batch's base offset in place in {@code batches}
      * (not covered by the CRC); nothing else is re-encoded. The buffer's position and limit are left unchanged.
+     * A batch whose partition leader epoch is newer than the epoch cache's latest starts that epoch.
      *
      * @throws IllegalArgumentException      if the buffer does not hold whole magic-2 batches
      * @throws RecordBatchTooLargeException if the bytes cannot fit in one segment
@@ -349,53 +312,25 @@ public final class PartitionLog {
         try {
             ensureOpen();
             cfg = config;
+            AppendBatches framed = AppendBatches.frame(batches);
             long firstOffset = logEndOffset;
-            long next = firstOffset;
-            int batchCount = 0;
-            long records = 0;
-            boolean logAppendTime = false;
-            int p = batches.position();
-            int limit = batches.limit();
-            // Check the framing before touching anything, then assign offsets.
-            while (p < limit) {
-                if (limit - p < RecordBatch.HEADER_SIZE) throw new IllegalArgumentException("partial batch header at " + p);
-                int length = RecordBatch.batchLength(batches, p);
-                if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD
-                        || (long) p + RecordBatch.LOG_OVERHEAD + length > limit) {
-                    throw new IllegalArgumentException("bad batch length " + length + " at " + p);
-                }
-                if (RecordBatch.magic(batches, p) != RecordBatch.MAGIC) {
-                    throw new IllegalArgumentException("unsupported magic " + RecordBatch.magic(batches, p));
-                }
-                int delta = RecordBatch.lastOffsetDelta(batches, p);
-                if (delta < 0) throw new IllegalArgumentException("negative lastOffsetDelta " + delta);
-                next += delta + 1L;
-                records += delta + 1L;
-                logAppendTime |= RecordBatch.isLogAppendTime(batches, p);
-                batchCount++;
-                p += RecordBatch.LOG_OVERHEAD + length;
-            }
-            long lastOffset = next - 1;
+            long lastOffset = firstOffset + framed.records() - 1;
             LogAppendResult duplicate = producerState.checkAppend(batches);
             if (duplicate != null) return duplicate;
-            LogSegment seg = maybeRoll(size, batchCount, lastOffset, cfg);
-            p = batches.position();
+            LogSegment seg = maybeRoll(size, framed.batchCount(), lastOffset, cfg);
             long offset = firstOffset;
-            while (p < limit) {
+            for (int p = batches.position(); p < batches.limit(); p += RecordBatch.sizeInBytes(batches, p)) {
                 RecordBatch.setBaseOffset(batches, p, offset);
                 offset += RecordBatch.lastOffsetDelta(batches, p) + 1L;
-                p += RecordBatch.sizeInBytes(batches, p);
             }
+            assignEpochs(batches);
             long now = clock.millis();
             int position = seg.append(batches, lastOffset, cfg.indexIntervalBytes(), now);
             producerState.onAppended(batches);
             logEndOffset = lastOffset + 1;
-            unflushedMessages += records;
-            if (unflushedMessages >= cfg.flushMessages()) {
-                flushLocked();
-            }
-            return new LogAppendResult(firstOffset, lastOffset, logAppendTime ? now : -1L, seg.baseOffset(),
-                    position, size, batchCount);
+            afterAppend(framed.records(), cfg);
+            return new LogAppendResult(firstOffset, lastOffset, framed.logAppendTime() ? now : -1L, seg.baseOffset(),
+                    position, size, framed.batchCount());
         } catch (IOException e) {
             throw new StorageException("append to " + dir + " failed", e);
         } finally {
@@ -403,7 +338,115 @@ public final class PartitionLog {
         }
     }
 
+    /**
+     * Appends batches fetched from the leader, keeping their offsets (the buffer's position to its limit; it is
+     * not modified). Every batch is validated (framing, magic 2, CRC-32C, codec); the first must start at or
+     * after the log end (a gap is allowed: the leader's log may be compacted) and each next one after the previous
+     * one's last offset. Producer state records the batches without sequence checks (the leader decided), so that
+     * this replica deduplicates correctly if it becomes leader; newer leader epochs enter the epoch cache. The
+     * batches are written in runs that fit the active segment, rolling between them as an append does, so a fetch
+     * larger than {@code segment.bytes} is fine as long as each batch fits. Afterwards the log end is the last
+     * batch's last offset + 1.
+     *
+     * @return the offsets and where the first batch went; {@code logAppendTime} is -1 (the leader's times stand)
+     * @throws IllegalArgumentException        if {@code batches} is empty
+     * @throws CorruptRecordException          if a batch is torn or invalid (nothing is appended)
+     * @throws UnexpectedAppendOffsetException if the offsets go below the log end or do not increase
+     * @throws RecordBatchTooLargeException    if one batch is larger than {@code segment.bytes}
+     * @throws StorageException                on I/O failure (batches before the failing run stay appended)
+     */
+    public LogAppendResult appendAsFollower(ByteBuffer batches) {
+        int size = batches.remaining();
+        if (size == 0) throw new IllegalArgumentException("nothing to append");
+        AppendBatches checked = AppendBatches.validateFollower(batches);
+        lock.lock();
+        try {
+            ensureOpen();
+            LogConfig cfg = config;
+            if (checked.firstOffset() < logEndOffset) {
+                throw new UnexpectedAppendOffsetException("first offset " + checked.firstOffset()
+                        + " is below the log end offset " + logEndOffset + " of " + dir, checked.firstOffset(),
+                        logEndOffset);
+            }
+            assignEpochs(batches);
+            long now = clock.millis();
+            int limit = batches.limit();
+            long firstSegment = -1;
+            int firstPosition = -1;
+            int runStart = batches.position();
+            while (runStart < limit) {
+                // Longest run of batches from runStart that the active segment (after a roll if needed) takes.
+                LogSegment seg = maybeRollForFollower(batches, runStart, cfg);
+                int runEnd = runStart;
+                int runBatches = 0;
+                long runLast = -1;
+                while (runEnd < limit) {
+                    int batchSize = RecordBatch.sizeInBytes(batches, runEnd);
+                    long last = RecordBatch.lastOffset(batches, runEnd);
+                    boolean fits = runBatches == 0
+                            || ((long) seg.sizeInBytes() + (runEnd - runStart) + batchSize <= cfg.segmentBytes()
+                            && seg.indexesHaveRoomFor(runBatches + 1) && last - seg.baseOffset() <= Integer.MAX_VALUE);
+                    if (!fits) break;
+                    runLast = last;
+                    runBatches++;
+                    runEnd += batchSize;
+                }
+                ByteBuffer run = batches.duplicate();
+                run.limit(runEnd).position(runStart);
+                int position = seg.append(run, runLast, cfg.indexIntervalBytes(), now);
+                producerState.onAppended(run);
+                if (firstSegment < 0) {
+                    firstSegment = seg.baseOffset();
+                    firstPosition = position;
+                }
+                logEndOffset = runLast + 1;
+                runStart = runEnd;
+            }
+            afterAppend(checked.records(), cfg);
+            return new LogAppendResult(checked.firstOffset(), checked.lastOffset(), -1L, firstSegment, firstPosition,
+                    size, checked.batchCount());
+        } catch (IOException e) {
+            throw new StorageException("follower append to " + dir + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Rolls, if the batch at {@code p} (the start of a follower run) cannot go into the active segment. */
+    private LogSegment maybeRollForFollower(ByteBuffer batches, int p, LogConfig cfg) throws IOException {
+        int batchSize = RecordBatch.sizeInBytes(batches, p);
+        if (batchSize > cfg.segmentBytes()) {
+            throw new RecordBatchTooLargeException("batch of " + batchSize + " bytes at offset "
+                    + RecordBatch.baseOffset(batches, p) + " exceeds segment.bytes " + cfg.segmentBytes());
+        }
+        long base = RecordBatch.baseOffset(batches, p);
+        LogSegment seg = active;
+        if (seg.sizeInBytes() == 0 && RecordBatch.lastOffset(batches, p) - seg.baseOffset() > Integer.MAX_VALUE) {
+            // An empty active segment far below the leader's next offset (a gap of 2^31): start over at the batch.
+            segments.remove(seg.baseOffset());
+            seg.deleteFiles();
+            retire(seg);
+            LogSegment next = LogSegment.create(dir, base, cfg, clock.millis());
+            segments.add(next);
+            active = next;
+            return next;
+        }
+        return maybeRoll(batchSize, 1, RecordBatch.lastOffset(batches, p), cfg, base);
+    }
+
+    /** Counts toward {@code flush.messages} and flushes when it is reached. */
+    private void afterAppend(long records, LogConfig cfg) throws IOException {
+        unflushedMessages += records;
+        if (unflushedMessages >= cfg.flushMessages()) flushLocked();
+    }
+
     private LogSegment maybeRoll(int size, int batchCount, long lastOffset, LogConfig cfg) throws IOException {
+        return maybeRoll(size, batchCount, lastOffset, cfg, logEndOffset);
+    }
+
+    /** Rolls to a new segment based at {@code nextBase} if the active one is too big, too old or out of room. */
+    private LogSegment maybeRoll(int size, int batchCount, long lastOffset, LogConfig cfg, long nextBase)
+            throws IOException {
         LogSegment seg = active;
         if (seg.sizeInBytes() == 0) {
             if (lastOffset - seg.baseOffset() > Integer.MAX_VALUE) {
@@ -418,8 +461,8 @@ public final class PartitionLog {
         else if (!seg.indexesHaveRoomFor(batchCount)) reason = "index full";
         else if (lastOffset - seg.baseOffset() > Integer.MAX_VALUE) reason = "offset overflow";
         if (reason == null) return seg;
-        log.debug("Rolling {} at offset {} ({})", dir, logEndOffset, reason);
-        return rollLocked(cfg);
+        log.debug("Rolling {} at offset {} ({})", dir, nextBase, reason);
+        return rollLocked(cfg, nextBase);
     }
 
     /** Starts a new segment at the log end offset unless the active one is empty. */
@@ -427,7 +470,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            if (active.sizeInBytes() > 0) rollLocked(config);
+            if (active.sizeInBytes() > 0) rollLocked(config, logEndOffset);
         } catch (IOException e) {
             throw new StorageException("roll of " + dir + " failed", e);
         } finally {
@@ -435,15 +478,133 @@ public final class PartitionLog {
         }
     }
 
-    private LogSegment rollLocked(LogConfig cfg) throws IOException {
+    private LogSegment rollLocked(LogConfig cfg, long baseOffset) throws IOException {
         LogSegment old = active;
-        LogSegment next = LogSegment.create(dir, logEndOffset, cfg, clock.millis());
-        segments.put(next.baseOffset(), next);
+        LogSegment next = LogSegment.create(dir, baseOffset, cfg, clock.millis());
+        segments.add(next);
         active = next;
         old.onRolled();
         producerState.takeSnapshot(logEndOffset);
         return next;
     }
+
+    // ---------------------------------------------------------------- truncation (followers)
+
+    /**
+     * Removes every offset at or after {@code offset}; nothing happens if {@code offset >= logEndOffset}. Segments
+     * based after it are deleted, newest first; the one holding it is cut at the start of the batch containing it
+     * (followers truncate at batch boundaries; inside a batch the whole batch goes, so the new log end may be
+     * below {@code offset}; in a compacted gap it is the end of the last kept batch). Then: epoch cache entries
+     * from the new end go, the producer state is rebuilt (newest snapshot at or below the end plus a header scan;
+     * snapshots above it are deleted), and recovery point, high watermark and log start are clamped to the end.
+     * If no segment can hold {@code offset} (it is below the first one) this is
+     * {@link #truncateFullyAndStartAt(long) truncateFullyAndStartAt(offset)}.
+     */
+    public void truncateTo(long offset) {
+        if (offset < 0) throw new IllegalArgumentException("negative truncation offset " + offset);
+        lock.lock();
+        try {
+            ensureOpen();
+            if (offset >= logEndOffset) return;
+            if (segments.first().baseOffset() > offset) {
+                truncateFullyLocked(offset);
+                return;
+            }
+            long oldEnd = logEndOffset;
+            closeRetired(false);
+            publishLowerLogEnd(offset);
+            truncateHook.accept("start");
+            List<LogSegment> doomed = new ArrayList<>(segments.from(offset + 1));
+            for (int i = doomed.size() - 1; i >= 0; i--) {
+                deleteSegment(doomed.get(i));
+                truncateHook.accept("deleted-" + doomed.get(i).baseOffset());
+            }
+            LogSegment holding = segments.last();
+            long newEnd = holding.truncateTo(offset, config);
+            truncateHook.accept("cut");
+            if (holding != active) {
+                holding.makeActive(config);
+                active = holding;
+            }
+            publishLowerLogEnd(newEnd);
+            if (recoveryPoint > newEnd) recoveryPoint = newEnd;
+            if (logStartOffset > newEnd) logStartOffset = newEnd;
+            epochCache.truncateFromEnd(newEnd);
+            truncateHook.accept("epochs");
+            producerState = ProducerStateManager.load(dir, segments.snapshot(), newEnd, clock,
+                    ProducerStateManager.DEFAULT_EXPIRATION_MS);
+            log.info("Truncated {} to offset {} (log end was {}, is {})", dir, offset, oldEnd, newEnd);
+        } catch (IOException e) {
+            throw new StorageException("truncation of " + dir + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Deletes all data and starts an empty log at {@code newOffset}: log start = log end = high watermark =
+     * recovery point = {@code newOffset}; epoch cache and producer state cleared (a follower whose log is entirely
+     * below the leader's log start, or diverged before its first segment). Crash safety: producer snapshots go
+     * first (always safe), segments newest first, the oldest one is emptied, then the new segment is created and
+     * the emptied one deleted; a crash leaves a prefix of the old log or an empty log.
+     */
+    public void truncateFullyAndStartAt(long newOffset) {
+        if (newOffset < 0) throw new IllegalArgumentException("negative offset " + newOffset);
+        lock.lock();
+        try {
+            ensureOpen();
+            truncateFullyLocked(newOffset);
+        } catch (IOException e) {
+            throw new StorageException("truncation of " + dir + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void truncateFullyLocked(long newOffset) throws IOException {
+        long oldEnd = logEndOffset;
+        closeRetired(false);
+        publishLowerLogEnd(Math.min(oldEnd, newOffset));
+        ProducerStateManager.deleteAllSnapshots(dir);
+        truncateHook.accept("start");
+        List<LogSegment> all = segments.snapshot();
+        for (int i = all.size() - 1; i >= 1; i--) {
+            deleteSegment(all.get(i));
+            truncateHook.accept("deleted-" + all.get(i).baseOffset());
+        }
+        LogSegment oldest = all.get(0);
+        oldest.truncateTo(oldest.baseOffset(), config);
+        truncateHook.accept("emptied");
+        LogSegment fresh = oldest;
+        if (oldest.baseOffset() != newOffset) {
+            fresh = LogSegment.create(dir, newOffset, config, clock.millis());
+            segments.add(fresh);
+            deleteSegment(oldest);
+        } else {
+            oldest.makeActive(config);
+        }
+        active = fresh;
+        synchronized (hwLock) {
+            logStartOffset = newOffset;
+            logEndOffset = newOffset;
+            highWatermark = newOffset;
+        }
+        recoveryPoint = newOffset;
+        epochCache.clear();
+        producerState = new ProducerStateManager(dir, clock, ProducerStateManager.DEFAULT_EXPIRATION_MS);
+        log.info("Truncated {} fully (log end was {}); the log now starts at {}", dir, oldEnd, newOffset);
+    }
+
+    /** Removes a segment from the map, deletes its files (.log first) and fsyncs the directory. */
+    private void deleteSegment(LogSegment s) throws IOException {
+        segments.remove(s.baseOffset());
+        s.deleteFiles();
+        LogManager.fsyncDir(dir);
+        retire(s);
+    }
+
+    /** Test hook: called at each step of a truncation; throwing simulates a crash there. */
+    volatile java.util.function.Consumer<String> truncateHook = step -> { };
 
     // ---------------------------------------------------------------- read
 
@@ -467,10 +628,10 @@ public final class PartitionLog {
         if (startOffset < start || startOffset > end) throw new OffsetOutOfRangeException(startOffset, start, end);
         long limit = Math.min(maxOffset, end);
         if (startOffset >= limit) return new LogReadResult(FileRecordsSlice.empty(), -1, start, end);
-        Map.Entry<Long, LogSegment> floor = segments.floorEntry(startOffset);
+        LogSegment floor = segments.floor(startOffset);
         if (floor == null) throw new OffsetOutOfRangeException(startOffset, logStartOffset, end);
         try {
-            for (LogSegment s : segments.tailMap(floor.getKey(), true).values()) {
+            for (LogSegment s : segments.from(floor.baseOffset())) {
                 if (s.baseOffset() >= limit) break;
                 LogSegment.Slice slice = s.read(startOffset, maxBytes, limit, minOneMessage);
                 if (slice != null) return new LogReadResult(slice.records(), slice.firstOffset(), start, end);
@@ -489,7 +650,7 @@ public final class PartitionLog {
         long end = logEndOffset;
         long start = logStartOffset;
         try {
-            for (LogSegment s : segments.values()) {
+            for (LogSegment s : segments.all()) {
                 if (s.baseOffset() >= end) break;
                 if (s.maxTimestamp() < timestamp) continue;
                 TimestampAndOffset found = s.findByTimestamp(timestamp, end);
@@ -506,11 +667,6 @@ public final class PartitionLog {
 
     // ---------------------------------------------------------------- segment replacement (log cleaner)
 
-    /** Suffix of a replacement segment being written: {@code <20-digit base>.<20-digit end>.cleaned}. */
-    public static final String CLEANED_SUFFIX = ".cleaned";
-    /** Suffix of a replacement segment committed but not yet installed: {@code <base>.<end>.swap}. */
-    public static final String SWAP_SUFFIX = ".swap";
-
     /**
      * Where a replacement for the closed segments covering offsets {@code [base, end)} is written before
      * {@link #replaceSegments}: a plain .log file (batches only, no indexes) in this log's directory.
@@ -525,7 +681,7 @@ public final class PartitionLog {
      * whose batches were written, and fsynced, to {@code cleaned} ({@link #cleanedFile}). Steps, each safe to crash
      * after: rename {@code .cleaned} to {@code .swap} (the commit point), delete the old segments' files, rename
      * {@code .swap} to {@code <base>.log}, load it (indexes rebuilt) and put it in the segment map. On open,
-     * {@link #recoverInterruptedSwaps} deletes {@code .cleaned} leftovers and completes any {@code .swap}.
+     * {@link LogLoader} deletes {@code .cleaned} leftovers and completes any {@code .swap}.
      * Readers keep working throughout: old segments stay readable through their open channels.
      *
      * @return false (and {@code cleaned} deleted) if the log changed meanwhile: closed, a segment gone or active
@@ -537,13 +693,13 @@ public final class PartitionLog {
         try {
             boolean current = !closed;
             for (LogSegment s : old) current &= segments.get(s.baseOffset()) == s && s != active;
-            Map.Entry<Long, LogSegment> after = segments.higherEntry(old.get(old.size() - 1).baseOffset());
+            LogSegment after = segments.after(old.get(old.size() - 1).baseOffset());
             if (!current || after == null) {
                 Files.deleteIfExists(cleaned);
                 return false;
             }
-            long end = after.getKey();
-            for (LogSegment s : segments.subMap(base, true, end, false).values()) current &= old.contains(s);
+            long end = after.baseOffset();
+            for (LogSegment s : segments.range(base, end)) current &= old.contains(s);
             if (!current || !cleaned.equals(cleanedFile(base, end))) {
                 Files.deleteIfExists(cleaned);
                 return false;
@@ -563,7 +719,7 @@ public final class PartitionLog {
             LogManager.fsyncDir(dir);
             swapHook.accept("installed");
             LogSegment fresh = LogSegment.load(dir, base, config, false, false, false, clock.millis());
-            segments.put(base, fresh);
+            segments.add(fresh);
             for (LogSegment s : old) {
                 if (s.baseOffset() != base) segments.remove(s.baseOffset());
             }
@@ -578,44 +734,7 @@ public final class PartitionLog {
     /** Test hook: called at each step of {@link #replaceSegments}; throwing simulates a crash there. */
     volatile java.util.function.Consumer<String> swapHook = step -> { };
 
-    /** Deletes half-written {@code .cleaned} files and completes committed {@code .swap}s (see replaceSegments). */
-    private void recoverInterruptedSwaps() throws IOException {
-        List<Path> swaps = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(CLEANED_SUFFIX)) Files.deleteIfExists(p);
-                else if (name.endsWith(SWAP_SUFFIX)) swaps.add(p);
-            }
-        }
-        for (Path swap : swaps) {
-            String name = swap.getFileName().toString();
-            long base;
-            long end;
-            try {
-                base = Long.parseLong(name.substring(0, 20));
-                end = Long.parseLong(name.substring(21, 41));
-            } catch (RuntimeException e) {
-                log.warn("Ignoring unparsable swap file {}", swap);
-                continue;
-            }
-            log.info("Completing interrupted segment replacement {} of {}", name, dir);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-                for (Path p : ds) {
-                    String n = p.getFileName().toString();
-                    if (!(n.endsWith(LogSegment.LOG_SUFFIX) || n.endsWith(LogSegment.INDEX_SUFFIX)
-                            || n.endsWith(LogSegment.TIME_INDEX_SUFFIX))) continue;
-                    Long b = parseBase(n, n.substring(n.lastIndexOf('.')));
-                    if (b != null && b >= base && b < end) Files.deleteIfExists(p);
-                }
-            }
-            Files.move(swap, dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)),
-                    StandardCopyOption.ATOMIC_MOVE);
-        }
-        if (!swaps.isEmpty()) LogManager.fsyncDir(dir);
-    }
-
-    // ---------------------------------------------------------------- lifecycle
+    // ---------------------------------------------------------------- flushing
 
     /**
      * Forces written data and indexes of all dirty segments to disk. Takes no lock, so it does not block appends;
@@ -635,7 +754,7 @@ public final class PartitionLog {
         flushLock.lock();
         try {
             long end = logEndOffset; // everything below was written before this read
-            for (LogSegment s : segments.values()) {
+            for (LogSegment s : segments.all()) {
                 if (s.isDirty()) s.flush();
             }
             if (end > recoveryPoint) recoveryPoint = end;
@@ -656,7 +775,7 @@ public final class PartitionLog {
         try {
             long activeBase = active.baseOffset();
             if (recoveryPoint >= activeBase) return false;
-            for (LogSegment s : segments.headMap(activeBase, false).values()) {
+            for (LogSegment s : segments.before(activeBase)) {
                 if (s.isDirty()) s.flush();
             }
             if (activeBase > recoveryPoint) recoveryPoint = activeBase;
@@ -680,8 +799,8 @@ public final class PartitionLog {
      * Deletes whole segments from the oldest while {@code deletable} holds and the segment ends at or below
      * {@code upperBoundOffset} (the high watermark). If that includes the (non-empty) active segment, a new empty
      * one is rolled first, so the log always keeps an active segment. The log start offset moves to the first
-     * remaining segment's base if it was below. Files are deleted at once; channels are closed a minute later so
-     * that reads in flight finish. Returns the number of segments deleted.
+     * remaining segment's base if it was below (the epoch cache follows). Files are deleted at once; channels are
+     * closed a minute later so that reads in flight finish. Returns the number of segments deleted.
      */
     public int deleteOldSegments(SegmentPredicate deletable, long upperBoundOffset, String reason) {
         lock.lock();
@@ -689,24 +808,21 @@ public final class PartitionLog {
             if (closed) return 0;
             closeRetired(false);
             List<LogSegment> doomed = new ArrayList<>();
-            for (Map.Entry<Long, LogSegment> e : segments.entrySet()) {
-                LogSegment s = e.getValue();
-                Long next = segments.higherKey(e.getKey());
-                long end = next == null ? logEndOffset : next;
-                if (next == null && s.sizeInBytes() == 0) break;
+            for (LogSegment s : segments.all()) {
+                long end = segments.endOf(s.baseOffset(), logEndOffset);
+                if (s == segments.last() && s.sizeInBytes() == 0) break;
                 if (end > upperBoundOffset || !deletable.test(s, end)) break;
                 doomed.add(s);
             }
             if (doomed.isEmpty()) return 0;
-            if (doomed.get(doomed.size() - 1) == active) rollLocked(config);
-            long now = clock.millis();
+            if (doomed.get(doomed.size() - 1) == active) rollLocked(config, logEndOffset);
             for (LogSegment s : doomed) {
                 segments.remove(s.baseOffset());
                 s.deleteFiles();
-                retired.add(new RetiredSegment(s, now));
+                retire(s);
             }
-            long first = segments.firstKey();
-            if (first > logStartOffset) logStartOffset = first;
+            long first = segments.first().baseOffset();
+            if (first > logStartOffset) moveLogStart(first);
             log.info("Deleted {} segment(s) of {} ({}); log start offset now {}", doomed.size(), dir, reason,
                     logStartOffset);
             return doomed.size();
@@ -718,8 +834,8 @@ public final class PartitionLog {
     }
 
     /**
-     * Raises the log start offset (DeleteRecords); never lowers it. Segments wholly below it are deleted by the
-     * next retention pass. Returns whether it moved.
+     * Raises the log start offset (DeleteRecords, or a follower following its leader's); never lowers it. Segments
+     * wholly below it are deleted by the next retention pass. Returns whether it moved.
      *
      * @throws IllegalArgumentException if {@code newStart} is beyond the log end offset
      */
@@ -731,11 +847,24 @@ public final class PartitionLog {
                 throw new IllegalArgumentException("log start " + newStart + " beyond log end " + logEndOffset);
             }
             if (newStart <= logStartOffset) return false;
-            logStartOffset = newStart;
+            moveLogStart(newStart);
             return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Under the lock: the log now starts at {@code newStart}; the epoch cache and high watermark follow. */
+    private void moveLogStart(long newStart) {
+        synchronized (hwLock) {
+            logStartOffset = newStart;
+            if (highWatermark < newStart) highWatermark = newStart;
+        }
+        epochCache.truncateFromStart(newStart);
+    }
+
+    private void retire(LogSegment s) {
+        retired.add(new RetiredSegment(s, clock.millis()));
     }
 
     private void closeRetired(boolean all) {
@@ -746,6 +875,8 @@ public final class PartitionLog {
             return true;
         });
     }
+
+    // ---------------------------------------------------------------- lifecycle
 
     private void ensureOpen() {
         if (closed) throw new IllegalStateException("log " + dir + " is closed");
@@ -764,7 +895,7 @@ public final class PartitionLog {
             } catch (IOException e) {
                 failure = e;
             }
-            for (LogSegment s : segments.values()) {
+            for (LogSegment s : segments.all()) {
                 try {
                     s.close();
                 } catch (IOException e) {
@@ -787,7 +918,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             closed = true;
-            for (LogSegment s : segments.values()) s.deleteFiles();
+            for (LogSegment s : segments.all()) s.deleteFiles();
             deleteRecursively(dir);
         } catch (IOException e) {
             throw new StorageException("delete of " + dir + " failed", e);
@@ -813,10 +944,6 @@ public final class PartitionLog {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-    }
-
-    private void closeSegmentsQuietly() {
-        for (LogSegment s : segments.values()) s.closeQuietly();
     }
 
     @Override

@@ -278,6 +278,14 @@ public final class ProducerStateManager {
         return out;
     }
 
+    /**
+     * Deletes every snapshot of {@code dir} (the log is emptied). Always safe: without a snapshot the next load
+     * rebuilds the state from the batch headers.
+     */
+    static void deleteAllSnapshots(Path dir) throws IOException {
+        for (long off : snapshotOffsets(dir)) Files.deleteIfExists(snapshotFile(dir, off));
+    }
+
     private boolean readSnapshot(Path file) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file));
         if (buf.remaining() < HEADER_BYTES || buf.getShort(0) != VERSION) return false;

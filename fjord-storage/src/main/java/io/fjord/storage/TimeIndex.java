@@ -64,6 +64,14 @@ public final class TimeIndex extends AbstractIndex {
         return slot < 0 ? null : new Entry(key(m, slot), offset(m, slot));
     }
 
+    /** Writer: drops the entries whose offset is at or after {@code offset} (offsets never decrease). */
+    void truncateFrom(long offset) {
+        MappedByteBuffer m = buffer();
+        int n = entries();
+        while (n > 0 && offset(m, n - 1) >= offset) n--;
+        truncateToEntries(n);
+    }
+
     /** The last entry, or null if empty. */
     public Entry lastEntry() {
         int n = entries();

@@ -320,7 +320,7 @@ class PartitionLogTest {
         long leo = l.logEndOffset();
         l.close();
         assertThat(Files.readString(dir().resolve("partition.metadata")))
-                .isEqualTo("version: 0\ntopic_id: " + PartitionLog.formatTopicId(TOPIC_ID) + "\n");
+                .isEqualTo("version: 0\ntopic_id: " + PartitionMetadataFile.formatTopicId(TOPIC_ID) + "\n");
         PartitionLog r = PartitionLog.open(dir(), "orders", 0, null, small(), clock, true);
         opened.add(r);
         assertThat(r.topicId()).contains(TOPIC_ID);

@@ -27,6 +27,10 @@ public final class BrokerConfig {
         d.put("listeners", "PLAINTEXT://localhost:9092");
         d.put("controller.quorum.voters", "");
         d.put("controller.listener.names", "CONTROLLER");
+        d.put("controller.quorum.bootstrap.servers", ""); // refused: Fjord's quorum is static (controller.quorum.voters)
+        d.put("listener.security.protocol.map", ListenerLayout.DEFAULT_SECURITY_PROTOCOL_MAP);
+        d.put("inter.broker.listener.name", "");
+        d.put("security.inter.broker.protocol", "PLAINTEXT");
         d.put("controller.quorum.election.timeout.ms", "150");
         d.put("broker.session.timeout.ms", "9000");
         d.put("broker.heartbeat.interval.ms", "2000");
@@ -72,10 +76,21 @@ public final class BrokerConfig {
         d.put("group.min.session.timeout.ms", "6000");
         d.put("group.max.session.timeout.ms", "1800000");
         d.put("group.max.size", "2147483647");
+        // Replication (Kafka's names and defaults).
+        d.put("replica.lag.time.max.ms", "30000");
+        d.put("num.replica.fetchers", "1");
+        d.put("replica.fetch.wait.max.ms", "500");
+        d.put("replica.fetch.min.bytes", "1");
+        d.put("replica.fetch.max.bytes", "1048576");
+        d.put("replica.fetch.response.max.bytes", "10485760");
+        d.put("replica.fetch.backoff.ms", "1000");
+        d.put("replica.socket.timeout.ms", "30000");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
     private final Map<String, String> values;
+    /** Set once by {@link #validate()}, before the config is handed out. */
+    private ListenerLayout listenerLayout;
 
     private BrokerConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
@@ -124,7 +139,7 @@ public final class BrokerConfig {
                 "broker.heartbeat.interval.ms", "fjord.metadata.snapshot.entries")) {
             if (getLong(k) < 1) throw new ConfigException(k + " must be at least 1");
         }
-        listeners();
+        listenerLayout = ListenerLayout.resolve(this);
         if (getInt("num.partitions") < 1) throw new ConfigException("num.partitions must be at least 1");
         if (getInt("socket.request.max.bytes") < 1024) throw new ConfigException("socket.request.max.bytes must be at least 1024");
     }
@@ -171,14 +186,22 @@ public final class BrokerConfig {
         return out;
     }
 
+    /**
+     * The Kafka (broker) listeners this node serves, in {@code listeners} order: the listeners not named in
+     * {@code controller.listener.names} (those are the Raft server's). Empty on a controller-only node.
+     */
     public List<Listener> listeners() {
-        return Listener.parseAll(get("listeners"));
+        return listenerLayout.brokerListeners();
     }
 
-    /** Where clients are told to connect: advertised.listeners if set, else the listeners themselves. */
+    /** Where clients are told to connect: advertised.listeners if set, else the listeners themselves (never a controller listener). */
     public List<Listener> advertisedListeners() {
-        String adv = get("advertised.listeners");
-        return adv == null || adv.isBlank() ? listeners() : Listener.parseAll(adv);
+        return listenerLayout.advertisedBrokerListeners();
+    }
+
+    /** Roles, listener purposes, security protocols and the Raft bind address, as resolved and checked at load. */
+    public ListenerLayout listenerLayout() {
+        return listenerLayout;
     }
 
     public long logRollMs() {
@@ -216,7 +239,7 @@ public final class BrokerConfig {
                 int sep = s.indexOf("://");
                 int colon = s.lastIndexOf(':');
                 if (sep <= 0 || colon <= sep + 2) throw new ConfigException("Invalid listener '" + s.trim() + "': expected NAME://host:port");
-                String name = s.substring(0, sep).trim();
+                String name = s.substring(0, sep).trim().toUpperCase(java.util.Locale.ROOT); // Kafka normalises names
                 String host = s.substring(sep + 3, colon).trim();
                 int port;
                 try {

@@ -3,13 +3,15 @@ package io.fjord.broker.handlers;
 import io.fjord.broker.TopicAdmin;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
-import io.fjord.broker.replica.FetchPurgatory;
+import io.fjord.broker.replica.DelayedOperationPurgatory;
+import io.fjord.broker.replica.Divergence;
 import io.fjord.broker.replica.Partition;
 import io.fjord.broker.replica.ReplicaManager;
 import io.fjord.broker.replica.TopicPartition;
 import io.fjord.metadata.TopicImage;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
+import io.fjord.storage.EpochEndOffset;
 import io.fjord.storage.LogReadResult;
 import io.fjord.storage.OffsetOutOfRangeException;
 import java.util.ArrayList;
@@ -18,12 +20,25 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Fetch (v4-18) for consumers. Reads each partition from its fetch offset up to the high watermark, bounded by
- * the partition's and the response's byte limits (the first non-empty partition is sent whole even past the limit,
- * as Kafka does, so a large batch never blocks a consumer). If fewer than {@code MinBytes} are there and no
- * partition has an error, the fetch waits in the {@link FetchPurgatory} for appends or {@code MaxWaitMs}.
- * Fetch sessions are declined (session id 0): every request is a full fetch, which Kafka's protocol allows.
- * Records travel as file slices: the network layer sends them with sendfile.
+ * Fetch (v4-18), for consumers and for follower replicas. Only a partition's leader answers (others:
+ * NOT_LEADER_OR_FOLLOWER); a {@code CurrentLeaderEpoch} older than the leader's gets FENCED_LEADER_EPOCH, a newer
+ * one UNKNOWN_LEADER_EPOCH (this broker has not seen that epoch yet).
+ *
+ * <ul>
+ *   <li><b>Consumers</b> read below the high watermark.</li>
+ *   <li><b>Followers</b> ({@code ReplicaId}, or {@code ReplicaState.ReplicaId} from v15, set to a broker id) read up
+ *       to the log end. The fetch offset is the follower's log end: it is recorded ({@link
+ *       ReplicaManager#onFollowerFetch}), which may move the high watermark and bring the follower back into the
+ *       ISR. If the follower's last fetched epoch says its log diverged from ours, the answer is that epoch's end
+ *       here ({@code DivergingEpoch}) instead of records, and the follower's position is not recorded. A replica id
+ *       that is not a replica of the partition gets UNKNOWN_LEADER_EPOCH if it named an epoch (it may be a replica
+ *       this leader has not heard of yet, during a reassignment), else NOT_LEADER_OR_FOLLOWER.</li>
+ * </ul>
+ * Reads are bounded by the partition's and the response's byte limits (the first non-empty partition is sent whole
+ * even past the limit, as Kafka does). If fewer than {@code MinBytes} are there and no partition has an error, the
+ * fetch waits in the fetch purgatory for appends (and high watermark moves) or {@code MaxWaitMs}. Fetch sessions are
+ * declined (session id 0): every request is a full fetch, which the protocol allows. Records travel as file
+ * slices (sendfile).
  */
 public final class FetchHandler implements ApiHandler {
     private static final UUID ZERO = new UUID(0, 0);
@@ -37,12 +52,14 @@ public final class FetchHandler implements ApiHandler {
 
     /** One requested partition, resolved against the image once. */
     private record Wanted(String topicName, UUID topicId, int partition, long fetchOffset, int maxBytes, Partition replica,
-                          Errors error) {
+                          Errors error, EpochEndOffset diverging) {
     }
 
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         short v = ctx.version();
+        int replicaId = v >= 15 ? replicaStateId(request) : request.getInt("ReplicaId");
+        boolean follower = replicaId >= 0;
         List<Wanted> wanted = new ArrayList<>();
         List<TopicPartition> watch = new ArrayList<>();
         for (Struct t : request.getStructs("Topics")) {
@@ -51,33 +68,49 @@ public final class FetchHandler implements ApiHandler {
             for (Struct p : t.getStructs("Partitions")) {
                 int index = p.getInt("Partition");
                 Partition replica = topic == null ? null : replicas.partition(new TopicPartition(topic.name(), index));
+                long fetchOffset = p.getLong("FetchOffset");
+                int currentEpoch = v >= 9 ? p.getInt("CurrentLeaderEpoch") : -1;
                 Errors error = Errors.NONE;
+                EpochEndOffset diverging = null;
                 if (topic == null) error = v >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
                 else if (topic.partition(index) == null) error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                else if (replica == null || !replicas.isLeader(replica)) error = Errors.NOT_LEADER_OR_FOLLOWER;
-                wanted.add(new Wanted(topic == null ? t.getString("Topic") : topic.name(), id, index,
-                        p.getLong("FetchOffset"), p.getInt("PartitionMaxBytes"), replica, error));
-                if (replica != null) watch.add(replica.topicPartition());
+                else if (replica == null || !replica.isLeader()) error = Errors.NOT_LEADER_OR_FOLLOWER;
+                else if (currentEpoch >= 0 && currentEpoch < replica.leaderEpoch()) error = Errors.FENCED_LEADER_EPOCH;
+                else if (currentEpoch > replica.leaderEpoch()) error = Errors.UNKNOWN_LEADER_EPOCH;
+                else if (follower) {
+                    int lastFetchedEpoch = v >= 12 ? p.getInt("LastFetchedEpoch") : -1;
+                    if (!replica.state().replicas().contains(replicaId)) {
+                        error = currentEpoch >= 0 ? Errors.UNKNOWN_LEADER_EPOCH : Errors.NOT_LEADER_OR_FOLLOWER;
+                    } else if (lastFetchedEpoch >= 0
+                            && (diverging = Divergence.check(replica.endOffsetForEpoch(lastFetchedEpoch), lastFetchedEpoch, fetchOffset)) != null) {
+                        // answered below with the diverging epoch; the position is not a prefix of ours: not recorded
+                    } else if (fetchOffset >= replica.logStartOffset() && fetchOffset <= replica.logEndOffset()) {
+                        replicas.onFollowerFetch(replica, replicaId, fetchOffset);
+                    }
+                }
+                wanted.add(new Wanted(topic == null ? t.getString("Topic") : topic.name(), id, index, fetchOffset,
+                        p.getInt("PartitionMaxBytes"), replica, error, diverging));
+                if (replica != null && error == Errors.NONE) watch.add(replica.topicPartition());
             }
         }
         int maxBytes = Math.min(request.getInt("MaxBytes"), admin.brokerConfig().getInt("fetch.max.bytes"));
         int minBytes = request.getInt("MinBytes");
         long maxWait = Math.max(0, request.getInt("MaxWaitMs"));
-        Reads first = readAll(wanted, maxBytes);
+        Reads first = readAll(wanted, maxBytes, follower);
         if (first.bytes >= minBytes || first.anyError || maxWait == 0 || watch.isEmpty()) {
             return CompletableFuture.completedFuture(respond(ctx, wanted, first));
         }
         CompletableFuture<Struct> result = new CompletableFuture<>();
-        replicas.fetchPurgatory().park(new FetchPurgatory.DelayedFetch() {
+        replicas.fetchPurgatory().park(new DelayedOperationPurgatory.DelayedOperation() {
             @Override
             public boolean isSatisfied() {
-                return available(wanted) >= minBytes;
+                return available(wanted, follower) >= minBytes;
             }
 
             @Override
             public void complete() {
                 try {
-                    result.complete(respond(ctx, wanted, readAll(wanted, maxBytes)));
+                    result.complete(respond(ctx, wanted, readAll(wanted, maxBytes, follower)));
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }
@@ -86,11 +119,16 @@ public final class FetchHandler implements ApiHandler {
         return result;
     }
 
+    private static int replicaStateId(Struct request) {
+        Struct rs = request.getStruct("ReplicaState");
+        return rs == null ? -1 : rs.getInt("ReplicaId");
+    }
+
     private record Reads(List<Object> perPartition, int bytes, boolean anyError) {
     }
 
-    /** Reads every wanted partition; each entry is a LogReadResult or an Errors. */
-    private static Reads readAll(List<Wanted> wanted, int maxBytes) {
+    /** Reads every wanted partition; each entry is a LogReadResult, an Errors, or null (diverging: no records). */
+    private static Reads readAll(List<Wanted> wanted, int maxBytes, boolean follower) {
         List<Object> out = new ArrayList<>(wanted.size());
         int budget = maxBytes;
         int total = 0;
@@ -101,9 +139,20 @@ public final class FetchHandler implements ApiHandler {
                 anyError = true;
                 continue;
             }
+            if (!w.replica.isLeader()) { // leadership moved while the fetch waited
+                out.add(Errors.NOT_LEADER_OR_FOLLOWER);
+                anyError = true;
+                continue;
+            }
+            if (w.diverging != null) {
+                out.add(null);
+                anyError = true; // answer at once: the follower must truncate before anything else
+                continue;
+            }
             try {
                 int limit = Math.max(0, Math.min(w.maxBytes, budget));
-                LogReadResult r = w.replica.read(w.fetchOffset, limit, total == 0);
+                LogReadResult r = follower ? w.replica.readForFollower(w.fetchOffset, limit, total == 0)
+                        : w.replica.read(w.fetchOffset, limit, total == 0);
                 out.add(r);
                 int size = r.records().sizeInBytes();
                 total += size;
@@ -117,14 +166,18 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** Bytes readable now across the wanted partitions (up to their limits), to decide whether to wake. */
-    private static int available(List<Wanted> wanted) {
+    private static int available(List<Wanted> wanted, boolean follower) {
         long total = 0;
         for (Wanted w : wanted) {
             if (w.replica == null) continue;
+            if (!w.replica.isLeader()) return Integer.MAX_VALUE;
             if (w.fetchOffset < w.replica.logStartOffset() || w.fetchOffset > w.replica.logEndOffset()) return Integer.MAX_VALUE;
-            if (w.replica.highWatermark() > w.fetchOffset) {
+            long visible = follower ? w.replica.logEndOffset() : w.replica.highWatermark();
+            if (visible > w.fetchOffset) {
+                // Offsets, not bytes, are cheap to compare; read only when there is something to count.
                 try {
-                    total += w.replica.read(w.fetchOffset, w.maxBytes, true).records().sizeInBytes();
+                    total += (follower ? w.replica.readForFollower(w.fetchOffset, w.maxBytes, true)
+                            : w.replica.read(w.fetchOffset, w.maxBytes, true)).records().sizeInBytes();
                 } catch (OffsetOutOfRangeException e) {
                     return Integer.MAX_VALUE;
                 }
@@ -156,7 +209,18 @@ public final class FetchHandler implements ApiHandler {
                     p.set("HighWatermark", w.replica.highWatermark()).set("LastStableOffset", w.replica.highWatermark())
                             .set("LogStartOffset", w.replica.logStartOffset());
                 }
+                if (w.replica != null && v >= 12 && (e == Errors.NOT_LEADER_OR_FOLLOWER || e == Errors.FENCED_LEADER_EPOCH)) {
+                    var s = w.replica.state();
+                    p.set("CurrentLeader", p.child("CurrentLeader").set("LeaderId", s.leader()).set("LeaderEpoch", s.leaderEpoch()));
+                }
                 p.set("Records", io.fjord.protocol.types.MemoryRecords.EMPTY);
+            } else if (r == null) {
+                long hw = w.replica.highWatermark();
+                p.set("ErrorCode", Errors.NONE.code()).set("HighWatermark", hw).set("LastStableOffset", hw)
+                        .set("LogStartOffset", w.replica.logStartOffset())
+                        .set("DivergingEpoch", p.child("DivergingEpoch").set("Epoch", w.diverging.epoch())
+                                .set("EndOffset", w.diverging.endOffset()))
+                        .set("Records", io.fjord.protocol.types.MemoryRecords.EMPTY);
             } else {
                 LogReadResult lr = (LogReadResult) r;
                 long hw = w.replica.highWatermark();

@@ -31,6 +31,7 @@ public final class ListOffsetsHandler implements ApiHandler {
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         Struct response = ctx.spec().newResponse();
+        boolean fromReplica = request.getInt("ReplicaId") >= 0; // a follower asking for the leader's log end
         for (Struct t : request.getStructs("Topics")) {
             String name = t.getString("Name");
             TopicImage topic = admin.image().topic(name);
@@ -43,15 +44,31 @@ public final class ListOffsetsHandler implements ApiHandler {
                 tr.add("Partitions", pr);
                 Partition partition = topic == null ? null : replicas.partition(new TopicPartition(name, index));
                 if (partition == null) {
-                    pr.set("ErrorCode", Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    pr.set("ErrorCode", (topic != null && topic.partition(index) != null ? Errors.NOT_LEADER_OR_FOLLOWER
+                            : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                    continue;
+                }
+                int currentEpoch = ctx.version() >= 4 ? p.getInt("CurrentLeaderEpoch") : -1;
+                Errors leadership = !partition.isLeader() ? Errors.NOT_LEADER_OR_FOLLOWER
+                        : currentEpoch >= 0 && currentEpoch < partition.leaderEpoch() ? Errors.FENCED_LEADER_EPOCH
+                        : currentEpoch > partition.leaderEpoch() ? Errors.UNKNOWN_LEADER_EPOCH : Errors.NONE;
+                if (leadership != Errors.NONE) {
+                    pr.set("ErrorCode", leadership.code());
                     continue;
                 }
                 long ts = p.getLong("Timestamp");
+                if (!fromReplica && (ts == LATEST || ts == MAX_TIMESTAMP || ts >= 0)
+                        && partition.highWatermark() < partition.leaderEpochStartOffset()) {
+                    // A new leader learns the high watermark from its followers' first fetches; until it has caught
+                    // up to where its epoch began it would answer an older one than its predecessor did (KIP-207).
+                    pr.set("ErrorCode", Errors.OFFSET_NOT_AVAILABLE.code());
+                    continue;
+                }
                 pr.set("ErrorCode", Errors.NONE.code()).set("LeaderEpoch", partition.leaderEpoch());
                 if (ts == EARLIEST || ts == EARLIEST_LOCAL) {
                     pr.set("Offset", partition.logStartOffset());
                 } else if (ts == LATEST || ts == LATEST_TIERED) {
-                    pr.set("Offset", ts == LATEST ? partition.highWatermark() : -1L);
+                    pr.set("Offset", ts != LATEST ? -1L : fromReplica ? partition.logEndOffset() : partition.highWatermark());
                 } else if (ts == EARLIEST_PENDING_UPLOAD) {
                     pr.set("Offset", -1L);
                 } else if (ts == MAX_TIMESTAMP) {

@@ -4,6 +4,7 @@ import io.fjord.broker.TopicAdmin;
 import io.fjord.broker.config.TopicConfigs;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.replica.DelayedOperationPurgatory;
 import io.fjord.broker.replica.Partition;
 import io.fjord.broker.replica.ReplicaManager;
 import io.fjord.broker.replica.TopicPartition;
@@ -24,8 +25,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Produce (v3-13): per partition, validate the one record batch (magic 2, whole, CRC-32C), check acks and
- * {@code min.insync.replicas}, stamp the leader epoch (and the append time for LogAppendTime topics), and append
- * the bytes as received. acks=0 gets no response at all.
+ * {@code min.insync.replicas} (against the committed ISR, before anything is appended), stamp the append time for
+ * LogAppendTime topics, and append the bytes as received (the partition stamps its leader epoch). acks=1 is
+ * answered after the leader's append; acks=all once the high watermark covers the batch — every in-sync replica
+ * has it — waiting in the produce purgatory up to the request's {@code TimeoutMs} (then REQUEST_TIMED_OUT), or
+ * NOT_LEADER_OR_FOLLOWER if leadership moves first. acks=0 gets no response at all.
  */
 public final class ProduceHandler implements ApiHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
@@ -39,12 +43,24 @@ public final class ProduceHandler implements ApiHandler {
         this.replicas = replicas;
     }
 
+    /** An acks=all append waiting for the high watermark to pass {@code requiredOffset}. */
+    private record PendingAck(Partition partition, int leaderEpoch, long requiredOffset, int minIsr, Struct response) {
+        /** The error to answer with once resolved, or null while still waiting. */
+        Errors outcome() {
+            if (!partition.isLeader() || partition.leaderEpoch() != leaderEpoch) return Errors.NOT_LEADER_OR_FOLLOWER;
+            if (partition.highWatermark() < requiredOffset) return null;
+            // The write is replicated to the whole ISR; if the ISR shrank meanwhile below the minimum, say so.
+            return partition.inSyncReplicaCount() < minIsr ? Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND : Errors.NONE;
+        }
+    }
+
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         short v = ctx.version();
         short acks = request.getShort("Acks");
         Struct response = ctx.spec().newResponse();
         java.util.List<CompletableFuture<Void>> durable = new java.util.ArrayList<>();
+        java.util.List<PendingAck> pending = new java.util.ArrayList<>();
         for (Struct td : request.getStructs("TopicData")) {
             String name = td.getString("Name");
             UUID id = v >= 13 ? td.getUuid("TopicId") : ZERO;
@@ -72,18 +88,60 @@ public final class ProduceHandler implements ApiHandler {
                     pr.set("ErrorCode", Errors.INVALID_REQUIRED_ACKS.code());
                     continue;
                 }
-                CompletableFuture<Void> d = appendOne(topic, partition, pd.getRecords("Records"), acks, v, pr);
-                if (d != null && !d.isDone()) durable.add(d);
+                PendingAck ack = appendOne(topic, partition, pd.getRecords("Records"), acks, v, pr, durable);
+                if (ack != null) pending.add(ack);
             }
         }
-        if (!durable.isEmpty()) { // fjord.log.fsync.on.ack: answer once the group commit covered every append
-            return CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new)).handle((x, e) -> response);
+        CompletableFuture<Struct> replicated = new CompletableFuture<>();
+        if (pending.isEmpty() || pending.stream().allMatch(a -> resolve(a))) {
+            replicated.complete(response);
+        } else {
+            java.util.List<TopicPartition> watch = new java.util.ArrayList<>();
+            for (PendingAck a : pending) watch.add(a.partition().topicPartition());
+            replicas.producePurgatory().park(new DelayedOperationPurgatory.DelayedOperation() {
+                @Override
+                public boolean isSatisfied() {
+                    for (PendingAck a : pending) if (a.outcome() == null) return false;
+                    return true;
+                }
+
+                @Override
+                public void complete() {
+                    for (PendingAck a : pending) {
+                        if (!resolve(a)) {
+                            a.response().set("ErrorCode", Errors.REQUEST_TIMED_OUT.code()).set("ErrorMessage",
+                                    "Not replicated to the in-sync replicas within the request timeout");
+                        }
+                    }
+                    replicated.complete(response);
+                }
+            }, watch, Math.max(0, request.getInt("TimeoutMs")));
         }
-        return CompletableFuture.completedFuture(acks == 0 ? null : response);
+        if (!durable.isEmpty()) { // fjord.log.fsync.on.ack: answer once the group commit covered every append
+            CompletableFuture<Void> fsynced = CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new));
+            return replicated.thenCombine(fsynced.handle((x, e) -> null), (r, x) -> r);
+        }
+        return acks == 0 ? replicated.thenApply(r -> null) : replicated;
     }
 
-    /** Appends one partition's batch; returns the durability future for acks=all (null if nothing to wait for). */
-    private CompletableFuture<Void> appendOne(TopicImage topic, Partition partition, Records records, short acks, short version, Struct pr) {
+    /** Sets the partition's answer if its acks=all wait is over; true if it was. */
+    private static boolean resolve(PendingAck a) {
+        Errors e = a.outcome();
+        if (e == null) return false;
+        if (e != Errors.NONE) {
+            a.response().set("ErrorCode", e.code()).set("BaseOffset", -1L).set("ErrorMessage",
+                    e == Errors.NOT_LEADER_OR_FOLLOWER ? "Leadership moved before the write was replicated"
+                            : "The in-sync set shrank below min.insync.replicas after the append");
+        }
+        return true;
+    }
+
+    /**
+     * Appends one partition's batch. For acks=all returns what to wait for (the high watermark passing the batch);
+     * adds the fsync-on-ack future to {@code durable} when there is one.
+     */
+    private PendingAck appendOne(TopicImage topic, Partition partition, Records records, short acks, short version, Struct pr,
+                                 java.util.List<CompletableFuture<Void>> durable) {
         if (!(records instanceof MemoryRecords mem) || records.sizeInBytes() == 0) {
             pr.set("ErrorCode", Errors.INVALID_RECORD.code()).set("ErrorMessage", "No record batch in the request");
             return null;
@@ -107,30 +165,38 @@ public final class ProduceHandler implements ApiHandler {
         }
         int minIsr = Integer.parseInt(TopicConfigs.get(topic.configs(), admin.brokerConfig(), "min.insync.replicas"));
         if (acks == -1 && partition.inSyncReplicaCount() < minIsr) {
+            log.info("produce to {} refused: NOT_ENOUGH_REPLICAS (ISR {} has fewer than min.insync.replicas={})",
+                    partition.topicPartition(), partition.state().isr(), minIsr);
             pr.set("ErrorCode", Errors.NOT_ENOUGH_REPLICAS.code()).set("ErrorMessage",
                     "The in-sync set has " + partition.inSyncReplicaCount() + " replica(s), fewer than min.insync.replicas=" + minIsr);
             return null;
         }
-        // The request buffer is private to this request, so the header can be stamped in place.
+        // The request buffer is private to this request, so the header can be stamped in place (the leader epoch
+        // is stamped by the partition, under its lock).
         int pos = buf.position();
-        RecordBatch.setPartitionLeaderEpoch(buf, pos, partition.leaderEpoch());
         long appendTime = -1L;
         if ("LogAppendTime".equals(TopicConfigs.get(topic.configs(), admin.brokerConfig(), "message.timestamp.type"))) {
             appendTime = System.currentTimeMillis();
             stampLogAppendTime(buf, pos, appendTime);
         }
         try {
+            int epoch = partition.leaderEpoch();
             LogAppendResult r = replicas.appendAsLeader(partition, buf);
             // A duplicate (retried idempotent batch) is acknowledged with the offsets it got the first time.
             pr.set("ErrorCode", Errors.NONE.code()).set("BaseOffset", r.firstOffset())
                     .set("LogAppendTimeMs", r.isDuplicate() ? -1L : appendTime)
                     .set("LogStartOffset", partition.logStartOffset());
             if (acks != -1) return null;
-            return replicas.awaitDurable(partition, r.lastOffset() + 1).whenComplete((x, e) -> {
+            CompletableFuture<Void> d = replicas.awaitDurable(partition, r.lastOffset() + 1).whenComplete((x, e) -> {
                 if (e != null) {
                     pr.set("ErrorCode", Errors.KAFKA_STORAGE_ERROR.code()).set("ErrorMessage", "fsync failed: " + e.getMessage());
                 }
             });
+            if (!d.isDone()) durable.add(d);
+            return new PendingAck(partition, epoch, r.lastOffset() + 1, minIsr, pr);
+        } catch (Partition.NotLeaderException e) {
+            pr.set("ErrorCode", Errors.NOT_LEADER_OR_FOLLOWER.code()).set("ErrorMessage", e.getMessage());
+            return null;
         } catch (ProducerStateException e) {
             pr.set("ErrorCode", e.error().code()).set("ErrorMessage", e.getMessage());
             return null;

@@ -49,7 +49,12 @@ public final class SocketServer implements AutoCloseable {
         this.requestExecutor = requestExecutor;
     }
 
-    public void start() throws InterruptedException {
+    /**
+     * Binds every Kafka listener (not yet reading, see {@link #startServing()}). A listener that cannot be bound
+     * fails the start with a {@link java.net.BindException} naming the listener, its address and the cause; the
+     * listeners bound before it stay bound until {@link #close()}.
+     */
+    public void start() throws InterruptedException, java.net.BindException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -74,10 +79,24 @@ public final class SocketServer implements AutoCloseable {
                                     .addLast("requests", new ConnectionHandler(dispatcher, requestExecutor, l.name()));
                         }
                     });
-            Channel ch = b.bind(new InetSocketAddress(l.host(), l.port())).sync().channel();
+            Channel ch = bind(b, l);
             serverChannels.add(ch);
             log.info("listening on {} ({}, {})", ch.localAddress(), l.name(), epoll ? "epoll" : "nio");
         }
+    }
+
+    private static Channel bind(ServerBootstrap b, BrokerConfig.Listener l) throws InterruptedException, java.net.BindException {
+        io.netty.channel.ChannelFuture f = b.bind(new InetSocketAddress(l.host(), l.port())).await();
+        if (f.isSuccess()) return f.channel();
+        Throwable cause = f.cause();
+        while (cause.getCause() != null && cause.getCause() != cause) cause = cause.getCause();
+        String reason = String.valueOf(cause.getMessage());
+        // Netty's native transport says "bind(..) failed with error(-98): Address already in use"; keep the reason.
+        if (reason.startsWith("bind(") && reason.contains("): ")) reason = reason.substring(reason.lastIndexOf("): ") + 3);
+        java.net.BindException e = new java.net.BindException("listener " + l.name() + ": cannot bind " + l.host() + ":"
+                + l.port() + ": " + reason);
+        e.initCause(f.cause());
+        throw e;
     }
 
     /**

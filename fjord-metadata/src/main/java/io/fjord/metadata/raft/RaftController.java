@@ -59,7 +59,12 @@ public final class RaftController implements Controller {
     public record Voter(int id, String host, int port) {
     }
 
-    /** Settings; see the {@code controller.*} and {@code broker.*} keys in BrokerConfig. */
+    /**
+     * Settings; see the {@code controller.*} and {@code broker.*} keys in BrokerConfig. {@code listenerAddress} is
+     * the host:port this node's Raft server binds: for a voter, its controller listener (null or blank: its
+     * {@code voters} entry; the port must be the entry's, since the other voters dial the entry); for a
+     * broker-only node, its Raft listener, which is also the address the leader sends the log to.
+     */
     public record Settings(int nodeId, List<Voter> voters, Path dir, String clusterId, BrokerNode self,
                            long sessionTimeoutMs, long heartbeatIntervalMs, long snapshotEntries,
                            long electionTimeoutMinMs, long electionTimeoutMaxMs,
@@ -130,16 +135,24 @@ public final class RaftController implements Controller {
         RaftGroup group = RaftGroup.valueOf(groupId, peers);
         RaftGroup serverGroup = group;
         RaftPeer listener = null;
+        String bindHost;
         int port;
         if (s.controller()) {
             if (me == null) throw new IllegalArgumentException("node.id " + s.nodeId() + " is not in controller.quorum.voters");
-            port = me.port();
+            boolean own = s.listenerAddress() != null && !s.listenerAddress().isBlank();
+            bindHost = own ? hostOf(s.listenerAddress()) : me.host();
+            port = own ? portOf(s.listenerAddress()) : me.port();
+            if (port != me.port()) {
+                throw new IllegalArgumentException("Raft listener " + s.listenerAddress() + " and controller.quorum.voters entry "
+                        + me.id() + "@" + me.host() + ":" + me.port() + " name different ports");
+            }
         } else {
             if (me != null) throw new IllegalArgumentException("broker-only node.id " + s.nodeId() + " is one of controller.quorum.voters");
             if (s.listenerAddress() == null || s.listenerAddress().isBlank()) {
                 throw new IllegalArgumentException("a broker-only node needs fjord.metadata.listener (host:port)");
             }
-            port = Integer.parseInt(s.listenerAddress().substring(s.listenerAddress().lastIndexOf(':') + 1));
+            bindHost = hostOf(s.listenerAddress());
+            port = portOf(s.listenerAddress());
             listener = RaftPeer.newBuilder().setId(peerId(s.nodeId())).setAddress(s.listenerAddress())
                     .setStartupRole(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER).build();
             List<RaftPeer> all = new ArrayList<>(peers);
@@ -152,6 +165,8 @@ public final class RaftController implements Controller {
         boolean exists = Files.isDirectory(dir) && hasFiles(dir);
         Files.createDirectories(dir);
         RaftServerConfigKeys.setStorageDir(p, List.of(dir.toFile()));
+        // The configured host, not every interface (Ratis' default); admin and client services share this server.
+        GrpcConfigKeys.Server.setHost(p, bindHost);
         GrpcConfigKeys.Server.setPort(p, port);
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(s.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(s.electionTimeoutMaxMs(), TimeUnit.MILLISECONDS));
@@ -175,7 +190,14 @@ public final class RaftController implements Controller {
                 .setOption(exists ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
         RaftClient client = null;
         try {
+            // Ratis answers a failed bind with System.exit from inside start() (ExitUtils.terminate), after logging
+            // it; a caller holding a lock its shutdown hook needs then hangs for ever. So the port is tried first.
+            // A process taking the port between this probe and start() still ends the JVM (exit 1), not a hang.
+            checkBindable(bindHost, port);
             server.start();
+            if (server.getLifeCycleState() != org.apache.ratis.util.LifeCycle.State.RUNNING) {
+                throw new IOException("the Raft server on " + bindHost + ":" + port + " did not start: " + server.getLifeCycleState());
+            }
             client = RaftClient.newBuilder().setProperties(p).setRaftGroup(group)
                     .setRetryPolicy(RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(10, TimeUnit.MILLISECONDS)))
                     .build();
@@ -188,6 +210,33 @@ public final class RaftController implements Controller {
             if (client != null) client.close();
             server.close();
             throw e;
+        }
+    }
+
+    /** Binds and releases host:port; a {@link java.net.BindException} names the address and the cause. */
+    static void checkBindable(String host, int port) throws java.net.BindException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true); // as the gRPC server binds: a socket lingering in TIME_WAIT is no obstacle
+            probe.bind(new java.net.InetSocketAddress(host, port));
+        } catch (IOException e) {
+            java.net.BindException b = new java.net.BindException("cannot bind the Raft server to " + host + ":" + port
+                    + ": " + e.getMessage());
+            b.initCause(e);
+            throw b;
+        }
+    }
+
+    private static String hostOf(String address) {
+        int colon = address.lastIndexOf(':');
+        String host = colon < 0 ? "" : address.substring(0, colon).trim();
+        return host.isEmpty() ? "0.0.0.0" : host;
+    }
+
+    private static int portOf(String address) {
+        try {
+            return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Raft listener address '" + address + "' is not host:port");
         }
     }
 

@@ -5,7 +5,11 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Every API Fjord speaks, by key. A new API is one description class plus one line here. */
+/**
+ * Every API Fjord can encode and decode, by key. A new API is one description class plus one line here. Being
+ * described is not being served: the broker advertises in ApiVersions only the keys it registered a handler for
+ * (and closes the connection on a request for any other), so a description may land before its handler.
+ */
 public final class Apis {
     private static final Map<Short, ApiSpec> BY_KEY = new TreeMap<>();
 
@@ -36,6 +40,12 @@ public final class Apis {
         register(AlterConfigsApi.SPEC);
         register(CreatePartitionsApi.SPEC);
         register(IncrementalAlterConfigsApi.SPEC);
+        register(OffsetForLeaderEpochApi.SPEC);
+        register(AlterPartitionApi.SPEC);
+        register(ElectLeadersApi.SPEC);
+        register(AlterPartitionReassignmentsApi.SPEC);
+        register(ListPartitionReassignmentsApi.SPEC);
+        register(DescribeLogDirsApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {

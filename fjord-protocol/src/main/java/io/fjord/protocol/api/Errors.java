@@ -57,7 +57,26 @@ public enum Errors {
     FENCED_INSTANCE_ID(82),
     GROUP_SUBSCRIBED_TO_TOPIC(86),
     UNSTABLE_OFFSET_COMMIT(88),
-    PRODUCER_FENCED(90);
+    PRODUCER_FENCED(90),
+    // Replication, leader election, reassignment and log directories.
+    REPLICA_NOT_AVAILABLE(9),
+    CLUSTER_AUTHORIZATION_FAILED(31),
+    NOT_CONTROLLER(41),
+    OPERATION_NOT_ATTEMPTED(55),
+    LOG_DIR_NOT_FOUND(57),
+    REASSIGNMENT_IN_PROGRESS(60),
+    FENCED_LEADER_EPOCH(74),
+    UNKNOWN_LEADER_EPOCH(75),
+    STALE_BROKER_EPOCH(77),
+    OFFSET_NOT_AVAILABLE(78),
+    PREFERRED_LEADER_NOT_AVAILABLE(80),
+    ELIGIBLE_LEADERS_NOT_AVAILABLE(83),
+    ELECTION_NOT_NEEDED(84),
+    NO_REASSIGNMENT_IN_PROGRESS(85),
+    INVALID_UPDATE_VERSION(95),
+    FETCH_SESSION_TOPIC_ID_ERROR(106),
+    INELIGIBLE_REPLICA(107),
+    NEW_LEADER_ELECTED(108);
 
     private final short code;
 
@@ -67,5 +86,13 @@ public enum Errors {
 
     public short code() {
         return code;
+    }
+
+    /** The constant with this code, or null if Fjord does not name it. */
+    public static Errors forCode(short code) {
+        for (Errors e : values()) {
+            if (e.code == code) return e;
+        }
+        return null;
     }
 }

@@ -39,6 +39,12 @@ class ApisTest {
         EXPECTED.put(33, new int[] {0, 0, 2, 2});   // AlterConfigs
         EXPECTED.put(37, new int[] {0, 0, 3, 2});   // CreatePartitions
         EXPECTED.put(44, new int[] {0, 0, 1, 1});   // IncrementalAlterConfigs
+        EXPECTED.put(23, new int[] {2, 2, 4, 4});   // OffsetForLeaderEpoch
+        EXPECTED.put(56, new int[] {2, 2, 3, 0});   // AlterPartition (controller listener)
+        EXPECTED.put(43, new int[] {0, 0, 2, 2});   // ElectLeaders
+        EXPECTED.put(45, new int[] {0, 0, 1, 0});   // AlterPartitionReassignments
+        EXPECTED.put(46, new int[] {0, 0, 0, 0});   // ListPartitionReassignments
+        EXPECTED.put(35, new int[] {1, 1, 5, 2});   // DescribeLogDirs
     }
 
     @Test

@@ -1,0 +1,225 @@
+package io.fjord.broker.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fjord.broker.config.BrokerConfig.Listener;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Kafka's KRaft listener rules as Fjord applies them (ListenerLayout, reached through BrokerConfig). */
+class ListenerLayoutTest {
+    private static final String VOTERS = "1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097";
+
+    /** A node configured as Kafka 4's documentation does for a three-node combined cluster. */
+    private static Map<String, String> kafkaCombined() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("process.roles", "broker,controller");
+        m.put("node.id", "1");
+        m.put("controller.listener.names", "CONTROLLER");
+        m.put("listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093");
+        m.put("advertised.listeners", "PLAINTEXT://127.0.0.1:9092");
+        m.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+        m.put("inter.broker.listener.name", "PLAINTEXT");
+        m.put("controller.quorum.voters", VOTERS);
+        return m;
+    }
+
+    private static Map<String, String> with(Map<String, String> m, String... kv) {
+        for (int i = 0; i < kv.length; i += 2) {
+            if (kv[i + 1] == null) m.remove(kv[i]);
+            else m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    private static void refused(Map<String, String> m, String... fragments) {
+        assertThatThrownBy(() -> BrokerConfig.of(m)).isInstanceOf(ConfigException.class).message().contains(fragments);
+    }
+
+    @Test
+    void kafkaCombinedFormServesOnlyThePlaintextListenerAndBindsRaftOnTheControllerListener() {
+        BrokerConfig c = BrokerConfig.of(kafkaCombined());
+        assertThat(c.listeners()).containsExactly(new Listener("PLAINTEXT", "127.0.0.1", 9092));
+        assertThat(c.advertisedListeners()).containsExactly(new Listener("PLAINTEXT", "127.0.0.1", 9092));
+        ListenerLayout l = c.listenerLayout();
+        assertThat(l.raftEndpoint()).isEqualTo(new ListenerLayout.RaftEndpoint("listener CONTROLLER (Raft)", "127.0.0.1", 9093));
+        assertThat(l.interBrokerListenerName()).isEqualTo("PLAINTEXT");
+        assertThat(l.isBroker()).isTrue();
+        assertThat(l.isController()).isTrue();
+    }
+
+    @Test
+    void withoutASecurityProtocolMapKafkasDefaultMapsTheControllerListenerToPlaintext() {
+        BrokerConfig c = BrokerConfig.of(with(kafkaCombined(), "listener.security.protocol.map", null));
+        assertThat(c.listenerLayout().securityProtocols()).containsEntry("CONTROLLER", "PLAINTEXT")
+                .containsEntry("SASL_SSL", "SASL_SSL").containsEntry("SSL", "SSL").containsEntry("PLAINTEXT", "PLAINTEXT")
+                .containsEntry("SASL_PLAINTEXT", "SASL_PLAINTEXT");
+        assertThat(c.listenerLayout().raftEndpoint().port()).isEqualTo(9093);
+    }
+
+    @Test
+    void withAnExplicitMapAListenerItDoesNotNameIsRefused() {
+        refused(with(kafkaCombined(), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT"),
+                "No security protocol defined for listener CONTROLLER");
+    }
+
+    @Test
+    void listenerNamesAreCaseInsensitiveAsInKafka() {
+        BrokerConfig c = BrokerConfig.of(with(kafkaCombined(), "listeners", "plaintext://127.0.0.1:9092,controller://127.0.0.1:9093"));
+        assertThat(c.listeners()).extracting(Listener::name).containsExactly("PLAINTEXT");
+    }
+
+    @Test
+    void controllerListenerPortMustBeTheVoterEntrysPort() {
+        refused(with(kafkaCombined(), "listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9099"),
+                "CONTROLLER://127.0.0.1:9099", "1@127.0.0.1:9093", "different ports");
+    }
+
+    @Test
+    void controllerListenerBindsItsOwnHostWhileVotersDialTheEntry() {
+        BrokerConfig c = BrokerConfig.of(with(kafkaCombined(), "listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://:9093"));
+        assertThat(c.listenerLayout().raftEndpoint().address()).isEqualTo("0.0.0.0:9093");
+    }
+
+    @Test
+    void nonPlaintextListenersAreRefusedNamingListenerAndProtocol() {
+        String withSasl = "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,SASL_SSL://127.0.0.1:9094";
+        refused(with(kafkaCombined(), "listeners", withSasl, "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL"),
+                "listener SASL_SSL://127.0.0.1:9094", "SASL_SSL is not supported yet");
+        // Kafka's default map: with an SSL or SASL name in use, the controller listener is not mapped implicitly.
+        refused(with(kafkaCombined(), "listeners", withSasl, "listener.security.protocol.map", null),
+                "No security protocol defined for listener CONTROLLER");
+        refused(with(kafkaCombined(), "listener.security.protocol.map", "CONTROLLER:SSL,PLAINTEXT:PLAINTEXT"),
+                "listener CONTROLLER://127.0.0.1:9093", "SSL is not supported yet");
+        refused(with(kafkaCombined(), "listeners", "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+                        "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT",
+                        "advertised.listeners", null, "inter.broker.listener.name", "CLIENT"),
+                "listener CLIENT://127.0.0.1:9092", "SASL_PLAINTEXT is not supported yet");
+    }
+
+    @Test
+    void unknownSecurityProtocolInTheMapIsRefused() {
+        refused(with(kafkaCombined(), "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:TLS"),
+                "Invalid security protocol `TLS` defined in listener.security.protocol.map");
+    }
+
+    @Test
+    void advertisedControllerListenerIsAcceptedButNeverToldToClients() {
+        BrokerConfig c = BrokerConfig.of(with(kafkaCombined(), "advertised.listeners",
+                "PLAINTEXT://broker-1.example:9092,CONTROLLER://broker-1.example:9093"));
+        assertThat(c.advertisedListeners()).containsExactly(new Listener("PLAINTEXT", "broker-1.example", 9092));
+    }
+
+    @Test
+    void advertisedListenersFollowKafkasRules() {
+        refused(with(kafkaCombined(), "advertised.listeners", "EXTERNAL://example:9092"),
+                "advertised.listeners listener names must be equal to or a subset of the ones defined in listeners");
+        refused(with(kafkaCombined(), "advertised.listeners", "PLAINTEXT://0.0.0.0:9092"), "nonroutable meta-address 0.0.0.0");
+    }
+
+    @Test
+    void allListenersBeingControllerListenersLeavesABrokerWithoutAKafkaListener() {
+        refused(with(kafkaCombined(), "listeners", "CONTROLLER://127.0.0.1:9093", "advertised.listeners", null),
+                "There must be at least one broker advertised listener. Perhaps all listeners appear in controller.listener.names?");
+    }
+
+    @Test
+    void interBrokerListenerMustBeAnAdvertisedBrokerListener() {
+        refused(with(kafkaCombined(), "inter.broker.listener.name", "CONTROLLER"),
+                "inter.broker.listener.name must be a listener name defined in advertised.listeners");
+        refused(with(kafkaCombined(), "inter.broker.listener.name", "REPLICATION"),
+                "REPLICATION defined in inter.broker.listener.name not found in listener.security.protocol.map");
+        refused(with(kafkaCombined(), "security.inter.broker.protocol", "PLAINTEXT"),
+                "Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.");
+    }
+
+    @Test
+    void aControllerListenerNeedsTheVoterSetAndTheNodeMustBeAVoter() {
+        refused(with(kafkaCombined(), "controller.quorum.voters", null), "controller.quorum.voters is empty");
+        refused(with(kafkaCombined(), "node.id", "4"),
+                "If process.roles contains the 'controller' role, the node id 4 must be included in the set of voters");
+    }
+
+    @Test
+    void duplicateListenerNamesOrPortsAreRefused() {
+        refused(with(kafkaCombined(), "listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9094"),
+                "Each listener must have a different name");
+        refused(with(kafkaCombined(), "listeners", "PLAINTEXT://127.0.0.1:9093,CONTROLLER://127.0.0.1:9093"),
+                "Each listener must have a different port");
+    }
+
+    @Test
+    void aBrokerListenerOnTheFjordFormsRaftPortIsRefusedBeforeBinding() {
+        refused(with(new LinkedHashMap<>(), "node.id", "1", "controller.quorum.voters", VOTERS, "listeners", "PLAINTEXT://127.0.0.1:9093"),
+                "listener PLAINTEXT://127.0.0.1:9093", "controller.quorum.voters entry 1@127.0.0.1:9093", "same port");
+    }
+
+    @Test
+    void dynamicQuorumBootstrapServersAreRefusedWithAClearMessage() {
+        refused(with(kafkaCombined(), "controller.quorum.voters", null, "controller.quorum.bootstrap.servers", "127.0.0.1:9093"),
+                "controller.quorum.bootstrap.servers", "not supported", "controller.quorum.voters");
+        // With the static voter set given too, the voters are used (as Kafka does).
+        BrokerConfig c = BrokerConfig.of(with(kafkaCombined(), "controller.quorum.bootstrap.servers", "127.0.0.1:9093"));
+        assertThat(c.listenerLayout().voters()).hasSize(3);
+    }
+
+    @Test
+    void brokerOnlyNodeMustNotDeclareTheControllerListener() {
+        Map<String, String> broker = with(kafkaCombined(), "process.roles", "broker", "node.id", "4",
+                "listeners", "PLAINTEXT://127.0.0.1:9092", "fjord.metadata.listener", "127.0.0.1:9191");
+        BrokerConfig c = BrokerConfig.of(broker);
+        assertThat(c.listeners()).extracting(Listener::name).containsExactly("PLAINTEXT");
+        assertThat(c.listenerLayout().raftEndpoint()).isEqualTo(new ListenerLayout.RaftEndpoint("fjord.metadata.listener", "127.0.0.1", 9191));
+        refused(with(new LinkedHashMap<>(broker), "listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093"),
+                "controller.listener.names must not contain a value appearing in the 'listeners' configuration when running KRaft with just the broker role");
+        refused(with(new LinkedHashMap<>(broker), "controller.listener.names", ""),
+                "controller.listener.names must contain at least one value when running KRaft with just the broker role");
+        refused(with(new LinkedHashMap<>(broker), "node.id", "2"),
+                "If process.roles contains just the 'broker' role, the node id 2 must not be included in the set of voters");
+        refused(with(new LinkedHashMap<>(broker), "fjord.metadata.listener", null), "fjord.metadata.listener");
+        refused(with(new LinkedHashMap<>(broker), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_SSL"),
+                "controller listener CONTROLLER", "SASL_SSL is not supported yet");
+        refused(with(new LinkedHashMap<>(broker), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT"),
+                "Controller listener with name CONTROLLER defined in controller.listener.names not found in listener.security.protocol.map");
+    }
+
+    @Test
+    void controllerOnlyNodeListsOnlyItsControllerListener() {
+        Map<String, String> controller = with(kafkaCombined(), "process.roles", "controller", "listeners", "CONTROLLER://127.0.0.1:9093",
+                "advertised.listeners", null, "inter.broker.listener.name", null);
+        BrokerConfig c = BrokerConfig.of(controller);
+        assertThat(c.listeners()).isEmpty();
+        assertThat(c.listenerLayout().raftEndpoint().address()).isEqualTo("127.0.0.1:9093");
+        refused(with(new LinkedHashMap<>(controller), "listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093"),
+                "The listeners config must only contain KRaft controller listeners from controller.listener.names when process.roles=controller");
+        // Fjord's form: no listeners at all; the Raft server binds the voter entry.
+        BrokerConfig fjordForm = BrokerConfig.of(with(new LinkedHashMap<>(), "process.roles", "controller", "node.id", "2",
+                "controller.quorum.voters", VOTERS));
+        assertThat(fjordForm.listenerLayout().raftEndpoint().address()).isEqualTo("127.0.0.1:9095");
+        assertThat(fjordForm.listeners()).isEmpty();
+    }
+
+    @Test
+    void fjordFormAndSingleNodeDefaultKeepWorking() {
+        BrokerConfig single = BrokerConfig.of(Map.of());
+        assertThat(single.listeners()).containsExactly(new Listener("PLAINTEXT", "localhost", 9092));
+        assertThat(single.listenerLayout().raftEndpoint()).isNull();
+        BrokerConfig fjordForm = BrokerConfig.of(Map.of("node.id", "3", "controller.quorum.voters", VOTERS,
+                "listeners", "PLAINTEXT://127.0.0.1:9196"));
+        assertThat(fjordForm.listeners()).containsExactly(new Listener("PLAINTEXT", "127.0.0.1", 9196));
+        assertThat(fjordForm.listenerLayout().raftEndpoint())
+                .isEqualTo(new ListenerLayout.RaftEndpoint("controller.quorum.voters entry 3@127.0.0.1:9097", "127.0.0.1", 9097));
+    }
+
+    @Test
+    void rolesAndVotersAreChecked() {
+        refused(Map.of("process.roles", "broker,observer"), "process.roles");
+        refused(Map.of("process.roles", "controller"), "needs controller.quorum.voters");
+        refused(Map.of("controller.quorum.voters", "1@127.0.0.1"), "controller.quorum.voters", "id@host:port");
+        refused(Map.of("controller.quorum.voters", "1@127.0.0.1:9093,1@127.0.0.1:9095"), "node id 1 appears twice");
+        assertThat(BrokerConfig.of(Map.of("process.roles", "BROKER, Controller")).listenerLayout().roles())
+                .isEqualTo(java.util.Set.of("broker", "controller"));
+    }
+}
