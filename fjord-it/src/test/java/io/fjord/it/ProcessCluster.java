@@ -50,8 +50,8 @@ import org.awaitility.Awaitility;
  * with the test), so a failure can be examined afterwards.
  */
 final class ProcessCluster implements AutoCloseable {
-    /** Kafka's listener form (true) or Fjord's older one (false). */
-    static final boolean KAFKA_LISTENERS = Boolean.parseBoolean(System.getProperty("fjord.it.kafkaListeners", "false"));
+    /** Kafka's listener form (true, the default since the kraft branch landed) or Fjord's older one (false). */
+    static final boolean KAFKA_LISTENERS = Boolean.parseBoolean(System.getProperty("fjord.it.kafkaListeners", "true"));
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
