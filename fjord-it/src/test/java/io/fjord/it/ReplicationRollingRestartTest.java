@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 10, check C: a rolling restart (SIGTERM of each node in turn, waiting for it to rejoin every ISR before the
  * next) under acks=all load loses no acknowledged record and never refuses a write for lack of in-sync replicas:
- * no NotEnoughReplicas(AfterAppend)Exception reaches a callback and no broker logs a NOT_ENOUGH_REPLICAS answer
- * (brokers log each such refusal at INFO).
+ * no NotEnoughReplicas(AfterAppend)Exception reaches a callback, the producer retries no NOT_ENOUGH_REPLICAS answer
+ * (its Sender's warnings) and no broker logs a NOT_ENOUGH_REPLICAS answer (brokers log each such refusal at INFO).
  */
 class ReplicationRollingRestartTest {
     private static final String TOPIC = "rolling";
@@ -28,9 +28,14 @@ class ReplicationRollingRestartTest {
 
     private ProcessCluster cluster;
     private RecordingProducer producer;
+    // The producer retries NOT_ENOUGH_REPLICAS(_AFTER_APPEND) answers, so callbacks rarely see them; its Sender
+    // warns about each retry, and that is where a refusal shows.
+    private final ClientLogCapture retriedRefusals =
+            new ClientLogCapture("org.apache.kafka.clients.producer.internals.Sender", "NOT_ENOUGH_REPLICAS");
 
     @AfterEach
     void stopEverything() throws Exception {
+        retriedRefusals.close();
         if (producer != null) producer.close();
         if (cluster != null) cluster.close();
     }
@@ -67,6 +72,8 @@ class ReplicationRollingRestartTest {
                 f.exception() instanceof NotEnoughReplicasException
                         || f.exception() instanceof NotEnoughReplicasAfterAppendException);
         assertThat(failures).as("records the producer gave up on").isEmpty();
+        assertThat(retriedRefusals.lines()).as("produce answers the producer retried for lack of in-sync replicas")
+                .isEmpty();
         Set<Integer> refusing = cluster.nodesWhoseOutputContains("NOT_ENOUGH_REPLICAS");
         assertThat(refusing).as("nodes that refused a write for lack of in-sync replicas (outputs kept in"
                 + " fjord-it/target/fault-logs/ReplicationRollingRestartTest)").isEmpty();
