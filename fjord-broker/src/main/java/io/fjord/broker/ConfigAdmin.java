@@ -162,6 +162,8 @@ public final class ConfigAdmin {
         if (validateOnly) return Result.OK;
         try {
             topics.controller().addPartitions(name, placement);
+        } catch (IllegalArgumentException e) { // a partition whose replicas are all fenced (Kafka's answer)
+            return new Result(Errors.INVALID_REPLICA_ASSIGNMENT, e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -108,6 +108,12 @@ public final class FjordBroker implements AutoCloseable {
         }
         logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT, java.time.Clock.systemUTC());
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
+        // ISR changes the leaders propose go to the controller, judged there against the partition's epochs.
+        replicas.setIsrChannel((topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr) -> {
+            io.fjord.metadata.AlterPartitionResult r = controller.alterPartition(new io.fjord.metadata.AlterPartitionRequest(
+                    topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr));
+            return r.error() == io.fjord.protocol.api.Errors.NONE ? null : r.error().name();
+        });
         // Listen before loading: a change committed meanwhile is then seen twice (harmless), never missed.
         controller.addListener(replicas::onMetadata);
         replicas.loadFromImage();
@@ -147,6 +153,8 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 37, new CreatePartitionsHandler(configAdmin));
         register(dispatcher, served, (short) 44, new AlterConfigsHandler(configAdmin, true));
         register(dispatcher, served, (short) 35, new io.fjord.broker.handlers.DescribeLogDirsHandler(logs, replicas));
+        register(dispatcher, served, io.fjord.protocol.api.AlterPartitionApi.KEY,
+                new io.fjord.broker.handlers.AlterPartitionHandler(controller));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
@@ -210,14 +218,32 @@ public final class FjordBroker implements AutoCloseable {
                 dirs.get(0).resolve("__cluster_metadata").resolve("raft"), clusterId, self,
                 config.getLong("broker.session.timeout.ms"), config.getLong("broker.heartbeat.interval.ms"),
                 config.getLong("fjord.metadata.snapshot.entries"), election, 2 * election,
-                broker, controller, config.listenerLayout().raftEndpoint().address());
+                broker, controller, config.listenerLayout().raftEndpoint().address(), controllerPolicy());
     }
 
-    /** Stops taking requests, finishes the ones in progress, then flushes and closes the logs cleanly. */
+    private io.fjord.metadata.ControllerPolicy controllerPolicy() {
+        return new io.fjord.metadata.ControllerPolicy(config.getBoolean("unclean.leader.election.enable"),
+                config.getBoolean("auto.leader.rebalance.enable"),
+                config.getLong("leader.imbalance.check.interval.seconds") * 1000,
+                config.getInt("leader.imbalance.per.broker.percentage"));
+    }
+
+    /**
+     * Moves this broker's leaderships to other replicas (controlled shutdown, when {@code controlled.shutdown.enable}
+     * and there is a quorum), stops taking requests, finishes the ones in progress, then flushes and closes the logs.
+     */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        if (server != null && controller != null && config.getBoolean("controlled.shutdown.enable")) {
+            // While still serving: clients and followers move to the new leaders before this node goes.
+            try {
+                controller.controlledShutdown(config.nodeId(), config.getLong("fjord.controlled.shutdown.timeout.ms"));
+            } catch (IOException | RuntimeException e) {
+                log.warn("controlled shutdown of node {} did not complete: {}", config.nodeId(), e.toString());
+            }
+        }
         if (server != null) server.close();
         if (requestPool != null) {
             requestPool.shutdown();

@@ -133,6 +133,8 @@ public final class TopicAdmin {
             return new Result(Errors.NONE, null, created);
         } catch (IllegalStateException e) {
             return Result.error(Errors.TOPIC_ALREADY_EXISTS, e.getMessage());
+        } catch (IllegalArgumentException e) { // a partition whose replicas are all fenced (Kafka's answer)
+            return Result.error(Errors.INVALID_REPLICA_ASSIGNMENT, e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

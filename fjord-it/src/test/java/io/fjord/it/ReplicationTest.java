@@ -77,6 +77,17 @@ class ReplicationTest {
             assertThat(acked).hasSize(4000);
             awaitReplicasEqual(cluster, cluster.running());
             assertEveryAckedRecordReadBackOnce(cluster, acked);
+
+            // The old leader comes back: it follows, catches up and is proposed back into every ISR.
+            cluster.restart(victim);
+            cluster.awaitEveryNodeSeesAllBrokers();
+            Awaitility.await("node " + victim + " back in every ISR").atMost(Duration.ofSeconds(60)).until(() -> {
+                for (int p = 0; p < 3; p++) {
+                    if (!cluster.node(1).broker().controller().image().topic(TOPIC).partition(p).isr().contains(victim)) return false;
+                }
+                return true;
+            });
+            awaitReplicasEqual(cluster, List.of(1, 2, 3));
         }
     }
 

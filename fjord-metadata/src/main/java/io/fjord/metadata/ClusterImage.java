@@ -26,6 +26,8 @@ public final class ClusterImage {
     private final Map<Integer, String> incarnations;
     /** First producer id of the next block the controller hands out. */
     private final long nextProducerIdBlock;
+    /** Fenced brokers in controlled shutdown: they stay fenced until they register again. */
+    private final java.util.Set<Integer> shuttingDown;
 
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics) {
         this(clusterId, controllerId, brokers, topics, Map.of());
@@ -39,6 +41,14 @@ public final class ClusterImage {
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
                         Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
                         Map<Integer, String> incarnations, long nextProducerIdBlock) {
+        this(clusterId, controllerId, brokers, topics, brokerConfigs, fenced, incarnations, nextProducerIdBlock,
+                java.util.Set.of());
+    }
+
+    private ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
+                         Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
+                         Map<Integer, String> incarnations, long nextProducerIdBlock, java.util.Set<Integer> shuttingDown) {
+        this.shuttingDown = java.util.Set.copyOf(shuttingDown);
         this.fenced = java.util.Set.copyOf(fenced);
         this.incarnations = Map.copyOf(incarnations);
         this.nextProducerIdBlock = nextProducerIdBlock;
@@ -88,13 +98,13 @@ public final class ClusterImage {
     public ClusterImage withTopic(TopicImage topic) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.put(topic.name(), topic);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown);
     }
 
     public ClusterImage withoutTopic(String name) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.remove(name);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown);
     }
 
     /** Dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id); empty if none. */
@@ -106,7 +116,7 @@ public final class ClusterImage {
         Map<String, Map<String, String>> next = new HashMap<>(brokerConfigs);
         if (configs.isEmpty()) next.remove(resource);
         else next.put(resource, Map.copyOf(configs));
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown);
     }
 
     /** Every dynamic broker settings resource with its settings. */
@@ -139,14 +149,17 @@ public final class ClusterImage {
     }
 
     public ClusterImage withController(int id) {
-        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock);
+        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown);
     }
 
     public ClusterImage withNextProducerIdBlock(long next) {
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown);
     }
 
-    /** A broker (re)registered: its endpoint and incarnation replace the old ones; it starts unfenced. */
+    /**
+     * A broker (re)registered: its endpoint and incarnation replace the old ones; it starts unfenced and no longer
+     * shutting down.
+     */
     public ClusterImage withBroker(BrokerNode node, String incarnation) {
         Map<Integer, BrokerNode> b = new HashMap<>(brokers);
         b.put(node.id(), node);
@@ -154,13 +167,41 @@ public final class ClusterImage {
         if (incarnation != null) inc.put(node.id(), incarnation);
         java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
         f.remove(node.id());
-        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock);
+        java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
+        down.remove(node.id());
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down);
     }
 
     public ClusterImage withFenced(int brokerId, boolean isFenced) {
         java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
         if (isFenced) f.add(brokerId);
         else f.remove(brokerId);
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown);
+    }
+
+    /** A broker began a controlled shutdown: fenced, and kept fenced until it registers again. */
+    public ClusterImage withShuttingDown(int brokerId) {
+        java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
+        f.add(brokerId);
+        java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
+        down.add(brokerId);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations,
+                nextProducerIdBlock, down);
+    }
+
+    public boolean isShuttingDown(int brokerId) {
+        return shuttingDown.contains(brokerId);
+    }
+
+    public java.util.Set<Integer> shuttingDown() {
+        return shuttingDown;
+    }
+
+    /**
+     * A broker that may lead and be in an ISR: registered and not fenced (a broker in controlled shutdown is
+     * fenced too). Kafka's "active" broker.
+     */
+    public boolean isEligible(int brokerId) {
+        return brokers.containsKey(brokerId) && !fenced.contains(brokerId);
     }
 }

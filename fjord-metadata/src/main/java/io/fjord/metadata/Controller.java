@@ -29,6 +29,35 @@ public interface Controller extends AutoCloseable {
 
     MetadataRecord.ProducerIdsBlockAllocated allocateProducerIds(int brokerId, int blockSize) throws IOException;
 
+    /**
+     * A partition leader's ISR change (KIP-497), committed only if the request's leader and partition epochs are
+     * still the partition's when it is applied; see {@link ReplicationControl#alterPartition} for the answers.
+     * Blocks until committed and applied here (up to the metadata write timeout); call it off the request path.
+     *
+     * @throws IOException if the change could not be written (no quorum, timeout)
+     */
+    AlterPartitionResult alterPartition(AlterPartitionRequest request) throws IOException;
+
+    /**
+     * Moves leaderships and ISR memberships off {@code brokerId} before it stops, and marks it shutting down so
+     * it is not elected again until it re-registers ({@link ReplicationControl#controlledShutdown}). Waits at most
+     * {@code timeoutMs}. Returns false if nothing was done (nothing to move, no quorum to ask, or a single node).
+     *
+     * @throws IOException if the change was attempted but not committed in time
+     */
+    boolean controlledShutdown(int brokerId, long timeoutMs) throws IOException;
+
+    /** ElectLeaders (KIP-460); {@code partitions} null means all. See {@link ReplicationControl#electLeaders}. */
+    List<ElectionResult> electLeaders(ElectionType type, List<TopicPartitionRef> partitions) throws IOException;
+
+    /** AlterPartitionReassignments (KIP-455); see {@link Reassignments}. */
+    List<ReassignmentResult> alterPartitionReassignments(List<ReassignmentRequest> requests) throws IOException;
+
+    /** ListPartitionReassignments: the reassignments in progress among {@code partitions} (null: all). */
+    default List<OngoingReassignment> listPartitionReassignments(List<TopicPartitionRef> partitions) {
+        return Reassignments.list(image(), partitions);
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -5,7 +5,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Applies one {@link MetadataRecord} to an image, giving the next image. Pure: every node computes the same. */
+/**
+ * Applies one {@link MetadataRecord} to an image, giving the next image. Pure: every node computes the same. It
+ * does not judge: checks that depend on the state are made before (the controllers, the Raft state machine).
+ */
 public final class ImageApplier {
     private ImageApplier() {
     }
@@ -39,66 +42,16 @@ public final class ImageApplier {
         }
         if (r instanceof MetadataRecord.BrokerFenced f) return image.withFenced(f.id(), true);
         if (r instanceof MetadataRecord.BrokerUnfenced u) return image.withFenced(u.id(), false);
+        if (r instanceof MetadataRecord.BrokerShuttingDown d) return image.withShuttingDown(d.id());
         if (r instanceof MetadataRecord.PartitionChanged c) {
             TopicImage old = image.topic(c.topic());
             if (old == null || !old.id().equals(c.topicId()) || old.partition(c.partition()) == null) return image;
             PartitionState p = old.partition(c.partition());
             Map<Integer, PartitionState> parts = new HashMap<>(old.partitions());
-            parts.put(p.partition(), new PartitionState(p.partition(), p.replicas(), c.isr(), c.leader(), c.leaderEpoch(),
-                    c.partitionEpoch()));
+            parts.put(p.partition(), c.applyTo(p));
             return image.withTopic(new TopicImage(old.name(), old.id(), parts, old.configs()));
         }
         return image;
-    }
-
-    /**
-     * The changes that fence {@code brokerId}: the fence record, then for each partition it is in: out of the ISR
-     * (unless it is the last member, as Kafka keeps it), and if it led, the next live ISR replica in replica order
-     * leads with leaderEpoch + 1, or nobody (-1) when none is left (no unclean election).
-     */
-    public static List<MetadataRecord> fence(ClusterImage image, int brokerId) {
-        List<MetadataRecord> out = new ArrayList<>();
-        out.add(new MetadataRecord.BrokerFenced(brokerId));
-        ClusterImage after = image.withFenced(brokerId, true);
-        for (TopicImage t : image.topics()) {
-            for (PartitionState p : t.orderedPartitions()) {
-                if (!p.replicas().contains(brokerId)) continue;
-                List<Integer> isr = new ArrayList<>(p.isr());
-                if (isr.size() > 1) isr.remove(Integer.valueOf(brokerId));
-                int leader = p.leader();
-                int leaderEpoch = p.leaderEpoch();
-                if (leader == brokerId) {
-                    leader = -1;
-                    for (int r : p.replicas()) {
-                        if (isr.contains(r) && !after.isFenced(r) && after.broker(r) != null) {
-                            leader = r;
-                            break;
-                        }
-                    }
-                    leaderEpoch++;
-                }
-                if (leader != p.leader() || !isr.equals(p.isr())) {
-                    out.add(new MetadataRecord.PartitionChanged(t.name(), t.id(), p.partition(), leader, isr, leaderEpoch,
-                            p.partitionEpoch() + 1));
-                }
-            }
-        }
-        return out;
-    }
-
-    /** The changes that unfence {@code brokerId}: it leads (leaderEpoch + 1) the leaderless partitions in whose ISR it is. */
-    public static List<MetadataRecord> unfence(ClusterImage image, int brokerId) {
-        List<MetadataRecord> out = new ArrayList<>();
-        out.add(new MetadataRecord.BrokerUnfenced(brokerId));
-        for (TopicImage t : image.topics()) {
-            for (PartitionState p : t.orderedPartitions()) {
-                if (p.leader() == -1 && p.isr().contains(brokerId)) {
-                    out.add(new MetadataRecord.PartitionChanged(t.name(), t.id(), p.partition(), brokerId, p.isr(),
-                            p.leaderEpoch() + 1, p.partitionEpoch() + 1));
-                }
-            }
-        }
-        return out;
     }
 
     /** The whole image as records that rebuild it from an empty one (a snapshot). */
@@ -107,7 +60,8 @@ public final class ImageApplier {
         for (BrokerNode b : image.brokers().values()) {
             out.add(new MetadataRecord.BrokerRegistered(b.id(), image.incarnation(b.id()) == null ? "" : image.incarnation(b.id()),
                     b.host(), b.port(), b.rack()));
-            if (image.isFenced(b.id())) out.add(new MetadataRecord.BrokerFenced(b.id()));
+            if (image.isShuttingDown(b.id())) out.add(new MetadataRecord.BrokerShuttingDown(b.id()));
+            else if (image.isFenced(b.id())) out.add(new MetadataRecord.BrokerFenced(b.id()));
         }
         for (Map.Entry<String, Map<String, String>> e : image.allBrokerConfigs().entrySet()) {
             out.add(new MetadataRecord.BrokerConfigsSet(e.getKey(), e.getValue()));

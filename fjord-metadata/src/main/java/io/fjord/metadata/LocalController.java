@@ -64,8 +64,11 @@ public final class LocalController implements Controller {
     }
 
     /**
-     * Creates a topic whose partitions are all led by the brokers of {@code replicaAssignment} (partition index to
-     * replica list); the first replica is the preferred leader. The caller has validated counts and names.
+     * Creates a topic with the replicas of {@code replicaAssignment} (partition index to replica list); the first
+     * replica is the preferred leader, the ISR the replicas that are live. The caller has validated counts and names.
+     *
+     * @throws IllegalStateException if the topic exists
+     * @throws IllegalArgumentException if a partition has no live replica
      */
     @Override
     public synchronized TopicImage createTopic(String name, List<List<Integer>> replicaAssignment, Map<String, String> configs)
@@ -73,8 +76,7 @@ public final class LocalController implements Controller {
         if (image.topic(name) != null) throw new IllegalStateException("Topic '" + name + "' already exists.");
         List<PartitionState> parts = new ArrayList<>();
         for (int p = 0; p < replicaAssignment.size(); p++) {
-            List<Integer> replicas = replicaAssignment.get(p);
-            parts.add(new PartitionState(p, replicas, replicas, replicas.get(0), 0, 0));
+            parts.add(ReplicationControl.newPartition(image, p, replicaAssignment.get(p)));
         }
         MetadataRecord.TopicCreated r = new MetadataRecord.TopicCreated(name, newTopicId(), parts, configs);
         commit(r);
@@ -98,8 +100,7 @@ public final class LocalController implements Controller {
         List<PartitionState> parts = new ArrayList<>();
         int first = t.partitionCount();
         for (int i = 0; i < newReplicaAssignment.size(); i++) {
-            List<Integer> replicas = newReplicaAssignment.get(i);
-            parts.add(new PartitionState(first + i, replicas, replicas, replicas.get(0), 0, 0));
+            parts.add(ReplicationControl.newPartition(image, first + i, newReplicaAssignment.get(i)));
         }
         commit(new MetadataRecord.PartitionsAdded(name, t.id(), parts));
         return image.topic(name);
@@ -132,6 +133,39 @@ public final class LocalController implements Controller {
         commit(r);
         nextProducerIdBlockStart = r.nextBlockStart();
         return r;
+    }
+
+    @Override
+    public synchronized AlterPartitionResult alterPartition(AlterPartitionRequest request) throws IOException {
+        return commit(ReplicationControl.alterPartition(image, request));
+    }
+
+    /** A single node has nobody to hand its partitions to. */
+    @Override
+    public boolean controlledShutdown(int brokerId, long timeoutMs) {
+        return false;
+    }
+
+    @Override
+    public synchronized List<ElectionResult> electLeaders(ElectionType type, List<TopicPartitionRef> partitions)
+            throws IOException {
+        return commit(ReplicationControl.electLeaders(image, type, partitions));
+    }
+
+    @Override
+    public synchronized List<ReassignmentResult> alterPartitionReassignments(List<ReassignmentRequest> requests)
+            throws IOException {
+        return commit(Reassignments.alter(image, requests));
+    }
+
+    private <R> R commit(ReplicationControl.Outcome<R> outcome) throws IOException {
+        if (outcome.records().isEmpty()) return outcome.result();
+        log.appendAll(outcome.records());
+        for (MetadataRecord r : outcome.records()) image = apply(image, r);
+        for (MetadataRecord r : outcome.records()) {
+            for (Consumer<MetadataRecord> l : listeners) l.accept(r);
+        }
+        return outcome.result();
     }
 
     private UUID newTopicId() {

@@ -17,16 +17,32 @@ import java.util.UUID;
 
 /**
  * The single-node metadata log: one text line per {@link MetadataRecord}, appended and fsynced before the change
- * is visible. A line torn by a crash (no trailing newline, or unparsable) ends the replay and is cut off.
+ * is visible. A line torn by a crash (no trailing newline, or unparsable) ends the replay and is cut off. The Raft
+ * log and its snapshots carry the same lines.
  *
  * <pre>
- * topic   &lt;name&gt; &lt;uuid&gt; &lt;partition&gt;:&lt;leader&gt;:&lt;leaderEpoch&gt;:&lt;replica,replica&gt;;... &lt;k=v&amp;k=v&gt;
+ * topic   &lt;name&gt; &lt;uuid&gt; &lt;partitions&gt; &lt;k=v&amp;k=v&gt;
  * configs &lt;name&gt; &lt;k=v&amp;k=v&gt;
- * partitions &lt;name&gt; &lt;uuid&gt; &lt;partition&gt;:&lt;leader&gt;:&lt;leaderEpoch&gt;:&lt;replica,replica&gt;;...
+ * partitions &lt;name&gt; &lt;uuid&gt; &lt;partitions&gt;
  * brokerconfigs &lt;resource, empty for the cluster default&gt; &lt;k=v&amp;k=v&gt;
  * delete  &lt;name&gt; &lt;uuid&gt;
+ * producer-ids &lt;broker&gt; &lt;block start&gt; &lt;block size&gt;
+ * broker  &lt;id&gt; &lt;incarnation&gt; &lt;host&gt; &lt;port&gt; &lt;- | r&lt;rack&gt;&gt;
+ * fence   &lt;id&gt;
+ * unfence &lt;id&gt;
+ * shutdown &lt;id&gt;                                   (controlled shutdown began)
+ * partition-change &lt;topic&gt; &lt;uuid&gt; &lt;partition&gt; &lt;leader&gt; &lt;leaderEpoch&gt; &lt;partitionEpoch&gt; &lt;isr&gt;
+ *                  [&lt;replicas&gt; &lt;adding&gt; &lt;removing&gt;]   (the three only when the assignment changes)
+ *
+ * &lt;partitions&gt;: &lt;p&gt;;&lt;p&gt;;... with each &lt;p&gt; one of
+ *   &lt;partition&gt;:&lt;leader&gt;:&lt;leaderEpoch&gt;:&lt;replicas&gt;                                    (ISR = replicas, epoch 0)
+ *   &lt;partition&gt;:&lt;leader&gt;:&lt;leaderEpoch&gt;:&lt;replicas&gt;:&lt;isr&gt;:&lt;partitionEpoch&gt;
+ *   &lt;partition&gt;:&lt;leader&gt;:&lt;leaderEpoch&gt;:&lt;replicas&gt;:&lt;isr&gt;:&lt;partitionEpoch&gt;:&lt;adding&gt;:&lt;removing&gt;
+ * lists of broker ids are comma-separated, possibly empty
  * </pre>
- * Names and config keys/values are URL-encoded. Not thread-safe: owned by the controller, which serialises writes.
+ * Each line shape is the shortest that holds the record, so lines written before a field existed read as before.
+ * Names, incarnations, hosts, racks and config keys/values are URL-encoded. Not thread-safe: owned by the
+ * controller, which serialises writes.
  */
 public final class MetadataLog implements AutoCloseable {
     private final Path file;
@@ -65,7 +81,14 @@ public final class MetadataLog implements AutoCloseable {
     }
 
     public void append(MetadataRecord record) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap((format(record) + "\n").getBytes(StandardCharsets.UTF_8));
+        appendAll(List.of(record));
+    }
+
+    /** Appends the records with one fsync (one controller decision). */
+    public void appendAll(List<MetadataRecord> records) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (MetadataRecord r : records) sb.append(format(r)).append('\n');
+        ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
         while (buf.hasRemaining()) channel.write(buf);
         channel.force(false);
     }
@@ -101,12 +124,22 @@ public final class MetadataLog implements AutoCloseable {
         }
         if (record instanceof MetadataRecord.BrokerFenced f) return "fence " + f.id();
         if (record instanceof MetadataRecord.BrokerUnfenced u) return "unfence " + u.id();
+        if (record instanceof MetadataRecord.BrokerShuttingDown d) return "shutdown " + d.id();
         if (record instanceof MetadataRecord.PartitionChanged c) {
-            return "partition-change " + enc(c.topic()) + " " + c.topicId() + " " + c.partition() + " " + c.leader() + " "
-                    + c.leaderEpoch() + " " + c.partitionEpoch() + " " + String.join(",", c.isr().stream().map(String::valueOf).toList());
+            String line = "partition-change " + enc(c.topic()) + " " + c.topicId() + " " + c.partition() + " " + c.leader() + " "
+                    + c.leaderEpoch() + " " + c.partitionEpoch() + " " + ints(c.isr());
+            if (c.changesReplicas()) {
+                line += " " + ints(c.replicas()) + " " + ints(c.addingReplicas() == null ? List.of() : c.addingReplicas())
+                        + " " + ints(c.removingReplicas() == null ? List.of() : c.removingReplicas());
+            }
+            return line;
         }
         MetadataRecord.TopicDeleted d = (MetadataRecord.TopicDeleted) record;
         return "delete " + enc(d.name()) + " " + d.id();
+    }
+
+    private static String ints(List<Integer> l) {
+        return String.join(",", l.stream().map(String::valueOf).toList());
     }
 
     private static List<Integer> parseInts(String s) {
@@ -159,9 +192,15 @@ public final class MetadataLog implements AutoCloseable {
             case "unfence" -> {
                 return new MetadataRecord.BrokerUnfenced(Integer.parseInt(f[1]));
             }
+            case "shutdown" -> {
+                return new MetadataRecord.BrokerShuttingDown(Integer.parseInt(f[1]));
+            }
             case "partition-change" -> {
+                boolean assignment = f.length > 8;
                 return new MetadataRecord.PartitionChanged(dec(f[1]), UUID.fromString(f[2]), Integer.parseInt(f[3]),
-                        Integer.parseInt(f[4]), parseInts(f[7]), Integer.parseInt(f[5]), Integer.parseInt(f[6]));
+                        Integer.parseInt(f[4]), parseInts(f[7]), Integer.parseInt(f[5]), Integer.parseInt(f[6]),
+                        assignment ? parseInts(f[8]) : null, assignment ? parseInts(f[9]) : null,
+                        assignment ? parseInts(f[10]) : null);
             }
             default -> throw new IllegalArgumentException("unknown metadata record: " + line);
         }
@@ -170,10 +209,11 @@ public final class MetadataLog implements AutoCloseable {
     private static String formatPartitions(List<PartitionState> partitions) {
         List<String> parts = new ArrayList<>();
         for (PartitionState p : partitions) {
-            String s = p.partition() + ":" + p.leader() + ":" + p.leaderEpoch() + ":"
-                    + String.join(",", p.replicas().stream().map(String::valueOf).toList());
-            if (!p.isr().equals(p.replicas()) || p.partitionEpoch() != 0) { // older lines have neither
-                s += ":" + String.join(",", p.isr().stream().map(String::valueOf).toList()) + ":" + p.partitionEpoch();
+            String s = p.partition() + ":" + p.leader() + ":" + p.leaderEpoch() + ":" + ints(p.replicas());
+            if (p.isReassigning()) {
+                s += ":" + ints(p.isr()) + ":" + p.partitionEpoch() + ":" + ints(p.addingReplicas()) + ":" + ints(p.removingReplicas());
+            } else if (!p.isr().equals(p.replicas()) || p.partitionEpoch() != 0) { // older lines have neither
+                s += ":" + ints(p.isr()) + ":" + p.partitionEpoch();
             }
             parts.add(s);
         }
@@ -183,13 +223,14 @@ public final class MetadataLog implements AutoCloseable {
     private static List<PartitionState> parsePartitions(String s) {
         List<PartitionState> parts = new ArrayList<>();
         for (String p : s.split(";")) {
-            String[] q = p.split(":");
-            List<Integer> replicas = new ArrayList<>();
-            for (String r : q[3].split(",")) replicas.add(Integer.parseInt(r));
+            String[] q = p.split(":", -1);
+            List<Integer> replicas = parseInts(q[3]);
             List<Integer> isr = q.length > 4 ? parseInts(q[4]) : replicas;
             int partitionEpoch = q.length > 5 ? Integer.parseInt(q[5]) : 0;
+            List<Integer> adding = q.length > 7 ? parseInts(q[6]) : List.of();
+            List<Integer> removing = q.length > 7 ? parseInts(q[7]) : List.of();
             parts.add(new PartitionState(Integer.parseInt(q[0]), replicas, isr, Integer.parseInt(q[1]),
-                    Integer.parseInt(q[2]), partitionEpoch));
+                    Integer.parseInt(q[2]), partitionEpoch, adding, removing));
         }
         return parts;
     }

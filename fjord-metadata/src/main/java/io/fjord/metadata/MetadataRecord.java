@@ -56,8 +56,56 @@ public sealed interface MetadataRecord {
     record BrokerUnfenced(int id) implements MetadataRecord {
     }
 
-    /** A partition's leader or in-sync set changed (leader -1: no leader). */
+    /**
+     * A broker began a controlled shutdown: it is fenced and is not unfenced (so not elected, not let back into an
+     * ISR) until it registers again with a new incarnation.
+     */
+    record BrokerShuttingDown(int id) implements MetadataRecord {
+    }
+
+    /**
+     * A partition's state changed (leader -1: no leader). {@code replicas}, {@code addingReplicas} and
+     * {@code removingReplicas} are null when they stay as they are (records written before reassignment existed
+     * have none); otherwise they replace them. The state machine applies it only if {@code partitionEpoch} is one
+     * more than the current one, so a change computed from an outdated image is dropped rather than undoing a
+     * newer one.
+     */
     record PartitionChanged(String topic, UUID topicId, int partition, int leader, List<Integer> isr, int leaderEpoch,
-                            int partitionEpoch) implements MetadataRecord {
+                            int partitionEpoch, List<Integer> replicas, List<Integer> addingReplicas,
+                            List<Integer> removingReplicas) implements MetadataRecord {
+        public PartitionChanged {
+            isr = List.copyOf(isr);
+            replicas = replicas == null ? null : List.copyOf(replicas);
+            addingReplicas = addingReplicas == null ? null : List.copyOf(addingReplicas);
+            removingReplicas = removingReplicas == null ? null : List.copyOf(removingReplicas);
+        }
+
+        /** A leader or ISR change that leaves the replica lists alone. */
+        public PartitionChanged(String topic, UUID topicId, int partition, int leader, List<Integer> isr, int leaderEpoch,
+                                int partitionEpoch) {
+            this(topic, topicId, partition, leader, isr, leaderEpoch, partitionEpoch, null, null, null);
+        }
+
+        /** The record that turns {@code before} into {@code after} (same partition of topic {@code topic}). */
+        public static PartitionChanged between(String topic, UUID topicId, PartitionState before, PartitionState after) {
+            boolean assignment = !before.replicas().equals(after.replicas())
+                    || !before.addingReplicas().equals(after.addingReplicas())
+                    || !before.removingReplicas().equals(after.removingReplicas());
+            return new PartitionChanged(topic, topicId, after.partition(), after.leader(), after.isr(), after.leaderEpoch(),
+                    after.partitionEpoch(), assignment ? after.replicas() : null,
+                    assignment ? after.addingReplicas() : null, assignment ? after.removingReplicas() : null);
+        }
+
+        /** True if it changes the partition's replica list (brokers then start or stop hosting it). */
+        public boolean changesReplicas() {
+            return replicas != null;
+        }
+
+        /** {@code before} with this change applied. */
+        public PartitionState applyTo(PartitionState before) {
+            return new PartitionState(before.partition(), replicas == null ? before.replicas() : replicas, isr, leader,
+                    leaderEpoch, partitionEpoch, addingReplicas == null ? before.addingReplicas() : addingReplicas,
+                    removingReplicas == null ? before.removingReplicas() : removingReplicas);
+        }
     }
 }

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,9 +21,8 @@ import java.util.OptionalLong;
  *
  * <p>Rules, in order:
  * <ol>
- * <li>{@code .cleaned} files (a cleaner pass that did not commit) are deleted; a {@code .swap} (committed) replaces
- *     the segments in its range (see {@link PartitionLog#replaceSegments}). {@code .tmp} files are deleted, and so
- *     are index files whose {@code .log} is gone (an interrupted delete or truncation).</li>
+ * <li>Interrupted cleaner swaps are rolled back or completed ({@link SegmentSwap}). {@code .tmp} files are deleted,
+ *     and so are index files whose {@code .log} is gone (an interrupted delete or truncation).</li>
  * <li>Segments load oldest first. Unclean: every segment from the one holding the checkpointed recovery point on
  *     is scanned with CRC checks and cut at the first bad batch; a cut or an overlap drops every later segment
  *     (so the result is always a prefix of what was written). Earlier segments only get index sanity checks.</li>
@@ -58,9 +56,9 @@ final class LogLoader {
     static LoadedLog load(Path dir, LogConfig config, Clock clock, boolean cleanShutdown,
                           long checkpointedRecoveryPoint, long checkpointedLogStart,
                           OptionalLong checkpointedHighWatermark) throws IOException {
-        LogSegments segments = new LogSegments();
+        LogSegments segments = new LogSegments(dir);
         try {
-            recoverInterruptedSwaps(dir);
+            SegmentSwap.recoverInterrupted(dir);
             loadSegments(dir, config, clock.millis(), cleanShutdown, checkpointedRecoveryPoint, segments);
             LogSegment last = segments.last();
             last.makeActive(config);
@@ -183,42 +181,5 @@ final class LogLoader {
         } catch (NumberFormatException e) {
             return null;
         }
-    }
-
-    /** Deletes half-written {@code .cleaned} files and completes committed {@code .swap}s (see replaceSegments). */
-    private static void recoverInterruptedSwaps(Path dir) throws IOException {
-        List<Path> swaps = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(PartitionLog.CLEANED_SUFFIX)) Files.deleteIfExists(p);
-                else if (name.endsWith(PartitionLog.SWAP_SUFFIX)) swaps.add(p);
-            }
-        }
-        for (Path swap : swaps) {
-            String name = swap.getFileName().toString();
-            long base;
-            long end;
-            try {
-                base = Long.parseLong(name.substring(0, 20));
-                end = Long.parseLong(name.substring(21, 41));
-            } catch (RuntimeException e) {
-                log.warn("Ignoring unparsable swap file {}", swap);
-                continue;
-            }
-            log.info("Completing interrupted segment replacement {} of {}", name, dir);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-                for (Path p : ds) {
-                    String n = p.getFileName().toString();
-                    if (!(n.endsWith(LogSegment.LOG_SUFFIX) || n.endsWith(LogSegment.INDEX_SUFFIX)
-                            || n.endsWith(LogSegment.TIME_INDEX_SUFFIX))) continue;
-                    Long b = parseBase(n, n.substring(n.lastIndexOf('.')));
-                    if (b != null && b >= base && b < end) Files.deleteIfExists(p);
-                }
-            }
-            Files.move(swap, dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)),
-                    StandardCopyOption.ATOMIC_MOVE);
-        }
-        if (!swaps.isEmpty()) LogManager.fsyncDir(dir);
     }
 }

@@ -9,9 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -53,39 +51,26 @@ public final class PartitionLog {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
     public static final String METADATA_FILE = PartitionMetadataFile.FILE_NAME;
     /** Suffix of a replacement segment being written: {@code <20-digit base>.<20-digit end>.cleaned}. */
-    public static final String CLEANED_SUFFIX = ".cleaned";
+    public static final String CLEANED_SUFFIX = SegmentSwap.CLEANED_SUFFIX;
     /** Suffix of a replacement segment committed but not yet installed: {@code <base>.<end>.swap}. */
-    public static final String SWAP_SUFFIX = ".swap";
-    private static final long RETIRED_CLOSE_DELAY_MS = 60_000;
+    public static final String SWAP_SUFFIX = SegmentSwap.SWAP_SUFFIX;
 
     private final String topic;
     private final int partition;
     private final Path dir;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
+    private final LocalLog local;
     private final LogSegments segments;
     private final LeaderEpochFileCache epochCache;
     private volatile UUID topicId;
     private volatile LogConfig config;
-    private volatile LogSegment active;
     private volatile long logStartOffset;
-    private volatile long logEndOffset;
     private volatile long highWatermark;
     /** Makes a high-watermark update and a truncation's lowering of the log end atomic with each other. */
     private final Object hwLock = new Object();
     private volatile boolean closed;
-    private long unflushedMessages;
     private ProducerStateManager producerState;
-    /** Every offset below this is known to be on disk (fsynced); recovery scans from the segment holding it. */
-    private volatile long recoveryPoint;
-    private volatile long lastFlushMs;
-    /** Serialises flushes, so the recovery point only moves after the force that covers it returned. */
-    private final ReentrantLock flushLock = new ReentrantLock();
-    /** Segments removed by retention or truncation: files deleted, channels closed a while later. */
-    private final List<RetiredSegment> retired = new ArrayList<>();
-
-    private record RetiredSegment(LogSegment segment, long retiredAtMs) {
-    }
 
     private PartitionLog(Path dir, String topic, int partition, UUID topicId, LogConfig config, Clock clock,
                          LogLoader.LoadedLog loaded) {
@@ -96,14 +81,12 @@ public final class PartitionLog {
         this.config = config;
         this.clock = clock;
         this.segments = loaded.segments();
-        this.active = segments.last();
+        this.local = new LocalLog(dir, clock, segments, loaded.logEndOffset(), loaded.recoveryPoint(),
+                end -> producerState.takeSnapshot(end));
         this.logStartOffset = loaded.logStartOffset();
-        this.logEndOffset = loaded.logEndOffset();
-        this.recoveryPoint = loaded.recoveryPoint();
         this.highWatermark = loaded.highWatermark();
         this.epochCache = loaded.epochCache();
         this.producerState = loaded.producerState();
-        this.lastFlushMs = clock.millis();
     }
 
     /** Directory name of a partition: {@code <topic>-<partition>}. */
@@ -179,17 +162,17 @@ public final class PartitionLog {
 
     /** The offset the next appended batch will get. */
     public long logEndOffset() {
-        return logEndOffset;
+        return local.logEndOffset();
     }
 
     /** Offsets below this are fsynced; written to the recovery-point checkpoint. */
     public long recoveryPoint() {
-        return recoveryPoint;
+        return local.recoveryPoint();
     }
 
     /** Wall-clock time of the last completed flush (or of opening). */
     public long lastFlushMs() {
-        return lastFlushMs;
+        return local.lastFlushMs();
     }
 
     public int numberOfSegments() {
@@ -233,14 +216,14 @@ public final class PartitionLog {
      */
     public void updateHighWatermark(long hw) {
         synchronized (hwLock) {
-            highWatermark = Math.max(logStartOffset, Math.min(hw, logEndOffset));
+            highWatermark = Math.max(logStartOffset, Math.min(hw, local.logEndOffset()));
         }
     }
 
     /** Lowers the log end and clamps the high watermark to it, atomically for {@link #updateHighWatermark}. */
     private void publishLowerLogEnd(long end) {
         synchronized (hwLock) {
-            logEndOffset = end;
+            local.setLogEndOffset(end);
             if (highWatermark > end) highWatermark = end;
         }
     }
@@ -256,7 +239,7 @@ public final class PartitionLog {
 
     /** OffsetForLeaderEpoch for {@code epoch} against this log's end (see {@link LeaderEpochFileCache#endOffsetFor}). */
     public EpochEndOffset endOffsetForEpoch(int epoch) {
-        return epochCache.endOffsetFor(epoch, logEndOffset);
+        return epochCache.endOffsetFor(epoch, local.logEndOffset());
     }
 
     /**
@@ -313,11 +296,11 @@ public final class PartitionLog {
             ensureOpen();
             cfg = config;
             AppendBatches framed = AppendBatches.frame(batches);
-            long firstOffset = logEndOffset;
+            long firstOffset = local.logEndOffset();
             long lastOffset = firstOffset + framed.records() - 1;
             LogAppendResult duplicate = producerState.checkAppend(batches);
             if (duplicate != null) return duplicate;
-            LogSegment seg = maybeRoll(size, framed.batchCount(), lastOffset, cfg);
+            LogSegment seg = local.maybeRoll(size, framed.batchCount(), lastOffset, cfg, firstOffset);
             long offset = firstOffset;
             for (int p = batches.position(); p < batches.limit(); p += RecordBatch.sizeInBytes(batches, p)) {
                 RecordBatch.setBaseOffset(batches, p, offset);
@@ -325,10 +308,9 @@ public final class PartitionLog {
             }
             assignEpochs(batches);
             long now = clock.millis();
-            int position = seg.append(batches, lastOffset, cfg.indexIntervalBytes(), now);
+            int position = local.write(seg, batches, lastOffset, cfg, now);
             producerState.onAppended(batches);
-            logEndOffset = lastOffset + 1;
-            afterAppend(framed.records(), cfg);
+            local.countAppended(framed.records(), cfg);
             return new LogAppendResult(firstOffset, lastOffset, framed.logAppendTime() ? now : -1L, seg.baseOffset(),
                     position, size, framed.batchCount());
         } catch (IOException e) {
@@ -363,48 +345,16 @@ public final class PartitionLog {
         try {
             ensureOpen();
             LogConfig cfg = config;
-            if (checked.firstOffset() < logEndOffset) {
+            long end = local.logEndOffset();
+            if (checked.firstOffset() < end) {
                 throw new UnexpectedAppendOffsetException("first offset " + checked.firstOffset()
-                        + " is below the log end offset " + logEndOffset + " of " + dir, checked.firstOffset(),
-                        logEndOffset);
+                        + " is below the log end offset " + end + " of " + dir, checked.firstOffset(), end);
             }
             assignEpochs(batches);
-            long now = clock.millis();
-            int limit = batches.limit();
-            long firstSegment = -1;
-            int firstPosition = -1;
-            int runStart = batches.position();
-            while (runStart < limit) {
-                // Longest run of batches from runStart that the active segment (after a roll if needed) takes.
-                LogSegment seg = maybeRollForFollower(batches, runStart, cfg);
-                int runEnd = runStart;
-                int runBatches = 0;
-                long runLast = -1;
-                while (runEnd < limit) {
-                    int batchSize = RecordBatch.sizeInBytes(batches, runEnd);
-                    long last = RecordBatch.lastOffset(batches, runEnd);
-                    boolean fits = runBatches == 0
-                            || ((long) seg.sizeInBytes() + (runEnd - runStart) + batchSize <= cfg.segmentBytes()
-                            && seg.indexesHaveRoomFor(runBatches + 1) && last - seg.baseOffset() <= Integer.MAX_VALUE);
-                    if (!fits) break;
-                    runLast = last;
-                    runBatches++;
-                    runEnd += batchSize;
-                }
-                ByteBuffer run = batches.duplicate();
-                run.limit(runEnd).position(runStart);
-                int position = seg.append(run, runLast, cfg.indexIntervalBytes(), now);
-                producerState.onAppended(run);
-                if (firstSegment < 0) {
-                    firstSegment = seg.baseOffset();
-                    firstPosition = position;
-                }
-                logEndOffset = runLast + 1;
-                runStart = runEnd;
-            }
-            afterAppend(checked.records(), cfg);
-            return new LogAppendResult(checked.firstOffset(), checked.lastOffset(), -1L, firstSegment, firstPosition,
-                    size, checked.batchCount());
+            LocalLog.Written at = local.writeRuns(batches, cfg, clock.millis(), producerState::onAppended);
+            local.countAppended(checked.records(), cfg);
+            return new LogAppendResult(checked.firstOffset(), checked.lastOffset(), -1L, at.segmentBaseOffset(),
+                    at.position(), size, checked.batchCount());
         } catch (IOException e) {
             throw new StorageException("follower append to " + dir + " failed", e);
         } finally {
@@ -412,80 +362,17 @@ public final class PartitionLog {
         }
     }
 
-    /** Rolls, if the batch at {@code p} (the start of a follower run) cannot go into the active segment. */
-    private LogSegment maybeRollForFollower(ByteBuffer batches, int p, LogConfig cfg) throws IOException {
-        int batchSize = RecordBatch.sizeInBytes(batches, p);
-        if (batchSize > cfg.segmentBytes()) {
-            throw new RecordBatchTooLargeException("batch of " + batchSize + " bytes at offset "
-                    + RecordBatch.baseOffset(batches, p) + " exceeds segment.bytes " + cfg.segmentBytes());
-        }
-        long base = RecordBatch.baseOffset(batches, p);
-        LogSegment seg = active;
-        if (seg.sizeInBytes() == 0 && RecordBatch.lastOffset(batches, p) - seg.baseOffset() > Integer.MAX_VALUE) {
-            // An empty active segment far below the leader's next offset (a gap of 2^31): start over at the batch.
-            segments.remove(seg.baseOffset());
-            seg.deleteFiles();
-            retire(seg);
-            LogSegment next = LogSegment.create(dir, base, cfg, clock.millis());
-            segments.add(next);
-            active = next;
-            return next;
-        }
-        return maybeRoll(batchSize, 1, RecordBatch.lastOffset(batches, p), cfg, base);
-    }
-
-    /** Counts toward {@code flush.messages} and flushes when it is reached. */
-    private void afterAppend(long records, LogConfig cfg) throws IOException {
-        unflushedMessages += records;
-        if (unflushedMessages >= cfg.flushMessages()) flushLocked();
-    }
-
-    private LogSegment maybeRoll(int size, int batchCount, long lastOffset, LogConfig cfg) throws IOException {
-        return maybeRoll(size, batchCount, lastOffset, cfg, logEndOffset);
-    }
-
-    /** Rolls to a new segment based at {@code nextBase} if the active one is too big, too old or out of room. */
-    private LogSegment maybeRoll(int size, int batchCount, long lastOffset, LogConfig cfg, long nextBase)
-            throws IOException {
-        LogSegment seg = active;
-        if (seg.sizeInBytes() == 0) {
-            if (lastOffset - seg.baseOffset() > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("append spans more than 2^31 offsets");
-            }
-            return seg;
-        }
-        long now = clock.millis();
-        String reason = null;
-        if ((long) seg.sizeInBytes() + size > cfg.segmentBytes()) reason = "size";
-        else if (now - seg.rollingBaseTimeMs() > cfg.segmentMs()) reason = "time";
-        else if (!seg.indexesHaveRoomFor(batchCount)) reason = "index full";
-        else if (lastOffset - seg.baseOffset() > Integer.MAX_VALUE) reason = "offset overflow";
-        if (reason == null) return seg;
-        log.debug("Rolling {} at offset {} ({})", dir, nextBase, reason);
-        return rollLocked(cfg, nextBase);
-    }
-
     /** Starts a new segment at the log end offset unless the active one is empty. */
     public void roll() {
         lock.lock();
         try {
             ensureOpen();
-            if (active.sizeInBytes() > 0) rollLocked(config, logEndOffset);
+            if (local.active().sizeInBytes() > 0) local.roll(config, local.logEndOffset());
         } catch (IOException e) {
             throw new StorageException("roll of " + dir + " failed", e);
         } finally {
             lock.unlock();
         }
-    }
-
-    private LogSegment rollLocked(LogConfig cfg, long baseOffset) throws IOException {
-        LogSegment old = active;
-        LogSegment next = LogSegment.create(dir, baseOffset, cfg, clock.millis());
-        segments.add(next);
-        active = next;
-        old.onRolled();
-        producerState.takeSnapshot(logEndOffset);
-        return next;
     }
 
     // ---------------------------------------------------------------- truncation (followers)
@@ -505,29 +392,16 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            if (offset >= logEndOffset) return;
+            long oldEnd = local.logEndOffset();
+            if (offset >= oldEnd) return;
             if (segments.first().baseOffset() > offset) {
                 truncateFullyLocked(offset);
                 return;
             }
-            long oldEnd = logEndOffset;
-            closeRetired(false);
             publishLowerLogEnd(offset);
             truncateHook.accept("start");
-            List<LogSegment> doomed = new ArrayList<>(segments.from(offset + 1));
-            for (int i = doomed.size() - 1; i >= 0; i--) {
-                deleteSegment(doomed.get(i));
-                truncateHook.accept("deleted-" + doomed.get(i).baseOffset());
-            }
-            LogSegment holding = segments.last();
-            long newEnd = holding.truncateTo(offset, config);
-            truncateHook.accept("cut");
-            if (holding != active) {
-                holding.makeActive(config);
-                active = holding;
-            }
+            long newEnd = local.truncateTo(offset, config, truncateHook);
             publishLowerLogEnd(newEnd);
-            if (recoveryPoint > newEnd) recoveryPoint = newEnd;
             if (logStartOffset > newEnd) logStartOffset = newEnd;
             epochCache.truncateFromEnd(newEnd);
             truncateHook.accept("epochs");
@@ -562,45 +436,19 @@ public final class PartitionLog {
     }
 
     private void truncateFullyLocked(long newOffset) throws IOException {
-        long oldEnd = logEndOffset;
-        closeRetired(false);
+        long oldEnd = local.logEndOffset();
         publishLowerLogEnd(Math.min(oldEnd, newOffset));
         ProducerStateManager.deleteAllSnapshots(dir);
         truncateHook.accept("start");
-        List<LogSegment> all = segments.snapshot();
-        for (int i = all.size() - 1; i >= 1; i--) {
-            deleteSegment(all.get(i));
-            truncateHook.accept("deleted-" + all.get(i).baseOffset());
-        }
-        LogSegment oldest = all.get(0);
-        oldest.truncateTo(oldest.baseOffset(), config);
-        truncateHook.accept("emptied");
-        LogSegment fresh = oldest;
-        if (oldest.baseOffset() != newOffset) {
-            fresh = LogSegment.create(dir, newOffset, config, clock.millis());
-            segments.add(fresh);
-            deleteSegment(oldest);
-        } else {
-            oldest.makeActive(config);
-        }
-        active = fresh;
+        local.truncateFully(newOffset, config, truncateHook);
         synchronized (hwLock) {
             logStartOffset = newOffset;
-            logEndOffset = newOffset;
+            local.setLogEndOffset(newOffset);
             highWatermark = newOffset;
         }
-        recoveryPoint = newOffset;
         epochCache.clear();
         producerState = new ProducerStateManager(dir, clock, ProducerStateManager.DEFAULT_EXPIRATION_MS);
         log.info("Truncated {} fully (log end was {}); the log now starts at {}", dir, oldEnd, newOffset);
-    }
-
-    /** Removes a segment from the map, deletes its files (.log first) and fsyncs the directory. */
-    private void deleteSegment(LogSegment s) throws IOException {
-        segments.remove(s.baseOffset());
-        s.deleteFiles();
-        LogManager.fsyncDir(dir);
-        retire(s);
     }
 
     /** Test hook: called at each step of a truncation; throwing simulates a crash there. */
@@ -623,19 +471,15 @@ public final class PartitionLog {
      * @throws OffsetOutOfRangeException if {@code startOffset} is below the log start or beyond the log end offset
      */
     public LogReadResult read(long startOffset, int maxBytes, long maxOffset, boolean minOneMessage) {
-        long end = logEndOffset;
+        long end = local.logEndOffset();
         long start = logStartOffset;
         if (startOffset < start || startOffset > end) throw new OffsetOutOfRangeException(startOffset, start, end);
         long limit = Math.min(maxOffset, end);
         if (startOffset >= limit) return new LogReadResult(FileRecordsSlice.empty(), -1, start, end);
-        LogSegment floor = segments.floor(startOffset);
-        if (floor == null) throw new OffsetOutOfRangeException(startOffset, logStartOffset, end);
+        if (segments.floor(startOffset) == null) throw new OffsetOutOfRangeException(startOffset, start, end);
         try {
-            for (LogSegment s : segments.from(floor.baseOffset())) {
-                if (s.baseOffset() >= limit) break;
-                LogSegment.Slice slice = s.read(startOffset, maxBytes, limit, minOneMessage);
-                if (slice != null) return new LogReadResult(slice.records(), slice.firstOffset(), start, end);
-            }
+            LogSegment.Slice slice = local.read(startOffset, maxBytes, limit, minOneMessage);
+            if (slice != null) return new LogReadResult(slice.records(), slice.firstOffset(), start, end);
         } catch (IOException e) {
             throw new StorageException("read from " + dir + " failed", e);
         }
@@ -647,22 +491,14 @@ public final class PartitionLog {
      * batch's base offset (never below the log start offset).
      */
     public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
-        long end = logEndOffset;
         long start = logStartOffset;
         try {
-            for (LogSegment s : segments.all()) {
-                if (s.baseOffset() >= end) break;
-                if (s.maxTimestamp() < timestamp) continue;
-                TimestampAndOffset found = s.findByTimestamp(timestamp, end);
-                if (found != null) {
-                    return Optional.of(found.offset() < start
-                            ? new TimestampAndOffset(found.timestamp(), start) : found);
-                }
-            }
+            TimestampAndOffset found = local.findByTimestamp(timestamp, local.logEndOffset());
+            if (found == null) return Optional.empty();
+            return Optional.of(found.offset() < start ? new TimestampAndOffset(found.timestamp(), start) : found);
         } catch (IOException e) {
             throw new StorageException("timestamp lookup in " + dir + " failed", e);
         }
-        return Optional.empty();
     }
 
     // ---------------------------------------------------------------- segment replacement (log cleaner)
@@ -672,58 +508,27 @@ public final class PartitionLog {
      * {@link #replaceSegments}: a plain .log file (batches only, no indexes) in this log's directory.
      */
     public Path cleanedFile(long base, long end) {
-        return dir.resolve(String.format("%020d.%020d%s", base, end, CLEANED_SUFFIX));
+        return SegmentSwap.cleanedFile(dir, base, end);
     }
 
     /**
      * Atomically replaces the closed segments {@code old} (consecutive, covering {@code [base, end)} where base is
      * the first one's base offset and end the base offset of the segment after the last one) by the single segment
-     * whose batches were written, and fsynced, to {@code cleaned} ({@link #cleanedFile}). Steps, each safe to crash
-     * after: rename {@code .cleaned} to {@code .swap} (the commit point), delete the old segments' files, rename
-     * {@code .swap} to {@code <base>.log}, load it (indexes rebuilt) and put it in the segment map. On open,
-     * {@link LogLoader} deletes {@code .cleaned} leftovers and completes any {@code .swap}.
-     * Readers keep working throughout: old segments stay readable through their open channels.
+     * whose batches were written, and fsynced, to {@code cleaned} ({@link #cleanedFile}), following the crash-safe
+     * file protocol of {@link SegmentSwap}. Readers keep working throughout: old segments stay readable through
+     * their open channels.
      *
      * @return false (and {@code cleaned} deleted) if the log changed meanwhile: closed, a segment gone or active
      */
     public boolean replaceSegments(List<LogSegment> old, Path cleaned) {
         if (old.isEmpty()) throw new IllegalArgumentException("no segments to replace");
-        long base = old.get(0).baseOffset();
         lock.lock();
         try {
-            boolean current = !closed;
-            for (LogSegment s : old) current &= segments.get(s.baseOffset()) == s && s != active;
-            LogSegment after = segments.after(old.get(old.size() - 1).baseOffset());
-            if (!current || after == null) {
+            if (closed) {
                 Files.deleteIfExists(cleaned);
                 return false;
             }
-            long end = after.baseOffset();
-            for (LogSegment s : segments.range(base, end)) current &= old.contains(s);
-            if (!current || !cleaned.equals(cleanedFile(base, end))) {
-                Files.deleteIfExists(cleaned);
-                return false;
-            }
-            String stem = cleaned.getFileName().toString();
-            Path swap = dir.resolve(stem.substring(0, stem.length() - CLEANED_SUFFIX.length()) + SWAP_SUFFIX);
-            swapHook.accept("before-swap");
-            Files.move(cleaned, swap, StandardCopyOption.ATOMIC_MOVE);
-            LogManager.fsyncDir(dir);
-            swapHook.accept("swapped");
-            for (LogSegment s : old) {
-                s.deleteFiles();
-                swapHook.accept("deleted-" + s.baseOffset());
-            }
-            Files.move(swap, dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)),
-                    StandardCopyOption.ATOMIC_MOVE);
-            LogManager.fsyncDir(dir);
-            swapHook.accept("installed");
-            LogSegment fresh = LogSegment.load(dir, base, config, false, false, false, clock.millis());
-            segments.add(fresh);
-            for (LogSegment s : old) {
-                if (s.baseOffset() != base) segments.remove(s.baseOffset());
-            }
-            return true;
+            return local.replaceSegments(old, cleaned, config, swapHook);
         } catch (IOException e) {
             throw new StorageException("replacing segments of " + dir + " failed", e);
         } finally {
@@ -743,25 +548,9 @@ public final class PartitionLog {
     public void flush() {
         if (closed) return;
         try {
-            flushLocked();
+            local.flushAll();
         } catch (IOException e) {
             throw new StorageException("flush of " + dir + " failed", e);
-        }
-    }
-
-    /** Flushes everything appended so far and advances the recovery point to the log end seen before the force. */
-    private void flushLocked() throws IOException {
-        flushLock.lock();
-        try {
-            long end = logEndOffset; // everything below was written before this read
-            for (LogSegment s : segments.all()) {
-                if (s.isDirty()) s.flush();
-            }
-            if (end > recoveryPoint) recoveryPoint = end;
-            unflushedMessages = 0;
-            lastFlushMs = clock.millis();
-        } finally {
-            flushLock.unlock();
         }
     }
 
@@ -771,19 +560,10 @@ public final class PartitionLog {
      */
     public boolean flushRolledSegments() {
         if (closed) return false;
-        flushLock.lock();
         try {
-            long activeBase = active.baseOffset();
-            if (recoveryPoint >= activeBase) return false;
-            for (LogSegment s : segments.before(activeBase)) {
-                if (s.isDirty()) s.flush();
-            }
-            if (activeBase > recoveryPoint) recoveryPoint = activeBase;
-            return true;
+            return local.flushRolledSegments();
         } catch (IOException e) {
             throw new StorageException("flush of " + dir + " failed", e);
-        } finally {
-            flushLock.unlock();
         }
     }
 
@@ -806,26 +586,13 @@ public final class PartitionLog {
         lock.lock();
         try {
             if (closed) return 0;
-            closeRetired(false);
-            List<LogSegment> doomed = new ArrayList<>();
-            for (LogSegment s : segments.all()) {
-                long end = segments.endOf(s.baseOffset(), logEndOffset);
-                if (s == segments.last() && s.sizeInBytes() == 0) break;
-                if (end > upperBoundOffset || !deletable.test(s, end)) break;
-                doomed.add(s);
-            }
-            if (doomed.isEmpty()) return 0;
-            if (doomed.get(doomed.size() - 1) == active) rollLocked(config, logEndOffset);
-            for (LogSegment s : doomed) {
-                segments.remove(s.baseOffset());
-                s.deleteFiles();
-                retire(s);
-            }
+            int deleted = local.deleteOldest(deletable, upperBoundOffset, config);
+            if (deleted == 0) return 0;
             long first = segments.first().baseOffset();
             if (first > logStartOffset) moveLogStart(first);
-            log.info("Deleted {} segment(s) of {} ({}); log start offset now {}", doomed.size(), dir, reason,
+            log.info("Deleted {} segment(s) of {} ({}); log start offset now {}", deleted, dir, reason,
                     logStartOffset);
-            return doomed.size();
+            return deleted;
         } catch (IOException e) {
             throw new StorageException("segment deletion in " + dir + " failed", e);
         } finally {
@@ -843,9 +610,8 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            if (newStart > logEndOffset) {
-                throw new IllegalArgumentException("log start " + newStart + " beyond log end " + logEndOffset);
-            }
+            long end = local.logEndOffset();
+            if (newStart > end) throw new IllegalArgumentException("log start " + newStart + " beyond log end " + end);
             if (newStart <= logStartOffset) return false;
             moveLogStart(newStart);
             return true;
@@ -863,19 +629,6 @@ public final class PartitionLog {
         epochCache.truncateFromStart(newStart);
     }
 
-    private void retire(LogSegment s) {
-        retired.add(new RetiredSegment(s, clock.millis()));
-    }
-
-    private void closeRetired(boolean all) {
-        long now = clock.millis();
-        retired.removeIf(r -> {
-            if (!all && now - r.retiredAtMs() < RETIRED_CLOSE_DELAY_MS) return false;
-            r.segment().closeQuietly();
-            return true;
-        });
-    }
-
     // ---------------------------------------------------------------- lifecycle
 
     private void ensureOpen() {
@@ -888,23 +641,16 @@ public final class PartitionLog {
         try {
             if (closed) return;
             closed = true;
-            closeRetired(true);
             IOException failure = null;
             try {
-                producerState.takeSnapshot(logEndOffset);
+                producerState.takeSnapshot(local.logEndOffset());
             } catch (IOException e) {
                 failure = e;
             }
-            for (LogSegment s : segments.all()) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    if (failure == null) failure = e;
-                    else failure.addSuppressed(e);
-                }
-            }
+            IOException closing = local.close();
+            if (failure == null) failure = closing;
+            else if (closing != null) failure.addSuppressed(closing);
             if (failure != null) throw new StorageException("close of " + dir + " failed", failure);
-            recoveryPoint = logEndOffset;
         } finally {
             lock.unlock();
         }
@@ -948,6 +694,6 @@ public final class PartitionLog {
 
     @Override
     public String toString() {
-        return "PartitionLog(" + dirName(topic, partition) + ", [" + logStartOffset + ", " + logEndOffset + "))";
+        return "PartitionLog(" + dirName(topic, partition) + ", [" + logStartOffset + ", " + local.logEndOffset() + "))";
     }
 }

@@ -104,6 +104,52 @@ class LogManagerTest {
     }
 
     @Test
+    void highWatermarksAreCheckpointedAndRestored() throws IOException {
+        LogManager m = open();
+        PartitionLog l0 = m.getOrCreate("orders", 0, ORDERS, cfg);
+        PartitionLog l1 = m.getOrCreate("orders", 1, ORDERS, cfg);
+        for (int i = 0; i < 10; i++) {
+            l0.append(batch(1, i, 10));
+            l1.append(batch(1, i, 10));
+        }
+        l0.updateHighWatermark(6);
+        l1.updateHighWatermark(10);
+        m.checkpoint();
+        Path hw1 = tmp.resolve("d1").resolve(OffsetCheckpointFile.REPLICATION_OFFSET);
+        Path hw2 = tmp.resolve("d2").resolve(OffsetCheckpointFile.REPLICATION_OFFSET);
+        assertThat(Files.readString(hw1)).isEqualTo("0\n1\norders 0 6\n"); // Kafka's format
+        assertThat(Files.readString(hw2)).isEqualTo("0\n1\norders 1 10\n");
+        m.close();
+
+        LogManager m2 = open();
+        assertThat(m2.get("orders", 0).orElseThrow().highWatermark()).isEqualTo(6);
+        assertThat(m2.get("orders", 1).orElseThrow().highWatermark()).isEqualTo(10);
+        m2.close();
+        // A checkpoint above the log end (the tail was lost) gives the log end.
+        Files.writeString(hw1, "0\n1\norders 0 999\n");
+        // No entry (data from before replication) after a clean shutdown: the log end.
+        Files.delete(hw2);
+        LogManager m3 = open();
+        assertThat(m3.get("orders", 0).orElseThrow().highWatermark()).isEqualTo(10);
+        PartitionLog r1 = m3.get("orders", 1).orElseThrow();
+        assertThat(r1.highWatermark()).isEqualTo(10);
+        // No entry after a crash: only the recovery point (fsynced) is trusted.
+        r1.flush();
+        m3.checkpoint();
+        for (int i = 0; i < 5; i++) r1.append(batch(1, i, 10));
+        Files.delete(hw2); // crash: m3 is never closed
+        LogManager m4 = open();
+        try {
+            PartitionLog r = m4.get("orders", 1).orElseThrow();
+            assertThat(r.logEndOffset()).isEqualTo(15);
+            assertThat(r.recoveryPoint()).isEqualTo(10);
+            assertThat(r.highWatermark()).isEqualTo(10);
+        } finally {
+            m4.close();
+        }
+    }
+
+    @Test
     void parsesPartitionDirectoryNames() {
         assertThat(LogManager.parseDirName("my-topic-12")).isEqualTo(new LogManager.TopicPartition("my-topic", 12));
         assertThat(LogManager.parseDirName("topic")).isNull();

@@ -40,6 +40,33 @@ final class TestBatches {
         return b;
     }
 
+    /**
+     * A batch as a leader wrote it: base offset, partition leader epoch and, if {@code producerId >= 0}, producer
+     * fields set (none of them is covered by the CRC except the producer fields, so the CRC is recomputed).
+     */
+    static ByteBuffer leaderBatch(long baseOffset, int records, int leaderEpoch, long maxTimestamp, int payloadBytes,
+                                  long producerId, short producerEpoch, int baseSequence) {
+        ByteBuffer b = batch(records, maxTimestamp, payloadBytes);
+        b.putLong(RecordBatch.BASE_OFFSET_OFFSET, baseOffset);
+        b.putInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, leaderEpoch);
+        if (producerId >= 0) {
+            b.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);
+            b.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch);
+            b.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence);
+        }
+        b.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(b, 0));
+        return b;
+    }
+
+    static ByteBuffer leaderBatch(long baseOffset, int records, int leaderEpoch) {
+        return leaderBatch(baseOffset, records, leaderEpoch, 1000 + baseOffset, Math.max(40, records * 8), -1,
+                (short) -1, -1);
+    }
+
+    static ByteBuffer concat(List<ByteBuffer> parts) {
+        return concat(parts.toArray(new ByteBuffer[0]));
+    }
+
     static ByteBuffer concat(ByteBuffer... parts) {
         int n = 0;
         for (ByteBuffer p : parts) n += p.remaining();

@@ -85,6 +85,13 @@ public final class BrokerConfig {
         d.put("replica.fetch.response.max.bytes", "10485760");
         d.put("replica.fetch.backoff.ms", "1000");
         d.put("replica.socket.timeout.ms", "30000");
+        // Replication control (the active controller's own settings; Kafka's names and defaults).
+        d.put("unclean.leader.election.enable", "false");
+        d.put("auto.leader.rebalance.enable", "true");
+        d.put("leader.imbalance.check.interval.seconds", "300");
+        d.put("leader.imbalance.per.broker.percentage", "10");
+        d.put("controlled.shutdown.enable", "true");
+        d.put("fjord.controlled.shutdown.timeout.ms", "30000"); // Kafka bounds it by the whole shutdown's timeout
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -135,6 +142,18 @@ public final class BrokerConfig {
         }
         logRetentionMs();
         getBoolean("fjord.log.fsync.on.ack");
+        for (String k : List.of("unclean.leader.election.enable", "auto.leader.rebalance.enable", "controlled.shutdown.enable")) {
+            getBoolean(k);
+        }
+        if (getLong("leader.imbalance.check.interval.seconds") < 1) {
+            throw new ConfigException("leader.imbalance.check.interval.seconds must be at least 1");
+        }
+        if (getInt("leader.imbalance.per.broker.percentage") < 0) {
+            throw new ConfigException("leader.imbalance.per.broker.percentage must be at least 0");
+        }
+        if (getLong("fjord.controlled.shutdown.timeout.ms") < 0) {
+            throw new ConfigException("fjord.controlled.shutdown.timeout.ms must be at least 0");
+        }
         for (String k : List.of("controller.quorum.election.timeout.ms", "broker.session.timeout.ms",
                 "broker.heartbeat.interval.ms", "fjord.metadata.snapshot.entries")) {
             if (getLong(k) < 1) throw new ConfigException(k + " must be at least 1");

@@ -61,8 +61,9 @@ public final class TopicConfigs {
 
     /**
      * The broker settings that can be changed at run time (AlterConfigs/IncrementalAlterConfigs on a broker
-     * resource) and the topic setting each one is the default of. Deliberately small: only settings every log
-     * re-reads on a config update.
+     * resource) and the topic setting each one is the default of. Deliberately small: settings every log re-reads
+     * on a config update, and {@code unclean.leader.election.enable}, which the active controller reads from the
+     * image (the cluster-wide default) on every pass.
      */
     public static final Map<String, String> DYNAMIC_BROKER_KEYS;
 
@@ -75,6 +76,7 @@ public final class TopicConfigs {
         d.put("log.index.interval.bytes", "index.interval.bytes");
         d.put("log.flush.interval.messages", "flush.messages");
         d.put("log.flush.interval.ms", "flush.ms");
+        d.put("unclean.leader.election.enable", "unclean.leader.election.enable"); // read by the active controller
         DYNAMIC_BROKER_KEYS = java.util.Collections.unmodifiableMap(d);
     }
 

@@ -4,6 +4,7 @@ import io.fjord.metadata.ClusterImage;
 import io.fjord.metadata.ImageApplier;
 import io.fjord.metadata.MetadataLog;
 import io.fjord.metadata.MetadataRecord;
+import io.fjord.metadata.ReplicationControl;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * Applies the committed Raft log to the immutable {@link ClusterImage}. An entry is a batch of
  * {@link MetadataRecord}s in the metadata log's text format, one per line, applied together; checks that depend on
  * the state (topic exists, producer-id block start) are made here, at apply time, so every node decides the same.
- * The reply says what happened ({@code ok}, {@code exists}, {@code missing}, {@code pid <start>}).
+ * A {@link MetadataRecord.PartitionChanged} applies only if it is the partition's next epoch (it was computed from
+ * the current state), and a {@link ControllerCommand} line is judged against the image it meets and replaced by
+ * the records it yields. The reply says what happened ({@code ok}, {@code exists}, {@code missing}, {@code stale},
+ * {@code pid <start>}, or a command's encoded answer).
  *
  * <p>Snapshots are the image written as records ({@link ImageApplier#asRecords}); the log is purged up to them.
  * Read-only queries are broker heartbeats, served by the leader in memory.
@@ -175,6 +179,23 @@ final class MetadataStateMachine extends BaseStateMachine {
                     img = img.withController(id);
                     continue;
                 }
+                if (ControllerCommand.isCommand(line)) {
+                    ControllerCommand<?> command;
+                    try {
+                        command = ControllerCommand.parse(line);
+                    } catch (RuntimeException e) {
+                        log.error("unreadable controller command {} skipped: {}", ti, line, e);
+                        result = "bad";
+                        continue;
+                    }
+                    Judged judged = judge(img, command);
+                    for (MetadataRecord r : judged.records()) {
+                        img = ImageApplier.apply(img, r);
+                        applied.add(r);
+                    }
+                    result = judged.reply();
+                    continue;
+                }
                 MetadataRecord r;
                 try {
                     r = MetadataLog.parseRecord(line);
@@ -201,6 +222,28 @@ final class MetadataStateMachine extends BaseStateMachine {
                         continue;
                     }
                 }
+                if (r instanceof MetadataRecord.PartitionChanged c && !ReplicationControl.isNextChange(img, c)) {
+                    result = "stale"; // computed from an image that has moved on; the controller decides again
+                    continue;
+                }
+                if (r instanceof MetadataRecord.BrokerRegistered b && img.incarnation(b.id()) != null
+                        && !img.incarnation(b.id()).equals(b.incarnation())) {
+                    // A new process of a known broker: whatever the old one held is gone with it (it may have
+                    // restarted faster than the session timeout, and may have lost unflushed writes). Treat it as
+                    // fenced, then registered: its leaderships move to live ISR members and it leaves the ISRs
+                    // (it rejoins by catching up); partitions it alone can lead get it back as leader.
+                    for (MetadataRecord f : ReplicationControl.fence(img, b.id(), t -> false)) {
+                        img = ImageApplier.apply(img, f);
+                        applied.add(f);
+                    }
+                    img = ImageApplier.apply(img, r);
+                    applied.add(r);
+                    for (MetadataRecord u : ReplicationControl.unfence(img, b.id(), t -> false)) {
+                        img = ImageApplier.apply(img, u);
+                        applied.add(u);
+                    }
+                    continue;
+                }
                 if (r instanceof MetadataRecord.ProducerIdsBlockAllocated b && b.blockStart() < 0) {
                     r = new MetadataRecord.ProducerIdsBlockAllocated(b.brokerId(), img.nextProducerIdBlock(), b.blockSize());
                     result = "pid " + img.nextProducerIdBlock();
@@ -223,6 +266,14 @@ final class MetadataStateMachine extends BaseStateMachine {
             }
         }
         return CompletableFuture.completedFuture(Message.valueOf(result));
+    }
+
+    private record Judged(List<MetadataRecord> records, String reply) {
+    }
+
+    private static <R> Judged judge(ClusterImage image, ControllerCommand<R> command) {
+        ReplicationControl.Outcome<R> outcome = command.evaluate(image);
+        return new Judged(outcome.records(), command.encodeResult(outcome.result()));
     }
 
     /** Waits until the entry at {@code index} is applied here. */

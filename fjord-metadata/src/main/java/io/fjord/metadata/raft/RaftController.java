@@ -1,9 +1,17 @@
 package io.fjord.metadata.raft;
 
+import io.fjord.metadata.AlterPartitionRequest;
+import io.fjord.metadata.AlterPartitionResult;
 import io.fjord.metadata.BrokerNode;
 import io.fjord.metadata.ClusterImage;
 import io.fjord.metadata.Controller;
-import io.fjord.metadata.ImageApplier;
+import io.fjord.metadata.ControllerPolicy;
+import io.fjord.metadata.ElectionResult;
+import io.fjord.metadata.ElectionType;
+import io.fjord.metadata.ReassignmentRequest;
+import io.fjord.metadata.ReassignmentResult;
+import io.fjord.metadata.ReplicationControl;
+import io.fjord.metadata.TopicPartitionRef;
 import io.fjord.metadata.MetadataLog;
 import io.fjord.metadata.MetadataRecord;
 import io.fjord.metadata.PartitionState;
@@ -48,8 +56,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This node also acts as a broker towards the quorum: it registers (a {@code BrokerRegistered} record with a
  * fresh incarnation id) and heartbeats (read-only requests the leader answers from memory). The leader fences a
- * broker whose heartbeats stop for {@code sessionTimeoutMs}, moving its leaderships ({@link ImageApplier#fence}),
- * and unfences it when it heartbeats again.
+ * broker whose heartbeats stop for {@code sessionTimeoutMs}, moving its leaderships ({@link ReplicationControl#fence}),
+ * and unfences it when it heartbeats again (unless it is in controlled shutdown: only a new registration brings
+ * it back). Every tick it also restores the replication invariants ({@link ReplicationControl#reconcile}:
+ * ineligible brokers out of ISRs, leaderless partitions led, unclean elections where allowed, reassignments
+ * completed) and, every {@code leader.imbalance.check.interval}, moves leaders back to preferred replicas.
+ * Requests whose outcome depends on the state (AlterPartition, controlled shutdown, elections, reassignments)
+ * travel as {@link ControllerCommand}s judged at apply time.
  */
 public final class RaftController implements Controller {
     private static final Logger log = LoggerFactory.getLogger(RaftController.class);
@@ -63,12 +76,26 @@ public final class RaftController implements Controller {
      * Settings; see the {@code controller.*} and {@code broker.*} keys in BrokerConfig. {@code listenerAddress} is
      * the host:port this node's Raft server binds: for a voter, its controller listener (null or blank: its
      * {@code voters} entry; the port must be the entry's, since the other voters dial the entry); for a
-     * broker-only node, its Raft listener, which is also the address the leader sends the log to.
+     * broker-only node, its Raft listener, which is also the address the leader sends the log to. {@code policy} holds the
+     * settings of the decisions this node takes while it is the active controller.
      */
     public record Settings(int nodeId, List<Voter> voters, Path dir, String clusterId, BrokerNode self,
                            long sessionTimeoutMs, long heartbeatIntervalMs, long snapshotEntries,
                            long electionTimeoutMinMs, long electionTimeoutMaxMs,
-                           boolean broker, boolean controller, String listenerAddress) {
+                           boolean broker, boolean controller, String listenerAddress, ControllerPolicy policy) {
+        public Settings {
+            if (policy == null) policy = ControllerPolicy.DEFAULT;
+        }
+
+        /** With Kafka's default controller policy. */
+        public Settings(int nodeId, List<Voter> voters, Path dir, String clusterId, BrokerNode self,
+                        long sessionTimeoutMs, long heartbeatIntervalMs, long snapshotEntries,
+                        long electionTimeoutMinMs, long electionTimeoutMaxMs,
+                        boolean broker, boolean controller, String listenerAddress) {
+            this(nodeId, voters, dir, clusterId, self, sessionTimeoutMs, heartbeatIntervalMs, snapshotEntries,
+                    electionTimeoutMinMs, electionTimeoutMaxMs, broker, controller, listenerAddress, ControllerPolicy.DEFAULT);
+        }
+
         /** A combined node (broker and controller). */
         public Settings(int nodeId, List<Voter> voters, Path dir, String clusterId, BrokerNode self,
                         long sessionTimeoutMs, long heartbeatIntervalMs, long snapshotEntries,
@@ -335,6 +362,7 @@ public final class RaftController implements Controller {
             log.info("node {} is the active controller, epoch {}", settings.nodeId(), term);
         }
         long session = TimeUnit.MILLISECONDS.toNanos(settings.sessionTimeoutMs());
+        ControllerPolicy policy = settings.policy();
         ClusterImage img = stateMachine.image();
         for (int id : img.brokers().keySet()) {
             long last = Math.max(stateMachine.heartbeats.getOrDefault(id, leaderSinceNanos), leaderSinceNanos);
@@ -343,15 +371,35 @@ public final class RaftController implements Controller {
                     && img.incarnation(id) != null && img.incarnation(id).equals(stateMachine.heartbeatIncarnations.get(id));
             if (!img.isFenced(id) && !alive) {
                 log.info("fencing broker {}: no heartbeat for {} ms", id, TimeUnit.NANOSECONDS.toMillis(now - last));
-                submit(ImageApplier.fence(img, id));
+                submit(ReplicationControl.fence(img, id, t -> policy.uncleanAllowed(stateMachine.image(), t)));
                 img = stateMachine.image();
-            } else if (img.isFenced(id) && alive && seen) {
+            } else if (img.isFenced(id) && !img.isShuttingDown(id) && alive && seen) {
+                // A broker in controlled shutdown still heartbeats until it stops; only a new registration brings it back.
                 log.info("unfencing broker {}", id);
-                submit(ImageApplier.unfence(img, id));
+                submit(ReplicationControl.unfence(img, id, t -> policy.uncleanAllowed(stateMachine.image(), t)));
                 img = stateMachine.image();
             }
         }
+        // Level-triggered: whatever a lost race, a failover or a changed setting left undone is done now.
+        ClusterImage current = img;
+        List<MetadataRecord> fixes = ReplicationControl.reconcile(current, t -> policy.uncleanAllowed(current, t));
+        if (!fixes.isEmpty()) {
+            log.info("controller: {} partition change(s) to restore leaders and ISRs", fixes.size());
+            submit(fixes);
+        }
+        if (policy.autoLeaderRebalanceEnable()
+                && now - lastRebalanceNanos >= TimeUnit.MILLISECONDS.toNanos(policy.leaderImbalanceCheckIntervalMs())) {
+            lastRebalanceNanos = now;
+            List<MetadataRecord> moves = ReplicationControl.rebalanceLeaders(stateMachine.image(),
+                    policy.leaderImbalancePerBrokerPercentage());
+            if (!moves.isEmpty()) {
+                log.info("controller: {} preferred leader election(s) to rebalance leaders", moves.size());
+                submit(moves);
+            }
+        }
     }
+
+    private long lastRebalanceNanos = System.nanoTime();
 
     @Override
     public ClusterImage image() {
@@ -377,6 +425,11 @@ public final class RaftController implements Controller {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** System.nanoTime() of the last heartbeat from {@code brokerId} this node received as leader, or -1. */
+    long lastHeartbeatNanos(int brokerId) {
+        return stateMachine.heartbeats.getOrDefault(brokerId, -1L);
     }
 
     /** Raft term of this node (the controller epoch it knows). */
@@ -424,9 +477,9 @@ public final class RaftController implements Controller {
     @Override
     public TopicImage createTopic(String name, List<List<Integer>> replicaAssignment, Map<String, String> configs) throws IOException {
         List<PartitionState> parts = new ArrayList<>();
+        ClusterImage img = image();
         for (int i = 0; i < replicaAssignment.size(); i++) {
-            List<Integer> replicas = replicaAssignment.get(i);
-            parts.add(new PartitionState(i, replicas, replicas, replicas.get(0), 0, 0));
+            parts.add(ReplicationControl.newPartition(img, i, replicaAssignment.get(i)));
         }
         String r = submit(List.of(new MetadataRecord.TopicCreated(name, UUID.randomUUID(), parts, new LinkedHashMap<>(configs))));
         if (r.equals("exists")) throw new IllegalStateException("Topic '" + name + "' already exists.");
@@ -444,9 +497,9 @@ public final class RaftController implements Controller {
         TopicImage t = image().topic(name);
         if (t == null) throw new IllegalArgumentException("unknown topic " + name);
         List<PartitionState> parts = new ArrayList<>();
+        ClusterImage img = image();
         for (int i = 0; i < newReplicaAssignment.size(); i++) {
-            List<Integer> replicas = newReplicaAssignment.get(i);
-            parts.add(new PartitionState(t.partitionCount() + i, replicas, replicas, replicas.get(0), 0, 0));
+            parts.add(ReplicationControl.newPartition(img, t.partitionCount() + i, newReplicaAssignment.get(i)));
         }
         String r = submit(List.of(new MetadataRecord.PartitionsAdded(name, t.id(), parts)));
         if (!r.equals("ok")) throw new IllegalStateException("topic " + name + " changed meanwhile");
@@ -473,6 +526,44 @@ public final class RaftController implements Controller {
         return new MetadataRecord.ProducerIdsBlockAllocated(brokerId, Long.parseLong(r.substring(4)), blockSize);
     }
 
+    @Override
+    public AlterPartitionResult alterPartition(AlterPartitionRequest request) throws IOException {
+        return submit(new ControllerCommand.AlterPartition(request), WRITE_TIMEOUT_MS);
+    }
+
+    /**
+     * Skipped (false) when the shutdown would move nothing (see
+     * {@link ReplicationControl#controlledShutdownMovesAnything}), when this node knows no active controller (no
+     * quorum to ask: waiting would only delay the stop), or when it is closed.
+     */
+    @Override
+    public boolean controlledShutdown(int brokerId, long timeoutMs) throws IOException {
+        if (closed) return false;
+        ClusterImage img = image();
+        String inc = brokerId == settings.nodeId() && settings.broker() ? incarnation : img.incarnation(brokerId);
+        if (inc == null || !ReplicationControl.controlledShutdownMovesAnything(img, brokerId)) return false;
+        if (activeControllerId() == -1) return false;
+        boolean done = submit(new ControllerCommand.ControlledShutdown(brokerId, inc), timeoutMs);
+        if (done) log.info("controlled shutdown of broker {}: leaderships and ISR memberships moved", brokerId);
+        return done;
+    }
+
+    @Override
+    public List<ElectionResult> electLeaders(ElectionType type, List<TopicPartitionRef> partitions) throws IOException {
+        return submit(new ControllerCommand.ElectLeaders(type, partitions == null ? null : List.copyOf(partitions)),
+                WRITE_TIMEOUT_MS);
+    }
+
+    @Override
+    public List<ReassignmentResult> alterPartitionReassignments(List<ReassignmentRequest> requests) throws IOException {
+        return submit(new ControllerCommand.Reassign(List.copyOf(requests)), WRITE_TIMEOUT_MS);
+    }
+
+    /** Commits a command, judged when applied; returns its answer. */
+    private <R> R submit(ControllerCommand<R> command, long timeoutMs) throws IOException {
+        return command.decodeResult(submitRaw(command.line() + "\n", timeoutMs));
+    }
+
     /** Commits one entry (a batch of records) through the leader and waits until it is applied here. */
     private String submit(List<MetadataRecord> records) throws IOException {
         StringBuilder sb = new StringBuilder();
@@ -481,10 +572,16 @@ public final class RaftController implements Controller {
     }
 
     private String submitRaw(String data) throws IOException {
+        return submitRaw(data, WRITE_TIMEOUT_MS);
+    }
+
+    private String submitRaw(String data, long timeoutMs) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
-            RaftClientReply reply = client.async().send(Message.valueOf(data)).get(WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            RaftClientReply reply = client.async().send(Message.valueOf(data)).get(timeoutMs, TimeUnit.MILLISECONDS);
             if (!reply.isSuccess()) throw new IOException("metadata write failed: " + reply.getException());
-            if (!stateMachine.awaitApplied(reply.getLogIndex(), WRITE_TIMEOUT_MS)) {
+            long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            if (!stateMachine.awaitApplied(reply.getLogIndex(), left)) {
                 throw new IOException("metadata write " + reply.getLogIndex() + " not applied locally in time");
             }
             return reply.getMessage().getContent().toStringUtf8();
