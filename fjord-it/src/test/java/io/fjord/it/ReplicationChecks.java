@@ -34,6 +34,10 @@ final class ReplicationChecks {
     record Acked(int partition, long offset, String value) {
     }
 
+    /** An acknowledgement with the time the producer got it (this host's clock). */
+    record TimedAck(int partition, long offset, long ackMs) {
+    }
+
     static List<Acked> fromVerifiable(List<VerifiableProducerProcess.Ack> acks) {
         return acks.stream().map(a -> new Acked(a.partition(), a.offset(), a.value())).toList();
     }
@@ -123,6 +127,23 @@ final class ReplicationChecks {
     private static String describe(List<ReadRecord> records) {
         if (records == null || records.isEmpty()) return "nothing";
         return records.size() + " records, offsets " + records.get(0).offset() + ".." + records.get(records.size() - 1).offset();
+    }
+
+    /**
+     * Milliseconds from {@code sinceMs} to the first acknowledgement (by ack time) of a record in {@code partition}
+     * that the final log shows written at {@code epoch} or later: the first write the new leader acknowledged.
+     * Null if there is none.
+     */
+    static Long firstAckAtEpochMs(FinalState state, int partition, long sinceMs, int epoch, List<TimedAck> acks) {
+        Map<Long, Integer> epochs = new HashMap<>();
+        for (ReadRecord r : state.log().get(partition)) epochs.put(r.offset(), r.leaderEpoch());
+        Long best = null;
+        for (TimedAck a : acks) {
+            if (a.partition() != partition || a.ackMs() < sinceMs) continue;
+            Integer e = epochs.get(a.offset());
+            if (e != null && e >= epoch && (best == null || a.ackMs() < best)) best = a.ackMs();
+        }
+        return best == null ? null : best - sinceMs;
     }
 
     /** What the final check saw: the high watermarks, the log a consumer read, and each replica's batches. */

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +45,7 @@ class ReplicationLeaderKillTest {
         producer = VerifiableProducerProcess.start(dir, "verifiable-producer", cluster.bootstrap(), TOPIC, 1500, 64, Map.of());
         producer.awaitAcks(0, 1500, Duration.ofSeconds(60));
 
+        List<Round> rounds = new ArrayList<>();
         for (int round = 1; round <= FaultSettings.rounds(); round++) {
             int partition = random.nextInt(PARTITIONS);
             int victim = cluster.leader(TOPIC, partition);
@@ -50,23 +53,24 @@ class ReplicationLeaderKillTest {
             int acksBefore = producer.ackCount();
             long killedAt = System.currentTimeMillis();
             cluster.kill9(victim);
+            AtomicReference<ProcessCluster.PartitionView> elected = new AtomicReference<>();
             Awaitility.await("a new leader for partition " + partition).atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(20)).until(() -> {
                         ProcessCluster.PartitionView v = cluster.newestView(TOPIC, partition);
+                        elected.set(v);
                         return v != null && v.leader() >= 0 && v.leader() != victim;
                     });
             long electedMs = System.currentTimeMillis() - killedAt;
-            Awaitility.await("an ack from partition " + partition + "'s new leader").atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(20)).until(() -> producer.firstAckAfter(partition, killedAt + 1) != null);
-            long firstAckMs = producer.firstAckAfter(partition, killedAt + 1).timestampMs() - killedAt;
             cluster.restart(victim);
             long restartedMs = System.currentTimeMillis() - killedAt;
             cluster.awaitInIsr(TOPIC, victim, Duration.ofSeconds(60));
             long inIsrMs = System.currentTimeMillis() - killedAt;
             producer.awaitAcks(producer.ackCount(), 300, Duration.ofSeconds(30));
-            System.out.printf("[A] round %d: kill -9 of node %d (leader of partition %d): new leader after %d ms,"
-                            + " first ack in that partition %d ms, restarted %d ms, back in every ISR %d ms; %d acks during the round%n",
-                    round, victim, partition, electedMs, firstAckMs, restartedMs, inIsrMs, producer.ackCount() - acksBefore);
+            rounds.add(new Round(partition, killedAt, elected.get().leaderEpoch()));
+            System.out.printf("[A] round %d: kill -9 of node %d (leader of partition %d): node %d leads at epoch %d after"
+                            + " %d ms, restarted %d ms, back in every ISR %d ms; %d acks during the round%n", round, victim,
+                    partition, elected.get().leader(), elected.get().leaderEpoch(), electedMs, restartedMs, inIsrMs,
+                    producer.ackCount() - acksBefore);
         }
 
         producer.stop(Duration.ofSeconds(60));
@@ -75,6 +79,18 @@ class ReplicationLeaderKillTest {
         assertThat(producer.summaryAcked()).as("the producer's own count of acks").isEqualTo(acks.size());
         assertThat(producer.failures()).as("records the producer gave up on (log: %s)", producer.logTail(40)).isEmpty();
         System.out.printf("[A] %d records acked, %d failed%n", acks.size(), producer.failures().size());
-        ReplicationChecks.finalCheck(cluster, TOPIC, PARTITIONS, ReplicationChecks.fromVerifiable(acks));
+        ReplicationChecks.FinalState state =
+                ReplicationChecks.finalCheck(cluster, TOPIC, PARTITIONS, ReplicationChecks.fromVerifiable(acks));
+        for (int i = 0; i < rounds.size(); i++) {
+            Round r = rounds.get(i);
+            Long ms = ReplicationChecks.firstAckAtEpochMs(state, r.partition(), r.killedAtMs(), r.newEpoch(),
+                    acks.stream().map(a -> new ReplicationChecks.TimedAck(a.partition(), a.offset(), a.timestampMs())).toList());
+            System.out.printf("[A] round %d: kill -9 to the first ack of a record the new leader wrote (epoch %d): %s%n",
+                    i + 1, r.newEpoch(), ms == null ? "none" : ms + " ms");
+        }
+    }
+
+    /** One kill: the partition whose leader died, when, and the epoch of the leader elected after it. */
+    record Round(int partition, long killedAtMs, int newEpoch) {
     }
 }

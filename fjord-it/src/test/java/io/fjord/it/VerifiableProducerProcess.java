@@ -19,9 +19,14 @@ import org.awaitility.Awaitility;
 /**
  * Kafka's {@code org.apache.kafka.tools.VerifiableProducer} (kafka-tools, the tool behind
  * {@code kafka-verifiable-producer.sh}) as a child JVM on this JVM's class path. It sends increasing integers as
- * values with its defaults (idempotent, acks=all) and prints one JSON line per acknowledged
+ * values with acks=all (its {@code --acks} default) and prints one JSON line per acknowledged
  * ({@code producer_send_success}: partition, offset, value) or failed ({@code producer_send_error}) record; this
  * class reads those lines incrementally from the output file. Its own log goes to a separate file (stderr).
+ *
+ * <p>The tool itself sets {@code retries=0}, which also turns the producer's idempotence off (an explicit
+ * retries=0 wins over the idempotence default), so a leader's death would fail every record in flight. This class
+ * therefore passes kafka-clients' own defaults back through {@code --command-config} ({@code retries} = MAX_INT,
+ * {@code enable.idempotence=true}), as Kafka's system tests configure the tool when they need retries.
  * Thread-safe reads ({@link #acks()}), one owner for start/stop; always {@link #close()}.
  */
 final class VerifiableProducerProcess implements AutoCloseable {
@@ -53,7 +58,7 @@ final class VerifiableProducerProcess implements AutoCloseable {
     /**
      * @param throughput    messages/s cap (VerifiableProducer's {@code --throughput})
      * @param repeatingKeys keys 0..n-1 in turn (spreads records over every partition by key hash), 0 for no keys
-     * @param extraConfig   producer settings added to its defaults (left empty, the defaults hold: idempotent, acks=all)
+     * @param extraConfig   producer settings on top of retries=MAX_INT, enable.idempotence=true (see the class comment)
      */
     static VerifiableProducerProcess start(Path dir, String name, String bootstrap, String topic, int throughput,
                                            int repeatingKeys, Map<String, String> extraConfig) throws IOException {
@@ -75,15 +80,15 @@ final class VerifiableProducerProcess implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), "org.apache.kafka.tools.VerifiableProducer",
                 "--topic", topic, "--bootstrap-server", bootstrap, "--throughput", Integer.toString(throughput)));
         if (repeatingKeys > 0) cmd.addAll(List.of("--repeating-keys", Integer.toString(repeatingKeys)));
-        if (!extraConfig.isEmpty()) {
-            Path config = dir.resolve(name + ".properties");
-            Properties p = new Properties();
-            p.putAll(extraConfig);
-            try (Writer w = Files.newBufferedWriter(config)) {
-                p.store(w, null);
-            }
-            cmd.addAll(List.of("--command-config", config.toString()));
+        Path config = dir.resolve(name + ".properties");
+        Properties props = new Properties();
+        props.put("retries", Integer.toString(Integer.MAX_VALUE));
+        props.put("enable.idempotence", "true");
+        props.putAll(extraConfig);
+        try (Writer w = Files.newBufferedWriter(config)) {
+            props.store(w, "passed with --command-config; overrides the tool's retries=0");
         }
+        cmd.addAll(List.of("--command-config", config.toString()));
         Path out = dir.resolve(name + ".jsonl");
         Path err = dir.resolve(name + ".log");
         Process p = ChildProcesses.track(new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start());
