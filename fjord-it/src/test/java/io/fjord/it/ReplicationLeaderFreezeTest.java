@@ -69,9 +69,8 @@ class ReplicationLeaderFreezeTest {
             assertThat(v.leaderEpoch()).as("the new leader's epoch (partition %d, was %d)", partition, epochBefore)
                     .isGreaterThan(epochBefore);
             assertThat(v.isr()).as("ISR while node %d is frozen", victim).doesNotContain(victim);
-            Awaitility.await("an ack from partition " + partition + "'s new leader").atMost(Duration.ofSeconds(60))
+            Awaitility.await("acks from partition " + partition + " after the freeze").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(20)).until(() -> producer.firstAckAfter(partition, frozenAt + 1) != null);
-            long firstAckMs = producer.firstAckAfter(partition, frozenAt + 1).ackMs() - frozenAt;
             // Stay frozen past the session timeout by a margin, so the wake-up meets a cluster that moved on.
             Awaitility.await("the freeze outlasting the session").atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(50))
@@ -82,9 +81,9 @@ class ReplicationLeaderFreezeTest {
             long rejoinedMs = System.currentTimeMillis() - thawedAt;
             rounds.add(new Round(partition, victim, epochBefore, v.leader(), v.leaderEpoch(), frozenAt, thawedAt));
             System.out.printf("[B] round %d: SIGSTOP of node %d (leader of partition %d, epoch %d): node %d leads at epoch %d"
-                            + " after %d ms, first ack in that partition %d ms; frozen %d ms; back in every ISR %d ms after SIGCONT;"
-                            + " %d acks during the round%n", round, victim, partition, epochBefore, v.leader(), v.leaderEpoch(),
-                    electedMs, firstAckMs, thawedAt - frozenAt, rejoinedMs, producer.ackCount() - acksBefore);
+                            + " after %d ms; frozen %d ms; back in every ISR %d ms after SIGCONT; %d acks during the round%n",
+                    round, victim, partition, epochBefore, v.leader(), v.leaderEpoch(), electedMs, thawedAt - frozenAt,
+                    rejoinedMs, producer.ackCount() - acksBefore);
         }
 
         producer.stop(Duration.ofSeconds(60));
@@ -94,6 +93,14 @@ class ReplicationLeaderFreezeTest {
         System.out.printf("[B] %d records acked, %d of them after the first freeze%n", acks.size(), afterFirstFreeze);
         ReplicationChecks.FinalState state = ReplicationChecks.finalCheck(cluster, TOPIC, PARTITIONS,
                 acks.stream().map(a -> new ReplicationChecks.Acked(a.partition(), a.offset(), a.value())).toList());
+        List<ReplicationChecks.TimedAck> timed =
+                acks.stream().map(a -> new ReplicationChecks.TimedAck(a.partition(), a.offset(), a.ackMs())).toList();
+        for (int i = 0; i < rounds.size(); i++) {
+            Round r = rounds.get(i);
+            Long ms = ReplicationChecks.firstAckAtEpochMs(state, r.partition(), r.frozenAtMs(), r.newEpoch(), timed);
+            System.out.printf("[B] round %d: SIGSTOP to the first ack of a record the new leader wrote (epoch %d): %s%n",
+                    i + 1, r.newEpoch(), ms == null ? "none" : ms + " ms");
+        }
         // The new leaders' own writes are in the files, stamped with their epochs.
         for (Round r : rounds) {
             for (int node : state.files().get(r.partition()).keySet()) {
