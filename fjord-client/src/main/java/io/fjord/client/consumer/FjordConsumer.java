@@ -176,14 +176,10 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
         this.retryBackoffMs = config.getLong("retry.backoff.ms", 100);
         this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000), retryBackoffMs,
                 config.getBoolean("allow.auto.create.topics", true));
-        Map<String, Object> netConfig = new HashMap<>(config.asMap());
         this.groupId = config.getString("group.id", null);
-        // A fetch may park at the broker for fetch.max.wait.ms: allow for it on top of the request timeout. A
-        // JoinGroup may park for the rebalance timeout (max.poll.interval.ms), as in Kafka's consumer.
-        long requestTimeout = config.getLong("request.timeout.ms", 30000) + fetchMaxWaitMs;
-        if (groupId != null) requestTimeout = Math.max(requestTimeout, config.getLong("max.poll.interval.ms", 300000) + 5000);
-        netConfig.put("request.timeout.ms", requestTimeout);
-        this.network = new NetworkClient(new ClientConfig(netConfig), clientId + "-network");
+        // request.timeout.ms stays as configured for every request: only the JoinGroup gets the rebalance timeout,
+        // per request (see ConsumerCoordinator), so a stalled Fetch or Metadata is noticed in request.timeout.ms.
+        this.network = new NetworkClient(config, clientId + "-network");
         metadata.attach(network);
         this.coordinator = groupId == null ? null : new ConsumerCoordinator(config, groupId, clientId, network, metadata, new Host(this));
     }

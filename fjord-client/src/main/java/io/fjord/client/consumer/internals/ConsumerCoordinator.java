@@ -63,6 +63,7 @@ public final class ConsumerCoordinator implements AutoCloseable {
     static final short OFFSET_COMMIT_MAX = 9; // v10 names topics by id
     static final short OFFSET_FETCH_MAX = 7; // v8+ batches groups
     static final String NO_MEMBER = "";
+    static final long JOIN_GROUP_TIMEOUT_MARGIN_MS = 5000;
 
     /** What the group coordinator needs from the consumer: its assignment and positions. */
     public interface Host {
@@ -461,8 +462,16 @@ public final class ConsumerCoordinator implements AutoCloseable {
                     req.add("Protocols", req.child("Protocols").set("Name", assignors.get(i).name()).set("Metadata", metas.get(i)));
                 }
                 return req;
-            }, true);
+            }, true, joinGroupTimeoutMs());
         }
+    }
+
+    /**
+     * The coordinator may hold a JoinGroup until every member rejoined, up to the rebalance timeout: the request
+     * gets that long plus a margin (as Kafka's consumer does), never less than request.timeout.ms.
+     */
+    long joinGroupTimeoutMs() {
+        return Math.max(requestTimeoutMs, (long) rebalanceTimeoutMs + JOIN_GROUP_TIMEOUT_MARGIN_MS);
     }
 
     /** This member's SUBSCRIPTION (v3, as Kafka 4.x sends): topics, userData, owned partitions, generation. */
