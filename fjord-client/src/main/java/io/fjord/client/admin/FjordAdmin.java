@@ -1,6 +1,8 @@
 package io.fjord.client.admin;
 
 import io.fjord.client.common.ClientConfig;
+import io.fjord.client.common.ExponentialBackoff;
+import io.fjord.client.common.Time;
 import io.fjord.client.common.Cluster;
 import io.fjord.client.common.Node;
 import io.fjord.client.common.PartitionInfo;
@@ -36,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -46,14 +49,16 @@ import java.util.function.Function;
 /**
  * Fjord's admin client: topics (create, delete, list, describe), cluster, configs (describe, incremental
  * alter), offsets and groups (list, describe, committed offsets). Calls block up to {@code default.api.timeout.ms}, retrying retriable failures (lost
- * connections, NOT_CONTROLLER, ...) after {@code retry.backoff.ms}; per-item broker errors are thrown as
+ * connections, NOT_CONTROLLER, ...) after the retry backoff ({@code retry.backoff.ms} doubling up to
+ * {@code retry.backoff.max.ms}, jittered); per-item broker errors are thrown as
  * {@link ApiException}. Thread-safe.
  */
 public final class FjordAdmin implements AutoCloseable {
     private final NetworkClient network;
     private final Metadata metadata;
     private final long apiTimeoutMs;
-    private final long retryBackoffMs;
+    private final ExponentialBackoff retryBackoff;
+    private final Time time;
     private final int requestTimeoutMs;
 
     public FjordAdmin(Properties props) {
@@ -65,21 +70,28 @@ public final class FjordAdmin implements AutoCloseable {
     }
 
     private FjordAdmin(ClientConfig config) {
+        this(config, Time.SYSTEM, new Random());
+    }
+
+    /** With the clock and the randomness (backoff jitter, node choice) passed in, for tests. */
+    FjordAdmin(ClientConfig config, Time time, Random random) {
+        this.time = time;
         this.apiTimeoutMs = config.getLong("default.api.timeout.ms", 60000);
-        this.retryBackoffMs = config.getLong("retry.backoff.ms", 100);
+        this.retryBackoff = ExponentialBackoff.retry(config, random);
         this.requestTimeoutMs = config.getInt("request.timeout.ms", 30000);
-        this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000), retryBackoffMs, false);
+        this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000), retryBackoff, false, time);
         metadata.setAllTopics(true);
-        this.network = new NetworkClient(config, config.getString("client.id", "fjord-admin") + "-network");
+        this.network = new NetworkClient(config, config.getString("client.id", "fjord-admin") + "-network", time, random);
         metadata.attach(network);
     }
 
     /** Sends to any broker, retrying retriable failures until the API timeout. */
     private ClientResponse call(ApiSpec spec, short maxVersion, Function<Short, Struct> body) {
-        long deadline = System.currentTimeMillis() + apiTimeoutMs;
+        long deadline = time.milliseconds() + apiTimeoutMs;
         RuntimeException last = null;
+        int failures = 0;
         while (true) {
-            long left = deadline - System.currentTimeMillis();
+            long left = deadline - time.milliseconds();
             if (left <= 0) {
                 throw new TimeoutException(spec.name() + " timed out after " + apiTimeoutMs + " ms"
                         + (last == null ? "" : ": " + last.getMessage()));
@@ -101,19 +113,13 @@ public final class FjordAdmin implements AutoCloseable {
                     throw e.getCause() instanceof RuntimeException r ? r : new FjordClientException(spec.name() + " failed", e.getCause());
                 }
                 last = re;
-                sleep(Math.min(retryBackoffMs, Math.max(0, deadline - System.currentTimeMillis())));
+                sleep(Math.min(retryBackoff.backoffMs(++failures), Math.max(0, deadline - time.milliseconds())));
             }
         }
     }
 
-    private static void sleep(long ms) {
-        if (ms <= 0) return;
-        try {
-            Thread.sleep(ms); // backoff before retrying
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FjordClientException("interrupted");
-        }
+    private void sleep(long ms) {
+        time.sleep(ms); // backoff before retrying
     }
 
     private static void check(short code, String message, String what) {

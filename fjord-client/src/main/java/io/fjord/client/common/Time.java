@@ -15,6 +15,17 @@ public interface Time {
         public long nanoseconds() {
             return System.nanoTime();
         }
+
+        @Override
+        public void sleep(long ms) {
+            if (ms <= 0) return;
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new io.fjord.client.errors.FjordClientException("interrupted");
+            }
+        }
     };
 
     /** Wall-clock milliseconds (deadlines, record timestamps). */
@@ -22,4 +33,10 @@ public interface Time {
 
     /** A monotonic reading in nanoseconds (elapsed times). */
     long nanoseconds();
+
+    /**
+     * Waits (a retry backoff on a caller's thread). The system clock sleeps; a manual clock just moves forward.
+     * An interrupt is kept on the thread and surfaces as a {@link io.fjord.client.errors.FjordClientException}.
+     */
+    void sleep(long ms);
 }

@@ -174,8 +174,9 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
         }
         this.defaultApiTimeoutMs = config.getLong("default.api.timeout.ms", 60000);
         this.retryBackoffMs = config.getLong("retry.backoff.ms", 100);
-        this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000), retryBackoffMs,
-                config.getBoolean("allow.auto.create.topics", true));
+        this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000),
+                io.fjord.client.common.ExponentialBackoff.retry(config, new java.util.Random()),
+                config.getBoolean("allow.auto.create.topics", true), io.fjord.client.common.Time.SYSTEM);
         this.groupId = config.getString("group.id", null);
         // request.timeout.ms stays as configured for every request: only the JoinGroup gets the rebalance timeout,
         // per request (see ConsumerCoordinator), so a stalled Fetch or Metadata is noticed in request.timeout.ms.

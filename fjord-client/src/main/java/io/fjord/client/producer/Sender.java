@@ -1,6 +1,8 @@
 package io.fjord.client.producer;
 
 import io.fjord.client.common.Cluster;
+import io.fjord.client.common.ExponentialBackoff;
+import io.fjord.client.common.Time;
 import io.fjord.client.common.TopicPartition;
 import io.fjord.client.errors.ApiException;
 import io.fjord.client.errors.ClientErrors;
@@ -56,7 +58,9 @@ public final class Sender implements Runnable {
     private final int maxInFlight;
     private final int maxRequestSize;
     private final int requestTimeoutMs;
-    private final long retryBackoffMs;
+    private final ExponentialBackoff retryBackoff;
+    private final Time time;
+    private int initFailures;
     private final long deliveryTimeoutMs;
     private final IdempotenceManager idempotence; // null when off
     private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
@@ -80,8 +84,8 @@ public final class Sender implements Runnable {
     }
 
     public Sender(RecordAccumulator accumulator, RequestSender client, MetadataView metadata, short acks, int retries,
-                  int maxInFlight, int maxRequestSize, int requestTimeoutMs, long retryBackoffMs, long deliveryTimeoutMs,
-                  IdempotenceManager idempotence) {
+                  int maxInFlight, int maxRequestSize, int requestTimeoutMs, ExponentialBackoff retryBackoff,
+                  long deliveryTimeoutMs, IdempotenceManager idempotence, Time time) {
         this.accumulator = accumulator;
         this.client = client;
         this.metadata = metadata;
@@ -90,7 +94,8 @@ public final class Sender implements Runnable {
         this.maxInFlight = maxInFlight;
         this.maxRequestSize = maxRequestSize;
         this.requestTimeoutMs = requestTimeoutMs;
-        this.retryBackoffMs = retryBackoffMs;
+        this.retryBackoff = retryBackoff;
+        this.time = time;
         this.deliveryTimeoutMs = deliveryTimeoutMs;
         this.idempotence = idempotence;
     }
@@ -124,7 +129,7 @@ public final class Sender implements Runnable {
         Long t = lastAcceptedMs.get(node);
         AtomicInteger n = inFlight.get(node);
         if (t == null || n == null || n.get() == 0) return 0;
-        return Math.max(0, System.currentTimeMillis() - t);
+        return Math.max(0, time.milliseconds() - t);
     }
 
     int maxObservedInFlight() {
@@ -133,8 +138,8 @@ public final class Sender implements Runnable {
 
     @Override
     public void run() {
-        while (running) runOnce(System.currentTimeMillis());
-        while (!forceClose && (accumulator.hasIncomplete() || totalInFlight() > 0)) runOnce(System.currentTimeMillis());
+        while (running) runOnce(time.milliseconds());
+        while (!forceClose && (accumulator.hasIncomplete() || totalInFlight() > 0)) runOnce(time.milliseconds());
         RuntimeException closed = new FjordClientException("Producer is closed forcefully.");
         accumulator.abortIncomplete(closed);
         drainCompletions();
@@ -220,7 +225,7 @@ public final class Sender implements Runnable {
         if (initInFlight || now < nextInitAttemptMs) return;
         Integer node = metadata.anyNode();
         if (node == null || !client.ready(node)) {
-            nextInitAttemptMs = now + Math.min(retryBackoffMs, 50);
+            nextInitAttemptMs = now + Math.min(retryBackoff.initialMs(), 50);
             return;
         }
         initInFlight = true;
@@ -237,7 +242,7 @@ public final class Sender implements Runnable {
 
     private void onInitProducerId(ClientResponse resp, Throwable err) {
         initInFlight = false;
-        long now = System.currentTimeMillis();
+        long now = time.milliseconds();
         if (err != null) {
             Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
             if (cause instanceof io.fjord.client.errors.UnsupportedVersionException u) {
@@ -246,15 +251,16 @@ public final class Sender implements Runnable {
                 return;
             }
             log.debug("InitProducerId failed: {}", err.toString());
-            nextInitAttemptMs = now + retryBackoffMs;
+            nextInitAttemptMs = now + retryBackoff.backoffMs(++initFailures);
             return;
         }
         short code = resp.body().getShort("ErrorCode");
         if (code == 0) {
+            initFailures = 0;
             idempotence.setProducerIdAndEpoch(resp.body().getLong("ProducerId"), resp.body().getShort("ProducerEpoch"));
             log.debug("producer id {} epoch {}", idempotence.producerId(), idempotence.epoch());
         } else if (ClientErrors.isRetriable(code) || code == 14 || code == 15) {
-            nextInitAttemptMs = now + retryBackoffMs;
+            nextInitAttemptMs = now + retryBackoff.backoffMs(++initFailures);
         } else {
             fatalError = ClientErrors.exception(code, "InitProducerId failed");
         }
@@ -323,7 +329,7 @@ public final class Sender implements Runnable {
 
     private void handleProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, ClientResponse resp,
                                        Throwable err) {
-        long now = System.currentTimeMillis();
+        long now = time.milliseconds();
         if (err != null) {
             Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
             RuntimeException ex = cause instanceof RuntimeException re ? re : new FjordClientException(cause.toString(), cause);
@@ -386,7 +392,7 @@ public final class Sender implements Runnable {
     }
 
     private void onBatchError(ProducerBatch b, RuntimeException ex, boolean retriable, long now) {
-        boolean inTime = now - b.createdMs + retryBackoffMs < deliveryTimeoutMs;
+        boolean inTime = now - b.createdMs + retryBackoff.initialMs() < deliveryTimeoutMs;
         if (retriable && b.attempts <= retries && inTime && !forceClose) {
             log.debug("retrying {} (attempt {}): {}", b, b.attempts, ex.getMessage());
             accumulator.reenqueue(b, now);

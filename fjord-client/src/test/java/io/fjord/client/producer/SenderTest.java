@@ -3,6 +3,8 @@ package io.fjord.client.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fjord.client.common.Cluster;
+import io.fjord.client.common.ExponentialBackoff;
+import io.fjord.client.common.Time;
 import io.fjord.client.common.TopicPartition;
 import io.fjord.protocol.api.InitProducerIdApi;
 import io.fjord.protocol.api.ProduceApi;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.Test;
 class SenderTest {
     private final Cluster cluster = PartitionerTest.cluster("t", 3);
     private final FakeNetwork net = new FakeNetwork();
-    private final RecordAccumulator acc = new RecordAccumulator(16384, 0, 0, 120_000, CompressionType.NONE,
+    private static final ExponentialBackoff NO_BACKOFF = new ExponentialBackoff(0, 0, 0, new java.util.Random(0));
+    private final RecordAccumulator acc = new RecordAccumulator(16384, 0, NO_BACKOFF, 120_000, CompressionType.NONE,
             new BufferPool(1 << 24), System::currentTimeMillis);
 
     private Sender sender(int maxInFlight, IdempotenceManager idem) {
@@ -42,7 +45,7 @@ class SenderTest {
             public Integer anyNode() {
                 return 0;
             }
-        }, (short) -1, Integer.MAX_VALUE, maxInFlight, 1 << 20, 30_000, 0, 120_000, idem);
+        }, (short) -1, Integer.MAX_VALUE, maxInFlight, 1 << 20, 30_000, NO_BACKOFF, 120_000, idem, Time.SYSTEM);
     }
 
     private CompletableFuture<?> append(int partition, List<String> callbacks) throws Exception {
