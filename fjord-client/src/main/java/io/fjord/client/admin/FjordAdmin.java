@@ -9,7 +9,6 @@ import io.fjord.client.common.PartitionInfo;
 import io.fjord.client.common.TopicPartition;
 import io.fjord.client.consumer.OffsetAndMetadata;
 import io.fjord.client.consumer.OffsetAndTimestamp;
-import io.fjord.client.consumer.internals.ConsumerCoordinator;
 import io.fjord.client.errors.ApiException;
 import io.fjord.client.errors.ClientErrors;
 import io.fjord.client.errors.FjordClientException;
@@ -362,7 +361,7 @@ public final class FjordAdmin implements AutoCloseable {
                     Object blob = m.get("MemberAssignment");
                     if (consumer && blob instanceof byte[] bytes && bytes.length > 0) {
                         try {
-                            assignment = ConsumerCoordinator.decodeAssignment(java.nio.ByteBuffer.wrap(bytes));
+                            assignment = io.fjord.client.consumer.internals.GroupProtocolCodec.decodeAssignment(java.nio.ByteBuffer.wrap(bytes));
                         } catch (RuntimeException e) {
                             assignment = List.of(); // not a consumer-protocol assignment
                         }
