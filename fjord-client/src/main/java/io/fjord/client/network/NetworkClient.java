@@ -84,6 +84,11 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
     private final List<LongUnaryOperator> pollHooks = new ArrayList<>();
     private final List<IntConsumer> disconnectListeners = new ArrayList<>();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.LongAdder connectionsCreated = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder connectionsClosed = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder requestsSent = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder responsesReceived = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder requestTimeouts = new java.util.concurrent.atomic.LongAdder();
 
     public NetworkClient(ClientConfig config, String threadName) {
         this(config, threadName, Time.SYSTEM, new Random());
@@ -108,6 +113,20 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         ioThread = new Thread(this::run, threadName);
         ioThread.setDaemon(true);
         ioThread.start();
+    }
+
+    /**
+     * Cumulative counters (Kafka's selector metric names where one exists): connections opened and closed (a
+     * failed attempt counts as both), requests written, responses read, requests expired by their timeout.
+     */
+    public Map<String, Long> metrics() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        m.put("connection-creation-total", connectionsCreated.sum());
+        m.put("connection-close-total", connectionsClosed.sum());
+        m.put("request-total", requestsSent.sum());
+        m.put("response-total", responsesReceived.sum());
+        m.put("request-timeout-total", requestTimeouts.sum());
+        return m;
     }
 
     /** The default per-request timeout ({@code request.timeout.ms}). */
@@ -341,6 +360,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         }
         Connection c = new Connection(nodeId, n, ch, time.milliseconds() + connectionSetupTimeoutMs);
         connections.put(nodeId, c);
+        connectionsCreated.increment();
         try {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -395,6 +415,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             }
             PendingRequest done = c.writeSome();
             if (done == null) break;
+            if (!done.handshake) requestsSent.increment();
             if (!done.expectResponse) {
                 c.addLoad(-1);
                 done.future.complete(new ClientResponse(c.nodeId, done.version, null));
@@ -456,6 +477,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             return;
         }
         c.addLoad(-1);
+        responsesReceived.increment();
         Struct body;
         try {
             ResponseHeader.read(in, r.spec.responseHeaderVersion(r.version));
@@ -524,6 +546,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
                 next = Math.min(next, r.deadlineMs);
             }
             if (expired != null) {
+                requestTimeouts.increment();
                 disconnect(c, new TimeoutException(expired.spec.name() + " request to node " + c.nodeId
                         + " timed out after " + expired.timeoutMs + " ms"));
                 continue;
@@ -532,6 +555,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             while (it.hasNext()) {
                 PendingRequest r = it.next();
                 if (now >= r.deadlineMs) {
+                    requestTimeouts.increment();
                     it.remove();
                     c.addLoad(-1);
                     r.future.completeExceptionally(new TimeoutException(r.spec.name() + " request to node " + c.nodeId
@@ -550,6 +574,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         connections.remove(c.nodeId);
         boolean wasReady = c.state() == Connection.State.READY;
         c.close();
+        connectionsClosed.increment();
         // A connection that worked and then broke is retried after the first backoff step; repeated failures to
         // (re)establish one back off exponentially.
         int failures = wasReady ? 1 : failuresByNode.getOrDefault(c.nodeId, 0) + 1;

@@ -268,6 +268,16 @@ public final class FjordProducer<K, V> implements AutoCloseable {
                 .partitionsForTopic(topic);
     }
 
+    /**
+     * Cumulative counters: records sent, retried and failed, batches and produce requests (Kafka's producer metric
+     * names), and the network client's connection and request counters.
+     */
+    public Map<String, Long> metrics() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>(sender.metrics.snapshot());
+        m.putAll(network.metrics());
+        return m;
+    }
+
     @Override
     public void close() {
         close(Duration.ofMillis(Long.MAX_VALUE));

@@ -282,20 +282,25 @@ public final class RecordAccumulator {
     }
 
     /** Fails every queued batch (forced close); in-flight ones complete through their requests. */
-    public void abortUndrained(RuntimeException error) {
+    /** Fails every queued batch; returns how many records that failed. */
+    public int abortUndrained(RuntimeException error) {
+        int records = 0;
         for (Deque<ProducerBatch> dq : batches.values()) {
             List<ProducerBatch> taken;
             synchronized (dq) {
                 taken = new ArrayList<>(dq);
                 dq.clear();
             }
-            for (ProducerBatch b : taken) complete(b, -1, -1, error);
+            for (ProducerBatch b : taken) if (complete(b, -1, -1, error)) records += b.recordCount();
         }
+        return records;
     }
 
-    public void abortIncomplete(RuntimeException error) {
-        abortUndrained(error);
-        for (ProducerBatch b : incompleteBatches()) complete(b, -1, -1, error);
+    /** Fails every batch not yet complete (queued or in flight); returns how many records that failed. */
+    public int abortIncomplete(RuntimeException error) {
+        int records = abortUndrained(error);
+        for (ProducerBatch b : incompleteBatches()) if (complete(b, -1, -1, error)) records += b.recordCount();
+        return records;
     }
 
     public int batchSize() {

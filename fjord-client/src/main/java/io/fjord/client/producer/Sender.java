@@ -77,6 +77,7 @@ public final class Sender implements Runnable {
     private long nextDrainOrder;
     /** Per partition: batches in flight, and (idempotence) the sent but unfinished batches in send order. */
     private final Map<TopicPartition, PartitionFlight> flights = new HashMap<>();
+    final ProducerMetrics metrics = new ProducerMetrics();
 
     private static final class PartitionFlight {
         int inFlight;
@@ -141,7 +142,7 @@ public final class Sender implements Runnable {
         while (running) runOnce(time.milliseconds());
         while (!forceClose && (accumulator.hasIncomplete() || totalInFlight() > 0)) runOnce(time.milliseconds());
         RuntimeException closed = new FjordClientException("Producer is closed forcefully.");
-        accumulator.abortIncomplete(closed);
+        metrics.recordErrors.add(accumulator.abortIncomplete(closed));
         drainCompletions();
     }
 
@@ -154,7 +155,7 @@ public final class Sender implements Runnable {
     void runOnce(long now) {
         drainCompletions();
         if (fatalError != null) {
-            accumulator.abortIncomplete(fatalError);
+            metrics.recordErrors.add(accumulator.abortIncomplete(fatalError));
             await(100);
             return;
         }
@@ -286,6 +287,8 @@ public final class Sender implements Runnable {
         maxObservedInFlight = Math.max(maxObservedInFlight, n.incrementAndGet());
         lastAcceptedMs.putIfAbsent(node, now);
         boolean expectResponse = acks != 0;
+        metrics.produceRequests.increment();
+        metrics.batchesSent.add(byTp.size());
         client.send(node, ProduceApi.SPEC, PRODUCE_MAX_VERSION, v -> {
             Struct req = ProduceApi.SPEC.newRequest();
             req.set("TransactionalId", null).set("Acks", acks).set("TimeoutMs", requestTimeoutMs);
@@ -387,6 +390,7 @@ public final class Sender implements Runnable {
     }
 
     private void succeed(ProducerBatch b, long baseOffset, long logAppendTime) {
+        metrics.recordsSent.add(b.recordCount());
         finished(b);
         accumulator.complete(b, baseOffset, logAppendTime, null);
     }
@@ -395,6 +399,7 @@ public final class Sender implements Runnable {
         boolean inTime = now - b.createdMs + retryBackoff.initialMs() < deliveryTimeoutMs;
         if (retriable && b.attempts <= retries && inTime && !forceClose) {
             log.debug("retrying {} (attempt {}): {}", b, b.attempts, ex.getMessage());
+            metrics.recordRetries.add(b.recordCount());
             accumulator.reenqueue(b, now);
             return;
         }
@@ -407,6 +412,7 @@ public final class Sender implements Runnable {
     private void fail(ProducerBatch b, RuntimeException ex) {
         // A batch that may have been written but is given up leaves a sequence gap: move to a new epoch.
         if (idempotence != null && b.baseSequence >= 0 && b.attempts > 0) idempotence.requestEpochBump();
+        metrics.recordErrors.add(b.recordCount());
         finished(b);
         accumulator.complete(b, -1, -1, ex);
     }

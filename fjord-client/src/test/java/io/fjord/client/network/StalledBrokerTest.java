@@ -68,6 +68,8 @@ class StalledBrokerTest {
             Throwable e = failureOf(fetch(network, RequestSender.DEFAULT_TIMEOUT));
             assertThat(e).isInstanceOf(TimeoutException.class).hasMessageContaining("Fetch").hasMessageContaining("1000 ms");
             assertThat(broker.requestsReceived(FetchApi.KEY)).isEqualTo(1);
+            assertThat(network.metrics()).containsEntry("request-timeout-total", 1L).containsEntry("request-total", 1L)
+                    .containsEntry("response-total", 0L);
         }
     }
 
