@@ -18,13 +18,17 @@ import io.fjord.client.network.ClientResponse;
 import io.fjord.client.network.Metadata;
 import io.fjord.client.network.NetworkClient;
 import io.fjord.protocol.api.ApiSpec;
+import io.fjord.protocol.api.CreatePartitionsApi;
 import io.fjord.protocol.api.CreateTopicsApi;
+import io.fjord.protocol.api.DeleteRecordsApi;
 import io.fjord.protocol.api.DeleteTopicsApi;
 import io.fjord.protocol.api.DescribeClusterApi;
 import io.fjord.protocol.api.DescribeConfigsApi;
 import io.fjord.protocol.api.DescribeGroupsApi;
 import io.fjord.protocol.api.FindCoordinatorApi;
 import io.fjord.protocol.api.ListGroupsApi;
+import io.fjord.protocol.api.OffsetCommitApi;
+import io.fjord.protocol.api.OffsetDeleteApi;
 import io.fjord.protocol.api.OffsetFetchApi;
 import io.fjord.protocol.api.IncrementalAlterConfigsApi;
 import io.fjord.protocol.api.ListOffsetsApi;
@@ -46,8 +50,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Fjord's admin client: topics (create, delete, list, describe), cluster, configs (describe, incremental
- * alter), offsets and groups (list, describe, committed offsets). Calls block up to {@code default.api.timeout.ms}, retrying retriable failures (lost
+ * Fjord's admin client: topics (create, delete, list, describe, create partitions, delete records), cluster,
+ * configs (describe, incremental alter), offsets and groups (list, describe, committed offsets, alter and delete
+ * a group's offsets). Calls block up to {@code default.api.timeout.ms}, retrying retriable failures (lost
  * connections, NOT_CONTROLLER, ...) after the retry backoff ({@code retry.backoff.ms} doubling up to
  * {@code retry.backoff.max.ms}, jittered); per-item broker errors are thrown as
  * {@link ApiException}. Thread-safe.
@@ -392,6 +397,110 @@ public final class FjordAdmin implements AutoCloseable {
                 if (off >= 0) out.put(tp, new OffsetAndMetadata(off, p.getString("Metadata")));
             }
         }
+        return out;
+    }
+
+    /** Grows each topic to the given total partition count (CreatePartitions; new replicas placed by the broker). */
+    public void createPartitions(Map<String, Integer> totalCounts) {
+        Struct b = call(CreatePartitionsApi.SPEC, CreatePartitionsApi.SPEC.highest(), v -> {
+            Struct req = CreatePartitionsApi.SPEC.newRequest().set("TimeoutMs", requestTimeoutMs).set("ValidateOnly", false);
+            totalCounts.forEach((t, n) -> req.add("Topics", req.child("Topics").set("Name", t).set("Count", n).set("Assignments", null)));
+            return req;
+        }).body();
+        for (Struct r : b.getStructs("Results")) {
+            check(r.getShort("ErrorCode"), r.getString("ErrorMessage"), "creating partitions of " + r.getString("Name"));
+        }
+        metadata.requestUpdate();
+    }
+
+    /**
+     * Deletes the records before the given offsets (DeleteRecords at each partition's leader; -1 means the high
+     * watermark). Returns each partition's new low watermark (log start offset).
+     */
+    public Map<TopicPartition, Long> deleteRecords(Map<TopicPartition, Long> beforeOffsets) {
+        metadata.addTopics(topicsOf(beforeOffsets.keySet()));
+        Cluster cluster = metadata.awaitUntil(c -> beforeOffsets.keySet().stream().allMatch(tp -> c.leaderFor(tp) != null),
+                apiTimeoutMs, "Leaders of " + beforeOffsets.keySet());
+        Map<Integer, Map<TopicPartition, Long>> byNode = new HashMap<>();
+        beforeOffsets.forEach((tp, o) -> byNode.computeIfAbsent(cluster.leaderFor(tp).id(), k -> new LinkedHashMap<>()).put(tp, o));
+        Map<TopicPartition, Long> out = new LinkedHashMap<>();
+        for (Map.Entry<Integer, Map<TopicPartition, Long>> e : byNode.entrySet()) {
+            Struct body = send(e.getKey(), DeleteRecordsApi.SPEC, DeleteRecordsApi.SPEC.highest(), v -> {
+                Struct req = DeleteRecordsApi.SPEC.newRequest().set("TimeoutMs", requestTimeoutMs);
+                Map<String, Struct> ts = new LinkedHashMap<>();
+                e.getValue().forEach((tp, o) -> {
+                    Struct t = ts.computeIfAbsent(tp.topic(), n -> req.child("Topics").set("Name", n));
+                    t.add("Partitions", t.child("Partitions").set("PartitionIndex", tp.partition()).set("Offset", o));
+                });
+                ts.values().forEach(t -> req.add("Topics", t));
+                return req;
+            });
+            for (Struct t : body.getStructs("Topics")) {
+                for (Struct p : t.getStructs("Partitions")) {
+                    TopicPartition tp = new TopicPartition(t.getString("Name"), p.getInt("PartitionIndex"));
+                    check(p.getShort("ErrorCode"), null, "deleting records of " + tp);
+                    out.put(tp, p.getLong("LowWatermark"));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sets a group's committed offsets (OffsetCommit without a member, as kafka-consumer-groups --reset-offsets
+     * does): the group must have no active members, else UNKNOWN_MEMBER_ID.
+     */
+    public void alterConsumerGroupOffsets(String groupId, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        int node = coordinator(groupId);
+        Map<String, List<Map.Entry<TopicPartition, OffsetAndMetadata>>> byTopic = new LinkedHashMap<>();
+        offsets.entrySet().forEach(e -> byTopic.computeIfAbsent(e.getKey().topic(), k -> new ArrayList<>()).add(e));
+        Struct body = send(node, OffsetCommitApi.SPEC, (short) 9, v -> {
+            Struct req = OffsetCommitApi.SPEC.newRequest().set("GroupId", groupId).set("GenerationIdOrMemberEpoch", -1)
+                    .set("MemberId", "").set("GroupInstanceId", null);
+            byTopic.forEach((t, es) -> {
+                Struct ts = req.child("Topics").set("Name", t);
+                for (Map.Entry<TopicPartition, OffsetAndMetadata> e : es) {
+                    ts.add("Partitions", ts.child("Partitions").set("PartitionIndex", e.getKey().partition())
+                            .set("CommittedOffset", e.getValue().offset()).set("CommittedMetadata", e.getValue().metadata()));
+                }
+                req.add("Topics", ts);
+            });
+            return req;
+        });
+        for (Struct t : body.getStructs("Topics")) {
+            for (Struct p : t.getStructs("Partitions")) {
+                check(p.getShort("ErrorCode"), null, "altering the offset of " + t.getString("Name") + "-"
+                        + p.getInt("PartitionIndex") + " in group " + groupId);
+            }
+        }
+    }
+
+    /** Removes a group's committed offsets for the partitions (OffsetDelete; refused for topics the group reads). */
+    public void deleteConsumerGroupOffsets(String groupId, Set<TopicPartition> partitions) {
+        int node = coordinator(groupId);
+        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+        partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), k -> new ArrayList<>()).add(tp.partition()));
+        Struct body = send(node, OffsetDeleteApi.SPEC, OffsetDeleteApi.SPEC.highest(), v -> {
+            Struct req = OffsetDeleteApi.SPEC.newRequest().set("GroupId", groupId);
+            byTopic.forEach((t, ps) -> {
+                Struct ts = req.child("Topics").set("Name", t);
+                for (int p : ps) ts.add("Partitions", ts.child("Partitions").set("PartitionIndex", p));
+                req.add("Topics", ts);
+            });
+            return req;
+        });
+        check(body.getShort("ErrorCode"), null, "deleting offsets of group " + groupId);
+        for (Struct t : body.getStructs("Topics")) {
+            for (Struct p : t.getStructs("Partitions")) {
+                check(p.getShort("ErrorCode"), null, "deleting the offset of " + t.getString("Name") + "-"
+                        + p.getInt("PartitionIndex") + " in group " + groupId);
+            }
+        }
+    }
+
+    private static Set<String> topicsOf(Collection<TopicPartition> partitions) {
+        Set<String> out = new TreeSet<>();
+        partitions.forEach(tp -> out.add(tp.topic()));
         return out;
     }
 
