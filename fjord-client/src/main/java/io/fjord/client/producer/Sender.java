@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class Sender implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Sender.class);
     /** Produce v13 names topics by id; the client names them, so it stays at v12. */
-    static final short PRODUCE_MAX_VERSION = 12;
+    /** The last Produce version that names topics by name; v13 names them by id. */
+    static final short LAST_PRODUCE_VERSION_WITH_NAMES = 12;
 
     public interface MetadataView {
         Cluster cluster();
@@ -289,13 +290,28 @@ public final class Sender implements Runnable {
         boolean expectResponse = acks != 0;
         metrics.produceRequests.increment();
         metrics.batchesSent.add(byTp.size());
-        client.send(node, ProduceApi.SPEC, PRODUCE_MAX_VERSION, v -> {
+        // Produce v13 names topics by id: used when metadata knows the id of every topic in the request. A topic
+        // deleted and recreated meanwhile is then answered UNKNOWN_TOPIC_ID (retried after a metadata refresh)
+        // instead of its records landing in the new topic of the same name.
+        Cluster cluster = metadata.cluster();
+        Map<String, java.util.UUID> ids = new HashMap<>();
+        boolean allIds = true;
+        for (TopicPartition tp : byTp.keySet()) {
+            java.util.UUID id = cluster.topicId(tp.topic());
+            if (id == null) allIds = false;
+            else ids.put(tp.topic(), id);
+        }
+        Map<java.util.UUID, String> names = new HashMap<>();
+        ids.forEach((name, id) -> names.put(id, name));
+        short maxVersion = allIds ? ProduceApi.SPEC.highest() : LAST_PRODUCE_VERSION_WITH_NAMES;
+        client.send(node, ProduceApi.SPEC, maxVersion, v -> {
             Struct req = ProduceApi.SPEC.newRequest();
             req.set("TransactionalId", null).set("Acks", acks).set("TimeoutMs", requestTimeoutMs);
             Map<String, List<ProducerBatch>> byTopic = new LinkedHashMap<>();
             for (ProducerBatch b : byTp.values()) byTopic.computeIfAbsent(b.tp.topic(), t -> new ArrayList<>()).add(b);
             for (Map.Entry<String, List<ProducerBatch>> e : byTopic.entrySet()) {
-                Struct t = req.child("TopicData").set("Name", e.getKey());
+                Struct t = v > LAST_PRODUCE_VERSION_WITH_NAMES ? req.child("TopicData").set("TopicId", ids.get(e.getKey()))
+                        : req.child("TopicData").set("Name", e.getKey());
                 for (ProducerBatch b : e.getValue()) {
                     t.add("PartitionData", t.child("PartitionData").set("Index", b.tp.partition())
                             .set("Records", MemoryRecords.wrap(b.records())));
@@ -303,7 +319,7 @@ public final class Sender implements Runnable {
                 req.add("TopicData", t);
             }
             return req;
-        }, expectResponse).whenComplete((resp, err) -> enqueueCompletion(() -> onProduceResponse(node, byTp, resp, err)));
+        }, expectResponse).whenComplete((resp, err) -> enqueueCompletion(() -> onProduceResponse(node, byTp, names, resp, err)));
     }
 
     /**
@@ -320,18 +336,19 @@ public final class Sender implements Runnable {
         else accumulator.unmute(tp);
     }
 
-    private void onProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, ClientResponse resp, Throwable err) {
+    private void onProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, Map<java.util.UUID, String> names,
+                                   ClientResponse resp, Throwable err) {
         inFlight.get(node).decrementAndGet();
         for (TopicPartition tp : batches.keySet()) flights.get(tp).inFlight--;
         try {
-            handleProduceResponse(node, batches, resp, err);
+            handleProduceResponse(node, batches, names, resp, err);
         } finally {
             for (TopicPartition tp : batches.keySet()) updateMute(tp);
         }
     }
 
-    private void handleProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, ClientResponse resp,
-                                       Throwable err) {
+    private void handleProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, Map<java.util.UUID, String> names,
+                                       ClientResponse resp, Throwable err) {
         long now = time.milliseconds();
         if (err != null) {
             Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
@@ -346,9 +363,12 @@ public final class Sender implements Runnable {
             return;
         }
         Map<TopicPartition, Struct> results = new HashMap<>();
+        boolean byId = resp.version() > LAST_PRODUCE_VERSION_WITH_NAMES;
         for (Struct t : resp.body().getStructs("Responses")) {
+            String topic = byId ? names.get(t.getUuid("TopicId")) : t.getString("Name");
+            if (topic == null) continue; // an id we did not send
             for (Struct p : t.getStructs("PartitionResponses")) {
-                results.put(new TopicPartition(t.getString("Name"), p.getInt("Index")), p);
+                results.put(new TopicPartition(topic, p.getInt("Index")), p);
             }
         }
         for (ProducerBatch b : batches.values()) {
