@@ -79,6 +79,8 @@ public final class Fetcher<K, V> {
     private final Set<Integer> inFlight = new HashSet<>();
     private final Map<Integer, Integer> failuresByNode = new HashMap<>();
     private final Map<Integer, Long> nodeBackoffUntil = new HashMap<>();
+    private final Map<Integer, FetchSession> sessions = new HashMap<>();
+    private final Map<Integer, Boolean> sessionByIds = new HashMap<>();
     private RuntimeException pendingError;
 
     /** Records of one partition from one answer, handed out over one or more polls. */
@@ -142,35 +144,53 @@ public final class Fetcher<K, V> {
 
     private void send(int node, List<TopicPartition> partitions, Cluster cluster) {
         Map<TopicPartition, Asked> asked = new LinkedHashMap<>();
+        Map<TopicPartition, FetchSession.PartitionState> wanted = new LinkedHashMap<>();
         boolean allIds = true;
         for (TopicPartition tp : partitions) {
             UUID id = cluster.topicId(tp.topic());
             if (id == null) allIds = false;
-            asked.put(tp, new Asked(subscriptions.position(tp), subscriptions.epoch(tp), id));
+            Asked a = new Asked(subscriptions.position(tp), subscriptions.epoch(tp), id);
+            asked.put(tp, a);
+            wanted.put(tp, new FetchSession.PartitionState(a.offset(), id));
         }
         Map<UUID, String> names = new HashMap<>();
         asked.forEach((tp, a) -> {
             if (a.topicId() != null) names.put(a.topicId(), tp.topic());
         });
+        FetchSession session = sessions.computeIfAbsent(node, k -> new FetchSession());
+        // Names and ids do not mix within one session: switching between v12 and v13+ starts a new one.
+        if (!Boolean.valueOf(allIds).equals(sessionByIds.put(node, allIds))) session.handleFailure();
+        FetchSession.Request sessionRequest = session.build(wanted);
         short maxVersion = allIds ? FetchApi.SPEC.highest() : LAST_VERSION_WITH_NAMES;
         inFlight.add(node);
-        network.send(node, FetchApi.SPEC, maxVersion, v -> request(v, asked), true)
-                .whenComplete((resp, err) -> pollThread.add(() -> onResponse(node, asked, names, resp, err)));
+        network.send(node, FetchApi.SPEC, maxVersion, v -> request(v, sessionRequest), true)
+                .whenComplete((resp, err) -> pollThread.add(() -> onResponse(node, asked, names, sessionRequest, resp, err)));
     }
 
-    private Struct request(short version, Map<TopicPartition, Asked> asked) {
+    private Struct request(short version, FetchSession.Request session) {
+        boolean byId = version > LAST_VERSION_WITH_NAMES;
         Struct req = FetchApi.SPEC.newRequest().set("ReplicaId", -1).set("MaxWaitMs", settings.maxWaitMs())
                 .set("MinBytes", settings.minBytes()).set("MaxBytes", settings.maxBytes())
-                .set("IsolationLevel", settings.isolationLevel()).set("SessionId", 0).set("SessionEpoch", -1);
+                .set("IsolationLevel", settings.isolationLevel()).set("SessionId", session.sessionId())
+                .set("SessionEpoch", session.epoch());
         Map<String, Struct> topics = new LinkedHashMap<>();
-        for (Map.Entry<TopicPartition, Asked> p : asked.entrySet()) {
-            Struct t = topics.computeIfAbsent(p.getKey().topic(), n -> version > LAST_VERSION_WITH_NAMES
+        for (Map.Entry<TopicPartition, FetchSession.PartitionState> p : session.toSend().entrySet()) {
+            Struct t = topics.computeIfAbsent(p.getKey().topic(), n -> byId
                     ? req.child("Topics").set("TopicId", p.getValue().topicId())
                     : req.child("Topics").set("Topic", n));
             t.add("Partitions", t.child("Partitions").set("Partition", p.getKey().partition())
-                    .set("FetchOffset", p.getValue().offset()).set("PartitionMaxBytes", settings.maxPartitionBytes()));
+                    .set("FetchOffset", p.getValue().fetchOffset()).set("PartitionMaxBytes", settings.maxPartitionBytes()));
         }
-        topics.values().forEach(t -> req.add("Topics", t));
+        req.set("Topics", new ArrayList<>(topics.values()));
+        Map<String, Struct> forgotten = new LinkedHashMap<>();
+        for (TopicPartition tp : session.toForget()) {
+            Struct f = forgotten.computeIfAbsent(tp.topic(), n -> {
+                Struct s = req.child("ForgottenTopicsData").set("Partitions", new ArrayList<>());
+                return byId ? s.set("TopicId", session.forgottenIds().get(tp)) : s.set("Topic", n);
+            });
+            f.getList("Partitions").add(tp.partition());
+        }
+        req.set("ForgottenTopicsData", new ArrayList<>(forgotten.values()));
         return req;
     }
 
@@ -180,15 +200,23 @@ public final class Fetcher<K, V> {
     }
 
     /** Handles a Fetch answer on the polling thread. */
-    void onResponse(int node, Map<TopicPartition, Asked> asked, Map<UUID, String> names, ClientResponse resp, Throwable err) {
+    void onResponse(int node, Map<TopicPartition, Asked> asked, Map<UUID, String> names, FetchSession.Request sent,
+                    ClientResponse resp, Throwable err) {
         inFlight.remove(node);
+        FetchSession session = sessions.computeIfAbsent(node, k -> new FetchSession());
         if (err != null) {
             log.debug("fetch from node {} failed: {}", node, err.toString());
+            session.handleFailure();
             nodeFailed(node);
             metadata.requestUpdate();
             return;
         }
         short top = resp.body().getShort("ErrorCode");
+        session.handleResponse(sent, top, resp.body().getInt("SessionId"));
+        if (top == FetchSession.FETCH_SESSION_ID_NOT_FOUND || top == FetchSession.INVALID_FETCH_SESSION_EPOCH) {
+            log.debug("fetch session with node {} lost ({}): the next fetch is a full one", node, ClientErrors.name(top));
+            return;
+        }
         if (top != 0) {
             log.debug("fetch from node {} failed: {}", node, ClientErrors.name(top));
             nodeFailed(node);

@@ -297,4 +297,104 @@ class FetcherTest {
         pollThread.runPending(0);
         assertThat(f.hasBuffered()).isFalse();
     }
+
+    private static final TopicPartition TP1 = new TopicPartition("t", 1);
+    private static final TopicPartition TP2 = new TopicPartition("t", 2);
+
+    private static Cluster threePartitions() {
+        List<PartitionInfo> parts = new ArrayList<>();
+        for (int p = 0; p < 3; p++) parts.add(new PartitionInfo("t", p, 0, 0, List.of(0), List.of(0), List.of()));
+        return new Cluster("c", 0, List.of(new Node(0, "localhost", 9092)), parts, Map.of("t", FIRST_ID));
+    }
+
+    /** Partitions named in a request's Topics, as "partition@offset". */
+    private static List<String> sentPartitions(RecordingNetwork.Sent req) {
+        List<String> out = new ArrayList<>();
+        for (Struct t : req.body().getStructs("Topics")) {
+            for (Struct p : t.getStructs("Partitions")) out.add(p.getInt("Partition") + "@" + p.getLong("FetchOffset"));
+        }
+        return out;
+    }
+
+    private static List<Object> forgotten(RecordingNetwork.Sent req) {
+        List<Object> out = new ArrayList<>();
+        for (Struct f : req.body().getStructs("ForgottenTopicsData")) out.addAll(f.getList("Partitions"));
+        return out;
+    }
+
+    /** An answer carrying a session id and data for partition 0 only (the others have no news). */
+    private static Struct sessionResponse(int sessionId, short error, ByteBuffer p0Records) {
+        Struct r = FetchApi.SPEC.newResponse().set("ErrorCode", error).set("SessionId", sessionId);
+        Struct t = r.child("Responses").set("TopicId", FIRST_ID);
+        if (p0Records != null) {
+            t.add("Partitions", t.child("Partitions").set("PartitionIndex", 0).set("ErrorCode", (short) 0)
+                    .set("HighWatermark", 100L).set("Records", MemoryRecords.wrap(p0Records)));
+        }
+        t.set("Partitions", t.getStructs("Partitions") == null ? new ArrayList<>() : t.getStructs("Partitions"));
+        return r.add("Responses", t);
+    }
+
+    @Test
+    void aBrokerThatKeepsNoSessionGetsFullFetchesEveryTime() {
+        cluster = threePartitions();
+        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
+        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
+        subscriptions.assignFromUser(List.of(TP, TP1, TP2));
+        for (TopicPartition tp : List.of(TP, TP1, TP2)) subscriptions.seek(tp, 0);
+        for (int round = 0; round < 3; round++) {
+            f.sendFetches();
+            RecordingNetwork.Sent req = network.last(FetchApi.SPEC);
+            assertThat(req.body().getInt("SessionId")).isZero();
+            assertThat(req.body().getInt("SessionEpoch")).isZero(); // asks for a session each time
+            assertThat(sentPartitions(req)).hasSize(3);
+            req.answer(sessionResponse(0, (short) 0, null)); // session id 0: the broker keeps none
+            pollThread.runPending(0);
+        }
+    }
+
+    @Test
+    void withASessionIncrementalFetchesCarryOnlyChangedPartitionsAndForgetDroppedOnes() {
+        cluster = threePartitions();
+        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
+        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
+        subscriptions.assignFromUser(List.of(TP, TP1, TP2));
+        for (TopicPartition tp : List.of(TP, TP1, TP2)) subscriptions.seek(tp, 0);
+
+        f.sendFetches();
+        RecordingNetwork.Sent full = network.last(FetchApi.SPEC);
+        assertThat(sentPartitions(full)).containsExactly("0@0", "1@0", "2@0");
+        full.answer(sessionResponse(77, (short) 0, null));
+        pollThread.runPending(0);
+
+        f.sendFetches(); // nothing changed: an empty incremental fetch
+        RecordingNetwork.Sent idle = network.last(FetchApi.SPEC);
+        assertThat(idle.body().getInt("SessionId")).isEqualTo(77);
+        assertThat(idle.body().getInt("SessionEpoch")).isEqualTo(1);
+        assertThat(sentPartitions(idle)).isEmpty();
+        assertThat(forgotten(idle)).isEmpty();
+        idle.answer(sessionResponse(77, (short) 0, batch(0, "a", "b")));
+        pollThread.runPending(0);
+        assertThat(values(f.collect())).containsExactly("a", "b"); // partition 0 moved to offset 2
+
+        subscriptions.pause(TP2); // dropped from the fetch: forgotten by the session
+        f.sendFetches();
+        RecordingNetwork.Sent changed = network.last(FetchApi.SPEC);
+        assertThat(changed.body().getInt("SessionEpoch")).isEqualTo(2);
+        assertThat(sentPartitions(changed)).containsExactly("0@2");
+        assertThat(forgotten(changed)).containsExactly(2);
+        assertThat(changed.body().getStructs("ForgottenTopicsData").get(0).getUuid("TopicId")).isEqualTo(FIRST_ID);
+        changed.answer(sessionResponse(77, FetchSession.INVALID_FETCH_SESSION_EPOCH, null));
+        pollThread.runPending(0);
+
+        f.sendFetches(); // the session is gone: full again
+        RecordingNetwork.Sent again = network.last(FetchApi.SPEC);
+        assertThat(again.body().getInt("SessionId")).isZero();
+        assertThat(again.body().getInt("SessionEpoch")).isZero();
+        assertThat(sentPartitions(again)).containsExactly("0@2", "1@0");
+        again.fail(new DisconnectException("lost"));
+        pollThread.runPending(0);
+        time.advance(100);
+        f.sendFetches();
+        assertThat(network.last(FetchApi.SPEC).body().getInt("SessionId")).as("a failed request drops the session").isZero();
+    }
 }
