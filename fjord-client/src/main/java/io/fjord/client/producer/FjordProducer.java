@@ -136,7 +136,7 @@ public final class FjordProducer<K, V> implements AutoCloseable {
                     public long unavailableMs(int nodeId) {
                         return holder[0] == null ? 0 : holder[0].unavailableMs(nodeId);
                     }
-                });
+                }, random);
         this.sender = new Sender(accumulator, network, new Sender.MetadataView() {
             @Override
             public Cluster cluster() {
