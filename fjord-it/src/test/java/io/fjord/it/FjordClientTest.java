@@ -206,4 +206,32 @@ class FjordClientTest {
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !admin.listTopics(false).contains("adm"));
         }
     }
+
+    @Test
+    void adminGrowsTopicsDeletesRecordsAndEditsGroupOffsets() throws Exception {
+        try (FjordAdmin admin = new FjordAdmin(Map.of("bootstrap.servers", broker.bootstrap()));
+             FjordProducer<String, String> p = new FjordProducer<>(producerConfig("all", "none"), new StringSerializer(),
+                     new StringSerializer())) {
+            admin.createTopics(List.of(new NewTopic("ops", 1, (short) 1)));
+            admin.createPartitions(Map.of("ops", 3));
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                    .until(() -> admin.describeTopics(List.of("ops")).get("ops").partitions().size() == 3);
+
+            TopicPartition p0 = new TopicPartition("ops", 0);
+            for (int i = 0; i < 10; i++) p.send(new ProducerRecord<>("ops", 0, "k", "v" + i));
+            p.flush();
+            assertThat(p.metrics().get("record-send-total")).isEqualTo(10);
+            assertThat(admin.deleteRecords(Map.of(p0, 4L))).containsEntry(p0, 4L);
+            assertThat(admin.listOffsets(Map.of(p0, io.fjord.client.admin.OffsetSpec.earliest())).get(p0).offset()).isEqualTo(4);
+            assertThat(readAll("ops", 1, 6)).extracting(ConsumerRecord::value).startsWith("v4");
+
+            TopicPartition p1 = new TopicPartition("ops", 1);
+            admin.alterConsumerGroupOffsets("ops-g", Map.of(p0, new io.fjord.client.consumer.OffsetAndMetadata(7, "reset"),
+                    p1, new io.fjord.client.consumer.OffsetAndMetadata(0)));
+            assertThat(admin.listGroupOffsets("ops-g")).containsEntry(p0, new io.fjord.client.consumer.OffsetAndMetadata(7, "reset"))
+                    .containsKey(p1);
+            admin.deleteConsumerGroupOffsets("ops-g", java.util.Set.of(p1));
+            assertThat(admin.listGroupOffsets("ops-g")).containsOnlyKeys(p0);
+        }
+    }
 }

@@ -1,13 +1,14 @@
 package io.fjord.client.admin;
 
 import io.fjord.client.common.ClientConfig;
+import io.fjord.client.common.ExponentialBackoff;
+import io.fjord.client.common.Time;
 import io.fjord.client.common.Cluster;
 import io.fjord.client.common.Node;
 import io.fjord.client.common.PartitionInfo;
 import io.fjord.client.common.TopicPartition;
 import io.fjord.client.consumer.OffsetAndMetadata;
 import io.fjord.client.consumer.OffsetAndTimestamp;
-import io.fjord.client.consumer.internals.ConsumerCoordinator;
 import io.fjord.client.errors.ApiException;
 import io.fjord.client.errors.ClientErrors;
 import io.fjord.client.errors.FjordClientException;
@@ -17,13 +18,17 @@ import io.fjord.client.network.ClientResponse;
 import io.fjord.client.network.Metadata;
 import io.fjord.client.network.NetworkClient;
 import io.fjord.protocol.api.ApiSpec;
+import io.fjord.protocol.api.CreatePartitionsApi;
 import io.fjord.protocol.api.CreateTopicsApi;
+import io.fjord.protocol.api.DeleteRecordsApi;
 import io.fjord.protocol.api.DeleteTopicsApi;
 import io.fjord.protocol.api.DescribeClusterApi;
 import io.fjord.protocol.api.DescribeConfigsApi;
 import io.fjord.protocol.api.DescribeGroupsApi;
 import io.fjord.protocol.api.FindCoordinatorApi;
 import io.fjord.protocol.api.ListGroupsApi;
+import io.fjord.protocol.api.OffsetCommitApi;
+import io.fjord.protocol.api.OffsetDeleteApi;
 import io.fjord.protocol.api.OffsetFetchApi;
 import io.fjord.protocol.api.IncrementalAlterConfigsApi;
 import io.fjord.protocol.api.ListOffsetsApi;
@@ -36,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -44,16 +50,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Fjord's admin client: topics (create, delete, list, describe), cluster, configs (describe, incremental
- * alter), offsets and groups (list, describe, committed offsets). Calls block up to {@code default.api.timeout.ms}, retrying retriable failures (lost
- * connections, NOT_CONTROLLER, ...) after {@code retry.backoff.ms}; per-item broker errors are thrown as
+ * Fjord's admin client: topics (create, delete, list, describe, create partitions, delete records), cluster,
+ * configs (describe, incremental alter), offsets and groups (list, describe, committed offsets, alter and delete
+ * a group's offsets). Calls block up to {@code default.api.timeout.ms}, retrying retriable failures (lost
+ * connections, NOT_CONTROLLER, ...) after the retry backoff ({@code retry.backoff.ms} doubling up to
+ * {@code retry.backoff.max.ms}, jittered); per-item broker errors are thrown as
  * {@link ApiException}. Thread-safe.
  */
 public final class FjordAdmin implements AutoCloseable {
     private final NetworkClient network;
     private final Metadata metadata;
     private final long apiTimeoutMs;
-    private final long retryBackoffMs;
+    private final ExponentialBackoff retryBackoff;
+    private final Time time;
     private final int requestTimeoutMs;
 
     public FjordAdmin(Properties props) {
@@ -65,21 +74,28 @@ public final class FjordAdmin implements AutoCloseable {
     }
 
     private FjordAdmin(ClientConfig config) {
+        this(config, Time.SYSTEM, new Random());
+    }
+
+    /** With the clock and the randomness (backoff jitter, node choice) passed in, for tests. */
+    FjordAdmin(ClientConfig config, Time time, Random random) {
+        this.time = time;
         this.apiTimeoutMs = config.getLong("default.api.timeout.ms", 60000);
-        this.retryBackoffMs = config.getLong("retry.backoff.ms", 100);
+        this.retryBackoff = ExponentialBackoff.retry(config, random);
         this.requestTimeoutMs = config.getInt("request.timeout.ms", 30000);
-        this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000), retryBackoffMs, false);
+        this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000), retryBackoff, false, time);
         metadata.setAllTopics(true);
-        this.network = new NetworkClient(config, config.getString("client.id", "fjord-admin") + "-network");
+        this.network = new NetworkClient(config, config.getString("client.id", "fjord-admin") + "-network", time, random);
         metadata.attach(network);
     }
 
     /** Sends to any broker, retrying retriable failures until the API timeout. */
     private ClientResponse call(ApiSpec spec, short maxVersion, Function<Short, Struct> body) {
-        long deadline = System.currentTimeMillis() + apiTimeoutMs;
+        long deadline = time.milliseconds() + apiTimeoutMs;
         RuntimeException last = null;
+        int failures = 0;
         while (true) {
-            long left = deadline - System.currentTimeMillis();
+            long left = deadline - time.milliseconds();
             if (left <= 0) {
                 throw new TimeoutException(spec.name() + " timed out after " + apiTimeoutMs + " ms"
                         + (last == null ? "" : ": " + last.getMessage()));
@@ -101,19 +117,13 @@ public final class FjordAdmin implements AutoCloseable {
                     throw e.getCause() instanceof RuntimeException r ? r : new FjordClientException(spec.name() + " failed", e.getCause());
                 }
                 last = re;
-                sleep(Math.min(retryBackoffMs, Math.max(0, deadline - System.currentTimeMillis())));
+                sleep(Math.min(retryBackoff.backoffMs(++failures), Math.max(0, deadline - time.milliseconds())));
             }
         }
     }
 
-    private static void sleep(long ms) {
-        if (ms <= 0) return;
-        try {
-            Thread.sleep(ms); // backoff before retrying
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FjordClientException("interrupted");
-        }
+    private void sleep(long ms) {
+        time.sleep(ms); // backoff before retrying
     }
 
     private static void check(short code, String message, String what) {
@@ -356,7 +366,7 @@ public final class FjordAdmin implements AutoCloseable {
                     Object blob = m.get("MemberAssignment");
                     if (consumer && blob instanceof byte[] bytes && bytes.length > 0) {
                         try {
-                            assignment = ConsumerCoordinator.decodeAssignment(java.nio.ByteBuffer.wrap(bytes));
+                            assignment = io.fjord.client.consumer.internals.GroupProtocolCodec.decodeAssignment(java.nio.ByteBuffer.wrap(bytes));
                         } catch (RuntimeException e) {
                             assignment = List.of(); // not a consumer-protocol assignment
                         }
@@ -387,6 +397,110 @@ public final class FjordAdmin implements AutoCloseable {
                 if (off >= 0) out.put(tp, new OffsetAndMetadata(off, p.getString("Metadata")));
             }
         }
+        return out;
+    }
+
+    /** Grows each topic to the given total partition count (CreatePartitions; new replicas placed by the broker). */
+    public void createPartitions(Map<String, Integer> totalCounts) {
+        Struct b = call(CreatePartitionsApi.SPEC, CreatePartitionsApi.SPEC.highest(), v -> {
+            Struct req = CreatePartitionsApi.SPEC.newRequest().set("TimeoutMs", requestTimeoutMs).set("ValidateOnly", false);
+            totalCounts.forEach((t, n) -> req.add("Topics", req.child("Topics").set("Name", t).set("Count", n).set("Assignments", null)));
+            return req;
+        }).body();
+        for (Struct r : b.getStructs("Results")) {
+            check(r.getShort("ErrorCode"), r.getString("ErrorMessage"), "creating partitions of " + r.getString("Name"));
+        }
+        metadata.requestUpdate();
+    }
+
+    /**
+     * Deletes the records before the given offsets (DeleteRecords at each partition's leader; -1 means the high
+     * watermark). Returns each partition's new low watermark (log start offset).
+     */
+    public Map<TopicPartition, Long> deleteRecords(Map<TopicPartition, Long> beforeOffsets) {
+        metadata.addTopics(topicsOf(beforeOffsets.keySet()));
+        Cluster cluster = metadata.awaitUntil(c -> beforeOffsets.keySet().stream().allMatch(tp -> c.leaderFor(tp) != null),
+                apiTimeoutMs, "Leaders of " + beforeOffsets.keySet());
+        Map<Integer, Map<TopicPartition, Long>> byNode = new HashMap<>();
+        beforeOffsets.forEach((tp, o) -> byNode.computeIfAbsent(cluster.leaderFor(tp).id(), k -> new LinkedHashMap<>()).put(tp, o));
+        Map<TopicPartition, Long> out = new LinkedHashMap<>();
+        for (Map.Entry<Integer, Map<TopicPartition, Long>> e : byNode.entrySet()) {
+            Struct body = send(e.getKey(), DeleteRecordsApi.SPEC, DeleteRecordsApi.SPEC.highest(), v -> {
+                Struct req = DeleteRecordsApi.SPEC.newRequest().set("TimeoutMs", requestTimeoutMs);
+                Map<String, Struct> ts = new LinkedHashMap<>();
+                e.getValue().forEach((tp, o) -> {
+                    Struct t = ts.computeIfAbsent(tp.topic(), n -> req.child("Topics").set("Name", n));
+                    t.add("Partitions", t.child("Partitions").set("PartitionIndex", tp.partition()).set("Offset", o));
+                });
+                ts.values().forEach(t -> req.add("Topics", t));
+                return req;
+            });
+            for (Struct t : body.getStructs("Topics")) {
+                for (Struct p : t.getStructs("Partitions")) {
+                    TopicPartition tp = new TopicPartition(t.getString("Name"), p.getInt("PartitionIndex"));
+                    check(p.getShort("ErrorCode"), null, "deleting records of " + tp);
+                    out.put(tp, p.getLong("LowWatermark"));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sets a group's committed offsets (OffsetCommit without a member, as kafka-consumer-groups --reset-offsets
+     * does): the group must have no active members, else UNKNOWN_MEMBER_ID.
+     */
+    public void alterConsumerGroupOffsets(String groupId, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        int node = coordinator(groupId);
+        Map<String, List<Map.Entry<TopicPartition, OffsetAndMetadata>>> byTopic = new LinkedHashMap<>();
+        offsets.entrySet().forEach(e -> byTopic.computeIfAbsent(e.getKey().topic(), k -> new ArrayList<>()).add(e));
+        Struct body = send(node, OffsetCommitApi.SPEC, (short) 9, v -> {
+            Struct req = OffsetCommitApi.SPEC.newRequest().set("GroupId", groupId).set("GenerationIdOrMemberEpoch", -1)
+                    .set("MemberId", "").set("GroupInstanceId", null);
+            byTopic.forEach((t, es) -> {
+                Struct ts = req.child("Topics").set("Name", t);
+                for (Map.Entry<TopicPartition, OffsetAndMetadata> e : es) {
+                    ts.add("Partitions", ts.child("Partitions").set("PartitionIndex", e.getKey().partition())
+                            .set("CommittedOffset", e.getValue().offset()).set("CommittedMetadata", e.getValue().metadata()));
+                }
+                req.add("Topics", ts);
+            });
+            return req;
+        });
+        for (Struct t : body.getStructs("Topics")) {
+            for (Struct p : t.getStructs("Partitions")) {
+                check(p.getShort("ErrorCode"), null, "altering the offset of " + t.getString("Name") + "-"
+                        + p.getInt("PartitionIndex") + " in group " + groupId);
+            }
+        }
+    }
+
+    /** Removes a group's committed offsets for the partitions (OffsetDelete; refused for topics the group reads). */
+    public void deleteConsumerGroupOffsets(String groupId, Set<TopicPartition> partitions) {
+        int node = coordinator(groupId);
+        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+        partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), k -> new ArrayList<>()).add(tp.partition()));
+        Struct body = send(node, OffsetDeleteApi.SPEC, OffsetDeleteApi.SPEC.highest(), v -> {
+            Struct req = OffsetDeleteApi.SPEC.newRequest().set("GroupId", groupId);
+            byTopic.forEach((t, ps) -> {
+                Struct ts = req.child("Topics").set("Name", t);
+                for (int p : ps) ts.add("Partitions", ts.child("Partitions").set("PartitionIndex", p));
+                req.add("Topics", ts);
+            });
+            return req;
+        });
+        check(body.getShort("ErrorCode"), null, "deleting offsets of group " + groupId);
+        for (Struct t : body.getStructs("Topics")) {
+            for (Struct p : t.getStructs("Partitions")) {
+                check(p.getShort("ErrorCode"), null, "deleting the offset of " + t.getString("Name") + "-"
+                        + p.getInt("PartitionIndex") + " in group " + groupId);
+            }
+        }
+    }
+
+    private static Set<String> topicsOf(Collection<TopicPartition> partitions) {
+        Set<String> out = new TreeSet<>();
+        partitions.forEach(tp -> out.add(tp.topic()));
         return out;
     }
 

@@ -1,8 +1,10 @@
 package io.fjord.client.network;
 
 import io.fjord.client.common.Cluster;
+import io.fjord.client.common.ExponentialBackoff;
 import io.fjord.client.common.Node;
 import io.fjord.client.common.PartitionInfo;
+import io.fjord.client.common.Time;
 import io.fjord.client.errors.ClientErrors;
 import io.fjord.client.errors.TimeoutException;
 import io.fjord.protocol.api.MetadataApi;
@@ -24,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * The client's metadata cache and its updater. The cache is replaced whole by each Metadata response. A refresh
  * is sent (from the network I/O thread, via {@link #maybeUpdate}) when someone asked for one (an unknown topic, a
  * NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION or LEADER_NOT_AVAILABLE answer, a lost connection) or when
- * the cache is older than {@code metadata.max.age.ms}; refreshes are at least {@code retry.backoff.ms} apart.
+ * the cache is older than {@code metadata.max.age.ms}; refreshes are at least {@code retry.backoff.ms} apart, and
+ * after consecutive failed refreshes the gap grows by the retry backoff ({@link ExponentialBackoff}, up to
+ * {@code retry.backoff.max.ms}). Thread-safe: the I/O thread refreshes, any thread reads and asks.
  * Only the topics of interest are asked for (or all topics, for the admin).
  */
 public final class Metadata {
@@ -33,23 +37,26 @@ public final class Metadata {
     private static final short MAX_VERSION = 12;
 
     private final long maxAgeMs;
-    private final long refreshBackoffMs;
+    private final ExponentialBackoff refreshBackoff;
+    private final Time time;
+    private int consecutiveFailures;
+    private long nextAttemptAllowedMs;
     private final boolean allowAutoTopicCreation;
     private final Set<String> topics = new HashSet<>();
     private boolean allTopics;
     private volatile Cluster cluster = Cluster.EMPTY;
     private long lastRefreshMs;
-    private long lastAttemptMs;
     private boolean needUpdate = true;
     private boolean inFlight;
     private int updateVersion;
     private CompletableFuture<Cluster> nextUpdate = new CompletableFuture<>();
     private NetworkClient client;
 
-    public Metadata(long maxAgeMs, long refreshBackoffMs, boolean allowAutoTopicCreation) {
+    public Metadata(long maxAgeMs, ExponentialBackoff refreshBackoff, boolean allowAutoTopicCreation, Time time) {
         this.maxAgeMs = maxAgeMs;
-        this.refreshBackoffMs = refreshBackoffMs;
+        this.refreshBackoff = refreshBackoff;
         this.allowAutoTopicCreation = allowAutoTopicCreation;
+        this.time = time;
     }
 
     /** Hooks into the network client: refreshes run on its I/O thread, disconnects trigger a refresh. */
@@ -91,11 +98,11 @@ public final class Metadata {
 
     /** Waits until {@code ready} holds for the cache, refreshing as needed, at most {@code timeoutMs}. */
     public Cluster awaitUntil(java.util.function.Predicate<Cluster> ready, long timeoutMs, String what) {
-        long deadline = System.currentTimeMillis() + timeoutMs;
+        long deadline = time.milliseconds() + timeoutMs;
         while (true) {
             Cluster c = cluster;
             if (ready.test(c)) return c;
-            long left = deadline - System.currentTimeMillis();
+            long left = deadline - time.milliseconds();
             if (left <= 0) throw new TimeoutException(what + " not present in metadata after " + timeoutMs + " ms.");
             CompletableFuture<Cluster> f = requestUpdate();
             try {
@@ -122,7 +129,7 @@ public final class Metadata {
             if (inFlight) return Long.MAX_VALUE;
             boolean due = needUpdate || now - lastRefreshMs >= maxAgeMs;
             if (!due) return lastRefreshMs + maxAgeMs;
-            if (now - lastAttemptMs < refreshBackoffMs) return lastAttemptMs + refreshBackoffMs;
+            if (now < nextAttemptAllowedMs) return nextAttemptAllowedMs;
             ask = new HashSet<>(topics);
             all = allTopics;
             if (!all && ask.isEmpty() && cluster != Cluster.EMPTY && !needUpdate) {
@@ -130,9 +137,8 @@ public final class Metadata {
                 return now + maxAgeMs;
             }
             Integer node = client.leastLoadedNode();
-            if (node == null) return now + Math.max(1, Math.min(refreshBackoffMs, client.timeToNextConnectAttempt()));
+            if (node == null) return now + Math.max(1, Math.min(refreshBackoff.initialMs(), client.timeToNextConnectAttempt()));
             inFlight = true;
-            lastAttemptMs = now;
             needUpdate = false;
             send(node, ask, all);
             return Long.MAX_VALUE;
@@ -159,8 +165,10 @@ public final class Metadata {
             CompletableFuture<Cluster> done = null;
             synchronized (this) {
                 inFlight = false;
+                long now = time.milliseconds();
                 if (err != null) {
                     needUpdate = true;
+                    nextAttemptAllowedMs = now + refreshBackoff.backoffMs(++consecutiveFailures);
                     log.debug("metadata refresh from node {} failed: {}", node, err.toString());
                 } else {
                     Cluster c = parse(resp.body());
@@ -171,7 +179,9 @@ public final class Metadata {
                     }
                     cluster = c;
                     client.updateNodes(c.nodes());
-                    lastRefreshMs = System.currentTimeMillis();
+                    lastRefreshMs = now;
+                    consecutiveFailures = 0;
+                    nextAttemptAllowedMs = now + refreshBackoff.initialMs();
                     updateVersion++;
                     done = nextUpdate;
                     nextUpdate = new CompletableFuture<>();

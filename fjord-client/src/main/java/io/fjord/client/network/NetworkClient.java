@@ -1,10 +1,13 @@
 package io.fjord.client.network;
 
 import io.fjord.client.common.ClientConfig;
+import io.fjord.client.common.ExponentialBackoff;
 import io.fjord.client.common.Node;
+import io.fjord.client.common.Time;
 import io.fjord.client.errors.DisconnectException;
 import io.fjord.client.errors.FjordClientException;
 import io.fjord.client.errors.TimeoutException;
+import io.fjord.client.errors.UnsupportedVersionException;
 import io.fjord.protocol.api.ApiSpec;
 import io.fjord.protocol.api.ApiVersionsApi;
 import io.fjord.protocol.api.RequestHeader;
@@ -20,41 +23,52 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
+import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client's connections, driven by one I/O thread around a {@link Selector}. Per node: one connection, an
- * ApiVersions handshake before anything else (each later request uses the highest version both sides support),
- * a queue of requests not yet written and the in-flight ones in send order (Kafka brokers answer in order, so a
- * response must carry the correlation id of the oldest in-flight request). Requests expire after
- * {@code request.timeout.ms}: an expired in-flight request closes its connection, as Kafka's client does. A failed
- * connection is retried after {@code reconnect.backoff.ms}, doubling up to {@code reconnect.backoff.max.ms} (with
- * 20% jitter). Callers on any thread use {@link #send}; futures complete on the I/O thread, so their callbacks must
- * be short.
+ * The client's connections, driven by one I/O thread around a {@link Selector}. Per node: at most one
+ * {@link Connection} (its own state machine), an ApiVersions handshake before anything else (each later request
+ * uses the highest version both sides support), requests not yet written and the in-flight ones in send order
+ * (Kafka brokers answer in order, so a response must carry the correlation id of the oldest in-flight request).
+ * <p>
+ * Each request carries its own timeout ({@link #send(int, ApiSpec, short, Function, boolean, long)}; by default
+ * {@code request.timeout.ms}), so one long-parked request (a JoinGroup waits up to the rebalance timeout) does not
+ * stretch the timeout of every other: an expired queued request fails alone, an expired in-flight one closes its
+ * connection (the answers behind it could not be matched any more), as Kafka's client does. A connection must be
+ * established and handshaken within {@code socket.connection.setup.timeout.ms} (default: request.timeout.ms).
+ * A failed connection is retried after the reconnect backoff ({@link ExponentialBackoff#reconnect}).
+ * <p>
+ * Threading: callers on any thread use {@link #send}; futures complete on the I/O thread, so their callbacks must
+ * be short. Time and randomness (jitter, least-loaded tie-breaks) are passed in.
  */
 public final class NetworkClient implements RequestSender, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NetworkClient.class);
+    private static final short UNSUPPORTED_VERSION = 35;
 
+    /** A node's connection as seen from outside the I/O thread. */
     public enum State { DISCONNECTED, CONNECTING, HANDSHAKING, READY }
 
     private final String clientId;
     private final long requestTimeoutMs;
-    private final long reconnectBackoffMs;
-    private final long reconnectBackoffMaxMs;
+    private final long connectionSetupTimeoutMs;
+    private final ExponentialBackoff reconnectBackoff;
+    private final Time time;
+    private final Random random;
     private final int maxInFlightPerConnection;
     private final int sendBuffer;
     private final int receiveBuffer;
@@ -62,19 +76,31 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
     private final Thread ioThread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Map<Integer, Node> nodes = new ConcurrentHashMap<>();
-    private final Map<Integer, State> states = new ConcurrentHashMap<>();
+    /** Live connections by node; written by the I/O thread only, read by any. */
+    private final Map<Integer, Connection> connections = new ConcurrentHashMap<>();
     private final Map<Integer, Long> backoffUntil = new ConcurrentHashMap<>();
-    private final Map<Integer, Connection> connections = new HashMap<>(); // I/O thread only
+    private final Map<Integer, Integer> failuresByNode = new HashMap<>(); // I/O thread only
     private final AtomicInteger correlation = new AtomicInteger();
-    private final List<java.util.function.LongUnaryOperator> pollHooks = new ArrayList<>();
-    private final List<java.util.function.IntConsumer> disconnectListeners = new ArrayList<>();
+    private final List<LongUnaryOperator> pollHooks = new ArrayList<>();
+    private final List<IntConsumer> disconnectListeners = new ArrayList<>();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.LongAdder connectionsCreated = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder connectionsClosed = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder requestsSent = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder responsesReceived = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder requestTimeouts = new java.util.concurrent.atomic.LongAdder();
 
     public NetworkClient(ClientConfig config, String threadName) {
+        this(config, threadName, Time.SYSTEM, new Random());
+    }
+
+    public NetworkClient(ClientConfig config, String threadName, Time time, Random random) {
         this.clientId = config.getString("client.id", "fjord-client");
         this.requestTimeoutMs = config.getLong("request.timeout.ms", 30000);
-        this.reconnectBackoffMs = config.getLong("reconnect.backoff.ms", 50);
-        this.reconnectBackoffMaxMs = config.getLong("reconnect.backoff.max.ms", 1000);
+        this.connectionSetupTimeoutMs = config.getLong("socket.connection.setup.timeout.ms", requestTimeoutMs);
+        this.time = time;
+        this.random = random;
+        this.reconnectBackoff = ExponentialBackoff.reconnect(config, random);
         this.maxInFlightPerConnection = config.getInt("fjord.network.max.in.flight", 100);
         this.sendBuffer = config.getInt("send.buffer.bytes", 131072);
         this.receiveBuffer = config.getInt("receive.buffer.bytes", 65536);
@@ -90,14 +116,33 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
     }
 
     /**
+     * Cumulative counters (Kafka's selector metric names where one exists): connections opened and closed (a
+     * failed attempt counts as both), requests written, responses read, requests expired by their timeout.
+     */
+    public Map<String, Long> metrics() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        m.put("connection-creation-total", connectionsCreated.sum());
+        m.put("connection-close-total", connectionsClosed.sum());
+        m.put("request-total", requestsSent.sum());
+        m.put("response-total", responsesReceived.sum());
+        m.put("request-timeout-total", requestTimeouts.sum());
+        return m;
+    }
+
+    /** The default per-request timeout ({@code request.timeout.ms}). */
+    public long requestTimeoutMs() {
+        return requestTimeoutMs;
+    }
+
+    /**
      * Registers work to run on the I/O thread at every loop turn (the metadata updater): given the time, it
      * returns when it next needs to run.
      */
-    public synchronized void addPollHook(java.util.function.LongUnaryOperator hook) {
+    public synchronized void addPollHook(LongUnaryOperator hook) {
         pollHooks.add(hook);
     }
 
-    public synchronized void addDisconnectListener(java.util.function.IntConsumer l) {
+    public synchronized void addDisconnectListener(IntConsumer l) {
         disconnectListeners.add(l);
     }
 
@@ -111,12 +156,19 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
     }
 
     public State state(int nodeId) {
-        return states.getOrDefault(nodeId, State.DISCONNECTED);
+        Connection c = connections.get(nodeId);
+        if (c == null) return State.DISCONNECTED;
+        return switch (c.state()) {
+            case CONNECTING -> State.CONNECTING;
+            case HANDSHAKING -> State.HANDSHAKING;
+            case READY -> State.READY;
+            case CLOSED -> State.DISCONNECTED;
+        };
     }
 
     public boolean isBackingOff(int nodeId) {
         Long until = backoffUntil.get(nodeId);
-        return until != null && System.currentTimeMillis() < until;
+        return until != null && time.milliseconds() < until;
     }
 
     @Override
@@ -138,13 +190,10 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         Integer best = null;
         int bestLoad = Integer.MAX_VALUE;
         for (Node n : nodes.values()) {
-            if (state(n.id()) == State.READY) {
-                Connection c = connectionsSnapshot.get(n.id());
-                int load = c == null ? 0 : c.load;
-                if (load < bestLoad) {
-                    best = n.id();
-                    bestLoad = load;
-                }
+            Connection c = connections.get(n.id());
+            if (c != null && c.state() == Connection.State.READY && c.load() < bestLoad) {
+                best = n.id();
+                bestLoad = c.load();
             }
         }
         if (best != null) return best;
@@ -153,12 +202,14 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         boolean anyReal = candidates.stream().anyMatch(id -> id >= 0);
         if (anyReal) candidates.removeIf(id -> id < 0);
         if (candidates.isEmpty()) return null;
-        return candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
+        synchronized (random) {
+            return candidates.get(random.nextInt(candidates.size()));
+        }
     }
 
     /** Milliseconds until some node may be tried again (0 if one can be tried now). */
     public long timeToNextConnectAttempt() {
-        long now = System.currentTimeMillis();
+        long now = time.milliseconds();
         long min = Long.MAX_VALUE;
         for (Node n : nodes.values()) {
             Long until = backoffUntil.get(n.id());
@@ -168,13 +219,12 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         return min == Long.MAX_VALUE ? 0 : min;
     }
 
-    private final Map<Integer, Connection> connectionsSnapshot = new ConcurrentHashMap<>();
-
     @Override
     public CompletableFuture<ClientResponse> send(int nodeId, ApiSpec spec, short maxVersion,
-                                                  Function<Short, Struct> body, boolean expectResponse) {
-        Request r = new Request(nodeId, spec, maxVersion, body, expectResponse,
-                System.currentTimeMillis() + requestTimeoutMs);
+                                                  Function<Short, Struct> body, boolean expectResponse, long timeoutMs) {
+        long timeout = timeoutMs < 0 ? requestTimeoutMs : timeoutMs;
+        PendingRequest r = new PendingRequest(nodeId, spec, maxVersion, body, expectResponse, time.milliseconds(),
+                timeout, false);
         if (closed) {
             r.future.completeExceptionally(new DisconnectException("client closed"));
             return r.future;
@@ -209,11 +259,11 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             while (!closed) {
                 Runnable t;
                 while ((t = tasks.poll()) != null) t.run();
-                List<java.util.function.LongUnaryOperator> hooks;
+                List<LongUnaryOperator> hooks;
                 synchronized (this) {
                     hooks = new ArrayList<>(pollHooks);
                 }
-                long now = System.currentTimeMillis();
+                long now = time.milliseconds();
                 long hookDue = Long.MAX_VALUE;
                 for (var h : hooks) {
                     try {
@@ -244,35 +294,39 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         } catch (IOException | ClosedSelectorException e) {
             log.error("network I/O thread failed", e);
         } finally {
-            for (Connection c : new ArrayList<>(connections.values())) disconnect(c, new DisconnectException("client closed"));
-            Runnable t;
-            while ((t = tasks.poll()) != null) {
-                try {
-                    t.run();
-                } catch (RuntimeException ignored) {
-                    // closing
-                }
-            }
-            for (Connection c : new ArrayList<>(connections.values())) disconnect(c, new DisconnectException("client closed"));
+            shutDown();
+        }
+    }
+
+    private void shutDown() {
+        for (Connection c : new ArrayList<>(connections.values())) disconnect(c, new DisconnectException("client closed"));
+        Runnable t;
+        while ((t = tasks.poll()) != null) {
             try {
-                selector.close();
-            } catch (IOException ignored) {
+                t.run();
+            } catch (RuntimeException ignored) {
                 // closing
             }
+        }
+        for (Connection c : new ArrayList<>(connections.values())) disconnect(c, new DisconnectException("client closed"));
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // closing
         }
     }
 
     private void writeAll() {
         for (Connection c : new ArrayList<>(connections.values())) {
             try {
-                if (c.state == State.READY || c.state == State.HANDSHAKING) write(c);
+                if (c.state() == Connection.State.READY || c.state() == Connection.State.HANDSHAKING) write(c);
             } catch (IOException | RuntimeException e) {
                 disconnect(c, e);
             }
         }
     }
 
-    private void enqueue(Request r) {
+    private void enqueue(PendingRequest r) {
         if (closed) {
             r.future.completeExceptionally(new DisconnectException("client closed"));
             return;
@@ -287,42 +341,46 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             return;
         }
         c.queued.add(r);
-        c.load++;
+        c.addLoad(1);
     }
 
-    /** The connection to the node, connecting if needed; null while it is backing off. */
+    /** The connection to the node, connecting if needed; null while it is backing off or if connecting failed. */
     private Connection connection(int nodeId) {
-        Connection c = connections.get(nodeId);
-        if (c != null) return c;
+        Connection existing = connections.get(nodeId);
+        if (existing != null) return existing;
         if (isBackingOff(nodeId)) return null;
         Node n = nodes.get(nodeId);
         if (n == null) return null;
-        c = new Connection(nodeId, n);
-        connections.put(nodeId, c);
-        connectionsSnapshot.put(nodeId, c);
-        setState(c, State.CONNECTING);
+        SocketChannel ch;
         try {
-            SocketChannel ch = SocketChannel.open();
-            c.channel = ch;
+            ch = SocketChannel.open();
+        } catch (IOException e) {
+            failConnectAttempt(nodeId, n, e);
+            return null;
+        }
+        Connection c = new Connection(nodeId, n, ch, time.milliseconds() + connectionSetupTimeoutMs);
+        connections.put(nodeId, c);
+        connectionsCreated.increment();
+        try {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ch.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             if (sendBuffer > 0) ch.setOption(StandardSocketOptions.SO_SNDBUF, sendBuffer);
             if (receiveBuffer > 0) ch.setOption(StandardSocketOptions.SO_RCVBUF, receiveBuffer);
-            c.connectDeadline = System.currentTimeMillis() + requestTimeoutMs;
             boolean done = ch.connect(new InetSocketAddress(n.host(), n.port()));
             c.key = ch.register(selector, done ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, c);
             if (done) startHandshake(c);
         } catch (IOException | RuntimeException e) {
             disconnect(c, e);
-            return connections.get(nodeId);
+            return null;
         }
         return c;
     }
 
-    private void setState(Connection c, State s) {
-        c.state = s;
-        states.put(c.nodeId, s);
+    private void failConnectAttempt(int nodeId, Node n, Exception e) {
+        int failures = failuresByNode.merge(nodeId, 1, Integer::sum);
+        backoffUntil.put(nodeId, time.milliseconds() + reconnectBackoff.backoffMs(failures));
+        log.debug("cannot open a socket to node {} ({}): {}", nodeId, n, e.toString());
     }
 
     private void finishConnect(Connection c) throws IOException {
@@ -333,54 +391,52 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
     }
 
     private void startHandshake(Connection c) {
-        setState(c, State.HANDSHAKING);
+        c.connected();
         sendApiVersions(c, ApiVersionsApi.SPEC.highest());
     }
 
     private void sendApiVersions(Connection c, short version) {
-        Request r = new Request(c.nodeId, ApiVersionsApi.SPEC, version, v -> {
+        PendingRequest r = new PendingRequest(c.nodeId, ApiVersionsApi.SPEC, version, v -> {
             Struct s = ApiVersionsApi.SPEC.newRequest();
             s.set("ClientSoftwareName", "fjord-client").set("ClientSoftwareVersion", "0.1.0");
             return s;
-        }, true, System.currentTimeMillis() + requestTimeoutMs);
+        }, true, time.milliseconds(), Math.max(0, c.establishDeadlineMs - time.milliseconds()), true);
         r.version = version;
-        r.handshake = true;
         c.handshakeQueue.add(r);
     }
 
     private void write(Connection c) throws IOException {
         while (true) {
-            if (c.writing == null) {
-                Request next = nextToWrite(c);
+            if (c.writing() == null) {
+                PendingRequest next = nextToWrite(c);
                 if (next == null) break;
-                c.writing = next;
-                c.writeBuf = encode(next);
+                c.startWriting(next, encode(next));
                 if (next.expectResponse) c.inFlight.add(next);
             }
-            c.channel.write(c.writeBuf);
-            if (c.writeBuf.hasRemaining()) break;
-            Request done = c.writing;
-            c.writing = null;
-            c.writeBuf = null;
+            PendingRequest done = c.writeSome();
+            if (done == null) break;
+            if (!done.handshake) requestsSent.increment();
             if (!done.expectResponse) {
-                c.load--;
+                c.addLoad(-1);
                 done.future.complete(new ClientResponse(c.nodeId, done.version, null));
             }
         }
-        int ops = SelectionKey.OP_READ | (c.writing != null ? SelectionKey.OP_WRITE : 0);
+        int ops = SelectionKey.OP_READ | (c.writing() != null ? SelectionKey.OP_WRITE : 0);
         if (c.key.isValid() && c.key.interestOps() != ops) c.key.interestOps(ops);
     }
 
-    private Request nextToWrite(Connection c) {
+    private PendingRequest nextToWrite(Connection c) {
         if (!c.handshakeQueue.isEmpty()) return c.handshakeQueue.poll();
-        if (c.state != State.READY || c.queued.isEmpty() || c.inFlight.size() >= maxInFlightPerConnection) return null;
+        if (c.state() != Connection.State.READY || c.queued.isEmpty() || c.inFlight.size() >= maxInFlightPerConnection) {
+            return null;
+        }
         while (!c.queued.isEmpty()) {
-            Request r = c.queued.poll();
-            short[] range = c.versions.get(r.spec.key());
+            PendingRequest r = c.queued.poll();
+            short[] range = c.versionRange(r.spec.key());
             short ours = (short) Math.min(r.maxVersion, r.spec.highest());
             if (range == null || Math.min(ours, range[1]) < Math.max(r.spec.lowest(), range[0])) {
-                c.load--;
-                r.future.completeExceptionally(new io.fjord.client.errors.UnsupportedVersionException("node " + c.nodeId + " does not support "
+                c.addLoad(-1);
+                r.future.completeExceptionally(new UnsupportedVersionException("node " + c.nodeId + " does not support "
                         + r.spec.name() + (range == null ? "" : " in versions we speak (broker: " + range[0] + "-" + range[1] + ")")));
                 continue;
             }
@@ -390,7 +446,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         return null;
     }
 
-    private ByteBuffer encode(Request r) {
+    private ByteBuffer encode(PendingRequest r) {
         Struct body = r.body.apply(r.version);
         r.correlationId = correlation.incrementAndGet();
         boolean flex = r.spec.isFlexible(r.version);
@@ -404,27 +460,12 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
     }
 
     private void read(Connection c) throws IOException {
-        while (true) {
-            if (c.readBody == null) {
-                int n = c.channel.read(c.sizeBuf);
-                if (n < 0) throw new IOException("connection closed by " + c.node);
-                if (c.sizeBuf.hasRemaining()) return;
-                int size = c.sizeBuf.getInt(0);
-                if (size < 4) throw new IOException("bad response size " + size);
-                c.readBody = ByteBuffer.allocate(size);
-            }
-            int n = c.channel.read(c.readBody);
-            if (n < 0) throw new IOException("connection closed by " + c.node);
-            if (c.readBody.hasRemaining()) return;
-            ByteBuffer body = c.readBody.flip();
-            c.readBody = null;
-            c.sizeBuf.clear();
-            handleResponse(c, body);
-        }
+        ByteBuffer frame;
+        while (c.state() != Connection.State.CLOSED && (frame = c.readFrame()) != null) handleResponse(c, frame);
     }
 
     private void handleResponse(Connection c, ByteBuffer buf) throws IOException {
-        Request r = c.inFlight.poll();
+        PendingRequest r = c.inFlight.poll();
         if (r == null) throw new IOException("response without a request from " + c.node);
         ProtocolReader in = new ProtocolReader(buf);
         int correlationId = buf.getInt(buf.position());
@@ -435,7 +476,8 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             handleApiVersions(c, r, buf);
             return;
         }
-        c.load--;
+        c.addLoad(-1);
+        responsesReceived.increment();
         Struct body;
         try {
             ResponseHeader.read(in, r.spec.responseHeaderVersion(r.version));
@@ -448,7 +490,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         r.future.complete(new ClientResponse(c.nodeId, r.version, body));
     }
 
-    private void handleApiVersions(Connection c, Request r, ByteBuffer buf) throws IOException {
+    private void handleApiVersions(Connection c, PendingRequest r, ByteBuffer buf) throws IOException {
         ProtocolReader in = new ProtocolReader(buf.duplicate());
         ResponseHeader.read(in, (short) 0);
         Struct resp;
@@ -458,9 +500,9 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             error = resp.getShort("ErrorCode");
         } catch (RuntimeException e) {
             resp = null;
-            error = 35;
+            error = UNSUPPORTED_VERSION;
         }
-        if (error == 35) {
+        if (error == UNSUPPORTED_VERSION) {
             // The broker answered in v0 with the versions it speaks: retry with its highest ApiVersions.
             ProtocolReader v0 = new ProtocolReader(buf.duplicate());
             ResponseHeader.read(v0, (short) 0);
@@ -472,45 +514,54 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             return;
         }
         if (error != 0) throw new IOException("ApiVersions failed with error " + error);
+        Map<Short, short[]> versions = new HashMap<>();
         for (Struct k : resp.getStructs("ApiKeys")) {
-            c.versions.put(k.getShort("ApiKey"), new short[] {k.getShort("MinVersion"), k.getShort("MaxVersion")});
+            versions.put(k.getShort("ApiKey"), new short[] {k.getShort("MinVersion"), k.getShort("MaxVersion")});
         }
-        setState(c, State.READY);
-        c.failures = 0;
+        c.handshaken(versions);
         failuresByNode.remove(c.nodeId);
         backoffUntil.remove(c.nodeId);
         log.debug("connected to node {} ({})", c.nodeId, c.node);
     }
 
-    /** Fails expired requests and returns the earliest remaining deadline. */
+    /** Fails expired requests (each by its own deadline) and returns the earliest remaining deadline. */
     private long expireAndNextDeadline(long now) {
         long next = now + 1000;
         for (Connection c : new ArrayList<>(connections.values())) {
-            if (c.state == State.CONNECTING || c.state == State.HANDSHAKING) {
-                if (now >= c.connectDeadline) {
+            if (c.isEstablishing()) {
+                if (now >= c.establishDeadlineMs) {
                     disconnect(c, new TimeoutException("connection to node " + c.nodeId + " (" + c.node
-                            + ") not established within " + requestTimeoutMs + " ms"));
+                            + ") not established within " + connectionSetupTimeoutMs + " ms"));
                     continue;
                 }
-                next = Math.min(next, c.connectDeadline);
+                next = Math.min(next, c.establishDeadlineMs);
             }
-            Request head = c.inFlight.peek();
-            if (head != null && !head.handshake && now >= head.deadline) {
-                disconnect(c, new TimeoutException(head.spec.name() + " request to node " + c.nodeId
-                        + " timed out after " + requestTimeoutMs + " ms"));
+            PendingRequest expired = null;
+            for (PendingRequest r : c.inFlight) {
+                if (r.handshake) continue;
+                if (now >= r.deadlineMs) {
+                    expired = r;
+                    break;
+                }
+                next = Math.min(next, r.deadlineMs);
+            }
+            if (expired != null) {
+                requestTimeouts.increment();
+                disconnect(c, new TimeoutException(expired.spec.name() + " request to node " + c.nodeId
+                        + " timed out after " + expired.timeoutMs + " ms"));
                 continue;
             }
-            if (head != null) next = Math.min(next, head.deadline);
-            Iterator<Request> it = c.queued.iterator();
+            Iterator<PendingRequest> it = c.queued.iterator();
             while (it.hasNext()) {
-                Request r = it.next();
-                if (now >= r.deadline) {
+                PendingRequest r = it.next();
+                if (now >= r.deadlineMs) {
+                    requestTimeouts.increment();
                     it.remove();
-                    c.load--;
+                    c.addLoad(-1);
                     r.future.completeExceptionally(new TimeoutException(r.spec.name() + " request to node " + c.nodeId
-                            + " not sent within " + requestTimeoutMs + " ms"));
+                            + " not sent within " + r.timeoutMs + " ms"));
                 } else {
-                    next = Math.min(next, r.deadline);
+                    next = Math.min(next, r.deadlineMs);
                 }
             }
         }
@@ -521,85 +572,29 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
     private void disconnect(Connection c, Throwable cause) {
         if (connections.get(c.nodeId) != c) return;
         connections.remove(c.nodeId);
-        connectionsSnapshot.remove(c.nodeId);
-        boolean wasReady = c.state == State.READY;
-        setState(c, State.DISCONNECTED);
-        if (c.key != null) c.key.cancel();
-        try {
-            if (c.channel != null) c.channel.close();
-        } catch (IOException ignored) {
-            // already failing
-        }
-        int failures = wasReady ? 1 : c.failures + 1;
-        long backoff = Math.min(reconnectBackoffMaxMs, reconnectBackoffMs * (1L << Math.min(20, Math.max(0, failures - 1))));
-        backoff = (long) (backoff * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
-        if (!closed) backoffUntil.put(c.nodeId, System.currentTimeMillis() + backoff);
+        boolean wasReady = c.state() == Connection.State.READY;
+        c.close();
+        connectionsClosed.increment();
+        // A connection that worked and then broke is retried after the first backoff step; repeated failures to
+        // (re)establish one back off exponentially.
+        int failures = wasReady ? 1 : failuresByNode.getOrDefault(c.nodeId, 0) + 1;
         failuresByNode.put(c.nodeId, failures);
+        if (!closed) backoffUntil.put(c.nodeId, time.milliseconds() + reconnectBackoff.backoffMs(failures));
         String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         if (!closed) log.debug("disconnected from node {} ({}): {}", c.nodeId, c.node, why);
         RuntimeException ex = cause instanceof TimeoutException t ? t
                 : new DisconnectException("connection to node " + c.nodeId + " (" + c.node + ") failed: " + why, cause);
-        List<Request> failed = new ArrayList<>();
-        if (c.writing != null && !c.inFlight.contains(c.writing)) failed.add(c.writing);
+        List<PendingRequest> failed = new ArrayList<>();
+        if (c.writing() != null && !c.inFlight.contains(c.writing())) failed.add(c.writing());
         failed.addAll(c.inFlight);
         failed.addAll(c.queued);
         c.inFlight.clear();
         c.queued.clear();
-        for (Request r : failed) if (!r.handshake) r.future.completeExceptionally(ex);
-        List<java.util.function.IntConsumer> ls;
+        for (PendingRequest r : failed) if (!r.handshake) r.future.completeExceptionally(ex);
+        List<IntConsumer> ls;
         synchronized (this) {
             ls = new ArrayList<>(disconnectListeners);
         }
         if (!closed) for (var l : ls) l.accept(c.nodeId);
-    }
-
-    private final Map<Integer, Integer> failuresByNode = new HashMap<>();
-
-    private final class Connection {
-        final int nodeId;
-        final Node node;
-        SocketChannel channel;
-        SelectionKey key;
-        volatile State state = State.DISCONNECTED;
-        long connectDeadline;
-        final ArrayDeque<Request> handshakeQueue = new ArrayDeque<>();
-        final ArrayDeque<Request> queued = new ArrayDeque<>();
-        final ArrayDeque<Request> inFlight = new ArrayDeque<>();
-        final Map<Short, short[]> versions = new HashMap<>();
-        Request writing;
-        ByteBuffer writeBuf;
-        final ByteBuffer sizeBuf = ByteBuffer.allocate(4);
-        ByteBuffer readBody;
-        volatile int load;
-        int failures;
-
-        Connection(int nodeId, Node node) {
-            this.nodeId = nodeId;
-            this.node = node;
-            this.failures = failuresByNode.getOrDefault(nodeId, 0);
-        }
-    }
-
-    private static final class Request {
-        final int nodeId;
-        final ApiSpec spec;
-        final short maxVersion;
-        final Function<Short, Struct> body;
-        final boolean expectResponse;
-        final long deadline;
-        final CompletableFuture<ClientResponse> future = new CompletableFuture<>();
-        short version;
-        int correlationId;
-        boolean handshake;
-
-        Request(int nodeId, ApiSpec spec, short maxVersion, Function<Short, Struct> body, boolean expectResponse,
-                long deadline) {
-            this.nodeId = nodeId;
-            this.spec = spec;
-            this.maxVersion = maxVersion;
-            this.body = body;
-            this.expectResponse = expectResponse;
-            this.deadline = deadline;
-        }
     }
 }

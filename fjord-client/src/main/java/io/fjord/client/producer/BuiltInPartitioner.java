@@ -33,6 +33,7 @@ public final class BuiltInPartitioner {
     private final long availabilityTimeoutMs;
     private final boolean ignoreKeys;
     private final LoadStats load;
+    private final java.util.Random random; // null: ThreadLocalRandom
     private final Map<String, Sticky> sticky = new HashMap<>();
 
     private static final class Sticky {
@@ -42,6 +43,13 @@ public final class BuiltInPartitioner {
 
     public BuiltInPartitioner(int stickyBatchSize, boolean adaptive, long availabilityTimeoutMs, boolean ignoreKeys,
                               LoadStats load) {
+        this(stickyBatchSize, adaptive, availabilityTimeoutMs, ignoreKeys, load, null);
+    }
+
+    /** With the randomness for the sticky partition draws passed in (null: ThreadLocalRandom). */
+    public BuiltInPartitioner(int stickyBatchSize, boolean adaptive, long availabilityTimeoutMs, boolean ignoreKeys,
+                              LoadStats load, java.util.Random random) {
+        this.random = random;
         this.stickyBatchSize = Math.max(1, stickyBatchSize);
         this.adaptive = adaptive;
         this.availabilityTimeoutMs = availabilityTimeoutMs;
@@ -92,7 +100,7 @@ public final class BuiltInPartitioner {
             for (PartitionInfo p : all) if (p.leader() >= 0) candidates.add(p);
         }
         if (candidates.isEmpty()) candidates = all;
-        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        java.util.Random rnd = random != null ? random : ThreadLocalRandom.current();
         if (!adaptive || load == null) return candidates.get(rnd.nextInt(candidates.size())).partition();
         int[] queue = new int[candidates.size()];
         int max = 0;

@@ -2,6 +2,8 @@ package io.fjord.client.producer;
 
 import io.fjord.client.common.ClientConfig;
 import io.fjord.client.common.Cluster;
+import io.fjord.client.common.ExponentialBackoff;
+import io.fjord.client.common.Time;
 import io.fjord.client.common.TopicPartition;
 import io.fjord.client.errors.FjordClientException;
 import io.fjord.client.errors.TimeoutException;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -34,6 +37,7 @@ public final class FjordProducer<K, V> implements AutoCloseable {
     private static final AtomicInteger IDS = new AtomicInteger();
 
     private final ClientConfig config;
+    private final Time time;
     private final Serializer<K> keySerializer;
     private final Serializer<V> valueSerializer;
     private final ProducerInterceptors<K, V> interceptors;
@@ -60,9 +64,15 @@ public final class FjordProducer<K, V> implements AutoCloseable {
         this(new ClientConfig(configs), keySerializer, valueSerializer);
     }
 
-    @SuppressWarnings("unchecked")
     private FjordProducer(ClientConfig config, Serializer<K> ks, Serializer<V> vs) {
+        this(config, ks, vs, Time.SYSTEM, new Random());
+    }
+
+    /** With the clock and the randomness (backoff jitter, node choice) passed in, for tests. */
+    @SuppressWarnings("unchecked")
+    FjordProducer(ClientConfig config, Serializer<K> ks, Serializer<V> vs, Time time, Random random) {
         this.config = config;
+        this.time = time;
         String clientId = config.getString("client.id", "fjord-producer-" + IDS.incrementAndGet());
         this.keySerializer = Plugins.serializer(config, ks, "key.serializer", true);
         this.valueSerializer = Plugins.serializer(config, vs, "value.serializer", false);
@@ -92,7 +102,7 @@ public final class FjordProducer<K, V> implements AutoCloseable {
         }
         int batchSize = config.getInt("batch.size", 16384);
         long lingerMs = config.getLong("linger.ms", 5);
-        long retryBackoffMs = config.getLong("retry.backoff.ms", 100);
+        ExponentialBackoff retryBackoff = ExponentialBackoff.retry(config, random);
         int requestTimeoutMs = config.getInt("request.timeout.ms", 30000);
         long deliveryTimeoutMs = config.getLong("delivery.timeout.ms", 120000);
         if (deliveryTimeoutMs < lingerMs + requestTimeoutMs) {
@@ -105,11 +115,11 @@ public final class FjordProducer<K, V> implements AutoCloseable {
         this.maxRequestSize = config.getInt("max.request.size", 1048576);
         CompressionType compression = compression(config.getString("compression.type", "none"));
         this.pool = new BufferPool(config.getLong("buffer.memory", 33554432L));
-        this.accumulator = new RecordAccumulator(batchSize, lingerMs, retryBackoffMs, deliveryTimeoutMs, compression,
-                pool, System::currentTimeMillis);
+        this.accumulator = new RecordAccumulator(batchSize, lingerMs, retryBackoff, deliveryTimeoutMs, compression,
+                pool, time::milliseconds);
 
-        this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000), retryBackoffMs, true);
-        this.network = new NetworkClient(config, clientId + "-network");
+        this.metadata = new Metadata(config.getLong("metadata.max.age.ms", 300000), retryBackoff, true, time);
+        this.network = new NetworkClient(config, clientId + "-network", time, random);
         metadata.attach(network);
         Sender[] holder = new Sender[1];
         this.partitioner = new BuiltInPartitioner(batchSize,
@@ -126,7 +136,7 @@ public final class FjordProducer<K, V> implements AutoCloseable {
                     public long unavailableMs(int nodeId) {
                         return holder[0] == null ? 0 : holder[0].unavailableMs(nodeId);
                     }
-                });
+                }, random);
         this.sender = new Sender(accumulator, network, new Sender.MetadataView() {
             @Override
             public Cluster cluster() {
@@ -147,8 +157,8 @@ public final class FjordProducer<K, V> implements AutoCloseable {
             public Integer anyNode() {
                 return network.leastLoadedNode();
             }
-        }, acks, retries, maxInFlight, maxRequestSize, requestTimeoutMs, retryBackoffMs, deliveryTimeoutMs,
-                idempotence ? new IdempotenceManager() : null);
+        }, acks, retries, maxInFlight, maxRequestSize, requestTimeoutMs, retryBackoff, deliveryTimeoutMs,
+                idempotence ? new IdempotenceManager() : null, time);
         holder[0] = sender;
         this.senderThread = new Thread(sender, clientId + "-sender");
         senderThread.setDaemon(true);
@@ -174,7 +184,7 @@ public final class FjordProducer<K, V> implements AutoCloseable {
         RuntimeException fatal = sender.fatalError();
         if (fatal != null) throw fatal;
         ProducerRecord<K, V> r = interceptors.onSend(record);
-        long start = System.currentTimeMillis();
+        long start = time.milliseconds();
         TopicPartition tp = null;
         int keySize = -1;
         int valueSize = -1;
@@ -207,8 +217,8 @@ public final class FjordProducer<K, V> implements AutoCloseable {
                 throw new io.fjord.client.errors.ApiException((short) 10, "MESSAGE_TOO_LARGE", false, "The message is "
                         + size + " bytes when serialized which is larger than buffer.memory " + pool.totalMemory());
             }
-            long ts = r.timestamp() != null ? r.timestamp() : System.currentTimeMillis();
-            long left = Math.max(0, maxBlockMs - (System.currentTimeMillis() - start));
+            long ts = r.timestamp() != null ? r.timestamp() : time.milliseconds();
+            long left = Math.max(0, maxBlockMs - (time.milliseconds() - start));
             final TopicPartition target = tp;
             RecordAccumulator.AppendResult res = accumulator.append(tp, ts, key, value, r.headers(), (md, ex) -> {
                 interceptors.onAcknowledgement(md, ex);
@@ -256,6 +266,16 @@ public final class FjordProducer<K, V> implements AutoCloseable {
         metadata.addTopics(Set.of(topic));
         return metadata.awaitUntil(c -> c.partitionCount(topic) != null, maxBlockMs, "Topic " + topic)
                 .partitionsForTopic(topic);
+    }
+
+    /**
+     * Cumulative counters: records sent, retried and failed, batches and produce requests (Kafka's producer metric
+     * names), and the network client's connection and request counters.
+     */
+    public Map<String, Long> metrics() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>(sender.metrics.snapshot());
+        m.putAll(network.metrics());
+        return m;
     }
 
     @Override

@@ -32,6 +32,7 @@ public final class ProducerBatch {
 
     int attempts;
     long retryAfterMs;
+    long retryScheduledMs;
     boolean inRetry;
     long producerId = -1;
     short producerEpoch = -1;

@@ -1,6 +1,7 @@
 package io.fjord.client.producer;
 
 import io.fjord.client.common.Cluster;
+import io.fjord.client.common.ExponentialBackoff;
 import io.fjord.client.common.Node;
 import io.fjord.client.common.PartitionInfo;
 import io.fjord.client.common.TopicPartition;
@@ -32,7 +33,7 @@ import java.util.function.LongSupplier;
 public final class RecordAccumulator {
     private final int batchSize;
     private final long lingerMs;
-    private final long retryBackoffMs;
+    private final ExponentialBackoff retryBackoff;
     private final long deliveryTimeoutMs;
     private final CompressionType compression;
     private final BufferPool pool;
@@ -49,11 +50,11 @@ public final class RecordAccumulator {
     public record ReadyCheck(Set<Integer> readyNodes, long nextReadyCheckDelayMs, Set<String> unknownLeaderTopics) {
     }
 
-    public RecordAccumulator(int batchSize, long lingerMs, long retryBackoffMs, long deliveryTimeoutMs,
+    public RecordAccumulator(int batchSize, long lingerMs, ExponentialBackoff retryBackoff, long deliveryTimeoutMs,
                              CompressionType compression, BufferPool pool, LongSupplier clock) {
         this.batchSize = batchSize;
         this.lingerMs = lingerMs;
-        this.retryBackoffMs = retryBackoffMs;
+        this.retryBackoff = retryBackoff;
         this.deliveryTimeoutMs = deliveryTimeoutMs;
         this.compression = compression;
         this.pool = pool;
@@ -125,7 +126,7 @@ public final class RecordAccumulator {
                     continue;
                 }
                 if (nodes.contains(leader.id()) || muted.contains(e.getKey())) continue;
-                long waited = now - (b.inRetry ? b.retryAfterMs - retryBackoffMs : b.createdMs);
+                long waited = now - (b.inRetry ? b.retryScheduledMs : b.createdMs);
                 long timeToWait = b.inRetry ? b.retryAfterMs - now : lingerMs - waited;
                 boolean backingOff = b.inRetry && now < b.retryAfterMs;
                 boolean full = dq.size() > 1 || b.isFull();
@@ -175,7 +176,9 @@ public final class RecordAccumulator {
      */
     public void reenqueue(ProducerBatch b, long now) {
         b.inRetry = true;
-        b.retryAfterMs = now + retryBackoffMs;
+        b.retryScheduledMs = now;
+        // The batch's own failure count sets its wait (exponential with jitter, KIP-580), not one fixed pause.
+        b.retryAfterMs = now + retryBackoff.backoffMs(Math.max(1, b.attempts));
         Deque<ProducerBatch> dq = batches.computeIfAbsent(b.tp, k -> new ArrayDeque<>());
         synchronized (dq) {
             if (dq.isEmpty() || !dq.peekFirst().inRetry || dq.peekFirst().drainOrder > b.drainOrder) {
@@ -279,20 +282,25 @@ public final class RecordAccumulator {
     }
 
     /** Fails every queued batch (forced close); in-flight ones complete through their requests. */
-    public void abortUndrained(RuntimeException error) {
+    /** Fails every queued batch; returns how many records that failed. */
+    public int abortUndrained(RuntimeException error) {
+        int records = 0;
         for (Deque<ProducerBatch> dq : batches.values()) {
             List<ProducerBatch> taken;
             synchronized (dq) {
                 taken = new ArrayList<>(dq);
                 dq.clear();
             }
-            for (ProducerBatch b : taken) complete(b, -1, -1, error);
+            for (ProducerBatch b : taken) if (complete(b, -1, -1, error)) records += b.recordCount();
         }
+        return records;
     }
 
-    public void abortIncomplete(RuntimeException error) {
-        abortUndrained(error);
-        for (ProducerBatch b : incompleteBatches()) complete(b, -1, -1, error);
+    /** Fails every batch not yet complete (queued or in flight); returns how many records that failed. */
+    public int abortIncomplete(RuntimeException error) {
+        int records = abortUndrained(error);
+        for (ProducerBatch b : incompleteBatches()) if (complete(b, -1, -1, error)) records += b.recordCount();
+        return records;
     }
 
     public int batchSize() {

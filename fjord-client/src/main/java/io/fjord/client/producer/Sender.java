@@ -1,6 +1,8 @@
 package io.fjord.client.producer;
 
 import io.fjord.client.common.Cluster;
+import io.fjord.client.common.ExponentialBackoff;
+import io.fjord.client.common.Time;
 import io.fjord.client.common.TopicPartition;
 import io.fjord.client.errors.ApiException;
 import io.fjord.client.errors.ClientErrors;
@@ -36,7 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class Sender implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Sender.class);
     /** Produce v13 names topics by id; the client names them, so it stays at v12. */
-    static final short PRODUCE_MAX_VERSION = 12;
+    /** The last Produce version that names topics by name; v13 names them by id. */
+    static final short LAST_PRODUCE_VERSION_WITH_NAMES = 12;
 
     public interface MetadataView {
         Cluster cluster();
@@ -56,7 +59,9 @@ public final class Sender implements Runnable {
     private final int maxInFlight;
     private final int maxRequestSize;
     private final int requestTimeoutMs;
-    private final long retryBackoffMs;
+    private final ExponentialBackoff retryBackoff;
+    private final Time time;
+    private int initFailures;
     private final long deliveryTimeoutMs;
     private final IdempotenceManager idempotence; // null when off
     private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
@@ -73,6 +78,7 @@ public final class Sender implements Runnable {
     private long nextDrainOrder;
     /** Per partition: batches in flight, and (idempotence) the sent but unfinished batches in send order. */
     private final Map<TopicPartition, PartitionFlight> flights = new HashMap<>();
+    final ProducerMetrics metrics = new ProducerMetrics();
 
     private static final class PartitionFlight {
         int inFlight;
@@ -80,8 +86,8 @@ public final class Sender implements Runnable {
     }
 
     public Sender(RecordAccumulator accumulator, RequestSender client, MetadataView metadata, short acks, int retries,
-                  int maxInFlight, int maxRequestSize, int requestTimeoutMs, long retryBackoffMs, long deliveryTimeoutMs,
-                  IdempotenceManager idempotence) {
+                  int maxInFlight, int maxRequestSize, int requestTimeoutMs, ExponentialBackoff retryBackoff,
+                  long deliveryTimeoutMs, IdempotenceManager idempotence, Time time) {
         this.accumulator = accumulator;
         this.client = client;
         this.metadata = metadata;
@@ -90,7 +96,8 @@ public final class Sender implements Runnable {
         this.maxInFlight = maxInFlight;
         this.maxRequestSize = maxRequestSize;
         this.requestTimeoutMs = requestTimeoutMs;
-        this.retryBackoffMs = retryBackoffMs;
+        this.retryBackoff = retryBackoff;
+        this.time = time;
         this.deliveryTimeoutMs = deliveryTimeoutMs;
         this.idempotence = idempotence;
     }
@@ -124,7 +131,7 @@ public final class Sender implements Runnable {
         Long t = lastAcceptedMs.get(node);
         AtomicInteger n = inFlight.get(node);
         if (t == null || n == null || n.get() == 0) return 0;
-        return Math.max(0, System.currentTimeMillis() - t);
+        return Math.max(0, time.milliseconds() - t);
     }
 
     int maxObservedInFlight() {
@@ -133,10 +140,10 @@ public final class Sender implements Runnable {
 
     @Override
     public void run() {
-        while (running) runOnce(System.currentTimeMillis());
-        while (!forceClose && (accumulator.hasIncomplete() || totalInFlight() > 0)) runOnce(System.currentTimeMillis());
+        while (running) runOnce(time.milliseconds());
+        while (!forceClose && (accumulator.hasIncomplete() || totalInFlight() > 0)) runOnce(time.milliseconds());
         RuntimeException closed = new FjordClientException("Producer is closed forcefully.");
-        accumulator.abortIncomplete(closed);
+        metrics.recordErrors.add(accumulator.abortIncomplete(closed));
         drainCompletions();
     }
 
@@ -149,7 +156,7 @@ public final class Sender implements Runnable {
     void runOnce(long now) {
         drainCompletions();
         if (fatalError != null) {
-            accumulator.abortIncomplete(fatalError);
+            metrics.recordErrors.add(accumulator.abortIncomplete(fatalError));
             await(100);
             return;
         }
@@ -220,7 +227,7 @@ public final class Sender implements Runnable {
         if (initInFlight || now < nextInitAttemptMs) return;
         Integer node = metadata.anyNode();
         if (node == null || !client.ready(node)) {
-            nextInitAttemptMs = now + Math.min(retryBackoffMs, 50);
+            nextInitAttemptMs = now + Math.min(retryBackoff.initialMs(), 50);
             return;
         }
         initInFlight = true;
@@ -237,7 +244,7 @@ public final class Sender implements Runnable {
 
     private void onInitProducerId(ClientResponse resp, Throwable err) {
         initInFlight = false;
-        long now = System.currentTimeMillis();
+        long now = time.milliseconds();
         if (err != null) {
             Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
             if (cause instanceof io.fjord.client.errors.UnsupportedVersionException u) {
@@ -246,15 +253,16 @@ public final class Sender implements Runnable {
                 return;
             }
             log.debug("InitProducerId failed: {}", err.toString());
-            nextInitAttemptMs = now + retryBackoffMs;
+            nextInitAttemptMs = now + retryBackoff.backoffMs(++initFailures);
             return;
         }
         short code = resp.body().getShort("ErrorCode");
         if (code == 0) {
+            initFailures = 0;
             idempotence.setProducerIdAndEpoch(resp.body().getLong("ProducerId"), resp.body().getShort("ProducerEpoch"));
             log.debug("producer id {} epoch {}", idempotence.producerId(), idempotence.epoch());
         } else if (ClientErrors.isRetriable(code) || code == 14 || code == 15) {
-            nextInitAttemptMs = now + retryBackoffMs;
+            nextInitAttemptMs = now + retryBackoff.backoffMs(++initFailures);
         } else {
             fatalError = ClientErrors.exception(code, "InitProducerId failed");
         }
@@ -280,13 +288,30 @@ public final class Sender implements Runnable {
         maxObservedInFlight = Math.max(maxObservedInFlight, n.incrementAndGet());
         lastAcceptedMs.putIfAbsent(node, now);
         boolean expectResponse = acks != 0;
-        client.send(node, ProduceApi.SPEC, PRODUCE_MAX_VERSION, v -> {
+        metrics.produceRequests.increment();
+        metrics.batchesSent.add(byTp.size());
+        // Produce v13 names topics by id: used when metadata knows the id of every topic in the request. A topic
+        // deleted and recreated meanwhile is then answered UNKNOWN_TOPIC_ID (retried after a metadata refresh)
+        // instead of its records landing in the new topic of the same name.
+        Cluster cluster = metadata.cluster();
+        Map<String, java.util.UUID> ids = new HashMap<>();
+        boolean allIds = true;
+        for (TopicPartition tp : byTp.keySet()) {
+            java.util.UUID id = cluster.topicId(tp.topic());
+            if (id == null) allIds = false;
+            else ids.put(tp.topic(), id);
+        }
+        Map<java.util.UUID, String> names = new HashMap<>();
+        ids.forEach((name, id) -> names.put(id, name));
+        short maxVersion = allIds ? ProduceApi.SPEC.highest() : LAST_PRODUCE_VERSION_WITH_NAMES;
+        client.send(node, ProduceApi.SPEC, maxVersion, v -> {
             Struct req = ProduceApi.SPEC.newRequest();
             req.set("TransactionalId", null).set("Acks", acks).set("TimeoutMs", requestTimeoutMs);
             Map<String, List<ProducerBatch>> byTopic = new LinkedHashMap<>();
             for (ProducerBatch b : byTp.values()) byTopic.computeIfAbsent(b.tp.topic(), t -> new ArrayList<>()).add(b);
             for (Map.Entry<String, List<ProducerBatch>> e : byTopic.entrySet()) {
-                Struct t = req.child("TopicData").set("Name", e.getKey());
+                Struct t = v > LAST_PRODUCE_VERSION_WITH_NAMES ? req.child("TopicData").set("TopicId", ids.get(e.getKey()))
+                        : req.child("TopicData").set("Name", e.getKey());
                 for (ProducerBatch b : e.getValue()) {
                     t.add("PartitionData", t.child("PartitionData").set("Index", b.tp.partition())
                             .set("Records", MemoryRecords.wrap(b.records())));
@@ -294,7 +319,7 @@ public final class Sender implements Runnable {
                 req.add("TopicData", t);
             }
             return req;
-        }, expectResponse).whenComplete((resp, err) -> enqueueCompletion(() -> onProduceResponse(node, byTp, resp, err)));
+        }, expectResponse).whenComplete((resp, err) -> enqueueCompletion(() -> onProduceResponse(node, byTp, names, resp, err)));
     }
 
     /**
@@ -311,19 +336,20 @@ public final class Sender implements Runnable {
         else accumulator.unmute(tp);
     }
 
-    private void onProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, ClientResponse resp, Throwable err) {
+    private void onProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, Map<java.util.UUID, String> names,
+                                   ClientResponse resp, Throwable err) {
         inFlight.get(node).decrementAndGet();
         for (TopicPartition tp : batches.keySet()) flights.get(tp).inFlight--;
         try {
-            handleProduceResponse(node, batches, resp, err);
+            handleProduceResponse(node, batches, names, resp, err);
         } finally {
             for (TopicPartition tp : batches.keySet()) updateMute(tp);
         }
     }
 
-    private void handleProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, ClientResponse resp,
-                                       Throwable err) {
-        long now = System.currentTimeMillis();
+    private void handleProduceResponse(int node, Map<TopicPartition, ProducerBatch> batches, Map<java.util.UUID, String> names,
+                                       ClientResponse resp, Throwable err) {
+        long now = time.milliseconds();
         if (err != null) {
             Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
             RuntimeException ex = cause instanceof RuntimeException re ? re : new FjordClientException(cause.toString(), cause);
@@ -337,9 +363,12 @@ public final class Sender implements Runnable {
             return;
         }
         Map<TopicPartition, Struct> results = new HashMap<>();
+        boolean byId = resp.version() > LAST_PRODUCE_VERSION_WITH_NAMES;
         for (Struct t : resp.body().getStructs("Responses")) {
+            String topic = byId ? names.get(t.getUuid("TopicId")) : t.getString("Name");
+            if (topic == null) continue; // an id we did not send
             for (Struct p : t.getStructs("PartitionResponses")) {
-                results.put(new TopicPartition(t.getString("Name"), p.getInt("Index")), p);
+                results.put(new TopicPartition(topic, p.getInt("Index")), p);
             }
         }
         for (ProducerBatch b : batches.values()) {
@@ -381,14 +410,16 @@ public final class Sender implements Runnable {
     }
 
     private void succeed(ProducerBatch b, long baseOffset, long logAppendTime) {
+        metrics.recordsSent.add(b.recordCount());
         finished(b);
         accumulator.complete(b, baseOffset, logAppendTime, null);
     }
 
     private void onBatchError(ProducerBatch b, RuntimeException ex, boolean retriable, long now) {
-        boolean inTime = now - b.createdMs + retryBackoffMs < deliveryTimeoutMs;
+        boolean inTime = now - b.createdMs + retryBackoff.initialMs() < deliveryTimeoutMs;
         if (retriable && b.attempts <= retries && inTime && !forceClose) {
             log.debug("retrying {} (attempt {}): {}", b, b.attempts, ex.getMessage());
+            metrics.recordRetries.add(b.recordCount());
             accumulator.reenqueue(b, now);
             return;
         }
@@ -401,6 +432,7 @@ public final class Sender implements Runnable {
     private void fail(ProducerBatch b, RuntimeException ex) {
         // A batch that may have been written but is given up leaves a sequence gap: move to a new epoch.
         if (idempotence != null && b.baseSequence >= 0 && b.attempts > 0) idempotence.requestEpochBump();
+        metrics.recordErrors.add(b.recordCount());
         finished(b);
         accumulator.complete(b, -1, -1, ex);
     }

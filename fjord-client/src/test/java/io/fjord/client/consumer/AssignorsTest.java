@@ -308,11 +308,11 @@ class AssignorsTest {
 
     @Test
     void strategyNamesResolveToAssignors() {
-        assertThat(io.fjord.client.consumer.internals.ConsumerCoordinator.assignor("org.apache.kafka.clients.consumer.RangeAssignor"))
+        assertThat(io.fjord.client.consumer.internals.Assignors.byName("org.apache.kafka.clients.consumer.RangeAssignor"))
                 .isInstanceOf(RangeAssignor.class);
-        assertThat(io.fjord.client.consumer.internals.ConsumerCoordinator.assignor("cooperative-sticky")).isInstanceOf(CooperativeStickyAssignor.class);
-        assertThat(io.fjord.client.consumer.internals.ConsumerCoordinator.assignor("roundrobin").name()).isEqualTo("roundrobin");
-        assertThat(io.fjord.client.consumer.internals.ConsumerCoordinator.assignor("sticky").name()).isEqualTo("sticky");
+        assertThat(io.fjord.client.consumer.internals.Assignors.byName("cooperative-sticky")).isInstanceOf(CooperativeStickyAssignor.class);
+        assertThat(io.fjord.client.consumer.internals.Assignors.byName("roundrobin").name()).isEqualTo("roundrobin");
+        assertThat(io.fjord.client.consumer.internals.Assignors.byName("sticky").name()).isEqualTo("sticky");
         ByteBuffer b = StickyAssignor.encode(List.of(tp("t", 1)), 4);
         assertThat(StickyAssignor.decode(b).partitions()).containsExactly(tp("t", 1));
         assertThat(StickyAssignor.decode(b).generation()).isEqualTo(4);

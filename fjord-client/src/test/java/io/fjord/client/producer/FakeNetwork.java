@@ -21,7 +21,8 @@ final class FakeNetwork implements RequestSender {
 
     @Override
     public synchronized CompletableFuture<ClientResponse> send(int nodeId, ApiSpec spec, short maxVersion,
-                                                               Function<Short, Struct> body, boolean expectResponse) {
+                                                               Function<Short, Struct> body, boolean expectResponse,
+                                                               long timeoutMs) {
         short v = (short) Math.min(maxVersion, spec.highest());
         CompletableFuture<ClientResponse> f = new CompletableFuture<>();
         sent.add(new Sent(nodeId, spec, v, body.apply(v), f));

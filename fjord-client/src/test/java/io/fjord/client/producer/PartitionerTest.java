@@ -84,4 +84,21 @@ class PartitionerTest {
         int first = p.partition("t", "a".getBytes(), cluster);
         for (int i = 0; i < 100; i++) assertThat(p.partition("t", ("k" + i).getBytes(), cluster)).isEqualTo(first);
     }
+
+    @Test
+    void stickyDrawsFollowTheRandomPassedIn() {
+        Cluster c = cluster("t", 16);
+        List<Integer> first = new ArrayList<>();
+        List<Integer> second = new ArrayList<>();
+        for (List<Integer> out : List.of(first, second)) {
+            BuiltInPartitioner p = new BuiltInPartitioner(100, false, 0, false, null, new java.util.Random(42));
+            for (int i = 0; i < 20; i++) {
+                int chosen = p.partition("t", null, c);
+                out.add(chosen);
+                p.onAppend("t", chosen, 100, c); // a batch's worth: the next record draws again
+            }
+        }
+        assertThat(first).isEqualTo(second);
+        assertThat(new java.util.HashSet<>(first)).hasSizeGreaterThan(1);
+    }
 }

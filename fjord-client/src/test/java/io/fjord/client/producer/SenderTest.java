@@ -3,6 +3,8 @@ package io.fjord.client.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fjord.client.common.Cluster;
+import io.fjord.client.common.ExponentialBackoff;
+import io.fjord.client.common.Time;
 import io.fjord.client.common.TopicPartition;
 import io.fjord.protocol.api.InitProducerIdApi;
 import io.fjord.protocol.api.ProduceApi;
@@ -18,9 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class SenderTest {
-    private final Cluster cluster = PartitionerTest.cluster("t", 3);
+    private Cluster cluster = PartitionerTest.cluster("t", 3);
     private final FakeNetwork net = new FakeNetwork();
-    private final RecordAccumulator acc = new RecordAccumulator(16384, 0, 0, 120_000, CompressionType.NONE,
+    private static final ExponentialBackoff NO_BACKOFF = new ExponentialBackoff(0, 0, 0, new java.util.Random(0));
+    private final RecordAccumulator acc = new RecordAccumulator(16384, 0, NO_BACKOFF, 120_000, CompressionType.NONE,
             new BufferPool(1 << 24), System::currentTimeMillis);
 
     private Sender sender(int maxInFlight, IdempotenceManager idem) {
@@ -42,7 +45,7 @@ class SenderTest {
             public Integer anyNode() {
                 return 0;
             }
-        }, (short) -1, Integer.MAX_VALUE, maxInFlight, 1 << 20, 30_000, 0, 120_000, idem);
+        }, (short) -1, Integer.MAX_VALUE, maxInFlight, 1 << 20, 30_000, NO_BACKOFF, 120_000, idem, Time.SYSTEM);
     }
 
     private CompletableFuture<?> append(int partition, List<String> callbacks) throws Exception {
@@ -206,5 +209,35 @@ class SenderTest {
         assertThat(cbs).containsExactly("ok");
         AtomicInteger unused = new AtomicInteger();
         assertThat(unused.get()).isZero();
+    }
+
+    @Test
+    void producesByTopicIdAtV13WhenMetadataKnowsTheIds() throws Exception {
+        java.util.UUID id = new java.util.UUID(5, 6);
+        cluster = new Cluster("c", 0, cluster.nodes(), cluster.partitionsForTopic("t"), java.util.Map.of("t", id));
+        Sender s = sender(5, null);
+        List<String> cbs = new ArrayList<>();
+        append(1, cbs);
+        s.runOnce(System.currentTimeMillis());
+        FakeNetwork.Sent sent = net.of(ProduceApi.SPEC).get(0);
+        assertThat(sent.version()).isEqualTo((short) 13);
+        assertThat(sent.body().getStructs("TopicData").get(0).getUuid("TopicId")).isEqualTo(id);
+        Struct r = ProduceApi.SPEC.newResponse();
+        Struct stranger = r.child("Responses").set("TopicId", new java.util.UUID(9, 9)); // not ours: ignored
+        stranger.add("PartitionResponses", stranger.child("PartitionResponses").set("Index", 1).set("ErrorCode", (short) 0));
+        Struct t = r.child("Responses").set("TopicId", id);
+        t.add("PartitionResponses", t.child("PartitionResponses").set("Index", 1).set("ErrorCode", (short) 0).set("BaseOffset", 42L));
+        r.add("Responses", stranger).add("Responses", t);
+        sent.answer(r);
+        s.runOnce(System.currentTimeMillis());
+        assertThat(cbs).containsExactly("ok");
+    }
+
+    @Test
+    void producesByNameAtV12WithoutIds() throws Exception {
+        Sender s = sender(5, null);
+        append(0, new ArrayList<>());
+        s.runOnce(System.currentTimeMillis());
+        assertThat(net.of(ProduceApi.SPEC).get(0).version()).isEqualTo((short) 12);
     }
 }

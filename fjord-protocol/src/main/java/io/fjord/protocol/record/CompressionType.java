@@ -2,6 +2,12 @@ package io.fjord.protocol.record;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4FrameInputStream;
+import net.jpountz.lz4.LZ4FrameOutputStream;
+import net.jpountz.xxhash.XXHash32;
+import net.jpountz.xxhash.XXHashFactory;
 import org.xerial.snappy.SnappyInputStream;
 import org.xerial.snappy.SnappyOutputStream;
 
@@ -27,6 +33,9 @@ public enum CompressionType {
     SNAPPY(2, "snappy"),
     LZ4(3, "lz4"),
     ZSTD(4, "zstd");
+
+    private static final LZ4Compressor LZ4_COMPRESSOR = LZ4Factory.fastestInstance().fastCompressor();
+    private static final XXHash32 LZ4_CHECKSUM = XXHashFactory.fastestInstance().hash32();
 
     /** Highest id this enum knows; ids 5..7 fit in the attribute bits but name no codec. */
     public static final int MAX_ID = 4;
@@ -67,9 +76,20 @@ public enum CompressionType {
             case NONE -> out;
             case GZIP -> new BufferedOutputStream(new GZIPOutputStream(out, 8 * 1024), 16 * 1024);
             case SNAPPY -> new SnappyOutputStream(out);
-            case LZ4 -> new Lz4FrameOutputStream(out);
+            case LZ4 -> lz4Output(out);
             case ZSTD -> new BufferedOutputStream(new ZstdOutputStreamNoFinalizer(out, 3), 16 * 1024);
         };
+    }
+
+    /**
+     * Kafka frames v2 batches in the standard LZ4 frame format, written by lz4-java's own frame stream in Kafka's
+     * shape: 64 KiB blocks, independent, no block or content checksum, no content size (the FLG, BD and
+     * descriptor-checksum bytes equal kafka-clients'). Kafka's own frame code exists only for magic 0/1's broken
+     * header checksum, and Fjord refuses magic 0/1.
+     */
+    private static OutputStream lz4Output(OutputStream out) throws IOException {
+        return new LZ4FrameOutputStream(out, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB, -1L, LZ4_COMPRESSOR, LZ4_CHECKSUM,
+                LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
     }
 
     /** Wraps {@code in} so that reading the result yields the decompressed bytes. */
@@ -78,7 +98,7 @@ public enum CompressionType {
             case NONE -> in;
             case GZIP -> new BufferedInputStream(new GZIPInputStream(in, 8 * 1024), 16 * 1024);
             case SNAPPY -> new SnappyInputStream(in);
-            case LZ4 -> new Lz4FrameInputStream(in);
+            case LZ4 -> new LZ4FrameInputStream(in);
             case ZSTD -> new BufferedInputStream(new ZstdInputStreamNoFinalizer(in), 16 * 1024);
         };
     }
