@@ -393,7 +393,13 @@ public final class PartitionLog {
         try {
             ensureOpen();
             long oldEnd = local.logEndOffset();
-            if (offset >= oldEnd) return;
+            if (offset >= oldEnd) {
+                // Nothing to cut, but the epoch cache may still claim an epoch that begins at the log end: this
+                // replica led it and was deposed before appending anything. Left there, it would be sent as the
+                // last fetched epoch forever, and the leader would answer the same divergence forever.
+                epochCache.truncateFromEnd(oldEnd);
+                return;
+            }
             if (segments.first().baseOffset() > offset) {
                 truncateFullyLocked(offset);
                 return;

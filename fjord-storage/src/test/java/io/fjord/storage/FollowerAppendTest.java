@@ -85,6 +85,19 @@ class FollowerAppendTest {
     }
 
     @Test
+    void truncatingAtTheLogEndDropsAnEpochThatNeverGotData() {
+        // This replica led epoch 2 from offset 5 and was deposed before appending: the cache says (2, 5) at log end 5.
+        PartitionLog l = open(small(), true);
+        l.appendAsFollower(leaderBatch(0, 5, 1));
+        l.leaderEpochCache().assign(2, 5);
+        assertThat(l.latestEpoch()).hasValue(2);
+        l.truncateTo(5); // the new leader's answer: epoch 1 ends at 5 — nothing to cut, but epoch 2 must go
+        assertThat(l.logEndOffset()).isEqualTo(5);
+        assertThat(l.latestEpoch()).hasValue(1);
+        assertThat(l.endOffsetForEpoch(1)).isEqualTo(new EpochEndOffset(1, 5));
+    }
+
+    @Test
     void rejectsCorruptOrTornBatchesAndAppendsNothing() {
         PartitionLog l = open(small(), true);
         l.appendAsFollower(leaderBatch(0, 2, 0));

@@ -229,7 +229,14 @@ final class ReplicaFetcherThread extends Thread {
                     long cut = Divergence.truncationOffset(diverging, mine, fetchOffset);
                     log.info("{}: log diverged from leader {} (epoch {} ends at {} there); truncating {} -> {}",
                             part.topicPartition(), leader.id(), diverging.epoch(), diverging.endOffset(), fetchOffset, cut);
-                    return part.truncateAsFollower(s.leaderEpoch, cut);
+                    java.util.OptionalInt epochBefore = part.log().latestEpoch();
+                    boolean done = part.truncateAsFollower(s.leaderEpoch, cut);
+                    if (done && part.logEndOffset() == fetchOffset && part.log().latestEpoch().equals(epochBefore)) {
+                        // Nothing changed, so the next fetch would get the same answer: never spin on it.
+                        log.warn("{}: truncation to {} changed nothing; backing off", part.topicPartition(), cut);
+                        backOff(List.of(s));
+                    }
+                    return done;
                 }
                 boolean appended = false;
                 Records recs = p.getRecords("Records");

@@ -168,7 +168,17 @@ final class MetadataStateMachine extends BaseStateMachine {
             for (String line : data.split("\n")) {
                 if (line.isEmpty()) continue;
                 if (line.startsWith("active-controller ")) {
-                    int id = Integer.parseInt(line.substring("active-controller ".length()));
+                    String[] claim = line.substring("active-controller ".length()).trim().split(" ");
+                    int id = Integer.parseInt(claim[0]);
+                    // A claim names the term its node led. One sent in an earlier term and committed in a later one
+                    // (the node lagged behind its own lost leadership) is stale: it must not name a second
+                    // controller for the term it lands in.
+                    if (claim.length > 1 && Long.parseLong(claim[1]) != ti.getTerm()) {
+                        log.info("metadata log: stale active-controller claim of node {} for epoch {} ignored in epoch {}",
+                                id, claim[1], ti.getTerm());
+                        result = "stale";
+                        continue;
+                    }
                     Integer prev = activeControllers.putIfAbsent(ti.getTerm(), id);
                     if (prev != null && prev != id) {
                         epochViolations.add("term " + ti.getTerm() + ": " + prev + " and " + id);

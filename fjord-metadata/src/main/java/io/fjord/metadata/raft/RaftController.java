@@ -356,7 +356,8 @@ public final class RaftController implements Controller {
         long term = info.getCurrentTerm();
         long now = System.nanoTime();
         if (leaderSinceNanos == -1 || leaderTerm != term) {
-            submitRaw("active-controller " + settings.nodeId()); // retried next tick if it fails
+            String r = submitRaw("active-controller " + settings.nodeId() + " " + term); // retried next tick if it fails
+            if (r.equals("stale")) return; // this node no longer leads that term; the next tick looks again
             leaderSinceNanos = System.nanoTime();
             leaderTerm = term;
             log.info("node {} is the active controller, epoch {}", settings.nodeId(), term);
