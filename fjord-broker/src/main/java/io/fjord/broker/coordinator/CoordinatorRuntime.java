@@ -137,6 +137,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             out.completeExceptionally(notCoordinator(partition));
             return out;
         }
+        if (ctx.state == ShardState.LOADING && !ctx.checkActive(out)) return out; // answered at once, as Kafka
         ctx.submit(() -> {
             if (!ctx.checkActive(out)) return;
             CoordinatorResult<T> r;
@@ -161,6 +162,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard> implements Aut
             out.completeExceptionally(notCoordinator(partition));
             return out;
         }
+        if (ctx.state == ShardState.LOADING && !ctx.checkActive(out)) return out;
         ctx.submit(() -> {
             if (!ctx.checkActive(out)) return;
             try {
