@@ -31,7 +31,7 @@ class GroupCoordinatorShardTest {
         GroupCoordinatorShard.Settings settings = new GroupCoordinatorShard.Settings(initialDelay, 1000, 60_000,
                 maxGroupSize, 100, RETENTION, 60_000);
         return new CoordinatorRuntime<>("groups", (p, timer) -> new GroupCoordinatorShard(p, timer, now::get, settings,
-                (topic, partition) -> topic.equals("t") && partition < 4), log, Runnable::run, now::get, false);
+                (topic, partition) -> (topic.equals("t") || topic.equals("u")) && partition < 4), log, Runnable::run, now::get, false);
     }
 
     void lead(int epoch) {
@@ -279,5 +279,30 @@ class GroupCoordinatorShardTest {
         assertThat(waiting).isNotDone();
         runtime.scheduleUnload(0, 1);
         assertThat(waiting.join().error()).isEqualTo(Errors.NOT_COORDINATOR);
+    }
+
+    @Test
+    void offsetDeleteSparesTopicsTheMembersSubscribeToAndIsReplayed() {
+        lead(1);
+        String[] m = stableGroupOfTwo("g");
+        write(s -> s.commit("g", 2, m[0], null, List.of(new GroupCoordinatorShard.OffsetCommit("t", 0, 5, -1, null),
+                new GroupCoordinatorShard.OffsetCommit("u", 0, 9, -1, null))));
+        GroupCoordinatorShard.DeleteOffsetsResult r = write(s -> s.deleteOffsets("g",
+                List.of(new OffsetKey("t", 0), new OffsetKey("u", 0)), metadata -> java.util.Set.of("t")));
+        assertThat(r.groupError()).isEqualTo(Errors.NONE);
+        assertThat(r.partitions()).containsEntry(new OffsetKey("t", 0), Errors.GROUP_SUBSCRIBED_TO_TOPIC)
+                .containsEntry(new OffsetKey("u", 0), Errors.NONE);
+        assertThat((Map<String, ?>) read(s -> s.fetchOffsets("g", null))).containsOnlyKeys("t");
+        GroupCoordinatorShard.DeleteOffsetsResult unknown = write(s -> s.deleteOffsets("nope",
+                List.of(new OffsetKey("t", 0)), metadata -> java.util.Set.of()));
+        assertThat(unknown.groupError()).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        runtime = newRuntime(Integer.MAX_VALUE, 0);
+        lead(2);
+        assertThat((Map<String, ?>) read(s -> s.fetchOffsets("g", null))).containsOnlyKeys("t");
+        // Members are not restored by a new coordinator: the group is Empty there, so every offset may go.
+        GroupCoordinatorShard.DeleteOffsetsResult empty = write(s -> s.deleteOffsets("g",
+                List.of(new OffsetKey("t", 0)), metadata -> java.util.Set.of("t")));
+        assertThat(empty.partitions()).containsEntry(new OffsetKey("t", 0), Errors.NONE);
+        assertThat((Map<?, ?>) read(s -> s.fetchOffsets("g", null))).isEmpty();
     }
 }
