@@ -167,7 +167,7 @@ public final class FjordBroker implements AutoCloseable {
     }
 
     private void registerGroupApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
-        register(d, served, (short) 10, new FindCoordinatorHandler(() -> controller.image().broker(config.nodeId())));
+        register(d, served, (short) 10, new FindCoordinatorHandler(groups));
         register(d, served, (short) 11, new JoinGroupHandler(groups));
         register(d, served, (short) 12, new HeartbeatHandler(groups));
         register(d, served, (short) 13, new LeaveGroupHandler(groups));

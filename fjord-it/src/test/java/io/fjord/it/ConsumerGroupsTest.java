@@ -3,6 +3,7 @@ package io.fjord.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fjord.protocol.api.FindCoordinatorApi;
 import io.fjord.protocol.api.HeartbeatApi;
 import io.fjord.protocol.api.OffsetCommitApi;
 import io.fjord.protocol.api.SyncGroupApi;
@@ -256,7 +257,14 @@ class ConsumerGroupsTest {
         Clients.createTopic(broker.bootstrap(), "t", 2);
         try (RawClient raw = new RawClient(broker.port())) {
             Struct hb = HeartbeatApi.SPEC.newRequest().set("GroupId", "nope").set("GenerationId", 1).set("MemberId", "m");
-            assertThat(raw.request(HeartbeatApi.SPEC, (short) 4, hb).getShort("ErrorCode")).isEqualTo((short) 25); // UNKNOWN_MEMBER_ID
+            // Before any FindCoordinator there is no offsets topic: nobody coordinates the group yet (Kafka's answer).
+            assertThat(raw.request(HeartbeatApi.SPEC, (short) 4, hb).getShort("ErrorCode")).isEqualTo((short) 16); // NOT_COORDINATOR
+            Struct find = FindCoordinatorApi.SPEC.newRequest().set("KeyType", (byte) 0).set("CoordinatorKeys", List.of("nope"));
+            assertThat(raw.request(FindCoordinatorApi.SPEC, (short) 4, find).getStructs("Coordinators").get(0)
+                    .getInt("NodeId")).isEqualTo(broker.broker().config().nodeId());
+            // The new partition's shard loads (COORDINATOR_LOAD_IN_PROGRESS meanwhile), then the group is unknown.
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    raw.request(HeartbeatApi.SPEC, (short) 4, hb).getShort("ErrorCode") == 25); // UNKNOWN_MEMBER_ID
             Struct sync = SyncGroupApi.SPEC.newRequest().set("GroupId", "nope").set("GenerationId", 1).set("MemberId", "m");
             assertThat(raw.request(SyncGroupApi.SPEC, (short) 5, sync).getShort("ErrorCode")).isEqualTo((short) 25);
             Struct commit = OffsetCommitApi.SPEC.newRequest().set("GroupId", "nope").set("GenerationIdOrMemberEpoch", 3)

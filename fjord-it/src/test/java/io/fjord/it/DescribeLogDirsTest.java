@@ -80,7 +80,7 @@ class DescribeLogDirsTest {
                 assertThat(desc.isCordoned()).isFalse();
                 for (Map.Entry<TopicPartition, ReplicaInfo> e : desc.replicaInfos().entrySet()) {
                     TopicPartition tp = e.getKey();
-                    if (!tp.topic().equals(TOPIC)) continue; // __consumer_offsets, created at start
+                    if (!tp.topic().equals(TOPIC)) continue; // e.g. __consumer_offsets
                     assertThat(where.put(tp, d.toString())).as(tp + " listed once").isNull();
                     Path folder = d.resolve(tp.topic() + "-" + tp.partition());
                     assertThat(folder).as(tp + " lives where it is reported").isDirectory();

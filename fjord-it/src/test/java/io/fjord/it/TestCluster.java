@@ -57,6 +57,8 @@ final class TestCluster implements AutoCloseable {
         // Bounded, so a node closed after the quorum is gone does not wait long for a controlled shutdown.
         s.put("fjord.controlled.shutdown.timeout.ms", "5000");
         s.put("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPorts[id - 1]);
+        // Kafka's default of 3 where there are three nodes (TestBroker's single-node default is 1).
+        s.put("offsets.topic.replication.factor", Integer.toString(Math.min(3, nodes.length)));
         s.putAll(overrides);
         return new TestBroker(dir.resolve("node-" + id), s);
     }

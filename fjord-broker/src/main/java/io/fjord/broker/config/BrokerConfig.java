@@ -72,10 +72,14 @@ public final class BrokerConfig {
         d.put("offsets.topic.num.partitions", "50");
         d.put("offsets.topic.replication.factor", "3");
         d.put("offset.metadata.max.bytes", "4096");
+        d.put("offsets.retention.minutes", "10080");
+        d.put("offsets.retention.check.interval.ms", "600000");
+        d.put("offsets.commit.timeout.ms", "5000");
         d.put("group.initial.rebalance.delay.ms", "3000");
         d.put("group.min.session.timeout.ms", "6000");
         d.put("group.max.session.timeout.ms", "1800000");
         d.put("group.max.size", "2147483647");
+        d.put("group.coordinator.threads", "4");
         // Replication (Kafka's names and defaults).
         d.put("replica.lag.time.max.ms", "30000");
         d.put("num.replica.fetchers", "1");

@@ -1,19 +1,16 @@
 package io.fjord.broker.group;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * A classic consumer group's state: members, generation, chosen protocol, leader, and committed offsets.
- * Not thread-safe: every access holds the group's monitor ({@code synchronized (group)}); the
- * {@link GroupCoordinator} does that.
+ * Not thread-safe: owned by its {@link GroupCoordinatorShard}, whose events run one at a time.
  */
 final class ClassicGroup {
     final String groupId;
@@ -23,13 +20,13 @@ final class ClassicGroup {
     String protocolName;
     String leaderId;
     final Map<String, GroupMember> members = new LinkedHashMap<>();
-    /** Dynamic members told to rejoin with the id they were given (MEMBER_ID_REQUIRED), with their expiry. */
-    final Map<String, ScheduledFuture<?>> pendingMembers = new HashMap<>();
-    final Map<String, String> staticMembers = new HashMap<>(); // group.instance.id -> member id
+    /** Dynamic members told to rejoin with the id they were given (MEMBER_ID_REQUIRED); each has a timer. */
+    final Set<String> pendingMembers = new HashSet<>();
+    final Map<String, String> staticMembers = new java.util.HashMap<>(); // group.instance.id -> member id
     final Map<OffsetKey, CommittedOffset> offsets = new TreeMap<>();
-    /** Set while the join phase runs; completed (and cleared) when it ends. */
-    ScheduledFuture<?> joinDeadline;
     boolean initialDelayRunning;
+    /** When the group last became Empty (0: never had members here): offsets expire counting from it. */
+    long emptySinceMs;
 
     ClassicGroup(String groupId) {
         this.groupId = groupId;
@@ -61,7 +58,6 @@ final class ClassicGroup {
         GroupMember m = members.remove(memberId);
         if (m == null) return;
         if (m.isStatic()) staticMembers.remove(m.groupInstanceId, memberId);
-        if (m.sessionExpiry != null) m.sessionExpiry.cancel(false);
         if (memberId.equals(leaderId)) leaderId = members.isEmpty() ? null : members.keySet().iterator().next();
     }
 

@@ -3,11 +3,10 @@ package io.fjord.broker.group;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * One member of a classic group: who it is, the protocols it offered, its assignment, and the requests of it that
- * wait for the rebalance to progress. Guarded by the owning group's lock.
+ * wait for the rebalance to progress. Owned by its group's shard (not thread-safe).
  */
 final class GroupMember {
     final String memberId;
@@ -22,7 +21,6 @@ final class GroupMember {
     byte[] assignment = new byte[0];
     CompletableFuture<JoinResult> awaitingJoin;
     CompletableFuture<SyncResult> awaitingSync;
-    ScheduledFuture<?> sessionExpiry;
 
     GroupMember(String memberId, String groupInstanceId, String clientId, String clientHost, int sessionTimeoutMs,
                 int rebalanceTimeoutMs, String protocolType, Map<String, byte[]> protocols) {

@@ -4,9 +4,11 @@ import io.fjord.broker.group.GroupCoordinator;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
 import io.fjord.protocol.types.Struct;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** DeleteGroups (v0-3): only empty groups; their committed offsets are deleted with them. */
+/** DeleteGroups (v0-3): only empty groups; their committed offsets are deleted with them (NOT_COORDINATOR elsewhere). */
 public final class DeleteGroupsHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
 
@@ -16,11 +18,16 @@ public final class DeleteGroupsHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
-        Struct response = ctx.spec().newResponse();
-        for (Object id : request.getList("GroupsNames")) {
-            response.add("Results", response.child("Results").set("GroupId", id)
-                    .set("ErrorCode", coordinator.deleteGroup((String) id).code()));
-        }
-        return CompletableFuture.completedFuture(response);
+        List<Object> ids = request.getList("GroupsNames");
+        List<CompletableFuture<io.fjord.protocol.api.Errors>> results = new ArrayList<>();
+        for (Object id : ids) results.add(coordinator.deleteGroup((String) id));
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Struct response = ctx.spec().newResponse();
+            for (int i = 0; i < ids.size(); i++) {
+                response.add("Results", response.child("Results").set("GroupId", ids.get(i))
+                        .set("ErrorCode", results.get(i).join().code()));
+            }
+            return response;
+        });
     }
 }

@@ -1,6 +1,9 @@
 package io.fjord.broker.handlers.group;
 
 import io.fjord.broker.group.GroupCoordinator;
+import io.fjord.broker.group.GroupCoordinatorShard;
+import java.util.ArrayList;
+import java.util.List;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
 import io.fjord.protocol.api.Errors;
@@ -17,12 +20,24 @@ public final class DescribeGroupsHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
+        List<Object> ids = request.getList("Groups");
+        List<CompletableFuture<GroupCoordinator.DescribeResult>> results = new ArrayList<>();
+        for (Object id : ids) results.add(coordinator.describe((String) id));
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> toResponse(ctx, ids, results));
+    }
+
+    private static Struct toResponse(RequestContext ctx, List<Object> ids, List<CompletableFuture<GroupCoordinator.DescribeResult>> results) {
         Struct response = ctx.spec().newResponse();
-        for (Object id : request.getList("Groups")) {
-            String groupId = (String) id;
+        for (int i = 0; i < ids.size(); i++) {
+            String groupId = (String) ids.get(i);
             Struct g = response.child("Groups").set("GroupId", groupId);
             response.add("Groups", g);
-            GroupCoordinator.GroupDescription d = coordinator.describe(groupId);
+            GroupCoordinator.DescribeResult r = results.get(i).join();
+            if (r.error() != Errors.NONE) {
+                g.set("ErrorCode", r.error().code()).set("GroupState", "").set("ProtocolType", "").set("ProtocolData", "");
+                continue;
+            }
+            GroupCoordinatorShard.GroupDescription d = r.group();
             if (d == null) {
                 // Kafka answers an unknown group as Dead; v6 adds the error code.
                 g.set("GroupState", "Dead").set("ProtocolType", "").set("ProtocolData", "")
@@ -31,12 +46,12 @@ public final class DescribeGroupsHandler implements ApiHandler {
             }
             g.set("ErrorCode", Errors.NONE.code()).set("GroupState", d.state()).set("ProtocolType", d.protocolType())
                     .set("ProtocolData", d.protocolName() == null ? "" : d.protocolName());
-            for (GroupCoordinator.MemberDescription m : d.members()) {
+            for (GroupCoordinatorShard.MemberDescription m : d.members()) {
                 g.add("Members", g.child("Members").set("MemberId", m.memberId()).set("GroupInstanceId", m.groupInstanceId())
                         .set("ClientId", m.clientId() == null ? "" : m.clientId()).set("ClientHost", m.clientHost())
                         .set("MemberMetadata", m.metadata()).set("MemberAssignment", m.assignment()));
             }
         }
-        return CompletableFuture.completedFuture(response);
+        return response;
     }
 }

@@ -1,25 +1,23 @@
 package io.fjord.broker.handlers.group;
 
+import io.fjord.broker.group.GroupCoordinator;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
-import io.fjord.metadata.BrokerNode;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 
 /**
- * FindCoordinator (v0-6): the group coordinator is the leader of the group's {@code __consumer_offsets}
- * partition — on a single node, this broker. Transaction coordinators (key type 1) are not served yet.
- * v4+ batches keys.
+ * FindCoordinator (v0-6): a group's coordinator is the leader of its {@code __consumer_offsets} partition, asked of
+ * any broker (COORDINATOR_NOT_AVAILABLE while the partition has no leader or the topic cannot be created yet).
+ * Transaction coordinators (key type 1) are not served yet. v4+ batches keys.
  */
 public final class FindCoordinatorHandler implements ApiHandler {
     private static final byte GROUP = 0;
-    private final Supplier<BrokerNode> self;
+    private final GroupCoordinator coordinator;
 
-    public FindCoordinatorHandler(Supplier<BrokerNode> self) {
-        this.self = self;
+    public FindCoordinatorHandler(GroupCoordinator coordinator) {
+        this.coordinator = coordinator;
     }
 
     @Override
@@ -27,30 +25,31 @@ public final class FindCoordinatorHandler implements ApiHandler {
         short v = ctx.version();
         byte keyType = v >= 1 ? request.getByte("KeyType") : GROUP;
         Struct response = ctx.spec().newResponse();
-        BrokerNode node = self.get();
         if (v >= 4) {
             for (Object key : request.getList("CoordinatorKeys")) {
                 Struct c = response.child("Coordinators").set("Key", key);
-                fill(c, keyType, node, true);
+                fill(c, keyType, (String) key, true);
                 response.add("Coordinators", c);
             }
         } else {
-            fill(response, keyType, node, v >= 1);
+            fill(response, keyType, request.getString("Key"), v >= 1);
         }
         return CompletableFuture.completedFuture(response);
     }
 
-    private static void fill(Struct s, byte keyType, BrokerNode node, boolean hasMessage) {
+    private void fill(Struct s, byte keyType, String key, boolean hasMessage) {
         if (keyType != GROUP) {
             s.set("ErrorCode", Errors.COORDINATOR_NOT_AVAILABLE.code()).set("NodeId", -1).set("Host", "").set("Port", -1);
             if (hasMessage) s.set("ErrorMessage", "Transaction coordinators are not available yet");
             return;
         }
-        s.set("ErrorCode", Errors.NONE.code()).set("NodeId", node.id()).set("Host", node.host()).set("Port", node.port());
+        GroupCoordinator.Coordinator c = coordinator.findCoordinator(key);
+        if (c.error() != Errors.NONE) {
+            s.set("ErrorCode", c.error().code()).set("NodeId", -1).set("Host", "").set("Port", -1);
+            if (hasMessage) s.set("ErrorMessage", c.message());
+            return;
+        }
+        s.set("ErrorCode", Errors.NONE.code()).set("NodeId", c.node().id()).set("Host", c.node().host()).set("Port", c.node().port());
         if (hasMessage) s.set("ErrorMessage", null);
-    }
-
-    static List<Object> none() {
-        return List.of();
     }
 }

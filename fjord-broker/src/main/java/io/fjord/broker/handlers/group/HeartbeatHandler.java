@@ -16,8 +16,8 @@ public final class HeartbeatHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
-        var error = coordinator.heartbeat(request.getString("GroupId"), request.getInt("GenerationId"),
-                request.getString("MemberId"), ctx.version() >= 3 ? request.getString("GroupInstanceId") : null);
-        return CompletableFuture.completedFuture(ctx.spec().newResponse().set("ErrorCode", error.code()));
+        return coordinator.heartbeat(request.getString("GroupId"), request.getInt("GenerationId"),
+                request.getString("MemberId"), ctx.version() >= 3 ? request.getString("GroupInstanceId") : null)
+                .thenApply(error -> ctx.spec().newResponse().set("ErrorCode", error.code()));
     }
 }

@@ -1,6 +1,7 @@
 package io.fjord.broker.handlers.group;
 
 import io.fjord.broker.group.GroupCoordinator;
+import io.fjord.broker.group.GroupCoordinatorShard;
 import io.fjord.broker.group.JoinResult;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
@@ -25,7 +26,7 @@ public final class JoinGroupHandler implements ApiHandler {
         int session = request.getInt("SessionTimeoutMs");
         int rebalance = v >= 1 ? request.getInt("RebalanceTimeoutMs") : session;
         String host = ctx.clientAddress() instanceof java.net.InetSocketAddress a ? "/" + a.getAddress().getHostAddress() : "";
-        GroupCoordinator.JoinRequest join = new GroupCoordinator.JoinRequest(request.getString("GroupId"),
+        GroupCoordinatorShard.JoinRequest join = new GroupCoordinatorShard.JoinRequest(request.getString("GroupId"),
                 request.getString("MemberId"), v >= 5 ? request.getString("GroupInstanceId") : null,
                 request.getString("ProtocolType"), protocols, session, rebalance, v >= 4,
                 ctx.header().clientId(), host);

@@ -1,6 +1,7 @@
 package io.fjord.broker.handlers.group;
 
 import io.fjord.broker.group.GroupCoordinator;
+import io.fjord.broker.group.GroupCoordinatorShard;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
 import io.fjord.protocol.api.Errors;
@@ -21,25 +22,31 @@ public final class LeaveGroupHandler implements ApiHandler {
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         short v = ctx.version();
-        List<GroupCoordinator.LeavingMember> leaving = new ArrayList<>();
+        List<GroupCoordinatorShard.LeavingMember> leaving = new ArrayList<>();
         if (v >= 3) {
             for (Struct m : request.getStructs("Members")) {
-                leaving.add(new GroupCoordinator.LeavingMember(m.getString("MemberId"), m.getString("GroupInstanceId")));
+                leaving.add(new GroupCoordinatorShard.LeavingMember(m.getString("MemberId"), m.getString("GroupInstanceId")));
             }
         } else {
-            leaving.add(new GroupCoordinator.LeavingMember(request.getString("MemberId"), null));
+            leaving.add(new GroupCoordinatorShard.LeavingMember(request.getString("MemberId"), null));
         }
-        Map<GroupCoordinator.LeavingMember, Errors> result = coordinator.leave(request.getString("GroupId"), leaving);
+        return coordinator.leave(request.getString("GroupId"), leaving).thenApply(r -> toResponse(ctx, leaving, r));
+    }
+
+    private static Struct toResponse(RequestContext ctx, List<GroupCoordinatorShard.LeavingMember> leaving, GroupCoordinator.LeaveResult r) {
+        short v = ctx.version();
         Struct response = ctx.spec().newResponse();
+        if (r.groupError() != Errors.NONE) return response.set("ErrorCode", r.groupError().code());
+        Map<GroupCoordinatorShard.LeavingMember, Errors> result = r.members();
         if (v >= 3) {
             response.set("ErrorCode", Errors.NONE.code());
-            for (GroupCoordinator.LeavingMember l : leaving) {
+            for (GroupCoordinatorShard.LeavingMember l : leaving) {
                 response.add("Members", response.child("Members").set("MemberId", l.memberId() == null ? "" : l.memberId())
                         .set("GroupInstanceId", l.groupInstanceId()).set("ErrorCode", result.get(l).code()));
             }
         } else {
             response.set("ErrorCode", result.get(leaving.get(0)).code());
         }
-        return CompletableFuture.completedFuture(response);
+        return response;
     }
 }

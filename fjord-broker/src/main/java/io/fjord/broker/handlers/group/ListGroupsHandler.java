@@ -1,6 +1,7 @@
 package io.fjord.broker.handlers.group;
 
 import io.fjord.broker.group.GroupCoordinator;
+import io.fjord.broker.group.GroupCoordinatorShard;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
 import io.fjord.protocol.api.Errors;
@@ -8,7 +9,7 @@ import io.fjord.protocol.types.Struct;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** ListGroups (v0-5), filtered by state (v4+) and type (v5+: every group here is "classic"). */
+/** ListGroups (v0-5): the groups this broker coordinates, filtered by state (v4+) and type (v5+: all "classic"). */
 public final class ListGroupsHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
 
@@ -21,13 +22,15 @@ public final class ListGroupsHandler implements ApiHandler {
         short v = ctx.version();
         List<String> states = v >= 4 ? request.getList("StatesFilter") : List.of();
         List<String> types = v >= 5 ? request.getList("TypesFilter") : List.of();
-        Struct response = ctx.spec().newResponse().set("ErrorCode", Errors.NONE.code());
-        for (GroupCoordinator.GroupListing g : coordinator.list()) {
+        return coordinator.list().thenApply(groups -> {
+            Struct response = ctx.spec().newResponse().set("ErrorCode", Errors.NONE.code());
+            for (GroupCoordinatorShard.GroupListing g : groups) {
             if (!states.isEmpty() && states.stream().noneMatch(s -> s.equalsIgnoreCase(g.state()))) continue;
             if (!types.isEmpty() && types.stream().noneMatch(t -> t.equalsIgnoreCase("classic"))) continue;
             response.add("Groups", response.child("Groups").set("GroupId", g.groupId()).set("ProtocolType", g.protocolType())
                     .set("GroupState", g.state()).set("GroupType", "classic"));
-        }
-        return CompletableFuture.completedFuture(response);
+            }
+            return response;
+        });
     }
 }

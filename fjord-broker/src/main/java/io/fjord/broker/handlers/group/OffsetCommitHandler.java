@@ -2,6 +2,7 @@ package io.fjord.broker.handlers.group;
 
 import io.fjord.broker.TopicAdmin;
 import io.fjord.broker.group.GroupCoordinator;
+import io.fjord.broker.group.GroupCoordinatorShard;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
 import io.fjord.metadata.TopicImage;
@@ -26,7 +27,7 @@ public final class OffsetCommitHandler implements ApiHandler {
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         short v = ctx.version();
-        List<GroupCoordinator.OffsetCommit> commits = new ArrayList<>();
+        List<GroupCoordinatorShard.OffsetCommit> commits = new ArrayList<>();
         List<Object[]> order = new ArrayList<>(); // {topic struct, partition struct, commit or error}
         for (Struct t : request.getStructs("Topics")) {
             String name = t.getString("Name");
@@ -39,16 +40,21 @@ public final class OffsetCommitHandler implements ApiHandler {
                     order.add(new Object[]{t, p, Errors.UNKNOWN_TOPIC_ID});
                     continue;
                 }
-                GroupCoordinator.OffsetCommit c = new GroupCoordinator.OffsetCommit(name, p.getInt("PartitionIndex"),
+                GroupCoordinatorShard.OffsetCommit c = new GroupCoordinatorShard.OffsetCommit(name, p.getInt("PartitionIndex"),
                         p.getLong("CommittedOffset"), v >= 6 ? p.getInt("CommittedLeaderEpoch") : -1, p.getString("CommittedMetadata"));
                 commits.add(c);
                 order.add(new Object[]{t, p, c});
             }
         }
-        Errors[] groupError = new Errors[1];
-        Map<GroupCoordinator.OffsetCommit, Errors> result = coordinator.commit(request.getString("GroupId"),
-                request.getInt("GenerationIdOrMemberEpoch"), request.getString("MemberId"),
-                v >= 7 ? request.getString("GroupInstanceId") : null, commits, groupError);
+        return coordinator.commit(request.getString("GroupId"), request.getInt("GenerationIdOrMemberEpoch"),
+                request.getString("MemberId"), v >= 7 ? request.getString("GroupInstanceId") : null, commits)
+                .thenApply(r -> toResponse(ctx, order, r));
+    }
+
+    private static Struct toResponse(RequestContext ctx, List<Object[]> order, GroupCoordinatorShard.CommitResult r) {
+        short v = ctx.version();
+        Errors[] groupError = {r.groupError()};
+        Map<GroupCoordinatorShard.OffsetCommit, Errors> result = r.partitions();
         Struct response = ctx.spec().newResponse();
         Struct current = null;
         Struct currentIn = null;
@@ -61,11 +67,11 @@ public final class OffsetCommitHandler implements ApiHandler {
                 currentIn = tIn;
             }
             Errors e = o[2] instanceof Errors err ? err
-                    : groupError[0] != Errors.NONE ? groupError[0] : result.get((GroupCoordinator.OffsetCommit) o[2]);
+                    : groupError[0] != Errors.NONE ? groupError[0] : result.get((GroupCoordinatorShard.OffsetCommit) o[2]);
             current.add("Partitions", current.child("Partitions").set("PartitionIndex", ((Struct) o[1]).getInt("PartitionIndex"))
                     .set("ErrorCode", e.code()));
         }
-        return CompletableFuture.completedFuture(response);
+        return response;
     }
 
     static UUID zero() {

@@ -29,10 +29,13 @@ public final class OffsetDeleteHandler implements ApiHandler {
         for (Struct t : request.getStructs("Topics")) {
             for (Struct p : t.getStructs("Partitions")) keys.add(new OffsetKey(t.getString("Name"), p.getInt("PartitionIndex")));
         }
-        Map<OffsetKey, Errors> perPartition = new LinkedHashMap<>();
-        Errors groupError = coordinator.deleteOffsets(request.getString("GroupId"), keys, perPartition, OffsetDeleteHandler::subscribedTopics);
+        return coordinator.deleteOffsets(request.getString("GroupId"), keys, OffsetDeleteHandler::subscribedTopics)
+                .thenApply(r -> toResponse(ctx, request, r.groupError(), r.partitions()));
+    }
+
+    private static Struct toResponse(RequestContext ctx, Struct request, Errors groupError, Map<OffsetKey, Errors> perPartition) {
         Struct response = ctx.spec().newResponse().set("ErrorCode", groupError.code());
-        if (groupError != Errors.NONE) return CompletableFuture.completedFuture(response);
+        if (groupError != Errors.NONE) return response;
         for (Struct t : request.getStructs("Topics")) {
             Struct out = response.child("Topics").set("Name", t.getString("Name"));
             for (Struct p : t.getStructs("Partitions")) {
@@ -41,7 +44,7 @@ public final class OffsetDeleteHandler implements ApiHandler {
             }
             response.add("Topics", out);
         }
-        return CompletableFuture.completedFuture(response);
+        return response;
     }
 
     private static Set<String> subscribedTopics(byte[] metadata) {

@@ -2,6 +2,7 @@ package io.fjord.broker.handlers.group;
 
 import io.fjord.broker.TopicAdmin;
 import io.fjord.broker.group.GroupCoordinator;
+import io.fjord.broker.group.GroupCoordinatorShard;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
 import io.fjord.metadata.TopicImage;
@@ -28,24 +29,52 @@ public final class OffsetFetchHandler implements ApiHandler {
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         short v = ctx.version();
-        Struct response = ctx.spec().newResponse();
         if (v <= 7) {
-            Struct group = fetchGroup(request.getString("GroupId"), request.getStructs("Topics"), response, "Topics", v);
-            response.set("Topics", group.get("Topics"));
-            response.set("ErrorCode", Errors.NONE.code());
-            return CompletableFuture.completedFuture(response);
+            return fetchGroup(request.getString("GroupId"), request.getStructs("Topics"), v).thenApply(r -> {
+                Struct response = ctx.spec().newResponse();
+                if (r.error() != Errors.NONE) {
+                    // v1 has no top-level error: each requested partition carries it.
+                    if (v < 2 && request.getStructs("Topics") != null) {
+                        fillErrors(response, request.getStructs("Topics"), r.error());
+                    }
+                    return response.set("ErrorCode", r.error().code());
+                }
+                fill(response, r.offsets(), r.ids(), v);
+                return response.set("ErrorCode", Errors.NONE.code());
+            });
         }
-        for (Struct g : request.getStructs("Groups")) {
-            Struct out = response.child("Groups").set("GroupId", g.getString("GroupId"));
-            Struct filled = fetchGroup(g.getString("GroupId"), g.getStructs("Topics"), out, "Topics", v);
-            out.set("Topics", filled.get("Topics")).set("ErrorCode", Errors.NONE.code());
-            response.add("Groups", out);
-        }
-        return CompletableFuture.completedFuture(response);
+        List<Struct> groups = request.getStructs("Groups");
+        List<CompletableFuture<Fetched>> results = new java.util.ArrayList<>();
+        for (Struct g : groups) results.add(fetchGroup(g.getString("GroupId"), g.getStructs("Topics"), v));
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(x -> {
+            Struct response = ctx.spec().newResponse();
+            for (int i = 0; i < groups.size(); i++) {
+                Fetched r = results.get(i).join();
+                Struct out = response.child("Groups").set("GroupId", groups.get(i).getString("GroupId"));
+                if (r.error() == Errors.NONE) fill(out, r.offsets(), r.ids(), v);
+                out.set("ErrorCode", r.error().code());
+                response.add("Groups", out);
+            }
+            return response;
+        });
     }
 
-    /** Fills {@code holder}'s topic list (field {@code field}) with the group's offsets. */
-    private Struct fetchGroup(String groupId, List<Struct> topics, Struct holder, String field, short v) {
+    private record Fetched(Errors error, Map<String, Map<Integer, GroupCoordinatorShard.FetchedOffset>> offsets,
+                           Map<String, java.util.UUID> ids) {
+    }
+
+    private static void fillErrors(Struct response, List<Struct> topics, Errors error) {
+        for (Struct t : topics) {
+            Struct out = response.child("Topics").set("Name", t.getString("Name"));
+            for (Object p : t.getList("PartitionIndexes")) {
+                out.add("Partitions", out.child("Partitions").set("PartitionIndex", p).set("CommittedOffset", -1L)
+                        .set("Metadata", "").set("ErrorCode", error.code()));
+            }
+            response.add("Topics", out);
+        }
+    }
+
+    private CompletableFuture<Fetched> fetchGroup(String groupId, List<Struct> topics, short v) {
         Map<String, List<Integer>> wanted = null;
         Map<String, java.util.UUID> ids = new LinkedHashMap<>();
         if (topics != null) {
@@ -60,8 +89,14 @@ public final class OffsetFetchHandler implements ApiHandler {
                 wanted.put(name, t.getList("PartitionIndexes"));
             }
         }
-        Map<String, Map<Integer, GroupCoordinator.FetchedOffset>> offsets = coordinator.fetchOffsets(groupId, wanted);
-        for (Map.Entry<String, Map<Integer, GroupCoordinator.FetchedOffset>> e : offsets.entrySet()) {
+        return coordinator.fetchOffsets(groupId, wanted).thenApply(r -> new Fetched(r.error(), r.offsets(), ids));
+    }
+
+    /** Fills {@code holder}'s topic list with the group's offsets. */
+    private void fill(Struct holder, Map<String, Map<Integer, GroupCoordinatorShard.FetchedOffset>> offsets,
+                      Map<String, java.util.UUID> ids, short v) {
+        String field = "Topics";
+        for (Map.Entry<String, Map<Integer, GroupCoordinatorShard.FetchedOffset>> e : offsets.entrySet()) {
             Struct t = holder.child(field);
             if (v >= 10) {
                 java.util.UUID id = ids.get(e.getKey());
@@ -73,7 +108,7 @@ public final class OffsetFetchHandler implements ApiHandler {
             } else {
                 t.set("Name", e.getKey());
             }
-            for (Map.Entry<Integer, GroupCoordinator.FetchedOffset> p : e.getValue().entrySet()) {
+            for (Map.Entry<Integer, GroupCoordinatorShard.FetchedOffset> p : e.getValue().entrySet()) {
                 Struct ps = t.child("Partitions").set("PartitionIndex", p.getKey()).set("CommittedOffset", p.getValue().offset())
                         .set("Metadata", p.getValue().metadata()).set("ErrorCode", Errors.NONE.code());
                 if (v >= 5) ps.set("CommittedLeaderEpoch", p.getValue().leaderEpoch());
@@ -81,6 +116,5 @@ public final class OffsetFetchHandler implements ApiHandler {
             }
             holder.add(field, t);
         }
-        return holder;
     }
 }
