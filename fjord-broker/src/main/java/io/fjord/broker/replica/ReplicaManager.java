@@ -340,6 +340,7 @@ public final class ReplicaManager implements AutoCloseable {
             boolean wasFollowing = p.role() == Partition.Role.FOLLOWER;
             boolean wasLeader = p.role() == Partition.Role.LEADER;
             int oldEpoch = p.leaderEpoch();
+            long hwBefore = p.highWatermark();
             if (p.makeLeader(s, clock.millis())) {
                 if (wasFollowing) fetchers.stop(tp);
                 log.info("{}: leader at epoch {} (log end {}, high watermark {}, ISR {})", tp, s.leaderEpoch(),
@@ -347,6 +348,10 @@ public final class ReplicaManager implements AutoCloseable {
                 if (wasLeader) notifyLeadership(tp, oldEpoch, false);
                 onHighWatermarkMaybeMoved(p);
                 notifyLeadership(tp, s.leaderEpoch(), true);
+            } else if (p.highWatermark() != hwBefore) {
+                // An ISR change at the same epoch (a lagging follower removed) can move the high watermark by
+                // itself: the acks=all writes it covers must be answered now, not at their timeout.
+                onHighWatermarkMaybeMoved(p);
             }
         } else {
             boolean wasLeader = p.role() == Partition.Role.LEADER;
