@@ -144,19 +144,27 @@ class ReplicationTest {
     }
 
     static Partition leaderPartition(TestCluster cluster, int partition) {
-        int leader = cluster.node(cluster.running().get(0)).broker().controller().image().topic(TOPIC).partition(partition).leader();
-        return cluster.node(leader).broker().replicaManager().partition(new TopicPartition(TOPIC, partition));
+        return leaderPartition(cluster, TOPIC, partition);
+    }
+
+    static Partition leaderPartition(TestCluster cluster, String topic, int partition) {
+        int leader = cluster.node(cluster.running().get(0)).broker().controller().image().topic(topic).partition(partition).leader();
+        return cluster.node(leader).broker().replicaManager().partition(new TopicPartition(topic, partition));
     }
 
     /** Waits until every listed node's replica of every partition holds exactly the leader's batches. */
     static void awaitReplicasEqual(TestCluster cluster, List<Integer> nodes) {
+        awaitReplicasEqualFor(cluster, TOPIC, 3, nodes);
+    }
+
+    static void awaitReplicasEqualFor(TestCluster cluster, String topic, int partitions, List<Integer> nodes) {
         Awaitility.await("replicas equal to their leader").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> {
-                    for (int p = 0; p < 3; p++) {
-                        Partition leader = leaderPartition(cluster, p);
+                    for (int p = 0; p < partitions; p++) {
+                        Partition leader = leaderPartition(cluster, topic, p);
                         List<long[]> expected = batches(leader.log(), leader.logEndOffset());
                         for (int id : nodes) {
-                            Partition replica = cluster.node(id).broker().replicaManager().partition(new TopicPartition(TOPIC, p));
+                            Partition replica = cluster.node(id).broker().replicaManager().partition(new TopicPartition(topic, p));
                             assertThat(replica).as("replica of %d on node %d", p, id).isNotNull();
                             assertThat(replica.logEndOffset()).as("log end of %d on node %d", p, id).isEqualTo(leader.logEndOffset());
                             List<long[]> actual = batches(replica.log(), replica.logEndOffset());
