@@ -116,12 +116,20 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    /** Starts every voter, waits until each answers and every one is a registered, unfenced broker. */
+    /**
+     * Starts every voter, waits until each answers and every one is a registered, unfenced broker. On failure it
+     * closes itself (kills what it started) before throwing: the caller never got the reference to close.
+     */
     ProcessCluster start() throws Exception {
-        for (NodeSpec n : nodes.values()) launch(n);
-        for (NodeSpec n : nodes.values()) n.process.awaitReady(START_TIMEOUT);
-        awaitBrokers(nodes.keySet());
-        return this;
+        try {
+            for (NodeSpec n : nodes.values()) launch(n);
+            for (NodeSpec n : nodes.values()) n.process.awaitReady(START_TIMEOUT);
+            awaitBrokers(nodes.keySet());
+            return this;
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
     }
 
     /** Adds and starts a broker-only node ({@code process.roles=broker}) and waits until it is registered. */
