@@ -63,6 +63,7 @@ public final class FjordBroker implements AutoCloseable {
     private io.fjord.metadata.Controller controller;
     private LogManager logs;
     private ReplicaManager replicas;
+    private volatile io.fjord.broker.handlers.FetchSessionCache fetchSessions;
     private GroupCoordinator groups;
     private io.fjord.storage.cleaner.LogCleaner cleaner;
     private ExecutorService requestPool;
@@ -129,11 +130,13 @@ public final class FjordBroker implements AutoCloseable {
         TopicAdmin admin = new TopicAdmin(controller, config);
         // A request that created a topic answers once this node's replicas exist (metadata is applied async).
         admin.setMetadataBarrier(() -> replicas.awaitMetadataApplied(10_000));
+        fetchSessions = new io.fjord.broker.handlers.FetchSessionCache(config.getInt("max.incremental.fetch.session.cache.slots"),
+                io.fjord.broker.handlers.FetchSessionCache.DEFAULT_EVICTION_MS, replicas.clock(), new java.security.SecureRandom());
         Set<Short> served = new TreeSet<>();
         register(dispatcher, served, ApiVersionsApi.KEY, new ApiVersionsHandler(served));
         register(dispatcher, served, (short) 3, new MetadataHandler(admin));
         register(dispatcher, served, (short) 0, new ProduceHandler(admin, replicas));
-        register(dispatcher, served, (short) 1, new FetchHandler(admin, replicas));
+        register(dispatcher, served, (short) 1, new FetchHandler(admin, replicas, fetchSessions));
         register(dispatcher, served, (short) 2, new ListOffsetsHandler(admin, replicas));
         register(dispatcher, served, io.fjord.protocol.api.OffsetForLeaderEpochApi.KEY,
                 new io.fjord.broker.handlers.OffsetForLeaderEpochHandler(admin, replicas));
@@ -202,6 +205,11 @@ public final class FjordBroker implements AutoCloseable {
 
     public ReplicaManager replicaManager() {
         return replicas;
+    }
+
+    /** The incremental fetch sessions this broker serves (KIP-227); null before start. */
+    public io.fjord.broker.handlers.FetchSessionCache fetchSessions() {
+        return fetchSessions;
     }
 
     /** Starts this node's Raft member; a port it cannot bind fails with the listener's name in the message. */

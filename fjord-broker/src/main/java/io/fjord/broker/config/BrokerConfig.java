@@ -67,6 +67,7 @@ public final class BrokerConfig {
         d.put("num.network.threads", "3");
         d.put("num.io.threads", "8");
         d.put("fetch.max.bytes", "57671680");
+        d.put("max.incremental.fetch.session.cache.slots", "1000");
         d.put("delete.topic.enable", "true");
         d.put("cluster.id", "");
         d.put("offsets.topic.num.partitions", "50");
@@ -132,7 +133,7 @@ public final class BrokerConfig {
     private void validate() {
         for (String k : List.of("node.id", "num.partitions", "default.replication.factor", "min.insync.replicas",
                 "log.index.interval.bytes", "log.index.size.max.bytes", "message.max.bytes", "socket.request.max.bytes",
-                "num.io.threads", "num.network.threads", "fetch.max.bytes")) {
+                "num.io.threads", "num.network.threads", "fetch.max.bytes", "max.incremental.fetch.session.cache.slots")) {
             getInt(k);
         }
         getLong("log.segment.bytes");

@@ -36,23 +36,29 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  * Reads are bounded by the partition's and the response's byte limits (the first non-empty partition is sent whole
  * even past the limit, as Kafka does). If fewer than {@code MinBytes} are there and no partition has an error, the
- * fetch waits in the fetch purgatory for appends (and high watermark moves) or {@code MaxWaitMs}. Fetch sessions are
- * declined (session id 0): every request is a full fetch, which the protocol allows. Records travel as file
- * slices (sendfile).
+ * fetch waits in the fetch purgatory for appends (and high watermark moves) or {@code MaxWaitMs}. Fetch sessions
+ * (KIP-227, v7+) are served through {@link FetchSessionCache}: an incremental fetch reads every partition of its
+ * session (followers' positions are recorded for all of them) and its answer carries only those with records, an
+ * error, a diverging epoch or a changed high watermark / last stable offset / log start; with nothing new it waits
+ * like a full fetch. A refused session (unknown id, wrong epoch) is a top-level error with no partitions. Records
+ * travel as file slices (sendfile).
  */
 public final class FetchHandler implements ApiHandler {
     private static final UUID ZERO = new UUID(0, 0);
     private final TopicAdmin admin;
     private final ReplicaManager replicas;
 
-    public FetchHandler(TopicAdmin admin, ReplicaManager replicas) {
+    private final FetchSessionCache sessions;
+
+    public FetchHandler(TopicAdmin admin, ReplicaManager replicas, FetchSessionCache sessions) {
         this.admin = admin;
         this.replicas = replicas;
+        this.sessions = sessions;
     }
 
     /** One requested partition, resolved against the image once. */
-    private record Wanted(String topicName, UUID topicId, int partition, long fetchOffset, int maxBytes, Partition replica,
-                          Errors error, EpochEndOffset diverging) {
+    private record Wanted(FetchSessionCache.FetchPartition asked, String topicName, UUID topicId, int partition,
+                          long fetchOffset, int maxBytes, Partition replica, Errors error, EpochEndOffset diverging) {
     }
 
     @Override
@@ -62,45 +68,72 @@ public final class FetchHandler implements ApiHandler {
         long replicaEpoch = v >= 15 && request.getStruct("ReplicaState") != null
                 ? request.getStruct("ReplicaState").getLong("ReplicaEpoch") : -1L;
         boolean follower = replicaId >= 0;
+        boolean byId = v >= 13;
+        List<FetchSessionCache.FetchPartition> asked = new ArrayList<>();
+        for (Struct t : request.getStructs("Topics")) {
+            UUID id = byId ? t.getUuid("TopicId") : null;
+            String name = byId ? null : t.getString("Topic");
+            for (Struct p : t.getStructs("Partitions")) {
+                asked.add(new FetchSessionCache.FetchPartition(name, id, p.getInt("Partition"), p.getLong("FetchOffset"),
+                        v >= 9 ? p.getInt("CurrentLeaderEpoch") : -1, v >= 12 ? p.getInt("LastFetchedEpoch") : -1,
+                        p.getInt("PartitionMaxBytes")));
+            }
+        }
+        List<FetchSessionCache.Forgotten> forgotten = new ArrayList<>();
+        if (v >= 7) {
+            for (Struct t : request.getStructs("ForgottenTopicsData")) {
+                for (Integer index : t.<Integer>getList("Partitions")) {
+                    forgotten.add(new FetchSessionCache.Forgotten(byId ? null : t.getString("Topic"),
+                            byId ? t.getUuid("TopicId") : null, index));
+                }
+            }
+        }
+        FetchSessionCache.Context session = v >= 7
+                ? sessions.open(request.getInt("SessionId"), request.getInt("SessionEpoch"), byId, follower, asked, forgotten)
+                : new FetchSessionCache.Context(Errors.NONE, FetchSessionCache.NO_SESSION, null, false, asked);
+        if (session.error() != Errors.NONE) {
+            // The whole request is refused; the fetcher starts over with a full fetch.
+            Struct response = ctx.spec().newResponse().set("ErrorCode", session.error().code())
+                    .set("SessionId", FetchSessionCache.NO_SESSION);
+            return CompletableFuture.completedFuture(response);
+        }
         List<Wanted> wanted = new ArrayList<>();
         List<TopicPartition> watch = new ArrayList<>();
-        for (Struct t : request.getStructs("Topics")) {
-            UUID id = v >= 13 ? t.getUuid("TopicId") : ZERO;
-            TopicImage topic = v >= 13 ? admin.image().topic(id) : admin.image().topic(t.getString("Topic"));
-            for (Struct p : t.getStructs("Partitions")) {
-                int index = p.getInt("Partition");
-                Partition replica = topic == null ? null : replicas.partition(new TopicPartition(topic.name(), index));
-                long fetchOffset = p.getLong("FetchOffset");
-                int currentEpoch = v >= 9 ? p.getInt("CurrentLeaderEpoch") : -1;
-                Errors error = Errors.NONE;
-                EpochEndOffset diverging = null;
-                if (topic == null) error = v >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                else if (topic.partition(index) == null) error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                else if (replica == null || !replica.isLeader()) error = Errors.NOT_LEADER_OR_FOLLOWER;
-                else if (currentEpoch >= 0 && currentEpoch < replica.leaderEpoch()) error = Errors.FENCED_LEADER_EPOCH;
-                else if (currentEpoch > replica.leaderEpoch()) error = Errors.UNKNOWN_LEADER_EPOCH;
-                else if (follower) {
-                    int lastFetchedEpoch = v >= 12 ? p.getInt("LastFetchedEpoch") : -1;
-                    if (!replica.state().replicas().contains(replicaId)) {
-                        error = currentEpoch >= 0 ? Errors.UNKNOWN_LEADER_EPOCH : Errors.NOT_LEADER_OR_FOLLOWER;
-                    } else if (lastFetchedEpoch >= 0
-                            && (diverging = Divergence.check(replica.endOffsetForEpoch(lastFetchedEpoch), lastFetchedEpoch, fetchOffset)) != null) {
-                        // answered below with the diverging epoch; the position is not a prefix of ours: not recorded
-                    } else if (fetchOffset >= replica.logStartOffset() && fetchOffset <= replica.logEndOffset()) {
-                        replicas.onFollowerFetch(replica, replicaId, fetchOffset, replicaEpoch);
-                    }
+        for (FetchSessionCache.FetchPartition p : session.toFetch()) {
+            TopicImage topic = byId ? admin.image().topic(p.topicId()) : admin.image().topic(p.topic());
+            UUID id = byId ? p.topicId() : ZERO;
+            int index = p.partition();
+            Partition replica = topic == null ? null : replicas.partition(new TopicPartition(topic.name(), index));
+            long fetchOffset = p.fetchOffset();
+            int currentEpoch = p.currentLeaderEpoch();
+            Errors error = Errors.NONE;
+            EpochEndOffset diverging = null;
+            if (topic == null) error = byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+            else if (topic.partition(index) == null) error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+            else if (replica == null || !replica.isLeader()) error = Errors.NOT_LEADER_OR_FOLLOWER;
+            else if (currentEpoch >= 0 && currentEpoch < replica.leaderEpoch()) error = Errors.FENCED_LEADER_EPOCH;
+            else if (currentEpoch > replica.leaderEpoch()) error = Errors.UNKNOWN_LEADER_EPOCH;
+            else if (follower) {
+                int lastFetchedEpoch = p.lastFetchedEpoch();
+                if (!replica.state().replicas().contains(replicaId)) {
+                    error = currentEpoch >= 0 ? Errors.UNKNOWN_LEADER_EPOCH : Errors.NOT_LEADER_OR_FOLLOWER;
+                } else if (lastFetchedEpoch >= 0
+                        && (diverging = Divergence.check(replica.endOffsetForEpoch(lastFetchedEpoch), lastFetchedEpoch, fetchOffset)) != null) {
+                    // answered below with the diverging epoch; the position is not a prefix of ours: not recorded
+                } else if (fetchOffset >= replica.logStartOffset() && fetchOffset <= replica.logEndOffset()) {
+                    replicas.onFollowerFetch(replica, replicaId, fetchOffset, replicaEpoch);
                 }
-                wanted.add(new Wanted(topic == null ? t.getString("Topic") : topic.name(), id, index, fetchOffset,
-                        p.getInt("PartitionMaxBytes"), replica, error, diverging));
-                if (replica != null && error == Errors.NONE) watch.add(replica.topicPartition());
             }
+            wanted.add(new Wanted(p, topic == null ? p.topic() : topic.name(), id, index, fetchOffset,
+                    p.maxBytes(), replica, error, diverging));
+            if (replica != null && error == Errors.NONE) watch.add(replica.topicPartition());
         }
         int maxBytes = Math.min(request.getInt("MaxBytes"), admin.brokerConfig().getInt("fetch.max.bytes"));
         int minBytes = request.getInt("MinBytes");
         long maxWait = Math.max(0, request.getInt("MaxWaitMs"));
         Reads first = readAll(wanted, maxBytes, follower);
         if (first.bytes >= minBytes || first.anyError || maxWait == 0 || watch.isEmpty()) {
-            return CompletableFuture.completedFuture(respond(ctx, wanted, first));
+            return CompletableFuture.completedFuture(respond(ctx, session, wanted, first));
         }
         CompletableFuture<Struct> result = new CompletableFuture<>();
         replicas.fetchPurgatory().park(new DelayedOperationPurgatory.DelayedOperation() {
@@ -112,7 +145,7 @@ public final class FetchHandler implements ApiHandler {
             @Override
             public void complete() {
                 try {
-                    result.complete(respond(ctx, wanted, readAll(wanted, maxBytes, follower)));
+                    result.complete(respond(ctx, session, wanted, readAll(wanted, maxBytes, follower)));
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }
@@ -188,14 +221,23 @@ public final class FetchHandler implements ApiHandler {
         return (int) Math.min(Integer.MAX_VALUE, total);
     }
 
-    private static Struct respond(RequestContext ctx, List<Wanted> wanted, Reads reads) {
+    private static Struct respond(RequestContext ctx, FetchSessionCache.Context session, List<Wanted> wanted, Reads reads) {
         short v = ctx.version();
         Struct response = ctx.spec().newResponse();
-        response.set("SessionId", 0);
+        response.set("SessionId", session.sessionId());
         Struct topic = null;
         String lastTopic = null;
         for (int i = 0; i < wanted.size(); i++) {
             Wanted w = wanted.get(i);
+            Struct p = partitionResponse(ctx, w, reads.perPartition.get(i));
+            if (session.session() != null) {
+                Object r = reads.perPartition.get(i);
+                boolean news = !(r instanceof LogReadResult lr) || lr.records().sizeInBytes() > 0;
+                if (!session.session().mustSend(w.asked, session.incremental(), news, p.getLong("HighWatermark"),
+                        p.getLong("LastStableOffset"), p.getLong("LogStartOffset"))) {
+                    continue; // nothing new since the session's last answer: an incremental answer leaves it out
+                }
+            }
             String key = v >= 13 ? w.topicId.toString() : w.topicName;
             if (topic == null || !key.equals(lastTopic)) {
                 topic = response.child("Responses");
@@ -203,35 +245,41 @@ public final class FetchHandler implements ApiHandler {
                 response.add("Responses", topic);
                 lastTopic = key;
             }
-            Struct p = topic.child("Partitions").set("PartitionIndex", w.partition).set("PreferredReadReplica", -1);
-            Object r = reads.perPartition.get(i);
-            if (r instanceof Errors e) {
-                p.set("ErrorCode", e.code()).set("HighWatermark", -1L).set("LastStableOffset", -1L).set("LogStartOffset", -1L);
-                if (w.replica != null) {
-                    p.set("HighWatermark", w.replica.highWatermark()).set("LastStableOffset", w.replica.highWatermark())
-                            .set("LogStartOffset", w.replica.logStartOffset());
-                }
-                if (w.replica != null && v >= 12 && (e == Errors.NOT_LEADER_OR_FOLLOWER || e == Errors.FENCED_LEADER_EPOCH)) {
-                    var s = w.replica.state();
-                    p.set("CurrentLeader", p.child("CurrentLeader").set("LeaderId", s.leader()).set("LeaderEpoch", s.leaderEpoch()));
-                }
-                p.set("Records", io.fjord.protocol.types.MemoryRecords.EMPTY);
-            } else if (r == null) {
-                long hw = w.replica.highWatermark();
-                p.set("ErrorCode", Errors.NONE.code()).set("HighWatermark", hw).set("LastStableOffset", hw)
-                        .set("LogStartOffset", w.replica.logStartOffset())
-                        .set("DivergingEpoch", p.child("DivergingEpoch").set("Epoch", w.diverging.epoch())
-                                .set("EndOffset", w.diverging.endOffset()))
-                        .set("Records", io.fjord.protocol.types.MemoryRecords.EMPTY);
-            } else {
-                LogReadResult lr = (LogReadResult) r;
-                long hw = w.replica.highWatermark();
-                p.set("ErrorCode", Errors.NONE.code()).set("HighWatermark", hw).set("LastStableOffset", hw)
-                        .set("LogStartOffset", lr.logStartOffset()).set("Records", lr.records());
-            }
-            p.set("AbortedTransactions", null);
             topic.add("Partitions", p);
         }
         return response;
+    }
+
+    /** One partition's answer: an error (Errors), a diverging epoch (null) or records (LogReadResult). */
+    private static Struct partitionResponse(RequestContext ctx, Wanted w, Object r) {
+        short v = ctx.version();
+        Struct p = ctx.spec().newResponse().child("Responses").child("Partitions")
+                .set("PartitionIndex", w.partition).set("PreferredReadReplica", -1);
+        if (r instanceof Errors e) {
+            p.set("ErrorCode", e.code()).set("HighWatermark", -1L).set("LastStableOffset", -1L).set("LogStartOffset", -1L);
+            if (w.replica != null) {
+                p.set("HighWatermark", w.replica.highWatermark()).set("LastStableOffset", w.replica.highWatermark())
+                        .set("LogStartOffset", w.replica.logStartOffset());
+            }
+            if (w.replica != null && v >= 12 && (e == Errors.NOT_LEADER_OR_FOLLOWER || e == Errors.FENCED_LEADER_EPOCH)) {
+                var s = w.replica.state();
+                p.set("CurrentLeader", p.child("CurrentLeader").set("LeaderId", s.leader()).set("LeaderEpoch", s.leaderEpoch()));
+            }
+            p.set("Records", io.fjord.protocol.types.MemoryRecords.EMPTY);
+        } else if (r == null) {
+            long hw = w.replica.highWatermark();
+            p.set("ErrorCode", Errors.NONE.code()).set("HighWatermark", hw).set("LastStableOffset", hw)
+                    .set("LogStartOffset", w.replica.logStartOffset())
+                    .set("DivergingEpoch", p.child("DivergingEpoch").set("Epoch", w.diverging.epoch())
+                            .set("EndOffset", w.diverging.endOffset()))
+                    .set("Records", io.fjord.protocol.types.MemoryRecords.EMPTY);
+        } else {
+            LogReadResult lr = (LogReadResult) r;
+            long hw = w.replica.highWatermark();
+            p.set("ErrorCode", Errors.NONE.code()).set("HighWatermark", hw).set("LastStableOffset", hw)
+                    .set("LogStartOffset", lr.logStartOffset()).set("Records", lr.records());
+        }
+        p.set("AbortedTransactions", null);
+        return p;
     }
 }
