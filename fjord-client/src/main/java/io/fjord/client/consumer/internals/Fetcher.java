@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * Versions: Fetch v13+ names topics by id. When the metadata knows the id of every topic in a request, it goes out
  * at up to the highest version (the broker picks v13+), otherwise capped at v12 (names). An answer for a topic id
  * that is no longer the id of that topic name (the topic was deleted and recreated while the fetch travelled) is
- * dropped and metadata refreshed: two incarnations of a name are never mixed. Fetch sessions (KIP-227) are not
- * used: every Fetch is a full one (SessionId 0, SessionEpoch -1), which every broker accepts.
+ * dropped and metadata refreshed: two incarnations of a name are never mixed. Fetch sessions (KIP-227): one
+ * {@link FetchSession} per node; after a full first fetch, requests carry only changed and forgotten partitions,
+ * and a broker that answers session id 0 simply gets full fetches.
  * <p>
  * A node whose fetch failed (lost connection, timeout, top-level error) is not fetched from again until the retry
  * backoff has passed (growing with consecutive failures). Responses arrive on the I/O thread and are handed to the
