@@ -139,7 +139,7 @@ public final class FetchHandler implements ApiHandler {
         replicas.fetchPurgatory().park(new DelayedOperationPurgatory.DelayedOperation() {
             @Override
             public boolean isSatisfied() {
-                return available(wanted, follower) >= minBytes;
+                return available(wanted, follower, minBytes) >= minBytes;
             }
 
             @Override
@@ -201,22 +201,28 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** Bytes readable now across the wanted partitions (up to their limits), to decide whether to wake. */
-    private static int available(List<Wanted> wanted, boolean follower) {
+    /**
+     * Bytes readable now across the wanted partitions (up to their limits), to decide whether to wake; it stops
+     * counting once {@code minBytes} is reached. Every append and high watermark move asks this of each parked
+     * fetch, so with the usual {@code MinBytes} of 1 (consumers' default, followers') a visible offset past the
+     * fetch offset answers it without reading the log.
+     */
+    private static int available(List<Wanted> wanted, boolean follower, int minBytes) {
         long total = 0;
         for (Wanted w : wanted) {
             if (w.replica == null) continue;
             if (!w.replica.isLeader()) return Integer.MAX_VALUE;
             if (w.fetchOffset < w.replica.logStartOffset() || w.fetchOffset > w.replica.logEndOffset()) return Integer.MAX_VALUE;
             long visible = follower ? w.replica.logEndOffset() : w.replica.highWatermark();
-            if (visible > w.fetchOffset) {
-                // Offsets, not bytes, are cheap to compare; read only when there is something to count.
-                try {
-                    total += (follower ? w.replica.readForFollower(w.fetchOffset, w.maxBytes, true)
-                            : w.replica.read(w.fetchOffset, w.maxBytes, true)).records().sizeInBytes();
-                } catch (OffsetOutOfRangeException e) {
-                    return Integer.MAX_VALUE;
-                }
+            if (visible <= w.fetchOffset) continue;
+            if (minBytes <= 1) return Integer.MAX_VALUE; // a whole batch is at least one byte
+            try {
+                total += (follower ? w.replica.readForFollower(w.fetchOffset, w.maxBytes, true)
+                        : w.replica.read(w.fetchOffset, w.maxBytes, true)).records().sizeInBytes();
+            } catch (OffsetOutOfRangeException e) {
+                return Integer.MAX_VALUE;
             }
+            if (total >= minBytes) break;
         }
         return (int) Math.min(Integer.MAX_VALUE, total);
     }

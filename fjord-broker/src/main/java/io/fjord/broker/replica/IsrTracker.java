@@ -153,8 +153,15 @@ public final class IsrTracker {
 
     /** The high watermark the ISR allows: the smallest log end over the maximal ISR (the leader's included). */
     public long highWatermarkBound(long leaderLogEndOffset) {
-        long hw = leaderLogEndOffset;
-        for (int id : maximalIsr()) {
+        // Called on every append and follower fetch: walks the committed ISR and the pending one in place rather
+        // than building the maximal set (a member in both is simply counted twice, which changes no minimum).
+        long hw = bound(committedIsr, leaderLogEndOffset);
+        return pendingIsr == null || hw == UNKNOWN ? hw : bound(pendingIsr, hw);
+    }
+
+    private long bound(List<Integer> members, long hw) {
+        for (int i = 0; i < members.size(); i++) {
+            int id = members.get(i);
             if (id == leaderId) continue;
             Follower f = followers.get(id);
             long leo = f == null ? UNKNOWN : f.logEndOffset;
