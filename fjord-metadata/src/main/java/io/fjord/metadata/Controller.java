@@ -25,6 +25,9 @@ public interface Controller extends AutoCloseable {
 
     void setBrokerConfigs(String resource, Map<String, String> configs) throws IOException;
 
+    /** Replaces the config overrides of consumer group {@code group} (empty removes them). */
+    void setGroupConfigs(String group, Map<String, String> configs) throws IOException;
+
     boolean deleteTopic(String name) throws IOException;
 
     MetadataRecord.ProducerIdsBlockAllocated allocateProducerIds(int brokerId, int blockSize) throws IOException;

@@ -113,6 +113,11 @@ public final class LocalController implements Controller {
     }
 
     @Override
+    public synchronized void setGroupConfigs(String group, Map<String, String> configs) throws IOException {
+        commit(new MetadataRecord.GroupConfigsSet(group, Map.copyOf(configs)));
+    }
+
+    @Override
     public synchronized boolean deleteTopic(String name) throws IOException {
         TopicImage t = image.topic(name);
         if (t == null) return false;

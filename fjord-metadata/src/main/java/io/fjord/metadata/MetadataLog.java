@@ -112,6 +112,9 @@ public final class MetadataLog implements AutoCloseable {
         if (record instanceof MetadataRecord.BrokerConfigsSet b) {
             return "brokerconfigs " + enc(b.resource()) + " " + formatConfigs(b.configs());
         }
+        if (record instanceof MetadataRecord.GroupConfigsSet g) {
+            return "groupconfigs " + enc(g.group()) + " " + formatConfigs(g.configs());
+        }
         if (record instanceof MetadataRecord.TopicConfigsSet c) {
             return "configs " + enc(c.name()) + " " + formatConfigs(c.configs());
         }
@@ -171,6 +174,9 @@ public final class MetadataLog implements AutoCloseable {
             }
             case "brokerconfigs" -> {
                 return new MetadataRecord.BrokerConfigsSet(dec(f[1]), parseConfigs(f[2]));
+            }
+            case "groupconfigs" -> {
+                return new MetadataRecord.GroupConfigsSet(dec(f[1]), parseConfigs(f[2]));
             }
             case "configs" -> {
                 return new MetadataRecord.TopicConfigsSet(dec(f[1]), parseConfigs(f[2]));

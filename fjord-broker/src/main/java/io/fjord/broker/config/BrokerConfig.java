@@ -81,6 +81,13 @@ public final class BrokerConfig {
         d.put("group.max.session.timeout.ms", "1800000");
         d.put("group.max.size", "2147483647");
         d.put("group.coordinator.threads", "4");
+        // KIP-848 consumer groups: defaults and the bounds a group's own config (GROUP resource) must stay in.
+        d.put("group.consumer.session.timeout.ms", "45000");
+        d.put("group.consumer.min.session.timeout.ms", "45000");
+        d.put("group.consumer.max.session.timeout.ms", "60000");
+        d.put("group.consumer.heartbeat.interval.ms", "5000");
+        d.put("group.consumer.min.heartbeat.interval.ms", "5000");
+        d.put("group.consumer.max.heartbeat.interval.ms", "15000");
         // Replication (Kafka's names and defaults).
         d.put("replica.lag.time.max.ms", "30000");
         d.put("num.replica.fetchers", "1");

@@ -513,6 +513,11 @@ public final class RaftController implements Controller {
     }
 
     @Override
+    public void setGroupConfigs(String group, Map<String, String> configs) throws IOException {
+        submit(List.of(new MetadataRecord.GroupConfigsSet(group, Map.copyOf(configs))));
+    }
+
+    @Override
     public boolean deleteTopic(String name) throws IOException {
         TopicImage t = image().topic(name);
         if (t == null) return false;
