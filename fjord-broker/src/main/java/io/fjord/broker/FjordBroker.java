@@ -164,6 +164,8 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.AlterPartitionReassignmentsHandler(controller));
         register(dispatcher, served, io.fjord.protocol.api.ListPartitionReassignmentsApi.KEY,
                 new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller));
+        register(dispatcher, served, io.fjord.protocol.api.DescribeQuorumApi.KEY,
+                new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
@@ -187,6 +189,24 @@ public final class FjordBroker implements AutoCloseable {
         if (Apis.byKey(key) == null) throw new IllegalStateException("no description for API key " + key);
         d.register(key, h);
         served.add(key);
+    }
+
+    /** The voters' CONTROLLER endpoints (DescribeQuorum v2); a node without a quorum is its own controller. */
+    private List<io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint> voterEndpoints() {
+        List<String> names = config.listenerLayout().controllerListenerNames();
+        String listener = names.isEmpty() ? "CONTROLLER" : names.get(0);
+        List<io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint> out = new java.util.ArrayList<>();
+        if (controller instanceof io.fjord.metadata.raft.RaftController rc) {
+            for (io.fjord.metadata.raft.RaftController.Voter v : rc.voters()) {
+                out.add(new io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint(v.id(), listener, v.host(), v.port()));
+            }
+        } else {
+            BrokerNode self = controller.image().broker(config.nodeId());
+            if (self != null) {
+                out.add(new io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint(self.id(), listener, self.host(), self.port()));
+            }
+        }
+        return out;
     }
 
     /** The port of the first listener (the real one when it was configured as 0). */

@@ -46,6 +46,7 @@ public final class Apis {
         register(AlterPartitionReassignmentsApi.SPEC);
         register(ListPartitionReassignmentsApi.SPEC);
         register(DescribeLogDirsApi.SPEC);
+        register(DescribeQuorumApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {
