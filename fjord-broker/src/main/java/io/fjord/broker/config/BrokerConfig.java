@@ -81,6 +81,12 @@ public final class BrokerConfig {
         d.put("group.max.session.timeout.ms", "1800000");
         d.put("group.max.size", "2147483647");
         d.put("group.coordinator.threads", "4");
+        // The consumer group protocol (KIP-848): Kafka's names and defaults.
+        d.put("group.consumer.assignors", "uniform,range");
+        d.put("group.consumer.session.timeout.ms", "45000");
+        d.put("group.consumer.heartbeat.interval.ms", "5000");
+        d.put("group.consumer.max.size", "2147483647");
+        d.put("group.consumer.migration.policy", "bidirectional");
         // Replication (Kafka's names and defaults).
         d.put("replica.lag.time.max.ms", "30000");
         d.put("num.replica.fetchers", "1");
