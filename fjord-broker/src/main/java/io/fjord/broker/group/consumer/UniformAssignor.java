@@ -82,9 +82,42 @@ public final class UniformAssignor implements PartitionAssignor {
             out.get(best).computeIfAbsent(tp.topic(), k -> new TreeSet<>()).add(tp.partition());
             counts.merge(best, 1, Integer::sum);
         }
+        rebalance(members, out, counts, total);
         Map<String, Assignment> result = new TreeMap<>();
         out.forEach((m, a) -> result.put(m, new Assignment(a)));
         return result;
+    }
+
+    /**
+     * Heterogeneous subscriptions can leave a member short while another holds two or more partitions more of a
+     * topic the short one also subscribes to: move one such partition at a time, least loaded receiver first.
+     * Each move lowers the spread, so the loop ends; it is bounded by the partition count anyway.
+     */
+    private static void rebalance(Map<String, MemberSubscription> members, Map<String, Map<UUID, Set<Integer>>> out,
+                                  Map<String, Integer> counts, int total) {
+        for (int moves = 0; moves < total; moves++) {
+            boolean moved = false;
+            List<String> byLoad = new ArrayList<>(members.keySet());
+            byLoad.sort((x, y) -> counts.get(x).equals(counts.get(y)) ? x.compareTo(y) : counts.get(x) - counts.get(y));
+            search:
+            for (String receiver : byLoad) {
+                for (int i = byLoad.size() - 1; i >= 0; i--) {
+                    String giver = byLoad.get(i);
+                    if (counts.get(giver) - counts.get(receiver) < 2) break;
+                    for (Map.Entry<UUID, Set<Integer>> e : out.get(giver).entrySet()) {
+                        if (e.getValue().isEmpty() || !members.get(receiver).topics().contains(e.getKey())) continue;
+                        int p = ((TreeSet<Integer>) e.getValue()).last();
+                        e.getValue().remove(p);
+                        out.get(receiver).computeIfAbsent(e.getKey(), k -> new TreeSet<>()).add(p);
+                        counts.merge(giver, -1, Integer::sum);
+                        counts.merge(receiver, 1, Integer::sum);
+                        moved = true;
+                        break search;
+                    }
+                }
+            }
+            if (!moved) return;
+        }
     }
 
     private record TopicPartitionRef(UUID topic, int partition) {
