@@ -183,6 +183,10 @@ public final class FjordBroker implements AutoCloseable {
         register(d, served, (short) 16, new ListGroupsHandler(groups));
         register(d, served, (short) 42, new DeleteGroupsHandler(groups));
         register(d, served, (short) 47, new OffsetDeleteHandler(groups));
+        register(d, served, io.fjord.protocol.api.ConsumerGroupHeartbeatApi.KEY,
+                new io.fjord.broker.handlers.group.ConsumerGroupHeartbeatHandler(groups));
+        register(d, served, io.fjord.protocol.api.ConsumerGroupDescribeApi.KEY,
+                new io.fjord.broker.handlers.group.ConsumerGroupDescribeHandler(groups));
     }
 
     private static void register(RequestDispatcher d, Set<Short> served, short key, io.fjord.broker.network.ApiHandler h) {

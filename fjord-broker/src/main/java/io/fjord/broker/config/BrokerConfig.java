@@ -88,6 +88,10 @@ public final class BrokerConfig {
         d.put("group.consumer.heartbeat.interval.ms", "5000");
         d.put("group.consumer.min.heartbeat.interval.ms", "5000");
         d.put("group.consumer.max.heartbeat.interval.ms", "15000");
+        // The consumer group protocol (KIP-848): Kafka's names and defaults.
+        d.put("group.consumer.assignors", "uniform,range");
+        d.put("group.consumer.max.size", "2147483647");
+        d.put("group.consumer.migration.policy", "bidirectional");
         // Replication (Kafka's names and defaults).
         d.put("replica.lag.time.max.ms", "30000");
         d.put("num.replica.fetchers", "1");

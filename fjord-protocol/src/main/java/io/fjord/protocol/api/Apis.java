@@ -47,6 +47,8 @@ public final class Apis {
         register(ListPartitionReassignmentsApi.SPEC);
         register(DescribeLogDirsApi.SPEC);
         register(DescribeQuorumApi.SPEC);
+        register(ConsumerGroupHeartbeatApi.SPEC);
+        register(ConsumerGroupDescribeApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {
