@@ -75,6 +75,18 @@ public final class FjordBroker implements AutoCloseable {
         this.config = config;
     }
 
+    private final java.util.Map<Short, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler>> fallbacks =
+            new java.util.LinkedHashMap<>();
+
+    /**
+     * Registers, at start, a handler for an API this broker does not serve itself (tests: a double for a handler
+     * another part of the broker will provide). Ignored for keys the broker serves. Call before {@link #start()}.
+     */
+    public synchronized FjordBroker withFallbackHandler(short key, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler> factory) {
+        fallbacks.put(key, factory);
+        return this;
+    }
+
     public synchronized FjordBroker start() throws IOException, InterruptedException {
         List<Path> dirs = config.logDirs();
         for (Path d : dirs) Files.createDirectories(d);
@@ -174,6 +186,9 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.AlterPartitionReassignmentsHandler(controller));
         register(dispatcher, served, io.fjord.protocol.api.ListPartitionReassignmentsApi.KEY,
                 new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller));
+        fallbacks.forEach((key, factory) -> {
+            if (!served.contains(key)) register(dispatcher, served, key, factory.apply(this));
+        });
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
