@@ -92,6 +92,16 @@ public final class BrokerConfig {
         d.put("group.consumer.assignors", "uniform,range");
         d.put("group.consumer.max.size", "2147483647");
         d.put("group.consumer.migration.policy", "bidirectional");
+        // Transaction coordinator (Kafka's names and defaults).
+        d.put("transaction.state.log.num.partitions", "50");
+        d.put("transaction.state.log.replication.factor", "3");
+        d.put("transaction.state.log.min.isr", "2");
+        d.put("transaction.state.log.segment.bytes", "104857600");
+        d.put("transaction.max.timeout.ms", "900000");
+        d.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "10000");
+        d.put("transactional.id.expiration.ms", "604800000");
+        d.put("transaction.remove.expired.transaction.cleanup.interval.ms", "3600000");
+        d.put("request.timeout.ms", "30000"); // the marker channel's requests to partition leaders
         // Replication (Kafka's names and defaults).
         d.put("replica.lag.time.max.ms", "30000");
         d.put("num.replica.fetchers", "1");

@@ -57,7 +57,8 @@ public final class ReplicatedCoordinatorLog implements CoordinatorLog {
                 ByteBuffer one = buf.duplicate();
                 one.position(pos).limit(pos + size);
                 RecordBatchReader reader = new RecordBatchReader(one.slice(), 0);
-                while (reader.hasNext()) {
+                // Transaction markers (control batches) carry no coordinator record.
+                while (!RecordBatch.isControl(buf, pos) && reader.hasNext()) {
                     Record rec = reader.next();
                     if (rec.offset() < offset || rec.keyBytes() == null) continue;
                     sink.accept(new CoordinatorRecord(rec.keyBytes(), rec.valueBytes()));

@@ -263,6 +263,35 @@ public final class GroupCoordinator implements AutoCloseable {
                 ConsumerGroupDescription.of(s.consumerGroups(), groupId))), e -> new ConsumerDescribeResult(e, null));
     }
 
+    // ------------------------------------------------------------------------------------------------ transactions
+
+    /** TxnOffsetCommit: the offsets become visible when the producer's transaction commits. */
+    public CompletableFuture<GroupCoordinatorShard.CommitResult> txnCommit(String groupId, long producerId, short producerEpoch,
+            int generationId, String memberId, String groupInstanceId, List<GroupCoordinatorShard.OffsetCommit> commits) {
+        if (groupId == null || groupId.isEmpty()) {
+            return CompletableFuture.completedFuture(new GroupCoordinatorShard.CommitResult(Errors.INVALID_GROUP_ID, Map.of()));
+        }
+        return recover(write("txn-offset-commit", groupId, s -> s.txnCommit(groupId, producerId, producerEpoch, generationId,
+                memberId, groupInstanceId, commits)), e -> new GroupCoordinatorShard.CommitResult(e, Map.of()));
+    }
+
+    /**
+     * The COMMIT/ABORT marker of {@code producerId} was written to {@code __consumer_offsets-offsetsPartition}
+     * (called by the WriteTxnMarkers handler): the producer's pending transactional offsets there are materialised
+     * or discarded. Completes when that is committed; fails with NOT_COORDINATOR if this broker does not run the
+     * partition's shard (the marker is then retried by the transaction coordinator).
+     */
+    public CompletableFuture<Void> completeTransaction(int offsetsPartition, long producerId, short producerEpoch, boolean commit) {
+        return runtime.scheduleWriteOperation("complete-txn-offsets", offsetsPartition,
+                s -> s.completeTransaction(producerId, producerEpoch, commit));
+    }
+
+    /** Partitions of the group with transactional offsets not yet committed or aborted (OffsetFetch RequireStable). */
+    public CompletableFuture<java.util.Set<OffsetKey>> pendingTransactionalOffsets(String groupId) {
+        return read("pending-txn-offsets", groupId, s -> s.pendingTransactionalOffsets(groupId))
+                .exceptionally(e -> java.util.Set.of());
+    }
+
     public CompletableFuture<Errors> deleteGroup(String groupId) {
         return recover(write("delete-group", groupId, s -> s.deleteGroup(groupId)), e -> e);
     }

@@ -54,6 +54,8 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
     private final BiPredicate<String, Integer> partitionExists;
     /** The groups of this partition that speak the consumer protocol (KIP-848); their offsets stay in {@link #groups}. */
     private final ConsumerGroupProtocol consumer;
+    /** Offsets of open transactions (TxnOffsetCommit), kept apart from the group state. */
+    private final TransactionalOffsets txnOffsets = new TransactionalOffsets();
 
     public GroupCoordinatorShard(int partition, CoordinatorTimer timer, LongSupplier clock, Settings settings,
                                  BiPredicate<String, Integer> partitionExists) {
@@ -90,6 +92,7 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
     @Override
     public void replay(CoordinatorRecord record) {
         if (consumer.replay(record)) return;
+        if (txnOffsets.replay(record)) return;
         OffsetRecords.Decoded d = OffsetRecords.decode(record);
         if (d == null) return;
         if (d.tp() == null) { // the group was deleted (DeleteGroups, or its offsets all expired)
@@ -127,6 +130,7 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
         }
         groups.clear();
         consumer.onUnloaded();
+        txnOffsets.clear();
     }
 
     // ------------------------------------------------------------------------------------------------ join
@@ -589,6 +593,28 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
         if (generationId != group.generationId) return Errors.ILLEGAL_GENERATION;
         if (group.is(GroupState.COMPLETING_REBALANCE)) return Errors.REBALANCE_IN_PROGRESS;
         return Errors.NONE;
+    }
+
+    /** TxnOffsetCommit: the offsets wait for the producer's transaction marker ({@link TransactionalOffsets}). */
+    public CoordinatorResult<CommitResult> txnCommit(String groupId, long producerId, short producerEpoch, int generationId,
+                                                     String memberId, String groupInstanceId, List<OffsetCommit> commits) {
+        if (groupId == null || groupId.isEmpty()) return CoordinatorResult.of(new CommitResult(Errors.INVALID_GROUP_ID, Map.of()));
+        Errors e = TransactionalOffsets.checkMember(groups.get(groupId), generationId, memberId, groupInstanceId);
+        if (e != Errors.NONE) return CoordinatorResult.of(new CommitResult(e, Map.of()));
+        Map<OffsetCommit, Errors> out = new LinkedHashMap<>();
+        List<CoordinatorRecord> records = txnOffsets.commit(groupId, producerId, producerEpoch, commits, clock.getAsLong(),
+                settings.maxMetadataBytes(), partitionExists, out);
+        return new CoordinatorResult<>(records, new CommitResult(Errors.NONE, out));
+    }
+
+    /** The transaction marker of {@code producerId} reached this partition: its pending offsets commit or vanish. */
+    public CoordinatorResult<Void> completeTransaction(long producerId, short producerEpoch, boolean commit) {
+        return new CoordinatorResult<>(txnOffsets.complete(producerId, producerEpoch, commit), null);
+    }
+
+    /** Partitions of the group whose offsets wait for a transaction marker. */
+    public java.util.Set<OffsetKey> pendingTransactionalOffsets(String groupId) {
+        return txnOffsets.pendingFor(groupId);
     }
 
     public record FetchedOffset(long offset, int leaderEpoch, String metadata) {

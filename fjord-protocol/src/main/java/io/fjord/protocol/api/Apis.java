@@ -49,6 +49,13 @@ public final class Apis {
         register(DescribeQuorumApi.SPEC);
         register(ConsumerGroupHeartbeatApi.SPEC);
         register(ConsumerGroupDescribeApi.SPEC);
+        register(AddPartitionsToTxnApi.SPEC);
+        register(AddOffsetsToTxnApi.SPEC);
+        register(EndTxnApi.SPEC);
+        register(WriteTxnMarkersApi.SPEC);
+        register(TxnOffsetCommitApi.SPEC);
+        register(DescribeTransactionsApi.SPEC);
+        register(ListTransactionsApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {
