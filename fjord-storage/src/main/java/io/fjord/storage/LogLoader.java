@@ -95,7 +95,8 @@ final class LogLoader {
                 if (name.endsWith(LogSegment.LOG_SUFFIX)) {
                     Long base = parseBase(name, LogSegment.LOG_SUFFIX);
                     if (base != null) bases.add(base);
-                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) {
+                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)
+                        || name.endsWith(TransactionIndex.SUFFIX)) {
                     indexFiles.add(p);
                 } else if (name.endsWith(".tmp")) {
                     Files.deleteIfExists(p);
@@ -135,6 +136,7 @@ final class LogLoader {
                 Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)));
                 Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.INDEX_SUFFIX)));
                 Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.TIME_INDEX_SUFFIX)));
+                Files.deleteIfExists(TransactionIndex.fileFor(dir, base));
             }
         }
         if (segments.isEmpty()) segments.add(LogSegment.create(dir, 0L, cfg, now));

@@ -36,6 +36,7 @@ public final class Apis {
         register(DeleteGroupsApi.SPEC);
         register(OffsetDeleteApi.SPEC);
         register(InitProducerIdApi.SPEC);
+        register(DescribeProducersApi.SPEC);
         register(DeleteRecordsApi.SPEC);
         register(AlterConfigsApi.SPEC);
         register(CreatePartitionsApi.SPEC);
@@ -46,8 +47,6 @@ public final class Apis {
         register(AlterPartitionReassignmentsApi.SPEC);
         register(ListPartitionReassignmentsApi.SPEC);
         register(DescribeLogDirsApi.SPEC);
-        register(WriteTxnMarkersApi.SPEC);
-        register(DescribeProducersApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {
