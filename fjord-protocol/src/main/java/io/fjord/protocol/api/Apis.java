@@ -47,6 +47,13 @@ public final class Apis {
         register(AlterPartitionReassignmentsApi.SPEC);
         register(ListPartitionReassignmentsApi.SPEC);
         register(DescribeLogDirsApi.SPEC);
+        register(AddPartitionsToTxnApi.SPEC);
+        register(AddOffsetsToTxnApi.SPEC);
+        register(EndTxnApi.SPEC);
+        register(WriteTxnMarkersApi.SPEC);
+        register(TxnOffsetCommitApi.SPEC);
+        register(DescribeTransactionsApi.SPEC);
+        register(ListTransactionsApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {

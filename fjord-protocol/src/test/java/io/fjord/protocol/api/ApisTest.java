@@ -46,6 +46,13 @@ class ApisTest {
         EXPECTED.put(45, new int[] {0, 0, 1, 0});   // AlterPartitionReassignments
         EXPECTED.put(46, new int[] {0, 0, 0, 0});   // ListPartitionReassignments
         EXPECTED.put(35, new int[] {1, 1, 5, 2});   // DescribeLogDirs
+        EXPECTED.put(24, new int[] {0, 0, 5, 3});   // AddPartitionsToTxn
+        EXPECTED.put(25, new int[] {0, 0, 4, 3});   // AddOffsetsToTxn
+        EXPECTED.put(26, new int[] {0, 0, 5, 3});   // EndTxn
+        EXPECTED.put(27, new int[] {1, 1, 2, 1});   // WriteTxnMarkers
+        EXPECTED.put(28, new int[] {0, 0, 6, 3});   // TxnOffsetCommit
+        EXPECTED.put(65, new int[] {0, 0, 0, 0});   // DescribeTransactions
+        EXPECTED.put(66, new int[] {0, 0, 2, 0});   // ListTransactions
     }
 
     @Test
