@@ -75,7 +75,10 @@ final class LogLoader {
                     : cleanShutdown ? logEnd : recoveryPoint;
             hw = Math.max(hw, logStart);
             LeaderEpochFileCache epochs = loadEpochCache(dir, segments, logStart, logEnd);
-            ProducerStateManager producers = ProducerStateManager.load(dir, segments.snapshot(), logEnd, clock,
+            // After a crash only what lies below the recovery point was fsynced, transaction indexes included: the
+            // producer state (and the indexes' entries) is rebuilt from a snapshot no newer than that.
+            ProducerStateManager producers = ProducerStateManager.load(dir, segments.snapshot(), logEnd,
+                    cleanShutdown ? logEnd : Math.min(logEnd, recoveryPoint), clock,
                     ProducerStateManager.DEFAULT_EXPIRATION_MS);
             log.debug("Loaded {}: {} segments, offsets [{}, {}), hw {}", dir, segments.count(), logStart, logEnd, hw);
             return new LoadedLog(segments, logStart, logEnd, recoveryPoint, hw, epochs, producers);
