@@ -164,6 +164,10 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.AlterPartitionReassignmentsHandler(controller));
         register(dispatcher, served, io.fjord.protocol.api.ListPartitionReassignmentsApi.KEY,
                 new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller));
+        register(dispatcher, served, io.fjord.protocol.api.WriteTxnMarkersApi.KEY,
+                new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups));
+        register(dispatcher, served, io.fjord.protocol.api.DescribeProducersApi.KEY,
+                new io.fjord.broker.handlers.DescribeProducersHandler(admin, replicas));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;

@@ -239,4 +239,14 @@ public final class GroupCoordinator implements AutoCloseable {
         runtime.close();
         workers.shutdown();
     }
+
+    /**
+     * A transaction marker for {@code producerId} was written to {@code __consumer_offsets} partition
+     * {@code offsetsPartition} and replicated: the producer's pending transactional offset commits there become
+     * visible ({@code commit}) or are dropped. Called by the WriteTxnMarkers handler; the transaction coordinator's
+     * side (TxnOffsetCommit) implements it. Until then there are no pending transactional offsets: nothing to do.
+     */
+    public void completeTransaction(int offsetsPartition, long producerId, short producerEpoch, boolean commit) {
+        // No transactional offsets are kept yet (TxnOffsetCommit is the transaction coordinator's part).
+    }
 }
