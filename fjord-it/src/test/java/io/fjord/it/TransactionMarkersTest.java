@@ -141,7 +141,7 @@ class TransactionMarkersTest {
             assertThat(lso(admin, o0)).isEqualTo(2);
             assertThat(lso(admin, a0)).isZero();
             assertThat(readAll(b.bootstrap(), all, "read_committed", admin)).containsExactly("plain--1", "plain-0");
-            assertThat(readAll(b.bootstrap(), all, "read_uncommitted", admin)).hasSize(14);
+            assertThat(readAll(b.bootstrap(), all, "read_uncommitted", admin)).hasSize(16);
             Map<Long, ProducerState> producers = new HashMap<>();
             for (ProducerState s : admin.describeProducers(List.of(o0)).partitionResult(o0).get(60, TimeUnit.SECONDS)
                     .activeProducers()) producers.put(s.producerId(), s);
@@ -166,7 +166,7 @@ class TransactionMarkersTest {
             assertThat(committed).containsExactlyInAnyOrder("plain--1", "plain-0", "p1-o0-0", "p1-o0-1", "p1-o0-2",
                     "p1-o0-3", "p1-o0-4", "p1-a0-0", "p1-a0-1", "p1-a0-2", "p1-a0-3");
             List<String> everything = readAll(b.bootstrap(), all, "read_uncommitted", admin);
-            assertThat(everything).hasSize(14).contains("p2-o0-0", "p2-o0-1", "p2-o1-0", "p2-o1-1", "p2-o1-2");
+            assertThat(everything).hasSize(16).contains("p2-o0-0", "p2-o0-1", "p2-o1-0", "p2-o1-1", "p2-o1-2");
 
             // Bad input. A producer that never wrote here: the marker is written (Kafka does) and changes nothing.
             assertThat(markers(c, (short) 1, P3, 0, true, 3, Map.of("orders", List.of(1))))

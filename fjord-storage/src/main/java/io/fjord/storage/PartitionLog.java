@@ -197,7 +197,12 @@ public final class PartitionLog {
      */
     public long lastStableOffset() {
         long hw = highWatermark;
-        return Math.max(logStartOffset, ProducerStateManager.lastStableOffset(unstable, hw));
+        return Math.max(logStartOffset, Math.min(hw, ProducerStateManager.firstUnstableOffset(unstable, hw)));
+    }
+
+    /** Where the first undecided transaction starts ({@link Long#MAX_VALUE} if none): the cleaner stops there. */
+    public long firstUnstableOffset() {
+        return ProducerStateManager.firstUnstableOffset(unstable, highWatermark);
     }
 
     /**
@@ -207,16 +212,7 @@ public final class PartitionLog {
      * offset reaches {@code upperBound} (no later marker can end a transaction with data in the range). Lock-free.
      */
     public List<AbortedTxn> abortedTransactions(long startOffset, long upperBound) {
-        List<AbortedTxn> out = new java.util.ArrayList<>();
-        LogSegment first = segments.floor(startOffset);
-        for (LogSegment s : segments.snapshot()) {
-            if (first != null && s.baseOffset() < first.baseOffset()) continue;
-            for (AbortedTxn t : s.txnIndex().entries()) {
-                if (t.lastOffset() >= startOffset && t.firstOffset() < upperBound) out.add(t);
-                if (t.lastStableOffset() >= upperBound) return out;
-            }
-        }
-        return out;
+        return TransactionIndex.collect(segments.snapshot(), segments.floor(startOffset), startOffset, upperBound);
     }
 
     /** The producers this partition keeps state for, with their open transactions (DescribeProducers). */

@@ -326,13 +326,17 @@ public final class ProducerStateManager {
         return out;
     }
 
-    /** The last stable offset given the {@link #unstable} array and the high watermark. */
-    static long lastStableOffset(long[] unstable, long hw) {
-        long lso = hw;
+    /**
+     * The first unstable offset given the {@link #unstable} array and the high watermark: the smallest first offset
+     * of a transaction open, or ended by a marker at or above {@code hw}; {@link Long#MAX_VALUE} if none. The last
+     * stable offset is its minimum with the high watermark.
+     */
+    static long firstUnstableOffset(long[] unstable, long hw) {
+        long first = Long.MAX_VALUE;
         for (int i = 0; i < unstable.length; i += 2) {
-            if (unstable[i + 1] >= hw && unstable[i] < lso) lso = unstable[i];
+            if (unstable[i + 1] >= hw && unstable[i] < first) first = unstable[i];
         }
-        return lso;
+        return first;
     }
 
     /** Every producer this partition keeps state for (DescribeProducers). */

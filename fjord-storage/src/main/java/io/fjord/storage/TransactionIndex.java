@@ -79,6 +79,19 @@ public final class TransactionIndex {
         return file;
     }
 
+    /** See {@link PartitionLog#abortedTransactions}: {@code first} is the segment holding the start (null: all). */
+    static List<AbortedTxn> collect(List<LogSegment> segments, LogSegment first, long startOffset, long upperBound) {
+        List<AbortedTxn> out = new ArrayList<>();
+        for (LogSegment s : segments) {
+            if (first != null && s.baseOffset() < first.baseOffset()) continue;
+            for (AbortedTxn t : s.txnIndex().entries()) {
+                if (t.lastOffset() >= startOffset && t.firstOffset() < upperBound) out.add(t);
+                if (t.lastStableOffset() >= upperBound) return out;
+            }
+        }
+        return out;
+    }
+
     /** Appends an entry; its marker must come after every entry's marker already here. */
     void append(AbortedTxn t) throws IOException {
         List<AbortedTxn> cur = entries;
