@@ -233,4 +233,51 @@ class TransactionMarkersTest {
             assertThat(committed).containsExactly("b-0", "b-1");
         }
     }
+
+    @Test
+    void killMinus9KeepsOpenAndAbortedTransactionsEvenWithTheIndexLost() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        TopicPartition tp = new TopicPartition("crash-txn", 0);
+        List<String> committed;
+        int port1 = Clients.freePort();
+        try (FjordProcess node = FjordProcess.startJava(dir, dir.resolve("run1.out"), port1, List.of(
+                "listeners=PLAINTEXT://127.0.0.1:" + port1, "log.dirs=" + data, "num.io.threads=2"))) {
+            node.awaitReady(Duration.ofSeconds(90));
+            String bootstrap = "127.0.0.1:" + port1;
+            Clients.createTopic(bootstrap, tp.topic(), 1);
+            try (RawClient c = new RawClient(port1); Admin admin = Clients.admin(bootstrap)) {
+                assertOk(produce(c, tp.topic(), 0, txnBatch(P2, 0, 0, "aborted", 3, true)));  // 0-2
+                assertOk(produce(c, tp.topic(), 0, txnBatch(P3, 0, 0, "committed", 2, true))); // 3-4
+                assertThat(markers(c, (short) 1, P2, 0, false, 1, Map.of(tp.topic(), List.of(0)))).containsValue((short) 0); // 5
+                assertThat(markers(c, (short) 1, P3, 0, true, 1, Map.of(tp.topic(), List.of(0)))).containsValue((short) 0);  // 6
+                assertOk(produce(c, tp.topic(), 0, txnBatch(P1, 0, 0, "open", 2, true)));      // 7-8
+                assertThat(lso(admin, tp)).isEqualTo(7);
+                committed = readAll(bootstrap, List.of(tp), "read_committed", admin);
+                assertThat(committed).containsExactly("committed-0", "committed-1");
+            }
+            assertThat(node.kill9()).isEqualTo(137);
+        }
+        // A bad disk on top of the crash: the aborted-transaction index is gone. The restart rebuilds it.
+        Path partitionDir = data.resolve(tp.topic() + "-0");
+        try (var files = Files.list(partitionDir)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".txnindex")).toList()) Files.delete(f);
+        }
+        int port2 = Clients.freePort();
+        try (FjordProcess node = FjordProcess.startJava(dir, dir.resolve("run2.out"), port2, List.of(
+                "listeners=PLAINTEXT://127.0.0.1:" + port2, "log.dirs=" + data, "num.io.threads=2"))) {
+            node.awaitReady(Duration.ofSeconds(90));
+            String bootstrap = "127.0.0.1:" + port2;
+            try (RawClient c = new RawClient(port2); Admin admin = Clients.admin(bootstrap)) {
+                Awaitility.await("partition led again").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                        .until(() -> lso(admin, tp) == 7);
+                assertThat(readAll(bootstrap, List.of(tp), "read_committed", admin)).isEqualTo(committed);
+                assertThat(Files.list(partitionDir).anyMatch(f -> f.toString().endsWith(".txnindex"))).isTrue();
+                // The open transaction is still open after the crash; its abort moves the LSO to the end.
+                assertThat(markers(c, (short) 1, P1, 0, false, 1, Map.of(tp.topic(), List.of(0)))).containsValue((short) 0);
+                assertThat(lso(admin, tp)).isEqualTo(hw(admin, tp)).isEqualTo(10);
+                assertThat(readAll(bootstrap, List.of(tp), "read_committed", admin)).isEqualTo(committed);
+                assertThat(readAll(bootstrap, List.of(tp), "read_uncommitted", admin)).hasSize(7);
+            }
+        }
+    }
 }

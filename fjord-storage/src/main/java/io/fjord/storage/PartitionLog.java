@@ -414,10 +414,8 @@ public final class PartitionLog {
     }
 
     /**
-     * Appends a COMMIT or ABORT marker for {@code producerId} as leader (WriteTxnMarkers), after the producer-state
-     * checks of {@link ProducerStateManager#checkMarker}. The marker is written even if the producer has no open
-     * transaction here (Kafka does the same: it changes no transaction). An ABORT that ends an open transaction adds
-     * an entry to the active segment's transaction index.
+     * Appends a COMMIT or ABORT marker for {@code producerId} as leader (WriteTxnMarkers), after the checks of
+     * {@link ProducerStateManager#checkMarker}; written even if nothing of the producer is open here (as Kafka does).
      *
      * @param leaderEpoch        stamped into the marker batch (the caller holds the role under its lock)
      * @param transactionVersion the request's transaction version (2 = KIP-890 epoch rules)
@@ -449,7 +447,7 @@ public final class PartitionLog {
         }
     }
 
-    /** Where aborted transactions go as batches are written: the active segment's index (it holds the marker). */
+    /** Aborted transactions go to the active segment's index (it holds the marker). */
     private ProducerStateManager.AbortSink activeTxnIndex() {
         return t -> local.active().txnIndex().append(t);
     }
