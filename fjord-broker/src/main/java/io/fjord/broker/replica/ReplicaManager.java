@@ -431,6 +431,18 @@ public final class ReplicaManager implements AutoCloseable {
         return r;
     }
 
+    /** Appends a transaction marker as leader and wakes what waits on this partition, as {@link #appendAsLeader}. */
+    public LogAppendResult appendMarkerAsLeader(Partition partition, long producerId, short producerEpoch, boolean commit,
+                                                int coordinatorEpoch, int transactionVersion) {
+        long hwBefore = partition.highWatermark();
+        LogAppendResult r = partition.appendMarkerAsLeader(producerId, producerEpoch, commit, coordinatorEpoch,
+                transactionVersion);
+        TopicPartition tp = partition.topicPartition();
+        fetchPurgatory.checkAndComplete(tp);
+        if (partition.highWatermark() != hwBefore) producePurgatory.checkAndComplete(tp);
+        return r;
+    }
+
     /**
      * A follower fetched {@code p} at {@code fetchOffset}: records its progress, wakes what waits on the high
      * watermark, and proposes its return to the ISR when it has caught up. Returns false if {@code replicaId} is

@@ -36,6 +36,7 @@ public final class Apis {
         register(DeleteGroupsApi.SPEC);
         register(OffsetDeleteApi.SPEC);
         register(InitProducerIdApi.SPEC);
+        register(DescribeProducersApi.SPEC);
         register(DeleteRecordsApi.SPEC);
         register(AlterConfigsApi.SPEC);
         register(CreatePartitionsApi.SPEC);

@@ -35,6 +35,7 @@ class ApisTest {
         EXPECTED.put(42, new int[] {0, 0, 3, 2});   // DeleteGroups
         EXPECTED.put(47, new int[] {0, 0, 0, -1});  // OffsetDelete (never flexible)
         EXPECTED.put(22, new int[] {0, 0, 5, 2});   // InitProducerId (v6 is unstable in 4.x, not advertised)
+        EXPECTED.put(61, new int[] {0, 0, 0, 0});   // DescribeProducers
         EXPECTED.put(21, new int[] {0, 0, 2, 2});   // DeleteRecords
         EXPECTED.put(33, new int[] {0, 0, 2, 2});   // AlterConfigs
         EXPECTED.put(37, new int[] {0, 0, 3, 2});   // CreatePartitions
