@@ -33,6 +33,8 @@ public final class TestBroker implements AutoCloseable {
         settings.put("num.network.threads", "2");
         // One node: the offsets topic can have one replica only (Kafka's single-node sample config says the same).
         settings.put("offsets.topic.replication.factor", "1");
+        // An ephemeral console port (the default 8080 is shared by every test on the machine).
+        settings.put("fjord.console.listener", "http://127.0.0.1:0");
         settings.putAll(overrides);
         broker = new FjordBroker(BrokerConfig.of(settings)).start();
         return this;

@@ -133,6 +133,7 @@ public final class FetchHandler implements ApiHandler {
         long maxWait = Math.max(0, request.getInt("MaxWaitMs"));
         Reads first = readAll(wanted, maxBytes, follower);
         if (first.bytes >= minBytes || first.anyError || maxWait == 0 || watch.isEmpty()) {
+            countBytesOut(wanted, first, follower);
             return CompletableFuture.completedFuture(respond(ctx, session, wanted, first));
         }
         CompletableFuture<Struct> result = new CompletableFuture<>();
@@ -145,13 +146,26 @@ public final class FetchHandler implements ApiHandler {
             @Override
             public void complete() {
                 try {
-                    result.complete(respond(ctx, session, wanted, readAll(wanted, maxBytes, follower)));
+                    Reads reads = readAll(wanted, maxBytes, follower);
+                    countBytesOut(wanted, reads, follower);
+                    result.complete(respond(ctx, session, wanted, reads));
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }
             }
         }, watch, maxWait);
         return result;
+    }
+
+    /** BytesOutPerSec per topic (consumers) or ReplicationBytesOutPerSec (followers): the records being sent. */
+    private void countBytesOut(List<Wanted> wanted, Reads reads, boolean follower) {
+        io.fjord.broker.metrics.BrokerMetrics m = replicas.metrics();
+        if (m == null) return;
+        for (int i = 0; i < wanted.size(); i++) {
+            if (reads.perPartition.get(i) instanceof LogReadResult lr && lr.records().sizeInBytes() > 0) {
+                m.fetched(wanted.get(i).topicName, lr.records().sizeInBytes(), follower);
+            }
+        }
     }
 
     private static int replicaStateId(Struct request) {
