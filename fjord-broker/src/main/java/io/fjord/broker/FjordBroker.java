@@ -153,6 +153,10 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 75, new DescribeTopicPartitionsHandler(admin));
         groups = GroupCoordinator.start(admin, replicas, config);
         registerGroupApis(dispatcher, served, admin);
+        if (console != null) {
+            new io.fjord.broker.console.ConsolePages(nodeId, controller::image, replicas, groups, metrics,
+                    config.getBoolean("fjord.console.read.only")).register(console);
+        }
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
                 new io.fjord.broker.handlers.InitProducerIdHandler(new io.fjord.broker.producer.ProducerIdManager(
                         size -> controller.allocateProducerIds(nodeId, size).blockStart())));

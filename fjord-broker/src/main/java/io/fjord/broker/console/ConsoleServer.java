@@ -80,7 +80,7 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     private final InetSocketAddress address;
-    private final Map<String, Route> routes = new LinkedHashMap<>();
+    private final Map<String, Route> routes = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "fjord-console");
         t.setDaemon(true);
@@ -113,7 +113,7 @@ public final class ConsoleServer implements AutoCloseable {
         }
     }
 
-    /** Adds a route for an exact path, or for every path under a prefix ending in {@code /}. Before start. */
+    /** Adds a route for an exact path, or for every path under a prefix ending in {@code /}; also after start. */
     public ConsoleServer route(String path, Route route) {
         routes.put(path, route);
         return this;

@@ -197,6 +197,41 @@ public final class BrokerMetrics {
         return Counter.builder("kafka.server.brokertopicmetrics." + name).tag("topic", topic).register(registry);
     }
 
+    /**
+     * Totals for the console's live charts (the browser turns successive samples into rates): bytes and messages
+     * in/out (of one topic, or of all when {@code topic} is null), Produce and Fetch requests, Produce p99 in ms.
+     */
+    public Map<String, Double> liveTotals(String topic) {
+        double in = 0, out = 0, msgs = 0;
+        for (Map.Entry<String, TopicMeters> e : topics.entrySet()) {
+            if (topic != null && !topic.equals(e.getKey())) continue;
+            in += e.getValue().bytesIn.count();
+            out += e.getValue().bytesOut.count();
+            msgs += e.getValue().messagesIn.count();
+        }
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("bytesIn", in);
+        m.put("bytesOut", out);
+        m.put("messagesIn", msgs);
+        m.put("produceRequests", requestsOf(0));
+        m.put("fetchRequests", requestsOf(1));
+        double p99 = 0;
+        DistributionSummary produce = totalTime[0];
+        if (produce != null) {
+            for (var v : produce.takeSnapshot().percentileValues()) if (v.percentile() == 0.99) p99 = v.value();
+        }
+        m.put("produceP99Ms", p99);
+        return m;
+    }
+
+    private double requestsOf(int key) {
+        Counter[] byVersion = requests[key];
+        if (byVersion == null) return 0;
+        double n = 0;
+        for (Counter c : byVersion) if (c != null) n += c.count();
+        return n;
+    }
+
     // ------------------------------------------------------------------ replication state (gauges, read at scrape)
 
     public void isrShrunk() {
