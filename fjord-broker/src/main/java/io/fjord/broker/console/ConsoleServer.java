@@ -121,7 +121,11 @@ public final class ConsoleServer implements AutoCloseable {
 
     /** Binds the listener; a port that cannot be bound fails with a BindException naming it. */
     public void start() throws InterruptedException, java.net.BindException {
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(1, r -> {
+            Thread t = new Thread(r, "fjord-console-io");
+            t.setDaemon(true);
+            return t;
+        }, NioIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
