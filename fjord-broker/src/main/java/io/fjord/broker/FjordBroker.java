@@ -69,6 +69,8 @@ public final class FjordBroker implements AutoCloseable {
     private io.fjord.storage.cleaner.LogCleaner cleaner;
     private ExecutorService requestPool;
     private SocketServer server;
+    private io.fjord.broker.metrics.BrokerMetrics metrics;
+    private io.fjord.broker.console.ConsoleServer console;
     private boolean closed;
 
     public FjordBroker(BrokerConfig config) {
@@ -104,8 +106,10 @@ public final class FjordBroker implements AutoCloseable {
         }
 
         requestPool = Executors.newFixedThreadPool(config.getInt("num.io.threads"), named("fjord-request-"));
+        metrics = new io.fjord.broker.metrics.BrokerMetrics(config.getInt("num.io.threads"));
+        startConsole();
         RequestDispatcher dispatcher = new RequestDispatcher();
-        server = new SocketServer(config, dispatcher, requestPool);
+        server = new SocketServer(config, dispatcher, requestPool, metrics);
         // Bind first: the advertised address of a listener on port 0 is only known after binding. Connections
         // are accepted from here on but not read until every handler is registered (startServing below).
         server.start();
@@ -122,6 +126,8 @@ public final class FjordBroker implements AutoCloseable {
         }
         logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT, java.time.Clock.systemUTC());
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
+        replicas.setMetrics(metrics);
+        metrics.bindReplicaState(nodeId, replicas, controller::image);
         // ISR changes the leaders propose go to the controller, judged there against the partition's epochs.
         replicas.setIsrChannel((topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr, epochs) -> {
             io.fjord.metadata.AlterPartitionResult r = controller.alterPartition(new io.fjord.metadata.AlterPartitionRequest(
@@ -170,6 +176,10 @@ public final class FjordBroker implements AutoCloseable {
         }, groups::offsetsPartitionFor, host + ":" + port);
         registerGroupApis(dispatcher, served, admin);
         registerTransactionApis(dispatcher, served, admin);
+        if (console != null) {
+            new io.fjord.broker.console.ConsolePages(nodeId, controller::image, replicas, groups, metrics,
+                    config.getBoolean("fjord.console.read.only")).register(console);
+        }
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
                 new io.fjord.broker.handlers.InitProducerIdHandler(producerIds, transactions));
         ConfigAdmin configAdmin = new ConfigAdmin(admin);
@@ -198,6 +208,35 @@ public final class FjordBroker implements AutoCloseable {
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
+    }
+
+    /**
+     * Binds the console listener first, so a port in use stops the start before anything else runs (the
+     * metrics route is there from the start; the pages read state that exists only once the broker is up).
+     */
+    private void startConsole() throws InterruptedException, java.net.BindException {
+        java.net.InetSocketAddress at = io.fjord.broker.console.ConsoleServer.parseListener(config.get("fjord.console.listener"));
+        if (at == null) return;
+        io.fjord.broker.console.ConsoleServer c = new io.fjord.broker.console.ConsoleServer(at);
+        c.route("/metrics", r -> new io.fjord.broker.console.ConsoleServer.Reply(200,
+                "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            c.start();
+        } catch (java.net.BindException e) {
+            requestPool.shutdownNow();
+            throw e;
+        }
+        console = c;
+    }
+
+    /** The console listener's port, or -1 when it is off. */
+    public int consolePort() {
+        return console == null ? -1 : console.port();
+    }
+
+    /** This broker's meters (what /metrics shows); null before start. */
+    public io.fjord.broker.metrics.BrokerMetrics metrics() {
+        return metrics;
     }
 
     private void registerGroupApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
@@ -331,6 +370,7 @@ public final class FjordBroker implements AutoCloseable {
             }
         }
         if (server != null) server.close();
+        if (console != null) console.close();
         if (requestPool != null) {
             requestPool.shutdown();
             try {

@@ -118,6 +118,9 @@ public final class BrokerConfig {
         d.put("leader.imbalance.per.broker.percentage", "10");
         d.put("controlled.shutdown.enable", "true");
         d.put("fjord.controlled.shutdown.timeout.ms", "30000"); // Kafka bounds it by the whole shutdown's timeout
+        // Operator experience: the console listener (web console and Prometheus /metrics); none turns it off.
+        d.put("fjord.console.listener", "http://localhost:8080");
+        d.put("fjord.console.read.only", "true");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -168,6 +171,12 @@ public final class BrokerConfig {
         }
         logRetentionMs();
         getBoolean("fjord.log.fsync.on.ack");
+        getBoolean("fjord.console.read.only");
+        try {
+            io.fjord.broker.console.ConsoleServer.parseListener(get("fjord.console.listener"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
         for (String k : List.of("unclean.leader.election.enable", "auto.leader.rebalance.enable", "controlled.shutdown.enable")) {
             getBoolean(k);
         }
