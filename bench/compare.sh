@@ -5,7 +5,7 @@
 # `mvn verify`. Prerequisites: Java 17+, Maven (the Kafka jars come from Maven Central on first use), bash, awk.
 #
 #   bench/compare.sh                 # full run: 1 and 3 nodes, 3 rounds of 1,000,000 records (long: about an hour on 2 cores)
-#   bench/compare.sh --quick         # smoke run: 2 rounds of 30,000 records, every figure, a few minutes per system
+#   bench/compare.sh --quick         # smoke run: 2 rounds of 10,000 records, every figure, a few minutes per system
 # Options (each also an env var, in brackets):
 #   --nodes "1 3"          topologies [NODES]            --systems "kafka fjord"   [SYSTEMS]
 #   --rounds N             [ROUNDS, 3]                   --records N               [NUM_RECORDS, 1000000]
@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$QUICK" = 1 ]; then
-  NUM_RECORDS="${NUM_RECORDS:-30000}"; ROUNDS="${ROUNDS:-2}"; E2E_RECORDS="${E2E_RECORDS:-500}"
+  NUM_RECORDS="${NUM_RECORDS:-10000}"; ROUNDS="${ROUNDS:-2}"; E2E_RECORDS="${E2E_RECORDS:-300}"
 fi
 NODES="${NODES:-1 3}"
 SYSTEMS="${SYSTEMS:-kafka fjord}"
@@ -80,6 +80,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # ---- processes: every one started here is tracked and stopped at exit ------------------------------------------
 declare -A NODE_PID=() NODE_LOGS=()
+TOOL_PIDS=()   # producer processes of the step in progress
 stop_nodes() {
   local id pid
   for id in "${!NODE_PID[@]}"; do kill -TERM "${NODE_PID[$id]}" 2>/dev/null; done
@@ -91,7 +92,11 @@ stop_nodes() {
   done
   NODE_PID=()
 }
-cleanup() { trap - EXIT INT TERM; stop_nodes; [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$RESULTS_DIR"/*/*/node-*/data; }
+cleanup() {
+  trap - EXIT INT TERM
+  local p; for p in "${TOOL_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${TOOL_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  stop_nodes; [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$RESULTS_DIR"/*/*/node-*/data; }
 trap cleanup EXIT
 trap 'echo "interrupted" >&2; exit 130' INT TERM
 
@@ -229,14 +234,19 @@ produce() {
   [ -n "$KEY_RANGE" ] && keys=(--record-key-range "$KEY_RANGE")
   c0=$(node_cpu_ticks); t0=$(now_ms)
   for i in $(seq 1 "$PRODUCERS"); do
-    # shellcheck disable=SC2046
-    tool "$STEP_TIMEOUT" org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$BOOT" --topic "$topic" \
-      --num-records "$per" --record-size "$size" --throughput -1 "${keys[@]}" \
-      --command-property linger.ms=5 batch.size=65536 $(step_props "$step") \
+    # exec: $! is then the timeout process itself, so that cleanup's SIGTERM reaches the tool
+    # shellcheck disable=SC2046,SC2086
+    ( exec timeout --kill-after=10 "$STEP_TIMEOUT" "$JAVA" $TOOLS_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS \
+        -Dlog4j2.configurationFile="$CFG/log4j2-tools.properties" -cp "$KAFKA_LIB/*" \
+        org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$BOOT" --topic "$topic" \
+        --num-records "$per" --record-size "$size" --throughput -1 "${keys[@]}" \
+        --command-property linger.ms=5 batch.size=65536 $(step_props "$step") ) \
       > "$SDIR/$name.$i.out" 2> "$SDIR/$name.$i.err" &
     pids+=($!)
   done
+  TOOL_PIDS=("${pids[@]}")
   local rc=0; for i in "${pids[@]}"; do wait "$i" || rc=$?; done
+  TOOL_PIDS=()
   local cpu; cpu=$(awk -v a="$c0" -v b="$(node_cpu_ticks)" -v t="$CLK_TCK" 'BEGIN{printf "%.2f", (b-a)/t}')
   local wall=$(( $(now_ms) - t0 ))
   # "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, P50 ms 50th, P95 ms 95th, P99 ms 99th, P999 ms 99.9th."
