@@ -38,7 +38,7 @@ public final class ImageApplier {
             return image.withNextProducerIdBlock(Math.max(image.nextProducerIdBlock(), b.nextBlockStart()));
         }
         if (r instanceof MetadataRecord.BrokerRegistered b) {
-            return image.withBroker(new BrokerNode(b.id(), b.host(), b.port(), b.rack()), b.incarnation());
+            return image.withBroker(new BrokerNode(b.id(), b.host(), b.port(), b.rack(), b.endpoints()), b.incarnation());
         }
         if (r instanceof MetadataRecord.BrokerFenced f) return image.withFenced(f.id(), true);
         if (r instanceof MetadataRecord.BrokerUnfenced u) return image.withFenced(u.id(), false);
@@ -59,7 +59,7 @@ public final class ImageApplier {
         List<MetadataRecord> out = new ArrayList<>();
         for (BrokerNode b : image.brokers().values()) {
             out.add(new MetadataRecord.BrokerRegistered(b.id(), image.incarnation(b.id()) == null ? "" : image.incarnation(b.id()),
-                    b.host(), b.port(), b.rack()));
+                    b.host(), b.port(), b.rack(), b.endpoints()));
             if (image.isShuttingDown(b.id())) out.add(new MetadataRecord.BrokerShuttingDown(b.id()));
             else if (image.isFenced(b.id())) out.add(new MetadataRecord.BrokerFenced(b.id()));
         }

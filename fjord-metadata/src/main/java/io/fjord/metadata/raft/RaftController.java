@@ -320,7 +320,7 @@ public final class RaftController implements Controller {
 
     private void register() throws IOException, InterruptedException {
         BrokerNode b = settings.self();
-        submit(List.of(new MetadataRecord.BrokerRegistered(b.id(), incarnation, b.host(), b.port(), b.rack())));
+        submit(List.of(new MetadataRecord.BrokerRegistered(b.id(), incarnation, b.host(), b.port(), b.rack(), b.endpoints())));
     }
 
     private long lastHeartbeatSent;

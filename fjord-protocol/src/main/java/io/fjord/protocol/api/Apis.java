@@ -46,6 +46,8 @@ public final class Apis {
         register(AlterPartitionReassignmentsApi.SPEC);
         register(ListPartitionReassignmentsApi.SPEC);
         register(DescribeLogDirsApi.SPEC);
+        register(SaslHandshakeApi.SPEC);
+        register(SaslAuthenticateApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {

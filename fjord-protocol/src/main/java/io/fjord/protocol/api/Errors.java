@@ -61,6 +61,9 @@ public enum Errors {
     // Replication, leader election, reassignment and log directories.
     REPLICA_NOT_AVAILABLE(9),
     CLUSTER_AUTHORIZATION_FAILED(31),
+    UNSUPPORTED_SASL_MECHANISM(33),
+    ILLEGAL_SASL_STATE(34),
+    SASL_AUTHENTICATION_FAILED(58),
     NOT_CONTROLLER(41),
     OPERATION_NOT_ATTEMPTED(55),
     LOG_DIR_NOT_FOUND(57),

@@ -45,6 +45,8 @@ class ApisTest {
         EXPECTED.put(45, new int[] {0, 0, 1, 0});   // AlterPartitionReassignments
         EXPECTED.put(46, new int[] {0, 0, 0, 0});   // ListPartitionReassignments
         EXPECTED.put(35, new int[] {1, 1, 5, 2});   // DescribeLogDirs
+        EXPECTED.put(17, new int[] {0, 0, 1, -1});  // SaslHandshake (never flexible)
+        EXPECTED.put(36, new int[] {0, 0, 2, 2});   // SaslAuthenticate
     }
 
     @Test

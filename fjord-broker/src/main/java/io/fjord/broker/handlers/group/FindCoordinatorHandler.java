@@ -28,16 +28,16 @@ public final class FindCoordinatorHandler implements ApiHandler {
         if (v >= 4) {
             for (Object key : request.getList("CoordinatorKeys")) {
                 Struct c = response.child("Coordinators").set("Key", key);
-                fill(c, keyType, (String) key, true);
+                fill(c, keyType, (String) key, true, ctx.listenerName());
                 response.add("Coordinators", c);
             }
         } else {
-            fill(response, keyType, request.getString("Key"), v >= 1);
+            fill(response, keyType, request.getString("Key"), v >= 1, ctx.listenerName());
         }
         return CompletableFuture.completedFuture(response);
     }
 
-    private void fill(Struct s, byte keyType, String key, boolean hasMessage) {
+    private void fill(Struct s, byte keyType, String key, boolean hasMessage, String listener) {
         if (keyType != GROUP) {
             s.set("ErrorCode", Errors.COORDINATOR_NOT_AVAILABLE.code()).set("NodeId", -1).set("Host", "").set("Port", -1);
             if (hasMessage) s.set("ErrorMessage", "Transaction coordinators are not available yet");
@@ -49,7 +49,14 @@ public final class FindCoordinatorHandler implements ApiHandler {
             if (hasMessage) s.set("ErrorMessage", c.message());
             return;
         }
-        s.set("ErrorCode", Errors.NONE.code()).set("NodeId", c.node().id()).set("Host", c.node().host()).set("Port", c.node().port());
+        // The coordinator's endpoint on the listener this request came in on (a client on SSL must not be sent to PLAINTEXT).
+        io.fjord.metadata.BrokerNode.Endpoint e = c.node().endpoint(listener);
+        if (e == null) {
+            s.set("ErrorCode", Errors.COORDINATOR_NOT_AVAILABLE.code()).set("NodeId", -1).set("Host", "").set("Port", -1);
+            if (hasMessage) s.set("ErrorMessage", "the coordinator has no listener " + listener);
+            return;
+        }
+        s.set("ErrorCode", Errors.NONE.code()).set("NodeId", c.node().id()).set("Host", e.host()).set("Port", e.port());
         if (hasMessage) s.set("ErrorMessage", null);
     }
 }
