@@ -92,7 +92,7 @@ public final class FjordBroker implements AutoCloseable {
 
         requestPool = Executors.newFixedThreadPool(config.getInt("num.io.threads"), named("fjord-request-"));
         RequestDispatcher dispatcher = new RequestDispatcher();
-        server = new SocketServer(config, dispatcher, requestPool);
+        server = new SocketServer(config, dispatcher, requestPool, this::scramCredential);
         // Bind first: the advertised address of a listener on port 0 is only known after binding. Connections
         // are accepted from here on but not read until every handler is registered (startServing below).
         server.start();
@@ -163,6 +163,10 @@ public final class FjordBroker implements AutoCloseable {
         // Security: the SASL exchange itself is the connection's; these answer it out of turn (ILLEGAL_SASL_STATE).
         register(dispatcher, served, io.fjord.protocol.api.SaslHandshakeApi.KEY, new io.fjord.broker.handlers.SaslOutOfTurnHandler());
         register(dispatcher, served, io.fjord.protocol.api.SaslAuthenticateApi.KEY, new io.fjord.broker.handlers.SaslOutOfTurnHandler());
+        register(dispatcher, served, io.fjord.protocol.api.DescribeUserScramCredentialsApi.KEY,
+                io.fjord.broker.handlers.ScramCredentialsHandlers.describe(controller));
+        register(dispatcher, served, io.fjord.protocol.api.AlterUserScramCredentialsApi.KEY,
+                io.fjord.broker.handlers.ScramCredentialsHandlers.alter(controller));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}, data in {}", nodeId, clusterId, self.endpoints(), dirs);
         return this;
@@ -208,6 +212,16 @@ public final class FjordBroker implements AutoCloseable {
         BrokerNode.Endpoint main = endpoints.stream().filter(e -> e.listener().equals(interBroker)).findFirst()
                 .orElse(endpoints.get(0));
         return new BrokerNode(nodeId, main.host(), main.port(), emptyToNull(config.get("broker.rack")), endpoints);
+    }
+
+    /** A user's SCRAM credential from the metadata image (SASL connections look them up when a client logs in). */
+    private io.fjord.broker.security.ScramCredential scramCredential(String user, io.fjord.broker.security.ScramMechanism m) {
+        io.fjord.metadata.Controller c = controller;
+        io.fjord.metadata.MetadataRecord.ScramCredentialUpserted r = c == null ? null : c.image().scramCredential(user, m.mechanismName());
+        if (r == null) return null;
+        java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
+        return new io.fjord.broker.security.ScramCredential(m, b64.decode(r.salt()), b64.decode(r.storedKey()),
+                b64.decode(r.serverKey()), r.iterations());
     }
 
     /** The port each Kafka listener is bound to, by listener name (the real one when it was configured as 0). */

@@ -23,6 +23,13 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.admin.UserScramCredentialsDescription;
+import org.apache.kafka.common.errors.ResourceNotFoundException;
+import org.apache.kafka.common.errors.UnacceptableCredentialException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -82,7 +89,7 @@ class SecurityTest {
         s.put("ssl.truststore.location", brokerTrustStore.toString());
         s.put("ssl.truststore.password", TestCertificates.PASSWORD);
         s.put("listener.name.mtls.ssl.client.auth", "required");
-        s.put("sasl.enabled.mechanisms", "PLAIN");
+        s.put("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512");
         String jaas = PLAIN_MODULE + " required username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\""
                 + " user_alice=\"alice-secret\";";
         s.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas);
@@ -122,6 +129,58 @@ class SecurityTest {
         c.put(SaslConfigs.SASL_MECHANISM, "PLAIN");
         c.put(SaslConfigs.SASL_JAAS_CONFIG, PLAIN_MODULE + " required username=\"" + user + "\" password=\"" + password + "\";");
         return c;
+    }
+
+    private Map<String, Object> scram(String protocol, String mechanism, String user, String password) {
+        Map<String, Object> c = protocol.equals("SASL_SSL") ? ssl(false) : new HashMap<>();
+        c.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol);
+        c.put(SaslConfigs.SASL_MECHANISM, mechanism);
+        c.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                + user + "\" password=\"" + password + "\";");
+        return c;
+    }
+
+    @Test
+    void scramCredentialsSetThroughAdminLogUsersInWithBothMechanismsAndSurviveARestart() throws Exception {
+        try (Admin admin = admin(bootstrap("PLAINTEXT"), Map.of())) {
+            admin.alterUserScramCredentials(List.of(
+                    new UserScramCredentialUpsertion("carol", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192), "carol-256"),
+                    new UserScramCredentialUpsertion("carol", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "carol-512"),
+                    new UserScramCredentialUpsertion("dave", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "dave-pw")))
+                    .all().get(60, TimeUnit.SECONDS);
+            Map<String, UserScramCredentialsDescription> described = admin.describeUserScramCredentials(List.of("carol", "dave"))
+                    .all().get(60, TimeUnit.SECONDS);
+            assertThat(described.get("carol").credentialInfos()).containsExactlyInAnyOrder(
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192), new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096));
+            // Kafka's checks: too few iterations, deleting what does not exist.
+            assertThatThrownBy(() -> admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("erin",
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 100), "x"))).all().get(60, TimeUnit.SECONDS))
+                    .cause().isInstanceOf(UnacceptableCredentialException.class);
+            assertThatThrownBy(() -> admin.alterUserScramCredentials(List.of(new UserScramCredentialDeletion("dave",
+                    ScramMechanism.SCRAM_SHA_256))).all().get(60, TimeUnit.SECONDS))
+                    .cause().isInstanceOf(ResourceNotFoundException.class);
+        }
+        roundTrip("SASL_PLAINTEXT", scram("SASL_PLAINTEXT", "SCRAM-SHA-256", "carol", "carol-256"), "over-scram-256");
+        roundTrip("SASL_SSL", scram("SASL_SSL", "SCRAM-SHA-512", "carol", "carol-512"), "over-scram-512");
+        for (Map<String, Object> bad : List.of(scram("SASL_PLAINTEXT", "SCRAM-SHA-256", "carol", "carol-512"),
+                scram("SASL_PLAINTEXT", "SCRAM-SHA-256", "dave", "dave-pw"), // dave has no SHA-256 credential
+                scram("SASL_PLAINTEXT", "SCRAM-SHA-512", "nobody", "x"))) {
+            try (Admin admin = admin(bootstrap("SASL_PLAINTEXT"), bad)) {
+                assertThatThrownBy(() -> admin.describeCluster().nodes().get(60, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class).cause().isInstanceOf(SaslAuthenticationException.class);
+            }
+        }
+        // Credentials are in the metadata log: after a restart they still log users in; deleting one logs it out.
+        broker.restart();
+        try (Admin admin = admin(bootstrap("SASL_SSL"), scram("SASL_SSL", "SCRAM-SHA-512", "dave", "dave-pw"))) {
+            assertThat(admin.describeCluster().nodes().get(60, TimeUnit.SECONDS)).hasSize(1);
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialDeletion("dave", ScramMechanism.SCRAM_SHA_512)))
+                    .all().get(60, TimeUnit.SECONDS);
+        }
+        try (Admin admin = admin(bootstrap("SASL_SSL"), scram("SASL_SSL", "SCRAM-SHA-512", "dave", "dave-pw"))) {
+            assertThatThrownBy(() -> admin.describeCluster().nodes().get(60, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).cause().isInstanceOf(SaslAuthenticationException.class);
+        }
     }
 
     @Test
@@ -200,7 +259,7 @@ class SecurityTest {
             hs.set("Mechanism", "GSSAPI");
             Struct r = raw.request(SaslHandshakeApi.SPEC, (short) 1, hs);
             assertThat(r.getShort("ErrorCode")).as("UNSUPPORTED_SASL_MECHANISM").isEqualTo((short) 33);
-            assertThat(r.<String>getList("Mechanisms")).containsExactly("PLAIN");
+            assertThat(r.<String>getList("Mechanisms")).containsExactly("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
         }
         // On a listener without SASL the exchange is out of turn: ILLEGAL_SASL_STATE, as Kafka answers.
         try (RawClient raw = new RawClient(broker.broker().ports().get("PLAINTEXT"))) {

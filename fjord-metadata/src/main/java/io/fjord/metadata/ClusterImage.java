@@ -28,6 +28,8 @@ public final class ClusterImage {
     private final long nextProducerIdBlock;
     /** Fenced brokers in controlled shutdown: they stay fenced until they register again. */
     private final java.util.Set<Integer> shuttingDown;
+    /** SCRAM credentials by user, then mechanism name. */
+    private final Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials;
 
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics) {
         this(clusterId, controllerId, brokers, topics, Map.of());
@@ -42,12 +44,14 @@ public final class ClusterImage {
                         Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
                         Map<Integer, String> incarnations, long nextProducerIdBlock) {
         this(clusterId, controllerId, brokers, topics, brokerConfigs, fenced, incarnations, nextProducerIdBlock,
-                java.util.Set.of());
+                java.util.Set.of(), Map.of());
     }
 
     private ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
                          Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
-                         Map<Integer, String> incarnations, long nextProducerIdBlock, java.util.Set<Integer> shuttingDown) {
+                         Map<Integer, String> incarnations, long nextProducerIdBlock, java.util.Set<Integer> shuttingDown,
+                         Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials) {
+        this.scramCredentials = Map.copyOf(scramCredentials);
         this.shuttingDown = java.util.Set.copyOf(shuttingDown);
         this.fenced = java.util.Set.copyOf(fenced);
         this.incarnations = Map.copyOf(incarnations);
@@ -98,13 +102,13 @@ public final class ClusterImage {
     public ClusterImage withTopic(TopicImage topic) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.put(topic.name(), topic);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, scramCredentials);
     }
 
     public ClusterImage withoutTopic(String name) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.remove(name);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, scramCredentials);
     }
 
     /** Dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id); empty if none. */
@@ -116,7 +120,7 @@ public final class ClusterImage {
         Map<String, Map<String, String>> next = new HashMap<>(brokerConfigs);
         if (configs.isEmpty()) next.remove(resource);
         else next.put(resource, Map.copyOf(configs));
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown, scramCredentials);
     }
 
     /** Every dynamic broker settings resource with its settings. */
@@ -169,11 +173,11 @@ public final class ClusterImage {
     }
 
     public ClusterImage withController(int id) {
-        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown);
+        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, scramCredentials);
     }
 
     public ClusterImage withNextProducerIdBlock(long next) {
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown, scramCredentials);
     }
 
     /**
@@ -189,14 +193,14 @@ public final class ClusterImage {
         f.remove(node.id());
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.remove(node.id());
-        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down);
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, scramCredentials);
     }
 
     public ClusterImage withFenced(int brokerId, boolean isFenced) {
         java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
         if (isFenced) f.add(brokerId);
         else f.remove(brokerId);
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown, scramCredentials);
     }
 
     /** A broker began a controlled shutdown: fenced, and kept fenced until it registers again. */
@@ -206,7 +210,38 @@ public final class ClusterImage {
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.add(brokerId);
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations,
-                nextProducerIdBlock, down);
+                nextProducerIdBlock, down, scramCredentials);
+    }
+
+    /** The user's SCRAM credential for the mechanism (e.g. {@code SCRAM-SHA-256}), or null. */
+    public MetadataRecord.ScramCredentialUpserted scramCredential(String user, String mechanism) {
+        Map<String, MetadataRecord.ScramCredentialUpserted> byMechanism = scramCredentials.get(user);
+        return byMechanism == null ? null : byMechanism.get(mechanism);
+    }
+
+    /** Every SCRAM credential, by user and mechanism. */
+    public Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials() {
+        return scramCredentials;
+    }
+
+    public ClusterImage withScramCredential(MetadataRecord.ScramCredentialUpserted c) {
+        Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> all = new HashMap<>(scramCredentials);
+        Map<String, MetadataRecord.ScramCredentialUpserted> mine = new HashMap<>(all.getOrDefault(c.user(), Map.of()));
+        mine.put(c.mechanism(), c);
+        all.put(c.user(), Map.copyOf(mine));
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
+                nextProducerIdBlock, shuttingDown, all);
+    }
+
+    public ClusterImage withoutScramCredential(String user, String mechanism) {
+        if (scramCredential(user, mechanism) == null) return this;
+        Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> all = new HashMap<>(scramCredentials);
+        Map<String, MetadataRecord.ScramCredentialUpserted> mine = new HashMap<>(all.get(user));
+        mine.remove(mechanism);
+        if (mine.isEmpty()) all.remove(user);
+        else all.put(user, Map.copyOf(mine));
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
+                nextProducerIdBlock, shuttingDown, all);
     }
 
     public boolean isShuttingDown(int brokerId) {

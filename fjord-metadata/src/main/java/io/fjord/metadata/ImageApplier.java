@@ -40,6 +40,8 @@ public final class ImageApplier {
         if (r instanceof MetadataRecord.BrokerRegistered b) {
             return image.withBroker(new BrokerNode(b.id(), b.host(), b.port(), b.rack(), b.endpoints()), b.incarnation());
         }
+        if (r instanceof MetadataRecord.ScramCredentialUpserted c) return image.withScramCredential(c);
+        if (r instanceof MetadataRecord.ScramCredentialDeleted d) return image.withoutScramCredential(d.user(), d.mechanism());
         if (r instanceof MetadataRecord.BrokerFenced f) return image.withFenced(f.id(), true);
         if (r instanceof MetadataRecord.BrokerUnfenced u) return image.withFenced(u.id(), false);
         if (r instanceof MetadataRecord.BrokerShuttingDown d) return image.withShuttingDown(d.id());
@@ -65,6 +67,9 @@ public final class ImageApplier {
         }
         for (Map.Entry<String, Map<String, String>> e : image.allBrokerConfigs().entrySet()) {
             out.add(new MetadataRecord.BrokerConfigsSet(e.getKey(), e.getValue()));
+        }
+        for (Map<String, MetadataRecord.ScramCredentialUpserted> byMechanism : image.scramCredentials().values()) {
+            out.addAll(byMechanism.values());
         }
         for (TopicImage t : image.topics()) {
             List<PartitionState> parts = new ArrayList<>();

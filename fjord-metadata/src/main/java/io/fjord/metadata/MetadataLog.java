@@ -28,6 +28,8 @@ import java.util.UUID;
  * delete  &lt;name&gt; &lt;uuid&gt;
  * producer-ids &lt;broker&gt; &lt;block start&gt; &lt;block size&gt;
  * broker  &lt;id&gt; &lt;incarnation&gt; &lt;host&gt; &lt;port&gt; &lt;- | r&lt;rack&gt;&gt; [&lt;endpoints&gt;]
+ * scram   &lt;user&gt; &lt;mechanism&gt; &lt;salt&gt; &lt;storedKey&gt; &lt;serverKey&gt; &lt;iterations&gt;   (salt and keys base64)
+ * scram-delete &lt;user&gt; &lt;mechanism&gt;
  * fence   &lt;id&gt;
  * unfence &lt;id&gt;
  * shutdown &lt;id&gt;                                   (controlled shutdown began)
@@ -124,6 +126,11 @@ public final class MetadataLog implements AutoCloseable {
             return "broker " + b.id() + " " + enc(b.incarnation()) + " " + enc(b.host()) + " " + b.port() + " "
                     + (b.rack() == null ? "-" : "r" + enc(b.rack())) + endpoints(b.endpoints());
         }
+        if (record instanceof MetadataRecord.ScramCredentialUpserted c) {
+            return "scram " + enc(c.user()) + " " + c.mechanism() + " " + c.salt() + " " + c.storedKey() + " "
+                    + c.serverKey() + " " + c.iterations();
+        }
+        if (record instanceof MetadataRecord.ScramCredentialDeleted d) return "scram-delete " + enc(d.user()) + " " + d.mechanism();
         if (record instanceof MetadataRecord.BrokerFenced f) return "fence " + f.id();
         if (record instanceof MetadataRecord.BrokerUnfenced u) return "unfence " + u.id();
         if (record instanceof MetadataRecord.BrokerShuttingDown d) return "shutdown " + d.id();
@@ -208,6 +215,12 @@ public final class MetadataLog implements AutoCloseable {
                 return new MetadataRecord.BrokerRegistered(Integer.parseInt(f[1]), dec(f[2]), dec(f[3]),
                         Integer.parseInt(f[4]), f[5].equals("-") ? null : dec(f[5].substring(1)),
                         f.length > 6 ? parseEndpoints(f[6]) : List.of());
+            }
+            case "scram" -> {
+                return new MetadataRecord.ScramCredentialUpserted(dec(f[1]), f[2], f[3], f[4], f[5], Integer.parseInt(f[6]));
+            }
+            case "scram-delete" -> {
+                return new MetadataRecord.ScramCredentialDeleted(dec(f[1]), f[2]);
             }
             case "fence" -> {
                 return new MetadataRecord.BrokerFenced(Integer.parseInt(f[1]));

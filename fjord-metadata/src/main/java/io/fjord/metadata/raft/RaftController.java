@@ -508,6 +508,16 @@ public final class RaftController implements Controller {
     }
 
     @Override
+    public void alterScramCredentials(List<MetadataRecord> changes) throws IOException {
+        for (MetadataRecord r : changes) {
+            if (!(r instanceof MetadataRecord.ScramCredentialUpserted || r instanceof MetadataRecord.ScramCredentialDeleted)) {
+                throw new IllegalArgumentException("not a SCRAM credential change: " + r);
+            }
+        }
+        if (!changes.isEmpty()) submit(List.copyOf(changes));
+    }
+
+    @Override
     public void setBrokerConfigs(String resource, Map<String, String> configs) throws IOException {
         submit(List.of(new MetadataRecord.BrokerConfigsSet(resource, Map.copyOf(configs))));
     }

@@ -48,6 +48,8 @@ public final class Apis {
         register(DescribeLogDirsApi.SPEC);
         register(SaslHandshakeApi.SPEC);
         register(SaslAuthenticateApi.SPEC);
+        register(AlterUserScramCredentialsApi.SPEC);
+        register(DescribeUserScramCredentialsApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {

@@ -47,6 +47,8 @@ class ApisTest {
         EXPECTED.put(35, new int[] {1, 1, 5, 2});   // DescribeLogDirs
         EXPECTED.put(17, new int[] {0, 0, 1, -1});  // SaslHandshake (never flexible)
         EXPECTED.put(36, new int[] {0, 0, 2, 2});   // SaslAuthenticate
+        EXPECTED.put(50, new int[] {0, 0, 0, 0});   // DescribeUserScramCredentials
+        EXPECTED.put(51, new int[] {0, 0, 0, 0});   // AlterUserScramCredentials
     }
 
     @Test
