@@ -110,6 +110,7 @@ public final class BrokerConfig {
         d.put("ssl.enabled.protocols", "TLSv1.2,TLSv1.3");
         d.put("ssl.cipher.suites", "");
         d.put("ssl.principal.mapping.rules", "DEFAULT");
+        d.put("ssl.endpoint.identification.algorithm", "https");
         d.put("sasl.enabled.mechanisms", "GSSAPI");
         d.put("sasl.mechanism.inter.broker.protocol", "GSSAPI");
         d.put("sasl.jaas.config", "");
@@ -190,6 +191,7 @@ public final class BrokerConfig {
                     listenerLayout.securityProtocols().get(l.name())));
         }
         listenerSecurity = Collections.unmodifiableMap(security);
+        if (listenerLayout.isBroker()) io.fjord.broker.security.InterBrokerClient.settings(this); // checks the inter-broker login
         if (getInt("num.partitions") < 1) throw new ConfigException("num.partitions must be at least 1");
         if (getInt("socket.request.max.bytes") < 1024) throw new ConfigException("socket.request.max.bytes must be at least 1024");
     }
