@@ -69,6 +69,7 @@ class SecurityTest {
     private Path clientKeyStore;
     private Path clientTrustStore;
     private Path wrongTrustStore;
+    private Path expiredClientKeyStore;
 
     @BeforeAll
     void start() throws Exception {
@@ -76,7 +77,8 @@ class SecurityTest {
         brokerKeyStore = certs.keyStore("broker", "CN=localhost,O=Fjord");
         clientKeyStore = certs.keyStore("client", "CN=alice-client,OU=eng,O=Fjord");
         certs.keyStore("stranger", "CN=stranger");
-        brokerTrustStore = certs.trustStore("broker-trust", "client");
+        expiredClientKeyStore = certs.expiredKeyStore("expired-client", "CN=old-client");
+        brokerTrustStore = certs.trustStore("broker-trust", "client", "expired-client");
         clientTrustStore = certs.trustStore("client-trust", "broker");
         wrongTrustStore = certs.trustStore("wrong-trust", "stranger");
         Map<String, String> s = new LinkedHashMap<>();
@@ -213,9 +215,16 @@ class SecurityTest {
     }
 
     @Test
-    void missingOrUntrustedCertificatesFailTheHandshake() {
+    void missingExpiredOrUntrustedCertificatesFailTheHandshake() {
         // The MTLS listener requires a client certificate; the client has none.
         try (Admin admin = admin(bootstrap("MTLS"), ssl(false))) {
+            assertThatThrownBy(() -> admin.describeCluster().nodes().get(60, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).cause().isInstanceOf(SslAuthenticationException.class);
+        }
+        // The client presents a certificate the broker trusts but that has expired.
+        Map<String, Object> expired = ssl(true);
+        expired.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, expiredClientKeyStore.toString());
+        try (Admin admin = admin(bootstrap("MTLS"), expired)) {
             assertThatThrownBy(() -> admin.describeCluster().nodes().get(60, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class).cause().isInstanceOf(SslAuthenticationException.class);
         }

@@ -22,10 +22,19 @@ final class TestCertificates {
 
     /** A key store holding a new key pair and self-signed certificate for {@code dname}; its certificate file beside it. */
     Path keyStore(String name, String dname) throws IOException, InterruptedException {
+        return keyStore(name, dname, "+0d");
+    }
+
+    /** Like {@link #keyStore(String, String)}, but the certificate expired days ago (valid from 10 days ago, for 2). */
+    Path expiredKeyStore(String name, String dname) throws IOException, InterruptedException {
+        return keyStore(name, dname, "-10d");
+    }
+
+    private Path keyStore(String name, String dname, String start) throws IOException, InterruptedException {
         Path ks = dir.resolve(name + ".p12");
         keytool("-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD,
                 "-keypass", PASSWORD, "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", dname,
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2");
+                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-startdate", start, "-validity", "2");
         keytool("-exportcert", "-keystore", ks.toString(), "-storepass", PASSWORD, "-alias", name,
                 "-file", dir.resolve(name + ".crt").toString());
         return ks;
