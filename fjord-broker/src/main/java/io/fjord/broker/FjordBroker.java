@@ -109,15 +109,11 @@ public final class FjordBroker implements AutoCloseable {
         metrics = new io.fjord.broker.metrics.BrokerMetrics(config.getInt("num.io.threads"));
         startConsole();
         RequestDispatcher dispatcher = new RequestDispatcher();
-        server = new SocketServer(config, dispatcher, requestPool, metrics);
+        server = new SocketServer(config, dispatcher, requestPool, this::scramCredential, metrics);
         // Bind first: the advertised address of a listener on port 0 is only known after binding. Connections
         // are accepted from here on but not read until every handler is registered (startServing below).
         server.start();
-        BrokerConfig.Listener adv = config.advertisedListeners().get(0);
-        int port = adv.port() == 0 ? server.boundPorts().get(0) : adv.port();
-        String host = adv.host().equals("0.0.0.0") ? "localhost" : adv.host();
-
-        BrokerNode self = new BrokerNode(nodeId, host, port, emptyToNull(config.get("broker.rack")));
+        BrokerNode self = selfNode(nodeId);
         String voters = config.get("controller.quorum.voters");
         if (voters == null || voters.isBlank()) {
             controller = LocalController.open(dirs.get(0).resolve("__cluster_metadata"), clusterId, self);
@@ -173,7 +169,7 @@ public final class FjordBroker implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, groups::offsetsPartitionFor, host + ":" + port);
+        }, groups::offsetsPartitionFor, self.host() + ":" + self.port());
         registerGroupApis(dispatcher, served, admin);
         registerTransactionApis(dispatcher, served, admin);
         if (console != null) {
@@ -202,11 +198,18 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups));
         register(dispatcher, served, io.fjord.protocol.api.DescribeProducersApi.KEY,
                 new io.fjord.broker.handlers.DescribeProducersHandler(admin, replicas));
+        // Security: the SASL exchange itself is the connection's; these answer it out of turn (ILLEGAL_SASL_STATE).
+        register(dispatcher, served, io.fjord.protocol.api.SaslHandshakeApi.KEY, new io.fjord.broker.handlers.SaslOutOfTurnHandler());
+        register(dispatcher, served, io.fjord.protocol.api.SaslAuthenticateApi.KEY, new io.fjord.broker.handlers.SaslOutOfTurnHandler());
+        register(dispatcher, served, io.fjord.protocol.api.DescribeUserScramCredentialsApi.KEY,
+                io.fjord.broker.handlers.ScramCredentialsHandlers.describe(controller));
+        register(dispatcher, served, io.fjord.protocol.api.AlterUserScramCredentialsApi.KEY,
+                io.fjord.broker.handlers.ScramCredentialsHandlers.alter(controller));
         fallbacks.forEach((key, factory) -> {
             if (!served.contains(key)) register(dispatcher, served, key, factory.apply(this));
         });
         server.startServing();
-        log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
+        log.info("Fjord node {} started: cluster {}, listening on {}, data in {}", nodeId, clusterId, self.endpoints(), dirs);
         return this;
     }
 
@@ -287,6 +290,46 @@ public final class FjordBroker implements AutoCloseable {
                 out.add(new io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint(self.id(), listener, self.host(), self.port()));
             }
         }
+        return out;
+    }
+
+    /**
+     * This broker as it registers: one endpoint per advertised listener (a port 0 replaced by the bound one, a
+     * 0.0.0.0 host by localhost); its main address is the inter-broker listener's, which replica fetchers dial.
+     */
+    private BrokerNode selfNode(int nodeId) {
+        List<BrokerConfig.Listener> bound = config.listeners();
+        List<BrokerNode.Endpoint> endpoints = new java.util.ArrayList<>();
+        for (BrokerConfig.Listener adv : config.advertisedListeners()) {
+            int port = adv.port();
+            if (port == 0) {
+                for (int i = 0; i < bound.size(); i++) {
+                    if (bound.get(i).name().equals(adv.name())) port = server.boundPorts().get(i);
+                }
+            }
+            endpoints.add(new BrokerNode.Endpoint(adv.name(), adv.host().equals("0.0.0.0") ? "localhost" : adv.host(), port));
+        }
+        String interBroker = config.listenerLayout().interBrokerListenerName();
+        BrokerNode.Endpoint main = endpoints.stream().filter(e -> e.listener().equals(interBroker)).findFirst()
+                .orElse(endpoints.get(0));
+        return new BrokerNode(nodeId, main.host(), main.port(), emptyToNull(config.get("broker.rack")), endpoints);
+    }
+
+    /** A user's SCRAM credential from the metadata image (SASL connections look them up when a client logs in). */
+    private io.fjord.broker.security.ScramCredential scramCredential(String user, io.fjord.broker.security.ScramMechanism m) {
+        io.fjord.metadata.Controller c = controller;
+        io.fjord.metadata.MetadataRecord.ScramCredentialUpserted r = c == null ? null : c.image().scramCredential(user, m.mechanismName());
+        if (r == null) return null;
+        java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
+        return new io.fjord.broker.security.ScramCredential(m, b64.decode(r.salt()), b64.decode(r.storedKey()),
+                b64.decode(r.serverKey()), r.iterations());
+    }
+
+    /** The port each Kafka listener is bound to, by listener name (the real one when it was configured as 0). */
+    public java.util.Map<String, Integer> ports() {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        List<BrokerConfig.Listener> ls = config.listeners();
+        for (int i = 0; i < ls.size(); i++) out.put(ls.get(i).name(), server.boundPorts().get(i));
         return out;
     }
 

@@ -146,7 +146,7 @@ class KRaftConfigProcessTest {
         assertThat(props).contains("SASL_SSL://127.0.0.1:" + sasl).contains("SASL_SSL:SASL_SSL");
         String line = exitsWithOneLine(write("sasl", props), "sasl", 2);
         assertThat(line).startsWith("fjord server: listener SASL_SSL://127.0.0.1:" + sasl)
-                .contains("SASL_SSL is not supported yet");
+                .contains("ssl.keystore.location");
         assertThat(Clients.accepts(sasl)).as("nothing listens on the SASL_SSL port").isFalse();
     }
 

@@ -58,7 +58,12 @@ final class ReplicaFetcherThread extends Thread {
 
     /** @param brokerEpoch this broker's current broker epoch, sent as ReplicaEpoch (KIP-903) */
     record Settings(int localId, int maxWaitMs, int minBytes, int maxBytes, int partitionMaxBytes, long backoffMs,
-                    long requestTimeoutMs, java.util.function.LongSupplier brokerEpoch) {
+                    long requestTimeoutMs, java.util.function.LongSupplier brokerEpoch, Map<String, Object> clientSecurity) {
+        /** Over PLAINTEXT (no client security settings). */
+        Settings(int localId, int maxWaitMs, int minBytes, int maxBytes, int partitionMaxBytes, long backoffMs,
+                 long requestTimeoutMs, java.util.function.LongSupplier brokerEpoch) {
+            this(localId, maxWaitMs, minBytes, maxBytes, partitionMaxBytes, backoffMs, requestTimeoutMs, brokerEpoch, Map.of());
+        }
     }
 
     private final Settings settings;
@@ -84,6 +89,7 @@ final class ReplicaFetcherThread extends Thread {
         cfg.put("request.timeout.ms", settings.requestTimeoutMs());
         cfg.put("reconnect.backoff.ms", 50L);
         cfg.put("reconnect.backoff.max.ms", settings.backoffMs());
+        cfg.putAll(settings.clientSecurity()); // the inter-broker listener's protocol (TLS, SASL)
         this.client = new NetworkClient(new ClientConfig(cfg), name + "-io");
         client.updateNodes(List.of(leader));
     }

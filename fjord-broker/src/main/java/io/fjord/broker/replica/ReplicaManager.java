@@ -110,7 +110,7 @@ public final class ReplicaManager implements AutoCloseable {
                 config.getInt("replica.fetch.wait.max.ms"), config.getInt("replica.fetch.min.bytes"),
                 config.getInt("replica.fetch.response.max.bytes"), config.getInt("replica.fetch.max.bytes"),
                 config.getLong("replica.fetch.backoff.ms"), config.getLong("replica.socket.timeout.ms"),
-                () -> this.image.get().brokerEpoch(nodeId));
+                () -> this.image.get().brokerEpoch(nodeId), io.fjord.broker.security.InterBrokerClient.settings(config));
         this.fetchers = new ReplicaFetcherManager(fs, config.getInt("num.replica.fetchers"), clock, () -> { });
         long period = Math.max(10, replicaLagMs / 2);
         isrTimer.scheduleWithFixedDelay(this::shrinkLaggingIsrs, period, period, TimeUnit.MILLISECONDS);
