@@ -77,7 +77,7 @@ class ConsumerProtocolBadInputTest {
                     .set("MemberEpoch", 1);
             assertThat(heartbeat(raw, stranger)).isEqualTo((short) 25); // UNKNOWN_MEMBER_ID
             assertThat(heartbeat(raw, join("m2", 0, "sticky", null))).isEqualTo((short) 112); // UNSUPPORTED_ASSIGNOR
-            assertThat(heartbeat(raw, join("m2", 0, null, "t["))).isEqualTo((short) 130); // INVALID_REGULAR_EXPRESSION
+            assertThat(heartbeat(raw, join("m2", 0, null, "t["))).isEqualTo((short) 128); // INVALID_REGULAR_EXPRESSION
             assertThat(heartbeat(raw, join("m2", 0, "range", "t.*"))).isZero();
             assertThat(heartbeat(raw, join("m3", 0, null, null))).isEqualTo((short) 81); // GROUP_MAX_SIZE_REACHED
 
