@@ -59,9 +59,16 @@ class ClusterConsumerProtocolTest {
         volatile Set<TopicPartition> assignment = Set.of();
 
         Member(String name, String bootstrap, Map<String, List<String>> seenBy) {
-            consumer = Clients.consumer(bootstrap, Map.of(ConsumerConfig.GROUP_ID_CONFIG, GROUP,
-                    ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer",
-                    ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "60000", ConsumerConfig.CLIENT_ID_CONFIG, name));
+            this(name, bootstrap, seenBy, true);
+        }
+
+        Member(String name, String bootstrap, Map<String, List<String>> seenBy, boolean consumerProtocol) {
+            consumer = Clients.consumer(bootstrap, consumerProtocol
+                    ? Map.of(ConsumerConfig.GROUP_ID_CONFIG, GROUP, ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer",
+                            ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "60000", ConsumerConfig.CLIENT_ID_CONFIG, name)
+                    : Map.of(ConsumerConfig.GROUP_ID_CONFIG, GROUP, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000",
+                            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500", ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "60000",
+                            ConsumerConfig.CLIENT_ID_CONFIG, name));
             thread = new Thread(() -> {
                 consumer.subscribe(List.of(TOPIC), new ConsumerRebalanceListener() {
                     @Override
@@ -129,6 +136,40 @@ class ClusterConsumerProtocolTest {
 
     private static void closeAll(List<Member> members) throws InterruptedException {
         for (Member m : members) m.close();
+    }
+
+    @Test
+    void aLiveClassicGroupIsUpgradedMemberByMemberWithNothingSkippedOrReadTwice() throws Exception {
+        cluster = new TestCluster(dir, 3, Map.of("offsets.topic.num.partitions", "6", "offsets.topic.replication.factor", "3",
+                "group.initial.rebalance.delay.ms", "0", "group.consumer.heartbeat.interval.ms", "500")).start();
+        try (Admin admin = Clients.admin(cluster.bootstrap())) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 6, (short) 3))).all().get();
+        }
+        cluster.awaitTopicEverywhere(TOPIC);
+        produce(0, 2000);
+        Map<String, List<String>> seenBy = new ConcurrentHashMap<>();
+        List<Member> live = new ArrayList<>();
+        for (int i = 0; i < 3; i++) live.add(new Member("classic" + i, cluster.bootstrap(), seenBy, false));
+        try {
+            awaitSplit(live);
+            assertThat(describe(cluster.bootstrap()).type()).isEqualTo(GroupType.CLASSIC);
+            // Rolling upgrade: each classic member in turn is replaced by a consumer-protocol member while records flow.
+            for (int i = 0; i < 3; i++) {
+                live.remove(0).close();
+                live.add(new Member("consumer" + i, cluster.bootstrap(), seenBy, true));
+                awaitSplit(live);
+                produce(2000 + i * 1000, 1000);
+                assertThat(describe(cluster.bootstrap()).type()).isEqualTo(GroupType.CONSUMER);
+            }
+            await("every record read").atMost(Duration.ofSeconds(90)).until(() -> seenBy.size() == 5000);
+            ConsumerGroupDescription d = describe(cluster.bootstrap());
+            assertThat(d.members()).extracting(m -> m.clientId()).containsExactlyInAnyOrder("consumer0", "consumer1", "consumer2");
+        } finally {
+            closeAll(live);
+        }
+        assertThat(seenBy).hasSize(5000);
+        List<String> twice = seenBy.entrySet().stream().filter(e -> e.getValue().size() != 1).map(e -> e.getKey() + e.getValue()).toList();
+        assertThat(twice).as("records read more than once").isEmpty();
     }
 
     private ConsumerGroupDescription describe(String bootstrap) throws Exception {

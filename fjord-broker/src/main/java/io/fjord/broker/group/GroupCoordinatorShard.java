@@ -4,6 +4,8 @@ import io.fjord.broker.coordinator.CoordinatorRecord;
 import io.fjord.broker.coordinator.CoordinatorResult;
 import io.fjord.broker.coordinator.CoordinatorShard;
 import io.fjord.broker.coordinator.CoordinatorTimer;
+import io.fjord.broker.group.consumer.ClassicMembers;
+import io.fjord.broker.group.consumer.ClassicUpgrade;
 import io.fjord.broker.group.consumer.ConsumerGroup;
 import io.fjord.broker.group.consumer.ConsumerGroupProtocol;
 import io.fjord.protocol.api.Errors;
@@ -56,6 +58,8 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
     private final ConsumerGroupProtocol consumer;
     /** Offsets of open transactions (TxnOffsetCommit), kept apart from the group state. */
     private final TransactionalOffsets txnOffsets = new TransactionalOffsets();
+    /** Classic members inside consumer groups (online migration). */
+    private final ClassicMembers classicInConsumer;
 
     public GroupCoordinatorShard(int partition, CoordinatorTimer timer, LongSupplier clock, Settings settings,
                                  BiPredicate<String, Integer> partitionExists) {
@@ -71,6 +75,36 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
         this.settings = settings;
         this.partitionExists = partitionExists;
         this.consumer = new ConsumerGroupProtocol(timer, consumerSettings, topics, this::classicGroupInUse);
+        this.classicInConsumer = new ClassicMembers(consumer);
+        String policy = consumerSettings.migrationPolicy();
+        if ("bidirectional".equalsIgnoreCase(policy) || "upgrade".equalsIgnoreCase(policy)) consumer.allowUpgrades(this::upgrade);
+    }
+
+    /**
+     * Online upgrade: a Stable classic group whose members all use the consumer protocol type hands its members
+     * to a consumer group; the classic group keeps the offsets only. A group mid-rebalance is refused with a
+     * retriable COORDINATOR_NOT_AVAILABLE (the member retries once the rebalance is over).
+     */
+    private ClassicUpgrade.Outcome upgrade(String groupId, ConsumerGroupProtocol protocol) {
+        ClassicGroup g = groups.get(groupId);
+        if (!"consumer".equals(g.protocolType) || g.protocolName == null) {
+            return new ClassicUpgrade.Outcome(Errors.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a consumer-protocol group.", null, List.of());
+        }
+        if (!g.is(GroupState.STABLE)) {
+            return new ClassicUpgrade.Outcome(Errors.COORDINATOR_NOT_AVAILABLE, "Group " + groupId + " is rebalancing; retry.", null, List.of());
+        }
+        List<ClassicMembers.Snapshot> members = new ArrayList<>();
+        for (GroupMember m : g.members.values()) {
+            members.add(new ClassicMembers.Snapshot(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.sessionTimeoutMs,
+                    m.rebalanceTimeoutMs, m.protocols, g.protocolName, m.assignment));
+        }
+        ClassicUpgrade.Outcome out = classicInConsumer.convert(groupId, g.generationId, members);
+        for (ClassicMembers.Snapshot m : members) removeFromGroup(g, m.memberId());
+        g.transitionTo(GroupState.EMPTY);
+        g.emptySinceMs = clock.getAsLong();
+        log.info("group {}: classic group of {} members upgraded to a consumer group at generation {}", groupId,
+                members.size(), g.generationId);
+        return out;
     }
 
     private boolean classicGroupInUse(String groupId) {
@@ -144,10 +178,14 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
     public CoordinatorResult<CompletableFuture<JoinResult>> join(JoinRequest req) {
         ConsumerGroup cg = req.groupId() == null ? null : consumer.group(req.groupId());
         if (cg != null) {
-            if (!cg.members().isEmpty() || !downgradeAllowed()) {
-                // Classic members joining a live consumer group (mixed groups) are not built.
-                return CoordinatorResult.of(done(JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, req.memberId())));
+            if (!cg.members().isEmpty()) {
+                // A classic member in a live consumer group: answered from the consumer group at once.
+                CoordinatorResult<JoinResult> r = classicInConsumer.join(req.groupId(), req.memberId(), req.groupInstanceId(),
+                        req.protocolType(), req.protocols(), req.sessionTimeoutMs(), req.rebalanceTimeoutMs(), req.clientId(),
+                        req.clientHost());
+                return new CoordinatorResult<>(r.records(), done(r.response()));
             }
+            if (!downgradeAllowed()) return CoordinatorResult.of(done(JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, req.memberId())));
             // Online downgrade: an empty consumer group becomes a classic group again; its offsets stay.
             log.info("group {}: empty consumer group converted to a classic group", req.groupId());
             return new CoordinatorResult<>(consumer.deletionRecords(req.groupId()), joinNow(req));
@@ -438,6 +476,9 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
 
     public CoordinatorResult<CompletableFuture<SyncResult>> sync(String groupId, int generationId, String memberId,
             String groupInstanceId, String protocolType, String protocolName, Map<String, byte[]> assignments) {
+        if (classicInConsumer.isClassicMember(groupId, memberId)) {
+            return CoordinatorResult.of(done(classicInConsumer.sync(groupId, generationId, memberId)));
+        }
         return CoordinatorResult.of(syncNow(groupId, generationId, memberId, groupInstanceId, protocolType, protocolName, assignments));
     }
 
@@ -490,6 +531,9 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
     // ------------------------------------------------------------------------------------------------ heartbeat, leave
 
     public CoordinatorResult<Errors> heartbeat(String groupId, int generationId, String memberId, String groupInstanceId) {
+        if (classicInConsumer.isClassicMember(groupId, memberId)) {
+            return CoordinatorResult.of(classicInConsumer.heartbeat(groupId, generationId, memberId));
+        }
         return CoordinatorResult.of(heartbeatNow(groupId, generationId, memberId, groupInstanceId));
     }
 
@@ -511,6 +555,20 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
     /** Removes members; one error per member. */
     public CoordinatorResult<Map<LeavingMember, Errors>> leave(String groupId, List<LeavingMember> leaving) {
         Map<LeavingMember, Errors> out = new LinkedHashMap<>();
+        if (consumer.group(groupId) != null) {
+            List<CoordinatorRecord> records = new ArrayList<>();
+            for (LeavingMember l : leaving) {
+                if (records.isEmpty() && classicInConsumer.isClassicMember(groupId, l.memberId())) {
+                    // One removal per write: the next one must see this one replayed (group epoch, target).
+                    CoordinatorResult<Errors> r = classicInConsumer.leave(groupId, l.memberId());
+                    records.addAll(r.records());
+                    out.put(l, r.response());
+                } else {
+                    out.put(l, Errors.UNKNOWN_MEMBER_ID);
+                }
+            }
+            return new CoordinatorResult<>(records, out);
+        }
         ClassicGroup group = groups.get(groupId);
         if (group == null) {
             for (LeavingMember l : leaving) out.put(l, Errors.UNKNOWN_MEMBER_ID);

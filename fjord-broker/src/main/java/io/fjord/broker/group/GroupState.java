@@ -14,6 +14,8 @@ import java.util.Set;
  * CompletingRebalance --member joins/leaves/times out-->      PreparingRebalance
  * Stable              --member joins/leaves/times out,
  *                       leader rejoins, metadata changes-->   PreparingRebalance
+ * Stable              --members handed to a consumer group
+ *                       (KIP-848 online upgrade)-->           Empty
  * Empty               --group deleted / offsets expired-->    Dead
  * any                 --coordinator unloads the group-->      Dead
  * </pre>
@@ -39,7 +41,7 @@ public enum GroupState {
     /** The states this one may be entered from. */
     Set<GroupState> validPrevious() {
         return switch (this) {
-            case EMPTY -> EnumSet.of(PREPARING_REBALANCE);
+            case EMPTY -> EnumSet.of(PREPARING_REBALANCE, STABLE);
             case PREPARING_REBALANCE -> EnumSet.of(EMPTY, COMPLETING_REBALANCE, STABLE);
             case COMPLETING_REBALANCE -> EnumSet.of(PREPARING_REBALANCE);
             case STABLE -> EnumSet.of(COMPLETING_REBALANCE);

@@ -21,6 +21,8 @@ public final class ConsumerGroup {
     final Map<String, ConsumerGroupMember> members = new LinkedHashMap<>();
     final Map<String, Assignment> targetAssignment = new HashMap<>();
     final Map<String, String> staticMembers = new HashMap<>(); // instance id -> member id
+    /** Members that speak the classic protocol (after an online upgrade, or classic joins since). */
+    final Map<String, ClassicMemberInfo> classicMembers = new HashMap<>();
 
     ConsumerGroup(String groupId) {
         this.groupId = groupId;
@@ -44,6 +46,10 @@ public final class ConsumerGroup {
 
     public Map<String, ConsumerGroupMember> members() {
         return java.util.Collections.unmodifiableMap(members);
+    }
+
+    public ClassicMemberInfo classicInfo(String memberId) {
+        return classicMembers.get(memberId);
     }
 
     public Assignment targetOf(String memberId) {

@@ -91,6 +91,10 @@ public final class ConsumerGroupProtocol {
     }
 
     private final Map<String, ConsumerGroup> groups = new HashMap<>();
+    /** The group of the operation running now (a group that has no state yet needs its id for its records). */
+    private String currentGroupId;
+    /** Converts a classic group with members (null: the migration policy forbids upgrades). */
+    private ClassicUpgrade upgrade;
     private final Map<String, PartitionAssignor> assignors = new LinkedHashMap<>();
     private final CoordinatorTimer timer;
     private final Settings settings;
@@ -123,7 +127,10 @@ public final class ConsumerGroupProtocol {
     /** Restarts the sessions of the members the partition's records brought back. */
     public void onLoaded() {
         for (ConsumerGroup g : groups.values()) {
-            for (ConsumerGroupMember m : g.members.values()) scheduleSession(g.groupId, m.memberId());
+            for (ConsumerGroupMember m : g.members.values()) {
+                ClassicMemberInfo c = g.classicMembers.get(m.memberId());
+                scheduleSession(g.groupId, m.memberId(), c == null ? settings.sessionTimeoutMs(g.groupId) : c.sessionTimeoutMs());
+            }
         }
         if (!groups.isEmpty()) log.info("{} consumer groups loaded", groups.size());
     }
@@ -149,20 +156,28 @@ public final class ConsumerGroupProtocol {
     // ------------------------------------------------------------------------------------------------ heartbeat
 
     public CoordinatorResult<HeartbeatResponse> heartbeat(HeartbeatRequest req) {
+        currentGroupId = req.groupId();
         HeartbeatResponse invalid = validate(req);
         if (invalid != null) return CoordinatorResult.of(invalid);
         if (req.memberEpoch() == ConsumerGroupMember.LEAVE_EPOCH || req.memberEpoch() == ConsumerGroupMember.STATIC_LEAVE_EPOCH) {
             return leave(req);
         }
-        if (classicGroupInUse.test(req.groupId())) {
-            // Online upgrade of a classic group with live members is not built: Kafka's answer when it may not convert.
-            return CoordinatorResult.of(HeartbeatResponse.error(Errors.GROUP_ID_NOT_FOUND,
-                    "Group " + req.groupId() + " is a classic group with members."));
-        }
         ConsumerGroup group = groups.get(req.groupId());
+        List<CoordinatorRecord> records = new ArrayList<>();
+        if (classicGroupInUse.test(req.groupId())) {
+            // Online upgrade (KIP-848): the classic group with its members becomes a consumer group.
+            ClassicUpgrade.Outcome up = upgrade == null ? null : upgrade.convert(req.groupId(), this);
+            if (up == null || up.error() != Errors.NONE) {
+                Errors e = up == null ? Errors.GROUP_ID_NOT_FOUND : up.error();
+                return CoordinatorResult.of(HeartbeatResponse.error(e, up == null
+                        ? "Group " + req.groupId() + " is a classic group and group.consumer.migration.policy forbids upgrades."
+                        : up.message()));
+            }
+            group = up.group();
+            records.addAll(up.records());
+        }
         Map<String, ConsumerGroupMember> members = new LinkedHashMap<>(group == null ? Map.of() : group.members);
         Map<String, Assignment> target = new HashMap<>(group == null ? Map.of() : group.targetAssignment);
-        List<CoordinatorRecord> records = new ArrayList<>();
         String groupId = req.groupId();
         String memberId = req.memberId() == null || req.memberId().isEmpty() ? UUID.randomUUID().toString() : req.memberId();
         ConsumerGroupMember member = members.get(memberId);
@@ -219,7 +234,33 @@ public final class ConsumerGroupProtocol {
                 req.subscribedTopicRegex() != null ? emptyToNull(req.subscribedTopicRegex()) : member.subscribedTopicRegex(),
                 req.serverAssignor() != null ? emptyToNull(req.serverAssignor()) : member.serverAssignor(),
                 req.rebalanceTimeoutMs() > 0 ? req.rebalanceTimeoutMs() : member.rebalanceTimeoutMs());
-        if (joining || !updated.sameMetadata(member)) records.add(ConsumerGroupRecords.memberMetadata(groupId, updated));
+        ConsumerGroupMember reconciled = apply(group, members, target, records, member, updated, joining,
+                req.memberEpoch() == 0 ? Assignment.EMPTY : req.ownedPartitions(), null);
+        scheduleSession(groupId, memberId, settings.sessionTimeoutMs(groupId));
+
+        boolean sendAssignment = req.memberEpoch() == 0 || !reconciled.assigned().equals(member.assigned())
+                || reconciled.memberEpoch() != req.memberEpoch()
+                || (req.ownedPartitions() != null && !req.ownedPartitions().equals(reconciled.assigned()));
+        return new CoordinatorResult<>(records, new HeartbeatResponse(Errors.NONE, null, memberId, reconciled.memberEpoch(),
+                settings.heartbeatIntervalMs(groupId), sendAssignment ? reconciled.assigned() : null));
+    }
+
+    /**
+     * The records for a member's new metadata, a new group epoch if the subscriptions or their topics changed, a
+     * new target if the group epoch moved ahead, and the member's next step towards it. {@code group} may be null
+     * (a new group) or not yet replayed (an upgrade); {@code members} and {@code target} are working copies.
+     */
+    ConsumerGroupMember apply(ConsumerGroup group, Map<String, ConsumerGroupMember> members, Map<String, Assignment> target,
+                              List<CoordinatorRecord> records, ConsumerGroupMember member, ConsumerGroupMember updated,
+                              boolean joining, Assignment owned, ClassicMemberInfo classic) {
+        String groupId = group == null ? null : group.groupId;
+        if (groupId == null) groupId = currentGroupId;
+        String memberId = updated.memberId();
+        ClassicMemberInfo oldClassic = group == null ? null : group.classicMembers.get(memberId);
+        boolean classicChanged = classic == null ? oldClassic != null : !classic.sameAs(oldClassic);
+        if (joining || !updated.sameMetadata(member) || classicChanged) {
+            records.add(ConsumerGroupRecords.memberMetadata(groupId, updated, classic));
+        }
         members.put(memberId, updated);
 
         int groupEpoch = group == null ? 0 : group.groupEpoch;
@@ -238,16 +279,11 @@ public final class ConsumerGroupProtocol {
         }
 
         ConsumerGroupMember reconciled = Reconciliation.next(updated, target.getOrDefault(memberId, Assignment.EMPTY),
-                assignmentEpoch, owners(members, memberId), req.memberEpoch() == 0 ? Assignment.EMPTY : req.ownedPartitions());
+                assignmentEpoch, owners(members, memberId), owned);
+        members.put(memberId, reconciled);
         if (joining || !reconciled.equals(member)) records.add(ConsumerGroupRecords.currentAssignment(groupId, reconciled));
         updateRebalanceTimer(groupId, updated, reconciled);
-        scheduleSession(groupId, memberId);
-
-        boolean sendAssignment = req.memberEpoch() == 0 || !reconciled.assigned().equals(member.assigned())
-                || reconciled.memberEpoch() != req.memberEpoch()
-                || (req.ownedPartitions() != null && !req.ownedPartitions().equals(reconciled.assigned()));
-        return new CoordinatorResult<>(records, new HeartbeatResponse(Errors.NONE, null, memberId, reconciled.memberEpoch(),
-                settings.heartbeatIntervalMs(groupId), sendAssignment ? reconciled.assigned() : null));
+        return reconciled;
     }
 
     private HeartbeatResponse validate(HeartbeatRequest req) {
@@ -321,7 +357,7 @@ public final class ConsumerGroupProtocol {
     }
 
     /** The records that take a member out and give the rest a new target (a new group epoch). */
-    private List<CoordinatorRecord> removalRecords(ConsumerGroup group, String memberId) {
+    List<CoordinatorRecord> removalRecords(ConsumerGroup group, String memberId) {
         String groupId = group.groupId;
         timer.cancel(sessionKey(groupId, memberId));
         timer.cancel(rebalanceKey(groupId, memberId));
@@ -341,8 +377,17 @@ public final class ConsumerGroupProtocol {
         return records;
     }
 
-    private void scheduleSession(String groupId, String memberId) {
-        timer.schedule(sessionKey(groupId, memberId), settings.sessionTimeoutMs(groupId), () -> expire(groupId, memberId, "session expired"));
+    void scheduleSession(String groupId, String memberId, int timeoutMs) {
+        timer.schedule(sessionKey(groupId, memberId), timeoutMs, () -> expire(groupId, memberId, "session expired"));
+    }
+
+    /** Installs the online upgrade of classic groups (the shard owns the classic groups). */
+    public void allowUpgrades(ClassicUpgrade upgrade) {
+        this.upgrade = upgrade;
+    }
+
+    void beginOperation(String groupId) {
+        currentGroupId = groupId;
     }
 
     private void updateRebalanceTimer(String groupId, ConsumerGroupMember before, ConsumerGroupMember after) {
@@ -465,7 +510,10 @@ public final class ConsumerGroupProtocol {
         }
         ConsumerGroupMember m = g.members.get(memberId);
         if (m == null) return Errors.UNKNOWN_MEMBER_ID;
-        if (memberEpoch != m.memberEpoch()) return Errors.STALE_MEMBER_EPOCH;
+        if (memberEpoch != m.memberEpoch()) {
+            // A classic member's generation is its member epoch; it knows ILLEGAL_GENERATION, not the new code.
+            return g.classicMembers.containsKey(memberId) ? Errors.ILLEGAL_GENERATION : Errors.STALE_MEMBER_EPOCH;
+        }
         return Errors.NONE;
     }
 
@@ -479,6 +527,10 @@ public final class ConsumerGroupProtocol {
         records.add(ConsumerGroupRecords.targetEpochTombstone(groupId));
         records.add(ConsumerGroupRecords.groupTombstone(groupId));
         return records;
+    }
+
+    Map<String, TopicMeta> topicsByName() {
+        return topics.byName();
     }
 
     public String topicName(UUID id) {

@@ -29,7 +29,10 @@ import java.util.UUID;
  * type 5 ConsumerGroupMemberMetadata       key  GroupId, MemberId
  *                                          value InstanceId string?, RackId string?, ClientId, ClientHost,
  *                                                SubscribedTopicNames [string], SubscribedTopicRegex string?,
- *                                                ServerAssignor string?, RebalanceTimeoutMs int32
+ *                                                ServerAssignor string?, RebalanceTimeoutMs int32,
+ *                                                ClassicMemberMetadata? (SessionTimeoutMs int32,
+ *                                                SupportedProtocols [Name string, Metadata bytes]): set for a
+ *                                                member speaking the classic protocol
  * type 6 ConsumerGroupTargetAssignmentMetadata  key GroupId;  value AssignmentEpoch int32
  * type 7 ConsumerGroupTargetAssignmentMember    key GroupId, MemberId
  *                                          value TopicPartitions [TopicId uuid, Partitions [int32]]
@@ -61,7 +64,11 @@ public final class ConsumerGroupRecords {
             of("SubscribedTopicNames", Type.array(Type.STRING), "0+"),
             of("SubscribedTopicRegex", Type.STRING, "0+").nullable("0+"),
             of("ServerAssignor", Type.STRING, "0+").nullable("0+"),
-            of("RebalanceTimeoutMs", Type.INT32, "0+"));
+            of("RebalanceTimeoutMs", Type.INT32, "0+"),
+            io.fjord.protocol.types.Field.struct("ClassicMemberMetadata", "0+",
+                    of("SessionTimeoutMs", Type.INT32, "0+"),
+                    structs("SupportedProtocols", "0+", of("Name", Type.STRING, "0+"), of("Metadata", Type.BYTES, "0+")))
+                    .nullable("0+").defaultsTo(null));
     private static final Schema TARGET_METADATA_VALUE = Schema.of(of("AssignmentEpoch", Type.INT32, "0+"));
     private static final Schema TARGET_MEMBER_VALUE = Schema.of(partitionsField("TopicPartitions"));
     private static final Schema CURRENT_VALUE = Schema.of(
@@ -89,11 +96,17 @@ public final class ConsumerGroupRecords {
         return CoordinatorRecord.tombstone(key(GROUP_METADATA, group, null));
     }
 
-    static CoordinatorRecord memberMetadata(String group, ConsumerGroupMember m) {
+    static CoordinatorRecord memberMetadata(String group, ConsumerGroupMember m, ClassicMemberInfo classic) {
         Struct v = new Struct(MEMBER_VALUE).set("InstanceId", m.instanceId()).set("RackId", m.rackId())
                 .set("ClientId", m.clientId()).set("ClientHost", m.clientHost())
                 .set("SubscribedTopicNames", m.subscribedTopicNames()).set("SubscribedTopicRegex", m.subscribedTopicRegex())
                 .set("ServerAssignor", m.serverAssignor()).set("RebalanceTimeoutMs", m.rebalanceTimeoutMs());
+        if (classic != null) {
+            Struct c = v.child("ClassicMemberMetadata").set("SessionTimeoutMs", classic.sessionTimeoutMs());
+            classic.protocols().forEach((name, md) -> c.add("SupportedProtocols",
+                    c.child("SupportedProtocols").set("Name", name).set("Metadata", md)));
+            v.set("ClassicMemberMetadata", c);
+        }
         return new CoordinatorRecord(key(MEMBER_METADATA, group, m.memberId()), value(v));
     }
 
@@ -197,7 +210,10 @@ public final class ConsumerGroupRecords {
                     g.markDead();
                     return true;
                 }
-                case MEMBER_METADATA -> g.removeMember(memberId);
+                case MEMBER_METADATA -> {
+                    g.removeMember(memberId);
+                    g.classicMembers.remove(memberId);
+                }
                 case TARGET_MEMBER -> g.targetAssignment.remove(memberId);
                 case CURRENT_ASSIGNMENT -> {
                     ConsumerGroupMember m = g.members.get(memberId);
@@ -226,6 +242,14 @@ public final class ConsumerGroupRecords {
                 g.putMember(m.withMetadata(v.getString("InstanceId"), v.getString("RackId"), v.getString("ClientId"),
                         v.getString("ClientHost"), topics, v.getString("SubscribedTopicRegex"), v.getString("ServerAssignor"),
                         v.getInt("RebalanceTimeoutMs")));
+                Struct c = v.getStruct("ClassicMemberMetadata");
+                if (c == null) {
+                    g.classicMembers.remove(memberId);
+                } else {
+                    Map<String, byte[]> protocols = new java.util.LinkedHashMap<>();
+                    for (Struct sp : c.getStructs("SupportedProtocols")) protocols.put(sp.getString("Name"), (byte[]) sp.get("Metadata"));
+                    g.classicMembers.put(memberId, new ClassicMemberInfo(c.getInt("SessionTimeoutMs"), protocols));
+                }
             }
             case TARGET_METADATA -> g.assignmentEpoch = v.getInt("AssignmentEpoch");
             case TARGET_MEMBER -> g.targetAssignment.put(memberId, readPartitions(v, "TopicPartitions"));

@@ -24,6 +24,17 @@ final class Reconciliation {
      */
     static ConsumerGroupMember next(ConsumerGroupMember member, Assignment target, int targetEpoch,
                                     Map<UUID, Map<Integer, String>> owners, Assignment owned) {
+        ConsumerGroupMember step = step(member, target, targetEpoch, owners, owned);
+        if (step != member && step.state() == MemberState.UNREVOKED_PARTITIONS && owned != null
+                && !owned.overlaps(step.pendingRevocation())) {
+            // The member already does not own what it is to revoke (a classic member rejoining after revoking): go on.
+            return step(step, target, targetEpoch, owners, owned);
+        }
+        return step;
+    }
+
+    private static ConsumerGroupMember step(ConsumerGroupMember member, Assignment target, int targetEpoch,
+                                            Map<UUID, Map<Integer, String>> owners, Assignment owned) {
         switch (member.state()) {
             case STABLE -> {
                 if (member.memberEpoch() == targetEpoch && member.assigned().equals(target)) return member;

@@ -441,9 +441,12 @@ class ConsumerGroupShardTest {
         var r = heartbeat(join("a", List.of("t")));
         assertThat(r.error()).isEqualTo(Errors.NONE);
         assertThat(read(s -> s.fetchOffsets("g", null)).get("t").get(2).offset()).isEqualTo(77);
-        // A classic member cannot join while consumer members are there.
-        JoinResult refused = write(s -> s.join(classicJoin())).join();
-        assertThat(refused.error()).isEqualTo(Errors.INCONSISTENT_GROUP_PROTOCOL);
+        // A classic member joining while consumer members are there becomes a classic member of the consumer group.
+        JoinResult mixed = write(s -> s.join(classicJoin())).join();
+        assertThat(mixed.error()).isEqualTo(Errors.NONE);
+        assertThat(group().classicInfo(mixed.memberId())).isNotNull();
+        assertThat(write(s -> s.leave("g", List.of(new GroupCoordinatorShard.LeavingMember(mixed.memberId(), null)))).values())
+                .containsOnly(Errors.NONE);
         // The last consumer member leaves: a classic member converts the group back; offsets stay.
         heartbeat(beat("a", -1, null));
         JoinResult joined = write(s -> s.join(classicJoin())).join();
@@ -451,8 +454,92 @@ class ConsumerGroupShardTest {
         assertThat((Object) read(s -> s.consumerGroups().group("g"))).isNull();
         assertThat(read(s -> s.describe("g")).protocolType()).isEqualTo("consumer");
         assertThat(read(s -> s.fetchOffsets("g", null)).get("t").get(2).offset()).isEqualTo(77);
-        // And a consumer member meets a classic group with members: not converted.
-        assertThat(heartbeat(join("b", List.of("t"))).error()).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        // A consumer member meets the classic group mid-rebalance (not Stable): told to retry.
+        assertThat(heartbeat(join("b", List.of("t"))).error()).isEqualTo(Errors.COORDINATOR_NOT_AVAILABLE);
+    }
+
+    static byte[] subscription(List<Integer> owned) {
+        io.fjord.protocol.types.Struct sub = new io.fjord.protocol.types.Struct(io.fjord.protocol.api.ConsumerProtocol.SUBSCRIPTION)
+                .set("Topics", List.of("t"));
+        sub.add("OwnedPartitions", sub.child("OwnedPartitions").set("Topic", "t").set("Partitions", owned));
+        return io.fjord.protocol.api.ConsumerProtocol.serialize(sub, (short) 1);
+    }
+
+    static byte[] assignment(List<Integer> partitions) {
+        io.fjord.protocol.types.Struct a = new io.fjord.protocol.types.Struct(io.fjord.protocol.api.ConsumerProtocol.ASSIGNMENT);
+        a.add("AssignedPartitions", a.child("AssignedPartitions").set("Topic", "t").set("Partitions", partitions));
+        return io.fjord.protocol.api.ConsumerProtocol.serialize(a, (short) 0);
+    }
+
+    static List<Integer> partitionsOf(byte[] assignment) {
+        var v = io.fjord.protocol.api.ConsumerProtocol.deserialize(io.fjord.protocol.api.ConsumerProtocol.ASSIGNMENT,
+                java.nio.ByteBuffer.wrap(assignment));
+        List<Integer> out = new ArrayList<>();
+        for (var tp : v.value().getStructs("AssignedPartitions")) out.addAll(tp.<Integer>getList("Partitions"));
+        out.sort(null);
+        return out;
+    }
+
+    static GroupCoordinatorShard.JoinRequest classicJoin(String memberId, List<Integer> owned) {
+        return new GroupCoordinatorShard.JoinRequest("g", memberId, null, "consumer", Map.of("range", subscription(owned)),
+                10_000, 30_000, false, "client", "/127.0.0.1");
+    }
+
+    @Test
+    void aLiveClassicGroupUpgradesAndItsClassicMembersReconcileByRejoining() {
+        lead(1);
+        // A Stable classic group of two members owning 0-2 and 3-5.
+        var j1 = write(s -> s.join(classicJoin("", List.of())));
+        String c1 = j1.join().memberId();
+        var j2 = write(s -> s.join(classicJoin("", List.of())));
+        write(s -> s.join(classicJoin(c1, List.of()))).join();
+        String c2 = j2.join().memberId();
+        int gen = read(s -> s.describe("g")).members().size() == 2 ? j2.join().generationId() : -1;
+        var sync2 = write(s -> s.sync("g", gen, c2, null, null, null, Map.of()));
+        String leader = j2.join().leaderId();
+        write(s -> s.sync("g", gen, leader, null, null, null, Map.of(c1, assignment(List.of(0, 1, 2)), c2, assignment(List.of(3, 4, 5))))).join();
+        sync2.join();
+        assertThat(read(s -> s.describe("g")).state()).isEqualTo("Stable");
+
+        // A consumer member arrives: the group converts, the classic members keep their partitions at their generation.
+        var r = heartbeat(join("n", List.of("t")));
+        assertThat(r.error()).isEqualTo(Errors.NONE);
+        assertThat(r.assignment()).isEqualTo(Assignment.EMPTY);
+        assertThat(group().members()).containsOnlyKeys(c1, c2, "n");
+        assertThat(member(c1).assigned()).isEqualTo(parts(t, 0, 1, 2));
+        assertNoDoubleOwnership();
+        // Offsets stay; a classic commit uses the generation it knows.
+        assertThat(write(s -> s.commit("g", gen, c1, null, List.of(new GroupCoordinatorShard.OffsetCommit("t", 0, 9, -1, null))))
+                .groupError()).isEqualTo(Errors.NONE);
+        // The classic members learn of the change from their heartbeat and rejoin, revoking first (eager: everything).
+        assertThat((Object) write(s -> s.heartbeat("g", gen, c1, null))).isEqualTo(Errors.REBALANCE_IN_PROGRESS);
+        for (String c : List.of(c1, c2)) {
+            JoinResult rejoin = write(s -> s.join(classicJoin(c, List.of()))).join();
+            assertThat(rejoin.error()).isEqualTo(Errors.NONE);
+            assertThat(rejoin.leaderId()).isEmpty();
+            assertThat(rejoin.generationId()).isEqualTo(member(c).memberEpoch());
+            var synced = write(s -> s.sync("g", rejoin.generationId(), c, null, null, null, Map.of())).join();
+            assertThat(synced.error()).isEqualTo(Errors.NONE);
+            assertThat(partitionsOf(synced.assignment())).hasSize(2);
+            assertThat((Object) write(s -> s.heartbeat("g", rejoin.generationId(), c, null))).isEqualTo(Errors.NONE);
+            assertNoDoubleOwnership();
+        }
+        // The partitions they released go to the consumer member.
+        var n2 = heartbeat(beat("n", r.memberEpoch(), Assignment.EMPTY));
+        assertThat(n2.assignment().size()).isEqualTo(2);
+        assertThat(group().state()).isEqualTo(ConsumerGroupState.STABLE);
+        assertNoDoubleOwnership();
+        // A classic member leaves through LeaveGroup: its partitions are reassigned.
+        var left = write(s -> s.leave("g", List.of(new GroupCoordinatorShard.LeavingMember(c1, null))));
+        assertThat(left.values()).containsOnly(Errors.NONE);
+        assertThat(group().members()).containsOnlyKeys(c2, "n");
+        // Survives a coordinator move: the classic member is still classic there.
+        runtime.scheduleUnload(0, 1);
+        runtime = newRuntime();
+        lead(2);
+        assertThat(group().classicInfo(c2)).isNotNull();
+        int c2Epoch = member(c2).memberEpoch();
+        assertThat((Object) write(s -> s.heartbeat("g", c2Epoch, c2, null))).isIn(Errors.NONE, Errors.REBALANCE_IN_PROGRESS);
     }
 
     static GroupCoordinatorShard.JoinRequest classicJoin() {
