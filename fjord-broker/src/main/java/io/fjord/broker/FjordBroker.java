@@ -167,7 +167,7 @@ public final class FjordBroker implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, groups::offsetsPartitionFor, host + ":" + port);
+        }, groups::offsetsPartitionOrPlanned, host + ":" + port);
         registerGroupApis(dispatcher, served, admin);
         registerTransactionApis(dispatcher, served, admin);
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,

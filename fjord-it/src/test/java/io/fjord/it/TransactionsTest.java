@@ -203,9 +203,9 @@ class TransactionsTest {
             // A member of a generation the group never had: the commit is refused (UNKNOWN_MEMBER_ID), abortable.
             p.beginTransaction();
             p.send(new ProducerRecord<>("b", 1, "k", "v"));
-            p.sendOffsetsToTransaction(Map.of(a0, new OffsetAndMetadata(60)),
-                    new ConsumerGroupMetadata("g", 7, "nobody", Optional.empty()));
-            assertThatThrownBy(p::commitTransaction).isInstanceOf(CommitFailedException.class);
+            // sendOffsetsToTransaction waits for the TxnOffsetCommit answer and throws it.
+            assertThatThrownBy(() -> p.sendOffsetsToTransaction(Map.of(a0, new OffsetAndMetadata(60)),
+                    new ConsumerGroupMetadata("g", 7, "nobody", Optional.empty()))).isInstanceOf(CommitFailedException.class);
             p.abortTransaction();
             assertThat(admin.listConsumerGroupOffsets("g").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(a0).offset())
                     .isEqualTo(42L);
