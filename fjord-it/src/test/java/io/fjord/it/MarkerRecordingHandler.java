@@ -23,11 +23,19 @@ final class MarkerRecordingHandler implements ApiHandler {
     record Marker(int broker, long producerId, short producerEpoch, boolean commit, TopicPartition partition) {
     }
 
-    final List<Marker> written = new CopyOnWriteArrayList<>();
+    final List<Marker> written;
     private final FjordBroker broker;
+    private final java.util.function.BooleanSupplier refuse;
 
     MarkerRecordingHandler(FjordBroker broker) {
+        this(broker, new CopyOnWriteArrayList<>(), () -> false);
+    }
+
+    /** @param refuse while true every marker is answered NOT_LEADER_OR_FOLLOWER (a leader that cannot be reached) */
+    MarkerRecordingHandler(FjordBroker broker, List<Marker> written, java.util.function.BooleanSupplier refuse) {
         this.broker = broker;
+        this.written = written;
+        this.refuse = refuse;
     }
 
     @Override
@@ -47,7 +55,7 @@ final class MarkerRecordingHandler implements ApiHandler {
                     Struct op = ot.child("Partitions").set("PartitionIndex", tp.partition());
                     if (p == null) {
                         op.set("ErrorCode", Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
-                    } else if (!p.isLeader()) {
+                    } else if (!p.isLeader() || refuse.getAsBoolean()) {
                         op.set("ErrorCode", Errors.NOT_LEADER_OR_FOLLOWER.code());
                     } else {
                         op.set("ErrorCode", Errors.NONE.code());

@@ -21,6 +21,15 @@ public final class TestBroker implements AutoCloseable {
         this.overrides = overrides;
     }
 
+    private final Map<Short, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler>> fallbacks =
+            new java.util.LinkedHashMap<>();
+
+    /** A handler for an API the broker does not serve itself (a test double), applied at every start. */
+    public TestBroker withFallbackHandler(short key, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler> f) {
+        fallbacks.put(key, f);
+        return this;
+    }
+
     public TestBroker start() throws Exception {
         return startOn(0);
     }
@@ -36,7 +45,9 @@ public final class TestBroker implements AutoCloseable {
         settings.put("transaction.state.log.replication.factor", "1");
         settings.put("transaction.state.log.min.isr", "1");
         settings.putAll(overrides);
-        broker = new FjordBroker(BrokerConfig.of(settings)).start();
+        FjordBroker b = new FjordBroker(BrokerConfig.of(settings));
+        fallbacks.forEach(b::withFallbackHandler);
+        broker = b.start();
         return this;
     }
 

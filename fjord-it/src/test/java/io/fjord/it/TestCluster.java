@@ -41,6 +41,15 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
+    private final Map<Short, java.util.function.Function<io.fjord.broker.FjordBroker, io.fjord.broker.network.ApiHandler>> fallbacks =
+            new java.util.LinkedHashMap<>();
+
+    /** A handler for an API the nodes do not serve themselves (a test double); call before {@code start()}. */
+    TestCluster withFallbackHandler(short key, java.util.function.Function<io.fjord.broker.FjordBroker, io.fjord.broker.network.ApiHandler> f) {
+        fallbacks.put(key, f);
+        return this;
+    }
+
     String voters() {
         List<String> v = new ArrayList<>();
         for (int i = 0; i < raftPorts.length; i++) v.add((i + 1) + "@127.0.0.1:" + raftPorts[i]);
@@ -62,7 +71,9 @@ final class TestCluster implements AutoCloseable {
         s.put("transaction.state.log.replication.factor", Integer.toString(Math.min(3, nodes.length)));
         s.put("transaction.state.log.min.isr", Integer.toString(Math.min(2, nodes.length)));
         s.putAll(overrides);
-        return new TestBroker(dir.resolve("node-" + id), s);
+        TestBroker b = new TestBroker(dir.resolve("node-" + id), s);
+        fallbacks.forEach(b::withFallbackHandler);
+        return b;
     }
 
     TestCluster start() throws Exception {
