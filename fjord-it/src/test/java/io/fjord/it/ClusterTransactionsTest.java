@@ -68,6 +68,17 @@ class ClusterTransactionsTest {
             producer.initTransactions();
             producer.beginTransaction();
             for (TopicPartition tp : parts) producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), "k", "v")).get(30, TimeUnit.SECONDS);
+            // The produce path's seam, asked on a broker that is not the coordinator (AddPartitionsToTxn v5 over the wire).
+            TransactionDescription open = admin.describeTransactions(List.of("ha")).description("ha").get(30, TimeUnit.SECONDS);
+            int other = cluster.running().stream().filter(id -> id != open.coordinatorId()).findFirst().orElseThrow();
+            var gate = cluster.node(other).broker().transactionCoordinator().partitionGate();
+            short epoch = (short) open.producerEpoch();
+            assertThat(gate.admit("ha", open.producerId(), epoch, new io.fjord.broker.replica.TopicPartition("c", 1), false)
+                    .get(30, TimeUnit.SECONDS)).isEqualTo(io.fjord.protocol.api.Errors.NONE);
+            assertThat(gate.admit("ha", open.producerId(), epoch, new io.fjord.broker.replica.TopicPartition("c", 9), false)
+                    .get(30, TimeUnit.SECONDS)).isEqualTo(io.fjord.protocol.api.Errors.INVALID_TXN_STATE);
+            assertThat(gate.admit("ha", open.producerId(), (short) (epoch - 1), new io.fjord.broker.replica.TopicPartition("c", 1), false)
+                    .get(30, TimeUnit.SECONDS)).isEqualTo(io.fjord.protocol.api.Errors.PRODUCER_FENCED);
             refuse.set(true);
             producer.commitTransaction(); // answered once PREPARE_COMMIT is replicated; the markers follow
             TransactionDescription d = admin.describeTransactions(List.of("ha")).description("ha").get(30, TimeUnit.SECONDS);
