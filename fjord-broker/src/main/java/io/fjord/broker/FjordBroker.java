@@ -69,21 +69,28 @@ public final class FjordBroker implements AutoCloseable {
     private io.fjord.storage.cleaner.LogCleaner cleaner;
     private ExecutorService requestPool;
     private SocketServer server;
+    private io.fjord.broker.metrics.BrokerMetrics metrics;
+    private io.fjord.broker.console.ConsoleServer console;
     private boolean closed;
 
     public FjordBroker(BrokerConfig config) {
         this.config = config;
     }
 
-    private final java.util.Map<Short, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler>> fallbacks =
-            new java.util.LinkedHashMap<>();
+    /** Wraps the handler of one API (given this broker and the handler, or null if none): fault injection in tests. */
+    @FunctionalInterface
+    public interface HandlerWrapper {
+        io.fjord.broker.network.ApiHandler wrap(FjordBroker broker, io.fjord.broker.network.ApiHandler handler);
+    }
+
+    private final java.util.Map<Short, HandlerWrapper> wrappers = new java.util.LinkedHashMap<>();
 
     /**
-     * Registers, at start, a handler for an API this broker does not serve itself (tests: a double for a handler
-     * another part of the broker will provide). Ignored for keys the broker serves. Call before {@link #start()}.
+     * At start, replaces the handler of {@code key} by {@code wrapper}'s result (tests: record or refuse requests
+     * around the real handler, as a faulty network would). Call before {@link #start()}.
      */
-    public synchronized FjordBroker withFallbackHandler(short key, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler> factory) {
-        fallbacks.put(key, factory);
+    public synchronized FjordBroker withHandlerWrapper(short key, HandlerWrapper wrapper) {
+        wrappers.put(key, wrapper);
         return this;
     }
 
@@ -104,8 +111,10 @@ public final class FjordBroker implements AutoCloseable {
         }
 
         requestPool = Executors.newFixedThreadPool(config.getInt("num.io.threads"), named("fjord-request-"));
+        metrics = new io.fjord.broker.metrics.BrokerMetrics(config.getInt("num.io.threads"));
+        startConsole();
         RequestDispatcher dispatcher = new RequestDispatcher();
-        server = new SocketServer(config, dispatcher, requestPool);
+        server = new SocketServer(config, dispatcher, requestPool, metrics);
         // Bind first: the advertised address of a listener on port 0 is only known after binding. Connections
         // are accepted from here on but not read until every handler is registered (startServing below).
         server.start();
@@ -122,6 +131,8 @@ public final class FjordBroker implements AutoCloseable {
         }
         logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT, java.time.Clock.systemUTC());
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
+        replicas.setMetrics(metrics);
+        metrics.bindReplicaState(nodeId, replicas, controller::image);
         // ISR changes the leaders propose go to the controller, judged there against the partition's epochs.
         replicas.setIsrChannel((topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr, epochs) -> {
             io.fjord.metadata.AlterPartitionResult r = controller.alterPartition(new io.fjord.metadata.AlterPartitionRequest(
@@ -170,6 +181,10 @@ public final class FjordBroker implements AutoCloseable {
         }, groups::offsetsPartitionOrPlanned, host + ":" + port);
         registerGroupApis(dispatcher, served, admin);
         registerTransactionApis(dispatcher, served, admin);
+        if (console != null) {
+            new io.fjord.broker.console.ConsolePages(nodeId, controller::image, replicas, groups, metrics,
+                    config.getBoolean("fjord.console.read.only")).register(console);
+        }
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
                 new io.fjord.broker.handlers.InitProducerIdHandler(producerIds, transactions));
         ConfigAdmin configAdmin = new ConfigAdmin(admin);
@@ -186,12 +201,45 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.AlterPartitionReassignmentsHandler(controller));
         register(dispatcher, served, io.fjord.protocol.api.ListPartitionReassignmentsApi.KEY,
                 new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller));
-        fallbacks.forEach((key, factory) -> {
-            if (!served.contains(key)) register(dispatcher, served, key, factory.apply(this));
-        });
+        register(dispatcher, served, io.fjord.protocol.api.DescribeQuorumApi.KEY,
+                new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints));
+        register(dispatcher, served, io.fjord.protocol.api.WriteTxnMarkersApi.KEY,
+                new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups));
+        register(dispatcher, served, io.fjord.protocol.api.DescribeProducersApi.KEY,
+                new io.fjord.broker.handlers.DescribeProducersHandler(admin, replicas));
+        wrappers.forEach((key, w) -> register(dispatcher, served, key, w.wrap(this, dispatcher.handler(key))));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
+    }
+
+    /**
+     * Binds the console listener first, so a port in use stops the start before anything else runs (the
+     * metrics route is there from the start; the pages read state that exists only once the broker is up).
+     */
+    private void startConsole() throws InterruptedException, java.net.BindException {
+        java.net.InetSocketAddress at = io.fjord.broker.console.ConsoleServer.parseListener(config.get("fjord.console.listener"));
+        if (at == null) return;
+        io.fjord.broker.console.ConsoleServer c = new io.fjord.broker.console.ConsoleServer(at);
+        c.route("/metrics", r -> new io.fjord.broker.console.ConsoleServer.Reply(200,
+                "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            c.start();
+        } catch (java.net.BindException e) {
+            requestPool.shutdownNow();
+            throw e;
+        }
+        console = c;
+    }
+
+    /** The console listener's port, or -1 when it is off. */
+    public int consolePort() {
+        return console == null ? -1 : console.port();
+    }
+
+    /** This broker's meters (what /metrics shows); null before start. */
+    public io.fjord.broker.metrics.BrokerMetrics metrics() {
+        return metrics;
     }
 
     private void registerGroupApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
@@ -206,6 +254,10 @@ public final class FjordBroker implements AutoCloseable {
         register(d, served, (short) 16, new ListGroupsHandler(groups));
         register(d, served, (short) 42, new DeleteGroupsHandler(groups));
         register(d, served, (short) 47, new OffsetDeleteHandler(groups));
+        register(d, served, io.fjord.protocol.api.ConsumerGroupHeartbeatApi.KEY,
+                new io.fjord.broker.handlers.group.ConsumerGroupHeartbeatHandler(groups));
+        register(d, served, io.fjord.protocol.api.ConsumerGroupDescribeApi.KEY,
+                new io.fjord.broker.handlers.group.ConsumerGroupDescribeHandler(groups));
     }
 
     private void registerTransactionApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
@@ -221,6 +273,24 @@ public final class FjordBroker implements AutoCloseable {
         if (Apis.byKey(key) == null) throw new IllegalStateException("no description for API key " + key);
         d.register(key, h);
         served.add(key);
+    }
+
+    /** The voters' CONTROLLER endpoints (DescribeQuorum v2); a node without a quorum is its own controller. */
+    private List<io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint> voterEndpoints() {
+        List<String> names = config.listenerLayout().controllerListenerNames();
+        String listener = names.isEmpty() ? "CONTROLLER" : names.get(0);
+        List<io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint> out = new java.util.ArrayList<>();
+        if (controller instanceof io.fjord.metadata.raft.RaftController rc) {
+            for (io.fjord.metadata.raft.RaftController.Voter v : rc.voters()) {
+                out.add(new io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint(v.id(), listener, v.host(), v.port()));
+            }
+        } else {
+            BrokerNode self = controller.image().broker(config.nodeId());
+            if (self != null) {
+                out.add(new io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint(self.id(), listener, self.host(), self.port()));
+            }
+        }
+        return out;
     }
 
     /** The port of the first listener (the real one when it was configured as 0). */
@@ -303,6 +373,7 @@ public final class FjordBroker implements AutoCloseable {
             }
         }
         if (server != null) server.close();
+        if (console != null) console.close();
         if (requestPool != null) {
             requestPool.shutdown();
             try {

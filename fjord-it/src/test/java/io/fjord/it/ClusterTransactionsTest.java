@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Three nodes, {@code __transaction_state} with RF 3: a transaction whose markers cannot be written yet (every
  * leader refuses them) stays PREPARE_COMMIT; the coordinator's node crashes; the new leader of the transaction
  * log partition loads the PREPARE_COMMIT, resumes the markers to the partitions' current leaders, and completes
- * the commit. The WriteTxnMarkers double ({@link MarkerRecordingHandler}) stands in for the partition side.
+ * the commit. The brokers' WriteTxnMarkers handlers are wrapped by {@link MarkerRecordingHandler} (records, refuses).
  */
 class ClusterTransactionsTest {
     @TempDir
@@ -49,7 +49,7 @@ class ClusterTransactionsTest {
         AtomicBoolean refuse = new AtomicBoolean(false);
         cluster = new TestCluster(dir, 3, Map.of("transaction.state.log.num.partitions", "3",
                 "offsets.topic.num.partitions", "3"))
-                .withFallbackHandler(WriteTxnMarkersApi.KEY, b -> new MarkerRecordingHandler(b, written, refuse::get))
+                .withHandlerWrapper(WriteTxnMarkersApi.KEY, (b, real) -> new MarkerRecordingHandler(b, real, written, refuse::get))
                 .start();
         try (Admin admin = Clients.admin(cluster.bootstrap())) {
             admin.createTopics(List.of(new NewTopic("c", 3, (short) 3))).all().get(60, TimeUnit.SECONDS);

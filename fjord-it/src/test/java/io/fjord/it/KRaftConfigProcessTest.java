@@ -182,7 +182,8 @@ class KRaftConfigProcessTest {
     private FjordProcess start(Path properties, String name, int port) throws IOException {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), "io.fjord.cli.Fjord", "server", properties.toString());
+                "-cp", System.getProperty("java.class.path"), "io.fjord.cli.Fjord", "server", properties.toString(),
+                "--override", "fjord.console.listener=none"); // its default port is shared by every test here
         return FjordProcess.start(new ProcessBuilder(cmd).directory(dir.toFile()), dir.resolve(name + ".out"), port);
     }
 

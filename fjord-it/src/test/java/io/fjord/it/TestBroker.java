@@ -21,12 +21,11 @@ public final class TestBroker implements AutoCloseable {
         this.overrides = overrides;
     }
 
-    private final Map<Short, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler>> fallbacks =
-            new java.util.LinkedHashMap<>();
+    private final Map<Short, FjordBroker.HandlerWrapper> wrappers = new java.util.LinkedHashMap<>();
 
-    /** A handler for an API the broker does not serve itself (a test double), applied at every start. */
-    public TestBroker withFallbackHandler(short key, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler> f) {
-        fallbacks.put(key, f);
+    /** Wraps the broker's handler of one API (recording, fault injection), applied at every start. */
+    public TestBroker withHandlerWrapper(short key, FjordBroker.HandlerWrapper w) {
+        wrappers.put(key, w);
         return this;
     }
 
@@ -44,9 +43,11 @@ public final class TestBroker implements AutoCloseable {
         settings.put("offsets.topic.replication.factor", "1");
         settings.put("transaction.state.log.replication.factor", "1");
         settings.put("transaction.state.log.min.isr", "1");
+        // An ephemeral console port (the default 8080 is shared by every test on the machine).
+        settings.put("fjord.console.listener", "http://127.0.0.1:0");
         settings.putAll(overrides);
         FjordBroker b = new FjordBroker(BrokerConfig.of(settings));
-        fallbacks.forEach(b::withFallbackHandler);
+        wrappers.forEach(b::withHandlerWrapper);
         broker = b.start();
         return this;
     }

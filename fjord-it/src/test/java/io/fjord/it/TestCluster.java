@@ -41,12 +41,11 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
-    private final Map<Short, java.util.function.Function<io.fjord.broker.FjordBroker, io.fjord.broker.network.ApiHandler>> fallbacks =
-            new java.util.LinkedHashMap<>();
+    private final Map<Short, io.fjord.broker.FjordBroker.HandlerWrapper> wrappers = new java.util.LinkedHashMap<>();
 
-    /** A handler for an API the nodes do not serve themselves (a test double); call before {@code start()}. */
-    TestCluster withFallbackHandler(short key, java.util.function.Function<io.fjord.broker.FjordBroker, io.fjord.broker.network.ApiHandler> f) {
-        fallbacks.put(key, f);
+    /** Wraps every node's handler of one API (recording, fault injection); call before {@code start()}. */
+    TestCluster withHandlerWrapper(short key, io.fjord.broker.FjordBroker.HandlerWrapper w) {
+        wrappers.put(key, w);
         return this;
     }
 
@@ -72,7 +71,7 @@ final class TestCluster implements AutoCloseable {
         s.put("transaction.state.log.min.isr", Integer.toString(Math.min(2, nodes.length)));
         s.putAll(overrides);
         TestBroker b = new TestBroker(dir.resolve("node-" + id), s);
-        fallbacks.forEach(b::withFallbackHandler);
+        wrappers.forEach(b::withHandlerWrapper);
         return b;
     }
 

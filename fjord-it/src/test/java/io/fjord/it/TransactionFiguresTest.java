@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fjord.broker.FjordBroker;
 import io.fjord.broker.config.BrokerConfig;
-import io.fjord.protocol.api.WriteTxnMarkersApi;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,8 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * Figures, not a check of speed: transactional (1,000 records of 100 B per transaction) against idempotent
  * throughput with kafka-clients, and commit latency p50/p99, on Fjord and (with {@code -Dfjord.kafka.compat=true}
  * and the {@code kafka-compat} profile) on Apache Kafka 4.4 in the same run. Run with {@code -Dfjord.figures=true}.
- * Until the partition side's WriteTxnMarkers handler is in the broker, Fjord's markers go to the recording double,
- * which appends nothing: Fjord's commit latency then lacks the marker appends.
  */
 @EnabledIfSystemProperty(named = "fjord.figures", matches = "true")
 class TransactionFiguresTest {
@@ -48,7 +45,7 @@ class TransactionFiguresTest {
         s.put("offsets.topic.replication.factor", "1");
         s.put("transaction.state.log.replication.factor", "1");
         s.put("transaction.state.log.min.isr", "1");
-        try (FjordBroker b = new FjordBroker(BrokerConfig.of(s)).withFallbackHandler(WriteTxnMarkersApi.KEY, MarkerRecordingHandler::new).start()) {
+        try (FjordBroker b = new FjordBroker(BrokerConfig.of(s)).start()) {
             report("Fjord", "127.0.0.1:" + b.port());
         }
         if (Boolean.getBoolean("fjord.kafka.compat")) {

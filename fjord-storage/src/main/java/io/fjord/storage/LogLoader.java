@@ -75,7 +75,10 @@ final class LogLoader {
                     : cleanShutdown ? logEnd : recoveryPoint;
             hw = Math.max(hw, logStart);
             LeaderEpochFileCache epochs = loadEpochCache(dir, segments, logStart, logEnd);
-            ProducerStateManager producers = ProducerStateManager.load(dir, segments.snapshot(), logEnd, clock,
+            // After a crash only what lies below the recovery point was fsynced, transaction indexes included: the
+            // producer state (and the indexes' entries) is rebuilt from a snapshot no newer than that.
+            ProducerStateManager producers = ProducerStateManager.load(dir, segments.snapshot(), logEnd,
+                    cleanShutdown ? logEnd : Math.min(logEnd, recoveryPoint), clock,
                     ProducerStateManager.DEFAULT_EXPIRATION_MS);
             log.debug("Loaded {}: {} segments, offsets [{}, {}), hw {}", dir, segments.count(), logStart, logEnd, hw);
             return new LoadedLog(segments, logStart, logEnd, recoveryPoint, hw, epochs, producers);
@@ -95,7 +98,8 @@ final class LogLoader {
                 if (name.endsWith(LogSegment.LOG_SUFFIX)) {
                     Long base = parseBase(name, LogSegment.LOG_SUFFIX);
                     if (base != null) bases.add(base);
-                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)) {
+                } else if (name.endsWith(LogSegment.INDEX_SUFFIX) || name.endsWith(LogSegment.TIME_INDEX_SUFFIX)
+                        || name.endsWith(TransactionIndex.SUFFIX)) {
                     indexFiles.add(p);
                 } else if (name.endsWith(".tmp")) {
                     Files.deleteIfExists(p);
@@ -135,6 +139,7 @@ final class LogLoader {
                 Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)));
                 Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.INDEX_SUFFIX)));
                 Files.deleteIfExists(dir.resolve(LogSegment.fileName(base, LogSegment.TIME_INDEX_SUFFIX)));
+                Files.deleteIfExists(TransactionIndex.fileFor(dir, base));
             }
         }
         if (segments.isEmpty()) segments.add(LogSegment.create(dir, 0L, cfg, now));

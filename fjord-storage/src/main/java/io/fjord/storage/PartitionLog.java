@@ -1,5 +1,6 @@
 package io.fjord.storage;
 
+import io.fjord.protocol.record.ControlRecords;
 import io.fjord.protocol.record.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,8 @@ import java.util.stream.Stream;
 /**
  * The log of one topic partition: a directory {@code <log.dir>/<topic>-<partition>} holding segments (see
  * {@link LogSegment}, {@link OffsetIndex}, {@link TimeIndex}), producer-state snapshots
- * ({@link ProducerStateManager}), the {@value LeaderEpochFileCache#FILE_NAME} file ({@link LeaderEpochFileCache})
+ * ({@link ProducerStateManager}; with the transactions' last stable offset and each segment's
+ * {@link TransactionIndex}), the {@value LeaderEpochFileCache#FILE_NAME} file ({@link LeaderEpochFileCache})
  * and {@value PartitionMetadataFile#FILE_NAME} ({@link PartitionMetadataFile}). Loading is {@link LogLoader}'s job.
  *
  * <p>Offsets run from {@link #logStartOffset()} (at or above the first segment's base offset: DeleteRecords can
@@ -71,6 +73,8 @@ public final class PartitionLog {
     private final Object hwLock = new Object();
     private volatile boolean closed;
     private ProducerStateManager producerState;
+    /** The unstable region, see {@link ProducerStateManager#unstable}; republished under the lock on every change. */
+    private volatile long[] unstable = new long[0];
 
     private PartitionLog(Path dir, String topic, int partition, UUID topicId, LogConfig config, Clock clock,
                          LogLoader.LoadedLog loaded) {
@@ -87,6 +91,7 @@ public final class PartitionLog {
         this.highWatermark = loaded.highWatermark();
         this.epochCache = loaded.epochCache();
         this.producerState = loaded.producerState();
+        this.unstable = producerState.unstable(highWatermark);
     }
 
     /** Directory name of a partition: {@code <topic>-<partition>}. */
@@ -182,6 +187,42 @@ public final class PartitionLog {
     /** Idempotent-producer state; only to be read under no concurrent append (tests, tools). */
     public ProducerStateManager producerState() {
         return producerState;
+    }
+
+    /**
+     * The last stable offset: below it every transaction is decided (committed or aborted, and the marker is below
+     * the high watermark), so read_committed consumers may read up to it. The smallest first offset of a transaction
+     * still open, or ended by a marker at or above the high watermark; the high watermark if there is none. Never
+     * below the log start. Lock-free.
+     */
+    public long lastStableOffset() {
+        long hw = highWatermark;
+        return Math.max(logStartOffset, Math.min(hw, ProducerStateManager.firstUnstableOffset(unstable, hw)));
+    }
+
+    /** Where the first undecided transaction starts ({@link Long#MAX_VALUE} if none): the cleaner stops there. */
+    public long firstUnstableOffset() {
+        return ProducerStateManager.firstUnstableOffset(unstable, highWatermark);
+    }
+
+    /**
+     * The aborted transactions a read_committed fetch of {@code [startOffset, upperBound)} must skip: every entry of
+     * the transaction indexes whose marker is at or after {@code startOffset} and whose data starts below
+     * {@code upperBound}, walking the segments from the one holding {@code startOffset} until an entry's last stable
+     * offset reaches {@code upperBound} (no later marker can end a transaction with data in the range). Lock-free.
+     */
+    public List<AbortedTxn> abortedTransactions(long startOffset, long upperBound) {
+        return TransactionIndex.collect(segments.snapshot(), segments.floor(startOffset), startOffset, upperBound);
+    }
+
+    /** The producers this partition keeps state for, with their open transactions (DescribeProducers). */
+    public List<ProducerStateManager.ProducerInfo> activeProducers() {
+        lock.lock();
+        try {
+            return producerState.producerInfos();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Snapshot of the segments, oldest first. */
@@ -309,7 +350,8 @@ public final class PartitionLog {
             assignEpochs(batches);
             long now = clock.millis();
             int position = local.write(seg, batches, lastOffset, cfg, now);
-            producerState.onAppended(batches);
+            producerState.onAppended(batches, activeTxnIndex());
+            publishUnstable();
             local.countAppended(framed.records(), cfg);
             return new LogAppendResult(firstOffset, lastOffset, framed.logAppendTime() ? now : -1L, seg.baseOffset(),
                     position, size, framed.batchCount());
@@ -351,15 +393,68 @@ public final class PartitionLog {
                         + " is below the log end offset " + end + " of " + dir, checked.firstOffset(), end);
             }
             assignEpochs(batches);
-            LocalLog.Written at = local.writeRuns(batches, cfg, clock.millis(), producerState::onAppended);
+            LocalLog.Written at = local.writeRuns(batches, cfg, clock.millis(), run -> {
+                try {
+                    producerState.onAppended(run, activeTxnIndex());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            publishUnstable();
             local.countAppended(checked.records(), cfg);
             return new LogAppendResult(checked.firstOffset(), checked.lastOffset(), -1L, at.segmentBaseOffset(),
                     at.position(), size, checked.batchCount());
+        } catch (UncheckedIOException e) {
+            throw new StorageException("follower append to " + dir + " failed", e.getCause());
         } catch (IOException e) {
             throw new StorageException("follower append to " + dir + " failed", e);
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Appends a COMMIT or ABORT marker for {@code producerId} as leader (WriteTxnMarkers), after the checks of
+     * {@link ProducerStateManager#checkMarker}; written even if nothing of the producer is open here (as Kafka does).
+     *
+     * @param leaderEpoch        stamped into the marker batch (the caller holds the role under its lock)
+     * @param transactionVersion the request's transaction version (2 = KIP-890 epoch rules)
+     * @throws ProducerStateException INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED (nothing written)
+     */
+    public LogAppendResult appendMarker(long producerId, short producerEpoch, boolean commit, int coordinatorEpoch,
+                                        int transactionVersion, int leaderEpoch) {
+        lock.lock();
+        try {
+            ensureOpen();
+            producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch, transactionVersion);
+            LogConfig cfg = config;
+            long offset = local.logEndOffset();
+            long now = clock.millis();
+            ByteBuffer marker = ControlRecords.endTxnMarker(offset, now, leaderEpoch, producerId, producerEpoch, commit,
+                    coordinatorEpoch);
+            int size = marker.remaining();
+            LogSegment seg = local.maybeRoll(size, 1, offset, cfg, offset);
+            assignEpochs(marker);
+            int position = local.write(seg, marker, offset, cfg, now);
+            producerState.onAppended(marker, activeTxnIndex());
+            publishUnstable();
+            local.countAppended(1, cfg);
+            return new LogAppendResult(offset, offset, -1L, seg.baseOffset(), position, size, 1);
+        } catch (IOException e) {
+            throw new StorageException("marker append to " + dir + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Aborted transactions go to the active segment's index (it holds the marker). */
+    private ProducerStateManager.AbortSink activeTxnIndex() {
+        return t -> local.active().txnIndex().append(t);
+    }
+
+    /** Under the lock, after the producer state changed. */
+    private void publishUnstable() {
+        unstable = producerState.unstable(highWatermark);
     }
 
     /** Starts a new segment at the log end offset unless the active one is empty. */
@@ -413,6 +508,7 @@ public final class PartitionLog {
             truncateHook.accept("epochs");
             producerState = ProducerStateManager.load(dir, segments.snapshot(), newEnd, clock,
                     ProducerStateManager.DEFAULT_EXPIRATION_MS);
+            publishUnstable();
             log.info("Truncated {} to offset {} (log end was {}, is {})", dir, offset, oldEnd, newEnd);
         } catch (IOException e) {
             throw new StorageException("truncation of " + dir + " failed", e);
@@ -454,6 +550,7 @@ public final class PartitionLog {
         }
         epochCache.clear();
         producerState = new ProducerStateManager(dir, clock, ProducerStateManager.DEFAULT_EXPIRATION_MS);
+        unstable = new long[0];
         log.info("Truncated {} fully (log end was {}); the log now starts at {}", dir, oldEnd, newOffset);
     }
 

@@ -53,8 +53,11 @@ final class SegmentSwap {
         Files.move(cleaned, swap, StandardCopyOption.ATOMIC_MOVE);
         LogManager.fsyncDir(dir);
         hook.accept("swapped");
+        // The replaced segments' aborted-transaction entries now belong to the one segment (recovery redoes this).
+        TransactionIndex.mergeInto(dir, old.stream().map(LogSegment::baseOffset).toList());
         for (LogSegment s : old) {
-            s.deleteFiles();
+            if (s.baseOffset() == base) s.deleteFilesKeepingTxnIndex();
+            else s.deleteFiles();
             hook.accept("deleted-" + s.baseOffset());
         }
         Files.move(swap, dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)), StandardCopyOption.ATOMIC_MOVE);
@@ -85,13 +88,23 @@ final class SegmentSwap {
                 continue;
             }
             log.info("Completing interrupted segment replacement {} of {}", name, dir);
+            java.util.TreeSet<Long> txnBases = new java.util.TreeSet<>();
+            txnBases.add(base);
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + TransactionIndex.SUFFIX)) {
+                for (Path p : ds) {
+                    Long b = LogLoader.parseBase(p.getFileName().toString(), TransactionIndex.SUFFIX);
+                    if (b != null && b >= base && b < end) txnBases.add(b);
+                }
+            }
+            TransactionIndex.mergeInto(dir, new ArrayList<>(txnBases));
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
                 for (Path p : ds) {
                     String n = p.getFileName().toString();
+                    boolean txn = n.endsWith(TransactionIndex.SUFFIX);
                     if (!(n.endsWith(LogSegment.LOG_SUFFIX) || n.endsWith(LogSegment.INDEX_SUFFIX)
-                            || n.endsWith(LogSegment.TIME_INDEX_SUFFIX))) continue;
+                            || n.endsWith(LogSegment.TIME_INDEX_SUFFIX) || txn)) continue;
                     Long b = LogLoader.parseBase(n, n.substring(n.lastIndexOf('.')));
-                    if (b != null && b >= base && b < end) Files.deleteIfExists(p);
+                    if (b != null && b >= base && b < end && !(txn && b == base)) Files.deleteIfExists(p);
                 }
             }
             Files.move(swap, dir.resolve(LogSegment.fileName(base, LogSegment.LOG_SUFFIX)),

@@ -81,6 +81,17 @@ public final class BrokerConfig {
         d.put("group.max.session.timeout.ms", "1800000");
         d.put("group.max.size", "2147483647");
         d.put("group.coordinator.threads", "4");
+        // KIP-848 consumer groups: defaults and the bounds a group's own config (GROUP resource) must stay in.
+        d.put("group.consumer.session.timeout.ms", "45000");
+        d.put("group.consumer.min.session.timeout.ms", "45000");
+        d.put("group.consumer.max.session.timeout.ms", "60000");
+        d.put("group.consumer.heartbeat.interval.ms", "5000");
+        d.put("group.consumer.min.heartbeat.interval.ms", "5000");
+        d.put("group.consumer.max.heartbeat.interval.ms", "15000");
+        // The consumer group protocol (KIP-848): Kafka's names and defaults.
+        d.put("group.consumer.assignors", "uniform,range");
+        d.put("group.consumer.max.size", "2147483647");
+        d.put("group.consumer.migration.policy", "bidirectional");
         // Transaction coordinator (Kafka's names and defaults).
         d.put("transaction.state.log.num.partitions", "50");
         d.put("transaction.state.log.replication.factor", "3");
@@ -107,6 +118,9 @@ public final class BrokerConfig {
         d.put("leader.imbalance.per.broker.percentage", "10");
         d.put("controlled.shutdown.enable", "true");
         d.put("fjord.controlled.shutdown.timeout.ms", "30000"); // Kafka bounds it by the whole shutdown's timeout
+        // Operator experience: the console listener (web console and Prometheus /metrics); none turns it off.
+        d.put("fjord.console.listener", "http://localhost:8080");
+        d.put("fjord.console.read.only", "true");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
@@ -157,6 +171,12 @@ public final class BrokerConfig {
         }
         logRetentionMs();
         getBoolean("fjord.log.fsync.on.ack");
+        getBoolean("fjord.console.read.only");
+        try {
+            io.fjord.broker.console.ConsoleServer.parseListener(get("fjord.console.listener"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
         for (String k : List.of("unclean.leader.election.enable", "auto.leader.rebalance.enable", "controlled.shutdown.enable")) {
             getBoolean(k);
         }

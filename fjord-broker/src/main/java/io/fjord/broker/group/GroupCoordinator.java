@@ -7,6 +7,8 @@ import io.fjord.broker.coordinator.CoordinatorLog;
 import io.fjord.broker.coordinator.CoordinatorResult;
 import io.fjord.broker.coordinator.CoordinatorRuntime;
 import io.fjord.broker.coordinator.ReplicatedCoordinatorLog;
+import io.fjord.broker.group.consumer.ConsumerGroupDescription;
+import io.fjord.broker.group.consumer.ConsumerGroupProtocol;
 import io.fjord.broker.replica.Partition;
 import io.fjord.broker.replica.ReplicaManager;
 import io.fjord.broker.replica.TopicPartition;
@@ -58,6 +60,17 @@ public final class GroupCoordinator implements AutoCloseable {
     public static GroupCoordinator start(TopicAdmin admin, ReplicaManager replicas, BrokerConfig config) {
         LongSupplier clock = System::currentTimeMillis;
         GroupCoordinatorShard.Settings settings = GroupCoordinatorShard.Settings.from(config);
+        // A group's own session timeout and heartbeat interval (GROUP configs) are read from the metadata at each use.
+        ConsumerGroupProtocol.Settings consumerSettings = ConsumerGroupProtocol.Settings.from(config)
+                .withGroupConfigs(group -> admin.image().groupConfigs(group));
+        ConsumerGroupProtocol.Topics topics = () -> {
+            Map<String, ConsumerGroupProtocol.TopicMeta> out = new java.util.HashMap<>();
+            for (TopicImage t : admin.image().topics()) {
+                if (t.name().startsWith("__")) continue; // internal topics: never subscribed by regex or name
+                out.put(t.name(), new ConsumerGroupProtocol.TopicMeta(t.name(), t.id(), t.partitionCount()));
+            }
+            return out;
+        };
         CoordinatorLog logIo = new ReplicatedCoordinatorLog(replicas, TOPIC, config.getLong("offsets.commit.timeout.ms"), clock);
         ExecutorService workers = Executors.newFixedThreadPool(Math.max(1, config.getInt("group.coordinator.threads")), r -> {
             Thread t = new Thread(r, "fjord-group-coordinator");
@@ -68,7 +81,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 (partition, timer) -> new GroupCoordinatorShard(partition, timer, clock, settings, (topic, p) -> {
                     TopicImage t = admin.image().topic(topic);
                     return t != null && t.partition(p) != null;
-                }), logIo, workers, clock, true);
+                }, consumerSettings, topics), logIo, workers, clock, true);
         GroupCoordinator c = new GroupCoordinator(runtime, admin::image, admin, config, workers);
         replicas.addLeadershipListener(new ReplicaManager.LeadershipListener() {
             @Override
@@ -237,6 +250,26 @@ public final class GroupCoordinator implements AutoCloseable {
             all.sort(Comparator.comparing(GroupCoordinatorShard.GroupListing::groupId));
             return all;
         });
+    }
+
+    // ------------------------------------------------------------------------------------------------ consumer groups
+
+    public CompletableFuture<ConsumerGroupProtocol.HeartbeatResponse> consumerGroupHeartbeat(ConsumerGroupProtocol.HeartbeatRequest req) {
+        if (req.groupId() == null || req.groupId().isEmpty()) {
+            return CompletableFuture.completedFuture(new ConsumerGroupProtocol.HeartbeatResponse(Errors.INVALID_REQUEST,
+                    "GroupId can't be empty.", null, 0, 0, null));
+        }
+        return recover(write("consumer-group-heartbeat", req.groupId(), s -> s.consumerGroupHeartbeat(req)),
+                e -> new ConsumerGroupProtocol.HeartbeatResponse(e, null, null, 0, 0, null));
+    }
+
+    /** A group-level error, else the description (null: no consumer group of that id). */
+    public record ConsumerDescribeResult(Errors error, ConsumerGroupDescription group) {
+    }
+
+    public CompletableFuture<ConsumerDescribeResult> consumerGroupDescribe(String groupId) {
+        return recover(read("consumer-group-describe", groupId, s -> new ConsumerDescribeResult(Errors.NONE,
+                ConsumerGroupDescription.of(s.consumerGroups(), groupId))), e -> new ConsumerDescribeResult(e, null));
     }
 
     // ------------------------------------------------------------------------------------------------ transactions

@@ -11,6 +11,7 @@ import io.fjord.broker.replica.TopicPartition;
 import io.fjord.metadata.TopicImage;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
+import io.fjord.storage.AbortedTxn;
 import io.fjord.storage.EpochEndOffset;
 import io.fjord.storage.LogReadResult;
 import io.fjord.storage.OffsetOutOfRangeException;
@@ -25,7 +26,10 @@ import java.util.concurrent.CompletableFuture;
  * one UNKNOWN_LEADER_EPOCH (this broker has not seen that epoch yet).
  *
  * <ul>
- *   <li><b>Consumers</b> read below the high watermark.</li>
+ *   <li><b>Consumers</b> read below the high watermark ({@code IsolationLevel} 0, read_uncommitted) or below the last
+ *       stable offset (1, read_committed), and then get the aborted transactions of the range they read
+ *       ({@code AbortedTransactions}: producer id and first offset, from the transaction indexes), so they can drop
+ *       aborted batches. Every answer carries the partition's {@code LastStableOffset}.</li>
  *   <li><b>Followers</b> ({@code ReplicaId}, or {@code ReplicaState.ReplicaId} from v15, set to a broker id) read up
  *       to the log end. The fetch offset is the follower's log end: it is recorded ({@link
  *       ReplicaManager#onFollowerFetch}), which may move the high watermark and bring the follower back into the
@@ -68,6 +72,7 @@ public final class FetchHandler implements ApiHandler {
         long replicaEpoch = v >= 15 && request.getStruct("ReplicaState") != null
                 ? request.getStruct("ReplicaState").getLong("ReplicaEpoch") : -1L;
         boolean follower = replicaId >= 0;
+        boolean readCommitted = !follower && request.getByte("IsolationLevel") == 1;
         boolean byId = v >= 13;
         List<FetchSessionCache.FetchPartition> asked = new ArrayList<>();
         for (Struct t : request.getStructs("Topics")) {
@@ -131,27 +136,41 @@ public final class FetchHandler implements ApiHandler {
         int maxBytes = Math.min(request.getInt("MaxBytes"), admin.brokerConfig().getInt("fetch.max.bytes"));
         int minBytes = request.getInt("MinBytes");
         long maxWait = Math.max(0, request.getInt("MaxWaitMs"));
-        Reads first = readAll(wanted, maxBytes, follower);
+        Reads first = readAll(wanted, maxBytes, follower, readCommitted);
         if (first.bytes >= minBytes || first.anyError || maxWait == 0 || watch.isEmpty()) {
-            return CompletableFuture.completedFuture(respond(ctx, session, wanted, first));
+            countBytesOut(wanted, first, follower);
+            return CompletableFuture.completedFuture(respond(ctx, session, wanted, first, readCommitted));
         }
         CompletableFuture<Struct> result = new CompletableFuture<>();
         replicas.fetchPurgatory().park(new DelayedOperationPurgatory.DelayedOperation() {
             @Override
             public boolean isSatisfied() {
-                return available(wanted, follower, minBytes) >= minBytes;
+                return available(wanted, follower, readCommitted, minBytes) >= minBytes;
             }
 
             @Override
             public void complete() {
                 try {
-                    result.complete(respond(ctx, session, wanted, readAll(wanted, maxBytes, follower)));
+                    Reads reads = readAll(wanted, maxBytes, follower, readCommitted);
+                    countBytesOut(wanted, reads, follower);
+                    result.complete(respond(ctx, session, wanted, reads, readCommitted));
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }
             }
         }, watch, maxWait);
         return result;
+    }
+
+    /** BytesOutPerSec per topic (consumers) or ReplicationBytesOutPerSec (followers): the records being sent. */
+    private void countBytesOut(List<Wanted> wanted, Reads reads, boolean follower) {
+        io.fjord.broker.metrics.BrokerMetrics m = replicas.metrics();
+        if (m == null) return;
+        for (int i = 0; i < wanted.size(); i++) {
+            if (reads.perPartition.get(i) instanceof LogReadResult lr && lr.records().sizeInBytes() > 0) {
+                m.fetched(wanted.get(i).topicName, lr.records().sizeInBytes(), follower);
+            }
+        }
     }
 
     private static int replicaStateId(Struct request) {
@@ -163,7 +182,7 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** Reads every wanted partition; each entry is a LogReadResult, an Errors, or null (diverging: no records). */
-    private static Reads readAll(List<Wanted> wanted, int maxBytes, boolean follower) {
+    private static Reads readAll(List<Wanted> wanted, int maxBytes, boolean follower, boolean readCommitted) {
         List<Object> out = new ArrayList<>(wanted.size());
         int budget = maxBytes;
         int total = 0;
@@ -187,6 +206,7 @@ public final class FetchHandler implements ApiHandler {
             try {
                 int limit = Math.max(0, Math.min(w.maxBytes, budget));
                 LogReadResult r = follower ? w.replica.readForFollower(w.fetchOffset, limit, total == 0)
+                        : readCommitted ? w.replica.readCommitted(w.fetchOffset, limit, total == 0)
                         : w.replica.read(w.fetchOffset, limit, total == 0);
                 out.add(r);
                 int size = r.records().sizeInBytes();
@@ -207,17 +227,19 @@ public final class FetchHandler implements ApiHandler {
      * fetch, so with the usual {@code MinBytes} of 1 (consumers' default, followers') a visible offset past the
      * fetch offset answers it without reading the log.
      */
-    private static int available(List<Wanted> wanted, boolean follower, int minBytes) {
+    private static int available(List<Wanted> wanted, boolean follower, boolean readCommitted, int minBytes) {
         long total = 0;
         for (Wanted w : wanted) {
             if (w.replica == null) continue;
             if (!w.replica.isLeader()) return Integer.MAX_VALUE;
             if (w.fetchOffset < w.replica.logStartOffset() || w.fetchOffset > w.replica.logEndOffset()) return Integer.MAX_VALUE;
-            long visible = follower ? w.replica.logEndOffset() : w.replica.highWatermark();
+            long visible = follower ? w.replica.logEndOffset()
+                    : readCommitted ? w.replica.lastStableOffset() : w.replica.highWatermark();
             if (visible <= w.fetchOffset) continue;
             if (minBytes <= 1) return Integer.MAX_VALUE; // a whole batch is at least one byte
             try {
                 total += (follower ? w.replica.readForFollower(w.fetchOffset, w.maxBytes, true)
+                        : readCommitted ? w.replica.readCommitted(w.fetchOffset, w.maxBytes, true)
                         : w.replica.read(w.fetchOffset, w.maxBytes, true)).records().sizeInBytes();
             } catch (OffsetOutOfRangeException e) {
                 return Integer.MAX_VALUE;
@@ -227,7 +249,8 @@ public final class FetchHandler implements ApiHandler {
         return (int) Math.min(Integer.MAX_VALUE, total);
     }
 
-    private static Struct respond(RequestContext ctx, FetchSessionCache.Context session, List<Wanted> wanted, Reads reads) {
+    private static Struct respond(RequestContext ctx, FetchSessionCache.Context session, List<Wanted> wanted, Reads reads,
+                                  boolean readCommitted) {
         short v = ctx.version();
         Struct response = ctx.spec().newResponse();
         response.set("SessionId", session.sessionId());
@@ -235,7 +258,7 @@ public final class FetchHandler implements ApiHandler {
         String lastTopic = null;
         for (int i = 0; i < wanted.size(); i++) {
             Wanted w = wanted.get(i);
-            Struct p = partitionResponse(ctx, w, reads.perPartition.get(i));
+            Struct p = partitionResponse(ctx, w, reads.perPartition.get(i), readCommitted);
             if (session.session() != null) {
                 Object r = reads.perPartition.get(i);
                 boolean news = !(r instanceof LogReadResult lr) || lr.records().sizeInBytes() > 0;
@@ -257,14 +280,14 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** One partition's answer: an error (Errors), a diverging epoch (null) or records (LogReadResult). */
-    private static Struct partitionResponse(RequestContext ctx, Wanted w, Object r) {
+    private static Struct partitionResponse(RequestContext ctx, Wanted w, Object r, boolean readCommitted) {
         short v = ctx.version();
         Struct p = ctx.spec().newResponse().child("Responses").child("Partitions")
                 .set("PartitionIndex", w.partition).set("PreferredReadReplica", -1);
         if (r instanceof Errors e) {
             p.set("ErrorCode", e.code()).set("HighWatermark", -1L).set("LastStableOffset", -1L).set("LogStartOffset", -1L);
             if (w.replica != null) {
-                p.set("HighWatermark", w.replica.highWatermark()).set("LastStableOffset", w.replica.highWatermark())
+                p.set("HighWatermark", w.replica.highWatermark()).set("LastStableOffset", w.replica.lastStableOffset())
                         .set("LogStartOffset", w.replica.logStartOffset());
             }
             if (w.replica != null && v >= 12 && (e == Errors.NOT_LEADER_OR_FOLLOWER || e == Errors.FENCED_LEADER_EPOCH)) {
@@ -274,7 +297,7 @@ public final class FetchHandler implements ApiHandler {
             p.set("Records", io.fjord.protocol.types.MemoryRecords.EMPTY);
         } else if (r == null) {
             long hw = w.replica.highWatermark();
-            p.set("ErrorCode", Errors.NONE.code()).set("HighWatermark", hw).set("LastStableOffset", hw)
+            p.set("ErrorCode", Errors.NONE.code()).set("HighWatermark", hw).set("LastStableOffset", w.replica.lastStableOffset())
                     .set("LogStartOffset", w.replica.logStartOffset())
                     .set("DivergingEpoch", p.child("DivergingEpoch").set("Epoch", w.diverging.epoch())
                             .set("EndOffset", w.diverging.endOffset()))
@@ -282,8 +305,21 @@ public final class FetchHandler implements ApiHandler {
         } else {
             LogReadResult lr = (LogReadResult) r;
             long hw = w.replica.highWatermark();
-            p.set("ErrorCode", Errors.NONE.code()).set("HighWatermark", hw).set("LastStableOffset", hw)
+            // Read the LSO before the transaction indexes: an abort written meanwhile is then listed, never missed.
+            long lso = w.replica.lastStableOffset();
+            p.set("ErrorCode", Errors.NONE.code()).set("HighWatermark", hw).set("LastStableOffset", lso)
                     .set("LogStartOffset", lr.logStartOffset()).set("Records", lr.records());
+            if (readCommitted && v >= 4) {
+                // The consumer applies the list only to the batches it got; the range is the fetch offset to the
+                // LSO the read was bounded by (an upper bound of what was returned).
+                List<Struct> aborted = new ArrayList<>();
+                for (AbortedTxn t : w.replica.log().abortedTransactions(w.fetchOffset, lso)) {
+                    aborted.add(p.child("AbortedTransactions").set("ProducerId", t.producerId())
+                            .set("FirstOffset", t.firstOffset()));
+                }
+                p.set("AbortedTransactions", aborted);
+                return p;
+            }
         }
         p.set("AbortedTransactions", null);
         return p;

@@ -13,8 +13,10 @@ import io.fjord.storage.TimestampAndOffset;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * ListOffsets (v1-11): earliest (-2, also -4 earliest-local), latest (-1: the high watermark, which is also the
- * last stable offset without transactions), max timestamp (-3), or the first record at or after a timestamp.
+ * ListOffsets (v1-11): earliest (-2, also -4 earliest-local), latest (-1: the high watermark; with
+ * {@code IsolationLevel} 1, read_committed, v2+, the last stable offset), max timestamp (-3), or the first record at
+ * or after a timestamp. Under read_committed a timestamp lookup answering an offset at or above the last stable
+ * offset answers none, as Kafka does (the consumer could not read it yet).
  */
 public final class ListOffsetsHandler implements ApiHandler {
     private static final long LATEST = -1, EARLIEST = -2, MAX_TIMESTAMP = -3, EARLIEST_LOCAL = -4,
@@ -32,6 +34,7 @@ public final class ListOffsetsHandler implements ApiHandler {
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         Struct response = ctx.spec().newResponse();
         boolean fromReplica = request.getInt("ReplicaId") >= 0; // a follower asking for the leader's log end
+        boolean readCommitted = ctx.version() >= 2 && request.getByte("IsolationLevel") == 1;
         for (Struct t : request.getStructs("Topics")) {
             String name = t.getString("Name");
             TopicImage topic = admin.image().topic(name);
@@ -68,15 +71,20 @@ public final class ListOffsetsHandler implements ApiHandler {
                 if (ts == EARLIEST || ts == EARLIEST_LOCAL) {
                     pr.set("Offset", partition.logStartOffset());
                 } else if (ts == LATEST || ts == LATEST_TIERED) {
-                    pr.set("Offset", ts != LATEST ? -1L : fromReplica ? partition.logEndOffset() : partition.highWatermark());
+                    pr.set("Offset", ts != LATEST ? -1L : fromReplica ? partition.logEndOffset()
+                            : readCommitted ? partition.lastStableOffset() : partition.highWatermark());
                 } else if (ts == EARLIEST_PENDING_UPLOAD) {
                     pr.set("Offset", -1L);
                 } else if (ts == MAX_TIMESTAMP) {
                     TimestampAndOffset max = RecordTimestamps.maxTimestamp(partition);
-                    if (max != null) pr.set("Timestamp", max.timestamp()).set("Offset", max.offset());
+                    if (max != null && !(readCommitted && max.offset() >= partition.lastStableOffset())) {
+                        pr.set("Timestamp", max.timestamp()).set("Offset", max.offset());
+                    }
                 } else if (ts >= 0) {
                     TimestampAndOffset found = RecordTimestamps.firstAtOrAfter(partition, ts);
-                    if (found != null) pr.set("Timestamp", found.timestamp()).set("Offset", found.offset());
+                    if (found != null && !(readCommitted && found.offset() >= partition.lastStableOffset())) {
+                        pr.set("Timestamp", found.timestamp()).set("Offset", found.offset());
+                    }
                 } else {
                     pr.set("ErrorCode", Errors.INVALID_REQUEST.code());
                 }

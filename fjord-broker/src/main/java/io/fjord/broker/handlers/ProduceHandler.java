@@ -30,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * answered after the leader's append; acks=all once the high watermark covers the batch — every in-sync replica
  * has it — waiting in the produce purgatory up to the request's {@code TimeoutMs} (then REQUEST_TIMED_OUT), or
  * NOT_LEADER_OR_FOLLOWER if leadership moves first. acks=0 gets no response at all.
+ *
+ * <p>Transactional batches (attribute bit 4, with a producer id) are appended like idempotent ones; the partition's
+ * producer state opens the producer's transaction there and refuses an older epoch (INVALID_PRODUCER_EPOCH, what
+ * Kafka answers since 2.7 so the producer can abort and retry) or a plain write while a transaction is open
+ * (INVALID_TXN_STATE). Whether the partition was added to the transaction (KIP-890 part 1, AddPartitionsToTxn
+ * verification at the coordinator) is asked of the {@link TransactionVerifier}, which accepts everything until the
+ * transaction coordinator installs one.
  */
 public final class ProduceHandler implements ApiHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
@@ -37,10 +44,27 @@ public final class ProduceHandler implements ApiHandler {
 
     private final TopicAdmin admin;
     private final ReplicaManager replicas;
+    private volatile TransactionVerifier verifier = TransactionVerifier.ACCEPT_ALL;
+
+    /**
+     * KIP-890 part 1 seam: may a transactional batch of {@code producerId}/{@code producerEpoch} go to {@code tp}?
+     * Returns NONE, or the partition's error (e.g. INVALID_TXN_STATE when the partition is not in the transaction).
+     */
+    @FunctionalInterface
+    public interface TransactionVerifier {
+        TransactionVerifier ACCEPT_ALL = (transactionalId, producerId, producerEpoch, tp) -> Errors.NONE;
+
+        Errors verify(String transactionalId, long producerId, short producerEpoch, TopicPartition tp);
+    }
 
     public ProduceHandler(TopicAdmin admin, ReplicaManager replicas) {
         this.admin = admin;
         this.replicas = replicas;
+    }
+
+    /** Installs the transaction coordinator's verification (see {@link TransactionVerifier}). */
+    public void setTransactionVerifier(TransactionVerifier verifier) {
+        this.verifier = verifier;
     }
 
     /** An acks=all append waiting for the high watermark to pass {@code requiredOffset}. */
@@ -88,7 +112,8 @@ public final class ProduceHandler implements ApiHandler {
                     pr.set("ErrorCode", Errors.INVALID_REQUIRED_ACKS.code());
                     continue;
                 }
-                PendingAck ack = appendOne(topic, partition, pd.getRecords("Records"), acks, v, pr, durable);
+                String transactionalId = v >= 3 ? request.getString("TransactionalId") : null;
+                PendingAck ack = appendOne(topic, partition, pd.getRecords("Records"), acks, v, pr, durable, transactionalId);
                 if (ack != null) pending.add(ack);
             }
         }
@@ -141,7 +166,7 @@ public final class ProduceHandler implements ApiHandler {
      * adds the fsync-on-ack future to {@code durable} when there is one.
      */
     private PendingAck appendOne(TopicImage topic, Partition partition, Records records, short acks, short version, Struct pr,
-                                 java.util.List<CompletableFuture<Void>> durable) {
+                                 java.util.List<CompletableFuture<Void>> durable, String transactionalId) {
         if (!(records instanceof MemoryRecords mem) || records.sizeInBytes() == 0) {
             pr.set("ErrorCode", Errors.INVALID_RECORD.code()).set("ErrorMessage", "No record batch in the request");
             return null;
@@ -157,6 +182,14 @@ public final class ProduceHandler implements ApiHandler {
             pr.set("ErrorCode", Errors.MESSAGE_TOO_LARGE.code()).set("ErrorMessage",
                     "The batch is " + buf.remaining() + " bytes, more than max.message.bytes=" + maxMessageBytes);
             return null;
+        }
+        if (RecordBatch.isTransactional(buf, buf.position())) {
+            Errors verified = verifier.verify(transactionalId, RecordBatch.producerId(buf, buf.position()),
+                    RecordBatch.producerEpoch(buf, buf.position()), partition.topicPartition());
+            if (verified != Errors.NONE) {
+                pr.set("ErrorCode", verified.code()).set("ErrorMessage", "The partition is not part of the transaction");
+                return null;
+            }
         }
         String keyless = compactedTopicKeyCheck(partition, buf);
         if (keyless != null) {

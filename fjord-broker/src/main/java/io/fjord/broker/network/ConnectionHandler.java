@@ -39,15 +39,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final RequestDispatcher dispatcher;
     private final Executor requestExecutor;
     private final String listenerName;
+    /** Request meters (count, total time, errors per API); null when the broker runs without them. */
+    private final io.fjord.broker.metrics.BrokerMetrics metrics;
+    /** When the request being served was taken off the queue (one request at a time per connection). */
+    private long servingSince;
     private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
     private boolean busy;
     private boolean closed;
     private boolean peerGone;
 
-    ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, String listenerName) {
+    ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, String listenerName,
+                      io.fjord.broker.metrics.BrokerMetrics metrics) {
         this.dispatcher = dispatcher;
         this.requestExecutor = requestExecutor;
         this.listenerName = listenerName;
+        this.metrics = metrics;
     }
 
     @Override
@@ -79,6 +85,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void serve(ChannelHandlerContext ctx, ByteBuf frame) {
+        servingSince = System.nanoTime();
         // The handlers may keep views of the body (produce records) until they finish, so take a private copy
         // of the frame bytes: one copy per request, off the socket's buffers.
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(frame.readableBytes());
@@ -116,7 +123,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         busy = true;
         RequestContext rc = new RequestContext(header, spec, ctx.channel().remoteAddress(), listenerName);
         ApiHandler handler = dispatcher.handler(header.apiKey());
-        CompletableFuture.supplyAsync(() -> handler.handle(rc, body), requestExecutor)
+        CompletableFuture.supplyAsync(() -> {
+                    if (metrics == null) return handler.handle(rc, body);
+                    long t0 = System.nanoTime();
+                    try {
+                        return handler.handle(rc, body);
+                    } finally {
+                        metrics.handlerBusy(System.nanoTime() - t0);
+                    }
+                }, requestExecutor)
                 .thenCompose(f -> f)
                 .whenComplete((response, error) -> ctx.executor().execute(() -> {
                     if (error != null) {
@@ -126,6 +141,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         return;
                     }
                     if (response == null) {
+                        if (metrics != null) metrics.requestCompleted(spec, header.apiVersion(), System.nanoTime() - servingSince, null);
                         busy = false; // no response expected (acks=0)
                         serveNext(ctx);
                         return;
@@ -174,6 +190,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 close(ctx);
                 return;
             }
+            // Kafka's TotalTimeMs: from taking the request to handing the whole response to the socket.
+            if (metrics != null) metrics.requestCompleted(spec, version, System.nanoTime() - servingSince, body);
             busy = false;
             serveNext(ctx);
         });

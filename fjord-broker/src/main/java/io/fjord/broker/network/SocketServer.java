@@ -42,11 +42,19 @@ public final class SocketServer implements AutoCloseable {
     private final io.netty.channel.group.ChannelGroup admitted =
             new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
     private volatile boolean serving;
+    private final io.fjord.broker.metrics.BrokerMetrics metrics;
 
     public SocketServer(BrokerConfig config, RequestDispatcher dispatcher, Executor requestExecutor) {
+        this(config, dispatcher, requestExecutor, null);
+    }
+
+    /** With request meters recorded for every request served ({@code metrics} may be null). */
+    public SocketServer(BrokerConfig config, RequestDispatcher dispatcher, Executor requestExecutor,
+                        io.fjord.broker.metrics.BrokerMetrics metrics) {
         this.config = config;
         this.dispatcher = dispatcher;
         this.requestExecutor = requestExecutor;
+        this.metrics = metrics;
     }
 
     /**
@@ -76,7 +84,7 @@ public final class SocketServer implements AutoCloseable {
                             if (serving) ch.config().setAutoRead(true);
                             ch.pipeline()
                                     .addLast("frames", new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0, 4, true))
-                                    .addLast("requests", new ConnectionHandler(dispatcher, requestExecutor, l.name()));
+                                    .addLast("requests", new ConnectionHandler(dispatcher, requestExecutor, l.name(), metrics));
                         }
                     });
             Channel ch = bind(b, l);

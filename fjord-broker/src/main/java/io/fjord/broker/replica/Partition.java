@@ -176,6 +176,24 @@ public final class Partition {
         }
     }
 
+    /**
+     * Appends a COMMIT/ABORT marker for a producer as leader (WriteTxnMarkers), stamped with the current leader
+     * epoch under the same lock as the role check.
+     *
+     * @throws NotLeaderException                     if this broker does not lead the partition
+     * @throws io.fjord.storage.ProducerStateException if the producer-state checks refuse the marker
+     */
+    LogAppendResult appendMarkerAsLeader(long producerId, short producerEpoch, boolean commit, int coordinatorEpoch,
+                                         int transactionVersion) {
+        synchronized (this) {
+            if (role != Role.LEADER) throw new NotLeaderException(tp + " is not led by this broker");
+            LogAppendResult r = log.appendMarker(producerId, producerEpoch, commit, coordinatorEpoch, transactionVersion,
+                    state.leaderEpoch());
+            maybeAdvanceHighWatermark();
+            return r;
+        }
+    }
+
     /** Moves the high watermark to what the ISR allows; true if it moved. Caller holds the lock. */
     private boolean maybeAdvanceHighWatermark() {
         if (isr == null) return false;
@@ -284,6 +302,16 @@ public final class Partition {
     /** Consumer read: up to the high watermark. */
     public LogReadResult read(long offset, int maxBytes, boolean minOneMessage) {
         return log.read(offset, maxBytes, log.highWatermark(), minOneMessage);
+    }
+
+    /** read_committed consumer read: up to the last stable offset. */
+    public LogReadResult readCommitted(long offset, int maxBytes, boolean minOneMessage) {
+        return log.read(offset, maxBytes, log.lastStableOffset(), minOneMessage);
+    }
+
+    /** The last stable offset (see {@link PartitionLog#lastStableOffset}). */
+    public long lastStableOffset() {
+        return log.lastStableOffset();
     }
 
     /** Follower read: up to the log end. */

@@ -36,6 +36,7 @@ public final class Apis {
         register(DeleteGroupsApi.SPEC);
         register(OffsetDeleteApi.SPEC);
         register(InitProducerIdApi.SPEC);
+        register(DescribeProducersApi.SPEC);
         register(DeleteRecordsApi.SPEC);
         register(AlterConfigsApi.SPEC);
         register(CreatePartitionsApi.SPEC);
@@ -46,6 +47,9 @@ public final class Apis {
         register(AlterPartitionReassignmentsApi.SPEC);
         register(ListPartitionReassignmentsApi.SPEC);
         register(DescribeLogDirsApi.SPEC);
+        register(DescribeQuorumApi.SPEC);
+        register(ConsumerGroupHeartbeatApi.SPEC);
+        register(ConsumerGroupDescribeApi.SPEC);
         register(AddPartitionsToTxnApi.SPEC);
         register(AddOffsetsToTxnApi.SPEC);
         register(EndTxnApi.SPEC);

@@ -80,6 +80,9 @@ public final class BatchValidator {
         if (RecordBatch.isControl(records, pos)) {
             return Result.fail(Errors.INVALID_RECORD, "clients may not write control batches");
         }
+        if (RecordBatch.isTransactional(records, pos) && RecordBatch.producerId(records, pos) < 0) {
+            return Result.fail(Errors.INVALID_RECORD, "transactional batch without a producer id");
+        }
         if (RecordBatch.producerId(records, pos) >= 0 && RecordBatch.baseSequence(records, pos) < 0) {
             return Result.fail(Errors.INVALID_RECORD, "batch with a producer id has base sequence "
                     + RecordBatch.baseSequence(records, pos));

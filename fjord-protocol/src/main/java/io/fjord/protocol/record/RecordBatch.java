@@ -113,6 +113,10 @@ public final class RecordBatch {
         return (attributes(b, pos) & TIMESTAMP_TYPE_MASK) != 0;
     }
 
+    public static boolean isTransactional(ByteBuffer b, int pos) {
+        return (attributes(b, pos) & TRANSACTIONAL_MASK) != 0;
+    }
+
     public static boolean isControl(ByteBuffer b, int pos) {
         return (attributes(b, pos) & CONTROL_MASK) != 0;
     }

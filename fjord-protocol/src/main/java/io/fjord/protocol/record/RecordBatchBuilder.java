@@ -20,6 +20,7 @@ public final class RecordBatchBuilder {
     private int baseSequence = -1;
     private int partitionLeaderEpoch = -1;
     private boolean transactional;
+    private boolean control;
     private long deleteHorizonMs = -1L;
 
     private ByteBuffer records = ByteBuffer.allocate(256);
@@ -48,6 +49,12 @@ public final class RecordBatchBuilder {
 
     public RecordBatchBuilder transactional(boolean transactional) {
         this.transactional = transactional;
+        return this;
+    }
+
+    /** Marks the batch as a control batch (attribute bit 5): transaction markers, see {@link ControlRecords}. */
+    public RecordBatchBuilder control(boolean control) {
+        this.control = control;
         return this;
     }
 
@@ -154,6 +161,7 @@ public final class RecordBatchBuilder {
         ByteBuffer out = ByteBuffer.allocate(RecordBatch.HEADER_SIZE + bodySize);
         int attributes = compression.id;
         if (transactional) attributes |= RecordBatch.TRANSACTIONAL_MASK;
+        if (control) attributes |= RecordBatch.CONTROL_MASK;
         if (deleteHorizonMs >= 0) attributes |= RecordBatch.DELETE_HORIZON_MASK;
         out.putLong(baseOffset)
                 .putInt(RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD + bodySize)

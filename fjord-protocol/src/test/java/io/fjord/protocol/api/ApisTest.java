@@ -35,6 +35,7 @@ class ApisTest {
         EXPECTED.put(42, new int[] {0, 0, 3, 2});   // DeleteGroups
         EXPECTED.put(47, new int[] {0, 0, 0, -1});  // OffsetDelete (never flexible)
         EXPECTED.put(22, new int[] {0, 0, 5, 2});   // InitProducerId (v6 is unstable in 4.x, not advertised)
+        EXPECTED.put(61, new int[] {0, 0, 0, 0});   // DescribeProducers
         EXPECTED.put(21, new int[] {0, 0, 2, 2});   // DeleteRecords
         EXPECTED.put(33, new int[] {0, 0, 2, 2});   // AlterConfigs
         EXPECTED.put(37, new int[] {0, 0, 3, 2});   // CreatePartitions
@@ -45,6 +46,9 @@ class ApisTest {
         EXPECTED.put(45, new int[] {0, 0, 1, 0});   // AlterPartitionReassignments
         EXPECTED.put(46, new int[] {0, 0, 0, 0});   // ListPartitionReassignments
         EXPECTED.put(35, new int[] {1, 1, 5, 2});   // DescribeLogDirs
+        EXPECTED.put(55, new int[] {0, 0, 2, 0});   // DescribeQuorum
+        EXPECTED.put(68, new int[] {0, 0, 1, 0});   // ConsumerGroupHeartbeat
+        EXPECTED.put(69, new int[] {0, 0, 1, 0});   // ConsumerGroupDescribe
         EXPECTED.put(24, new int[] {0, 0, 5, 3});   // AddPartitionsToTxn
         EXPECTED.put(25, new int[] {0, 0, 4, 3});   // AddOffsetsToTxn
         EXPECTED.put(26, new int[] {0, 0, 5, 3});   // EndTxn

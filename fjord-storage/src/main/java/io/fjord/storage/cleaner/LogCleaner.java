@@ -4,6 +4,7 @@ import io.fjord.protocol.record.Record;
 import io.fjord.protocol.record.RecordBatch;
 import io.fjord.protocol.record.RecordBatchBuilder;
 import io.fjord.protocol.record.RecordBatchReader;
+import io.fjord.storage.AbortedTxn;
 import io.fjord.storage.LogConfig;
 import io.fjord.storage.LogManager;
 import io.fjord.storage.LogManager.TopicPartition;
@@ -61,8 +62,15 @@ import java.util.zip.CRC32C;
  * the tombstones. The cleaner remembers the earliest horizon it wrote per log so that a log with no new data is
  * still cleaned again when a horizon expires; after a restart every compacted log gets one pass to relearn it.
  *
- * <p>Not done: {@code max.compaction.lag.ms}, transaction-aware cleaning (aborted data, producer state), a bounded
- * offset map (the map holds every key of the dirty part).
+ * <p>Transactions (Kafka's rules): the cleanable range ends at or below the first unstable offset (the start of
+ * the first transaction open, or whose marker is not yet replicated), so only decided
+ * transactions are cleaned. Batches of aborted transactions (the transaction indexes of the range) are dropped and
+ * never enter the key map, so they cannot shadow an earlier committed value. A COMMIT/ABORT marker is kept while
+ * any data batch of its transaction is kept in the pass; once none is, it is treated like a tombstone: the first
+ * such pass re-encodes it with a delete horizon (now + {@code delete.retention.ms}), a pass after the horizon drops
+ * it — so a consumer that read the data has had {@code delete.retention.ms} to read the marker too.
+ *
+ * <p>Not done: {@code max.compaction.lag.ms}, a bounded offset map (the map holds every key of the dirty part).
  *
  * <p>Threading: {@code log.cleaner.threads} workers each pick the dirtiest eligible log not being cleaned by another
  * worker, every {@code log.cleaner.backoff.ms} when idle. {@link #cleanOnce} runs one pass synchronously (tests).
@@ -190,8 +198,10 @@ public final class LogCleaner implements AutoCloseable {
         long clean = 0;
         long dirty = 0;
         long end = -1;
+        long unstable = l.firstUnstableOffset();
         for (int i = 0; i < all.size() - 1; i++) {
             LogSegment s = all.get(i);
+            if (all.get(i + 1).baseOffset() > unstable) break; // undecided transactions: not cleanable yet
             boolean isDirty = s.baseOffset() >= firstDirty;
             if (isDirty && lag > 0 && s.maxTimestamp() > now - lag) break;
             out.add(s);
@@ -217,12 +227,13 @@ public final class LogCleaner implements AutoCloseable {
         Range r = range(l, firstDirty, now);
         if (r == null) return null;
         LogConfig cfg = l.config();
-        // 1. key -> last offset over the dirty segments.
+        Transactions txns = new Transactions(l.abortedTransactions(r.segments.get(0).baseOffset(), r.end));
+        // 1. key -> last offset over the dirty segments (aborted data left out).
         Map<ByteBuffer, Long> lastOffsets = new HashMap<>();
         for (LogSegment s : r.segments) {
             if (s.baseOffset() < firstDirty) continue;
             forEachBatch(s, (batch, count) -> {
-                if (RecordBatch.isControl(batch, 0)) return;
+                if (RecordBatch.isControl(batch, 0) || txns.isAborted(batch)) return;
                 for (RecordBatchReader it = new RecordBatchReader(batch, 0); it.hasNext(); ) {
                     Record rec = it.next();
                     if (rec.key() != null) lastOffsets.put(ByteBuffer.wrap(rec.keyBytes()), rec.offset());
@@ -261,7 +272,7 @@ public final class LogCleaner implements AutoCloseable {
             try (FileChannel out = FileChannel.open(cleaned, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 for (LogSegment s : group) {
                     forEachBatch(s, (batch, count) -> {
-                        ByteBuffer kept = filter(batch, lastOffsets, now, deleteRetention, counts);
+                        ByteBuffer kept = txns.filter(batch, lastOffsets, now, deleteRetention, counts);
                         if (kept != batch) changed[0] = true;
                         if (kept == null) return;
                         if ((RecordBatch.attributes(kept, 0) & RecordBatch.DELETE_HORIZON_MASK) != 0) {
@@ -300,6 +311,69 @@ public final class LogCleaner implements AutoCloseable {
         log.debug("Cleaned {} up to {}: {} groups replaced, {} of {} records kept", l, r.end, replaced, counts[1],
                 counts[0]);
         return new Stats(r.end, replaced, counts[0], counts[1]);
+    }
+
+    /** What one pass knows of transactions: the aborted ones of its range, and whether each open one kept data. */
+    private static final class Transactions {
+        private final Map<Long, List<AbortedTxn>> aborted = new HashMap<>();
+        /** Producer id -> whether a data batch of its current transaction was kept so far in this pass. */
+        private final Map<Long, Boolean> keptData = new HashMap<>();
+
+        Transactions(List<AbortedTxn> abortedInRange) {
+            for (AbortedTxn t : abortedInRange) aborted.computeIfAbsent(t.producerId(), k -> new ArrayList<>()).add(t);
+        }
+
+        boolean isAborted(ByteBuffer batch) {
+            if (!RecordBatch.isTransactional(batch, 0) || RecordBatch.isControl(batch, 0)) return false;
+            List<AbortedTxn> list = aborted.get(RecordBatch.producerId(batch, 0));
+            if (list == null) return false;
+            long base = RecordBatch.baseOffset(batch, 0);
+            for (AbortedTxn t : list) if (base >= t.firstOffset() && base <= t.lastOffset()) return true;
+            return false;
+        }
+
+        /** {@link LogCleaner#filter} plus the transaction rules, in log order. */
+        ByteBuffer filter(ByteBuffer batch, Map<ByteBuffer, Long> lastOffsets, long now, long deleteRetention,
+                          long[] counts) throws IOException {
+            long pid = RecordBatch.producerId(batch, 0);
+            if (RecordBatch.isControl(batch, 0)) {
+                boolean dataKept = Boolean.TRUE.equals(keptData.remove(pid));
+                if (dataKept || !RecordBatch.isTransactional(batch, 0)) return batch;
+                return expireMarker(batch, now, deleteRetention);
+            }
+            boolean transactional = RecordBatch.isTransactional(batch, 0);
+            if (transactional && isAborted(batch)) {
+                int n = RecordBatch.recordsCount(batch, 0);
+                counts[0] += n;
+                keptData.putIfAbsent(pid, false);
+                return null;
+            }
+            ByteBuffer kept = LogCleaner.filter(batch, lastOffsets, now, deleteRetention, counts);
+            if (transactional) {
+                if (kept != null) keptData.put(pid, true);
+                else keptData.putIfAbsent(pid, false);
+            }
+            return kept;
+        }
+
+        /** A marker whose transaction has no data left: give it a delete horizon, or drop it once that passed. */
+        private static ByteBuffer expireMarker(ByteBuffer marker, long now, long deleteRetention) {
+            short attributes = RecordBatch.attributes(marker, 0);
+            if ((attributes & RecordBatch.DELETE_HORIZON_MASK) != 0) {
+                return now >= RecordBatch.baseTimestamp(marker, 0) ? null : marker;
+            }
+            RecordBatchReader reader = new RecordBatchReader(marker, 0);
+            if (!reader.hasNext()) return null;
+            Record rec = reader.next();
+            ByteBuffer out = new RecordBatchBuilder(RecordBatch.baseOffset(marker, 0), reader.compression())
+                    .producer(RecordBatch.producerId(marker, 0), RecordBatch.producerEpoch(marker, 0),
+                            RecordBatch.baseSequence(marker, 0))
+                    .partitionLeaderEpoch(RecordBatch.partitionLeaderEpoch(marker, 0))
+                    .transactional(true).control(true).deleteHorizon(now + deleteRetention)
+                    .appendWithOffset(rec.offset(), rec.timestamp(), rec.key(), rec.value(), rec.headers())
+                    .build();
+            return out;
+        }
     }
 
     /**
