@@ -77,15 +77,20 @@ public final class FjordBroker implements AutoCloseable {
         this.config = config;
     }
 
-    private final java.util.Map<Short, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler>> fallbacks =
-            new java.util.LinkedHashMap<>();
+    /** Wraps the handler of one API (given this broker and the handler, or null if none): fault injection in tests. */
+    @FunctionalInterface
+    public interface HandlerWrapper {
+        io.fjord.broker.network.ApiHandler wrap(FjordBroker broker, io.fjord.broker.network.ApiHandler handler);
+    }
+
+    private final java.util.Map<Short, HandlerWrapper> wrappers = new java.util.LinkedHashMap<>();
 
     /**
-     * Registers, at start, a handler for an API this broker does not serve itself (tests: a double for a handler
-     * another part of the broker will provide). Ignored for keys the broker serves. Call before {@link #start()}.
+     * At start, replaces the handler of {@code key} by {@code wrapper}'s result (tests: record or refuse requests
+     * around the real handler, as a faulty network would). Call before {@link #start()}.
      */
-    public synchronized FjordBroker withFallbackHandler(short key, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler> factory) {
-        fallbacks.put(key, factory);
+    public synchronized FjordBroker withHandlerWrapper(short key, HandlerWrapper wrapper) {
+        wrappers.put(key, wrapper);
         return this;
     }
 
@@ -169,7 +174,7 @@ public final class FjordBroker implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, groups::offsetsPartitionFor, self.host() + ":" + self.port());
+        }, groups::offsetsPartitionOrPlanned, self.host() + ":" + self.port());
         registerGroupApis(dispatcher, served, admin);
         registerTransactionApis(dispatcher, served, admin);
         if (console != null) {
@@ -205,9 +210,7 @@ public final class FjordBroker implements AutoCloseable {
                 io.fjord.broker.handlers.ScramCredentialsHandlers.describe(controller));
         register(dispatcher, served, io.fjord.protocol.api.AlterUserScramCredentialsApi.KEY,
                 io.fjord.broker.handlers.ScramCredentialsHandlers.alter(controller));
-        fallbacks.forEach((key, factory) -> {
-            if (!served.contains(key)) register(dispatcher, served, key, factory.apply(this));
-        });
+        wrappers.forEach((key, w) -> register(dispatcher, served, key, w.wrap(this, dispatcher.handler(key))));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}, data in {}", nodeId, clusterId, self.endpoints(), dirs);
         return this;

@@ -87,9 +87,10 @@ class ProducerFencingTest {
                 assertThat(ok.getLong("BaseOffset")).isEqualTo(5);
                 assertError(produce(c, "raw", batch(-1, (short) -1, -1, 1)), Errors.NONE);
 
-                // Transactions are not served: a clear, non-retriable error.
+                // A transactional id goes to its coordinator, which has to be found first (FindCoordinator creates
+                // the transaction log): until then this broker coordinates nothing.
                 Struct txn = initProducerId(c, (short) 4, "my-txn", -1, (short) -1);
-                assertThat(txn.getShort("ErrorCode")).isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+                assertThat(txn.getShort("ErrorCode")).isEqualTo(Errors.NOT_COORDINATOR.code());
                 assertThat(txn.getLong("ProducerId")).isEqualTo(-1L);
             }
             b.restart();

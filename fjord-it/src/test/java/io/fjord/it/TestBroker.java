@@ -21,6 +21,14 @@ public final class TestBroker implements AutoCloseable {
         this.overrides = overrides;
     }
 
+    private final Map<Short, FjordBroker.HandlerWrapper> wrappers = new java.util.LinkedHashMap<>();
+
+    /** Wraps the broker's handler of one API (recording, fault injection), applied at every start. */
+    public TestBroker withHandlerWrapper(short key, FjordBroker.HandlerWrapper w) {
+        wrappers.put(key, w);
+        return this;
+    }
+
     public TestBroker start() throws Exception {
         return startOn(0);
     }
@@ -38,7 +46,9 @@ public final class TestBroker implements AutoCloseable {
         // An ephemeral console port (the default 8080 is shared by every test on the machine).
         settings.put("fjord.console.listener", "http://127.0.0.1:0");
         settings.putAll(overrides);
-        broker = new FjordBroker(BrokerConfig.of(settings)).start();
+        FjordBroker b = new FjordBroker(BrokerConfig.of(settings));
+        wrappers.forEach(b::withHandlerWrapper);
+        broker = b.start();
         return this;
     }
 

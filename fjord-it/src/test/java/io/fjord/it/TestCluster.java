@@ -49,6 +49,14 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
+    private final Map<Short, io.fjord.broker.FjordBroker.HandlerWrapper> wrappers = new java.util.LinkedHashMap<>();
+
+    /** Wraps every node's handler of one API (recording, fault injection); call before {@code start()}. */
+    TestCluster withHandlerWrapper(short key, io.fjord.broker.FjordBroker.HandlerWrapper w) {
+        wrappers.put(key, w);
+        return this;
+    }
+
     String voters() {
         List<String> v = new ArrayList<>();
         for (int i = 0; i < raftPorts.length; i++) v.add((i + 1) + "@127.0.0.1:" + raftPorts[i]);
@@ -71,7 +79,9 @@ final class TestCluster implements AutoCloseable {
         s.put("transaction.state.log.min.isr", Integer.toString(Math.min(2, nodes.length)));
         s.putAll(overrides);
         s.putAll(perNode.apply(id));
-        return new TestBroker(dir.resolve("node-" + id), s);
+        TestBroker b = new TestBroker(dir.resolve("node-" + id), s);
+        wrappers.forEach(b::withHandlerWrapper);
+        return b;
     }
 
     TestCluster start() throws Exception {

@@ -49,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  * kafka-clients 4.x transactional producers against Fjord's transaction coordinator on one node: commit and abort
  * across topics and partitions (the markers reach every partition written), zombie fencing, offsets committed with
  * the transaction, a hanging transaction aborted after its timeout, Kafka's errors for bad requests, and
- * {@code kafka-transactions.sh list|describe}. The WriteTxnMarkers handler is the partition side's; until it is in
- * the broker a recording double stands in ({@link MarkerRecordingHandler}), so read_committed is checked elsewhere.
+ * {@code kafka-transactions.sh list|describe}; read_committed consumers see committed records exactly once and
+ * aborted ones never. The broker's WriteTxnMarkers handler is wrapped by {@link MarkerRecordingHandler}, which
+ * records the markers it wrote.
  */
 class TransactionsTest {
     @TempDir
@@ -74,8 +75,8 @@ class TransactionsTest {
         s.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "300");
         s.put("transaction.max.timeout.ms", "120000");
         s.put("group.initial.rebalance.delay.ms", "0");
-        broker = new FjordBroker(BrokerConfig.of(s)).withFallbackHandler(WriteTxnMarkersApi.KEY, b -> {
-            markers = new MarkerRecordingHandler(b);
+        broker = new FjordBroker(BrokerConfig.of(s)).withHandlerWrapper(WriteTxnMarkersApi.KEY, (b, real) -> {
+            markers = new MarkerRecordingHandler(b, real);
             return markers;
         }).start();
         bootstrap = "127.0.0.1:" + broker.port();
@@ -146,11 +147,21 @@ class TransactionsTest {
                     .containsExactlyInAnyOrder(new TopicPartition("a", 1), new TopicPartition("b", 0));
             List<TransactionListing> listed = new ArrayList<>(admin.listTransactions().all().get(30, TimeUnit.SECONDS));
             assertThat(listed).extracting(TransactionListing::transactionalId).contains("tx-1");
+            // A last committed transaction on every partition, so a reader that saw it has read past the aborted ones.
+            p.beginTransaction();
+            for (TopicPartition tp : ALL) p.send(new ProducerRecord<>(tp.topic(), tp.partition(), "end", "committed-end-" + tp));
+            p.commitTransaction();
         }
         // A read_uncommitted consumer sees committed and aborted records alike.
-        List<ConsumerRecord<String, String>> all = Clients.readFromStart(bootstrap, ALL, 12);
-        assertThat(all).extracting(ConsumerRecord::value).filteredOn(v -> v.startsWith("committed-")).hasSize(10);
+        List<ConsumerRecord<String, String>> all = Clients.readFromStart(bootstrap, ALL, 17);
+        assertThat(all).extracting(ConsumerRecord::value).filteredOn(v -> v.startsWith("committed-")).hasSize(15);
         assertThat(all).extracting(ConsumerRecord::value).filteredOn(v -> v.startsWith("aborted-")).hasSize(2);
+        // read_committed: every committed record exactly once, no aborted one.
+        List<ConsumerRecord<String, String>> committed = Clients.readFromStart(bootstrap, ALL, 15,
+                Map.of("isolation.level", "read_committed"));
+        assertThat(committed).extracting(ConsumerRecord::value).doesNotHaveDuplicates().allMatch(v -> v.startsWith("committed-"))
+                .filteredOn(v -> !v.startsWith("committed-end-")).hasSize(10);
+        assertThat(committed).hasSize(15);
     }
 
     @Test
@@ -178,6 +189,10 @@ class TransactionsTest {
             fresh.commitTransaction();
             await().atMost(Duration.ofSeconds(30)).until(() -> describe(admin, "fenced").state() == TransactionState.COMPLETE_COMMIT);
         }
+        // The zombie's write never becomes visible to read_committed readers; the new producer's does.
+        List<ConsumerRecord<String, String>> seen = Clients.readFromStart(bootstrap, List.of(new TopicPartition("a", 0)), 1,
+                Map.of("isolation.level", "read_committed"));
+        assertThat(seen).extracting(ConsumerRecord::value).containsExactly("fresh");
     }
 
     @Test
@@ -203,9 +218,9 @@ class TransactionsTest {
             // A member of a generation the group never had: the commit is refused (UNKNOWN_MEMBER_ID), abortable.
             p.beginTransaction();
             p.send(new ProducerRecord<>("b", 1, "k", "v"));
-            p.sendOffsetsToTransaction(Map.of(a0, new OffsetAndMetadata(60)),
-                    new ConsumerGroupMetadata("g", 7, "nobody", Optional.empty()));
-            assertThatThrownBy(p::commitTransaction).isInstanceOf(CommitFailedException.class);
+            // sendOffsetsToTransaction waits for the TxnOffsetCommit answer and throws it.
+            assertThatThrownBy(() -> p.sendOffsetsToTransaction(Map.of(a0, new OffsetAndMetadata(60)),
+                    new ConsumerGroupMetadata("g", 7, "nobody", Optional.empty()))).isInstanceOf(CommitFailedException.class);
             p.abortTransaction();
             assertThat(admin.listConsumerGroupOffsets("g").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(a0).offset())
                     .isEqualTo(42L);
@@ -228,6 +243,16 @@ class TransactionsTest {
             assertThat(markedPartitions(open.producerId(), (short) aborted.producerEpoch(), false))
                     .containsExactly(new TopicPartition("b", 1));
         }
+        // The last stable offset moved past the aborted transaction: a later committed record is readable.
+        try (KafkaProducer<String, String> next = transactional("after-hanging", Map.of())) {
+            next.initTransactions();
+            next.beginTransaction();
+            next.send(new ProducerRecord<>("b", 1, "k", "after"));
+            next.commitTransaction();
+        }
+        List<ConsumerRecord<String, String>> seen = Clients.readFromStart(bootstrap, List.of(new TopicPartition("b", 1)), 1,
+                Map.of("isolation.level", "read_committed"));
+        assertThat(seen).extracting(ConsumerRecord::value).containsExactly("after");
     }
 
     @Test

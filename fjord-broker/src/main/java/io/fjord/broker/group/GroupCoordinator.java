@@ -112,6 +112,15 @@ public final class GroupCoordinator implements AutoCloseable {
         return t == null ? -1 : OffsetRecords.partitionFor(groupId, t.partitionCount());
     }
 
+    /**
+     * The offsets partition a group maps to, also before the topic exists (then by
+     * {@code offsets.topic.num.partitions}, the count it will be created with): AddOffsetsToTxn may come first.
+     */
+    public int offsetsPartitionOrPlanned(String groupId) {
+        int p = offsetsPartitionFor(groupId);
+        return p >= 0 ? p : OffsetRecords.partitionFor(groupId, config.getInt("offsets.topic.num.partitions"));
+    }
+
     // ------------------------------------------------------------------------------------------------ FindCoordinator
 
     public record Coordinator(Errors error, String message, BrokerNode node) {

@@ -56,6 +56,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     private final OffsetsPartitions offsets;
     private final ExecutorService workers;
     private TransactionMarkerChannel markers;
+    private TransactionPartitionGate gate;
 
     private TransactionCoordinator(CoordinatorRuntime<TransactionCoordinatorShard>[] runtime, Supplier<ClusterImage> image,
                                    TopicAdmin admin, BrokerConfig config, OffsetsPartitions offsets, ExecutorService workers) {
@@ -102,6 +103,7 @@ public final class TransactionCoordinator implements AutoCloseable {
         self[0] = c;
         c.markers = new TransactionMarkerChannel(admin::image, c::complete, selfAddress,
                 config.getLong("request.timeout.ms"), 100);
+        c.gate = new TransactionPartitionGate(c, config.nodeId(), selfAddress, config.getLong("request.timeout.ms"));
         replicas.addLeadershipListener(new ReplicaManager.LeadershipListener() {
             @Override
             public void onBecomeLeader(TopicPartition tp, int leaderEpoch) {
@@ -127,6 +129,11 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     public TransactionMarkerChannel markers() {
         return markers;
+    }
+
+    /** The produce path's seam: verify or add a partition of a producer's transaction at its coordinator. */
+    public TransactionPartitionGate partitionGate() {
+        return gate;
     }
 
     public int partitionFor(String transactionalId) {
@@ -296,6 +303,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     @Override
     public void close() {
         if (markers != null) markers.close();
+        if (gate != null) gate.close();
         runtime.close();
         workers.shutdown();
     }

@@ -197,8 +197,9 @@ public final class TransactionCoordinatorShard implements CoordinatorShard {
         Errors e = checkProducer(m, producerId, epoch);
         if (e != Errors.NONE) return CoordinatorResult.of(e);
         if (m.state() == TransactionState.ONGOING && m.partitions().containsAll(partitions)) return CoordinatorResult.of(Errors.NONE);
+        // A transaction is TV2 once a leader adds a partition for it; a new one starts as the client's own.
         short tv = tv2 ? 2 : m.state() == TransactionState.ONGOING ? m.clientTransactionVersion() : 0;
-        TransactionMetadata next = m.toOngoing(partitions, clock.getAsLong(), (short) Math.max(tv, tv2 ? 2 : 0));
+        TransactionMetadata next = m.toOngoing(partitions, clock.getAsLong(), tv);
         return new CoordinatorResult<>(List.of(TransactionLogRecords.record(next)), Errors.NONE);
     }
 

@@ -22,7 +22,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -260,11 +259,5 @@ public final class TransactionMarkerChannel implements AutoCloseable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    static <K, V> Map<K, V> copy(Map<K, V> m, Function<V, V> f) {
-        Map<K, V> out = new HashMap<>();
-        m.forEach((k, v) -> out.put(k, f.apply(v)));
-        return out;
     }
 }

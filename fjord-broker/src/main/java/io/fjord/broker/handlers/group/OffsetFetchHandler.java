@@ -15,7 +15,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * OffsetFetch (v1-10): one group (v1-7) or several (v8+); a null topic list asks for every committed offset.
- * Without transactions every offset is stable, so RequireStable changes nothing.
+ * With RequireStable (v7+, read_committed consumers) a partition whose offset waits for a transaction marker
+ * answers UNSTABLE_OFFSET_COMMIT (the consumer retries), as Kafka does.
  */
 public final class OffsetFetchHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
@@ -30,7 +31,7 @@ public final class OffsetFetchHandler implements ApiHandler {
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         short v = ctx.version();
         if (v <= 7) {
-            return fetchGroup(request.getString("GroupId"), request.getStructs("Topics"), v).thenApply(r -> {
+            return fetchGroup(request.getString("GroupId"), request.getStructs("Topics"), v, requireStable(request, v)).thenApply(r -> {
                 Struct response = ctx.spec().newResponse();
                 if (r.error() != Errors.NONE) {
                     // v1 has no top-level error: each requested partition carries it.
@@ -39,19 +40,19 @@ public final class OffsetFetchHandler implements ApiHandler {
                     }
                     return response.set("ErrorCode", r.error().code());
                 }
-                fill(response, r.offsets(), r.ids(), v);
+                fill(response, r.offsets(), r.ids(), r.unstable(), v);
                 return response.set("ErrorCode", Errors.NONE.code());
             });
         }
         List<Struct> groups = request.getStructs("Groups");
         List<CompletableFuture<Fetched>> results = new java.util.ArrayList<>();
-        for (Struct g : groups) results.add(fetchGroup(g.getString("GroupId"), g.getStructs("Topics"), v));
+        for (Struct g : groups) results.add(fetchGroup(g.getString("GroupId"), g.getStructs("Topics"), v, requireStable(request, v)));
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(x -> {
             Struct response = ctx.spec().newResponse();
             for (int i = 0; i < groups.size(); i++) {
                 Fetched r = results.get(i).join();
                 Struct out = response.child("Groups").set("GroupId", groups.get(i).getString("GroupId"));
-                if (r.error() == Errors.NONE) fill(out, r.offsets(), r.ids(), v);
+                if (r.error() == Errors.NONE) fill(out, r.offsets(), r.ids(), r.unstable(), v);
                 out.set("ErrorCode", r.error().code());
                 response.add("Groups", out);
             }
@@ -60,7 +61,11 @@ public final class OffsetFetchHandler implements ApiHandler {
     }
 
     private record Fetched(Errors error, Map<String, Map<Integer, GroupCoordinatorShard.FetchedOffset>> offsets,
-                           Map<String, java.util.UUID> ids) {
+                           Map<String, java.util.UUID> ids, java.util.Set<io.fjord.broker.group.OffsetKey> unstable) {
+    }
+
+    private static boolean requireStable(Struct request, short v) {
+        return v >= 7 && request.getBool("RequireStable");
     }
 
     private static void fillErrors(Struct response, List<Struct> topics, Errors error) {
@@ -74,7 +79,7 @@ public final class OffsetFetchHandler implements ApiHandler {
         }
     }
 
-    private CompletableFuture<Fetched> fetchGroup(String groupId, List<Struct> topics, short v) {
+    private CompletableFuture<Fetched> fetchGroup(String groupId, List<Struct> topics, short v, boolean requireStable) {
         Map<String, List<Integer>> wanted = null;
         Map<String, java.util.UUID> ids = new LinkedHashMap<>();
         if (topics != null) {
@@ -89,12 +94,14 @@ public final class OffsetFetchHandler implements ApiHandler {
                 wanted.put(name, t.getList("PartitionIndexes"));
             }
         }
-        return coordinator.fetchOffsets(groupId, wanted).thenApply(r -> new Fetched(r.error(), r.offsets(), ids));
+        CompletableFuture<java.util.Set<io.fjord.broker.group.OffsetKey>> unstable = requireStable
+                ? coordinator.pendingTransactionalOffsets(groupId) : CompletableFuture.completedFuture(java.util.Set.of());
+        return coordinator.fetchOffsets(groupId, wanted).thenCombine(unstable, (r, u) -> new Fetched(r.error(), r.offsets(), ids, u));
     }
 
     /** Fills {@code holder}'s topic list with the group's offsets. */
     private void fill(Struct holder, Map<String, Map<Integer, GroupCoordinatorShard.FetchedOffset>> offsets,
-                      Map<String, java.util.UUID> ids, short v) {
+                      Map<String, java.util.UUID> ids, java.util.Set<io.fjord.broker.group.OffsetKey> unstable, short v) {
         String field = "Topics";
         for (Map.Entry<String, Map<Integer, GroupCoordinatorShard.FetchedOffset>> e : offsets.entrySet()) {
             Struct t = holder.child(field);
@@ -111,6 +118,9 @@ public final class OffsetFetchHandler implements ApiHandler {
             for (Map.Entry<Integer, GroupCoordinatorShard.FetchedOffset> p : e.getValue().entrySet()) {
                 Struct ps = t.child("Partitions").set("PartitionIndex", p.getKey()).set("CommittedOffset", p.getValue().offset())
                         .set("Metadata", p.getValue().metadata()).set("ErrorCode", Errors.NONE.code());
+                if (unstable.contains(new io.fjord.broker.group.OffsetKey(e.getKey(), p.getKey()))) {
+                    ps.set("CommittedOffset", -1L).set("ErrorCode", Errors.UNSTABLE_OFFSET_COMMIT.code());
+                }
                 if (v >= 5) ps.set("CommittedLeaderEpoch", p.getValue().leaderEpoch());
                 t.add("Partitions", ps);
             }
