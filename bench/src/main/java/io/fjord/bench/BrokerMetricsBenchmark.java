@@ -40,6 +40,16 @@ public class BrokerMetricsBenchmark {
     }
 
     @Benchmark
+    public void requestMetersOnly() {
+        metrics.requestCompleted(produce, (short) 11, 1_234_567, null);
+    }
+
+    @Benchmark
+    public void appendOnly() {
+        metrics.appended("t", 16_384, 100);
+    }
+
+    @Benchmark
     public void produceRequestRecorded() {
         metrics.requestCompleted(produce, (short) 11, 1_234_567, response);
         metrics.handlerBusy(50_000);

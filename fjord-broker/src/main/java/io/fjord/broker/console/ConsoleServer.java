@@ -113,7 +113,7 @@ public final class ConsoleServer implements AutoCloseable {
         }
     }
 
-    /** Adds a route for an exact path, or for every path under a prefix ending in {@code /}; also after start. */
+    /** Adds a route for an exact path, or for every path under a prefix ending in {@code /} (other than {@code /} itself); also after start. */
     public ConsoleServer route(String path, Route route) {
         routes.put(path, route);
         return this;
@@ -158,7 +158,7 @@ public final class ConsoleServer implements AutoCloseable {
         if (route == null) {
             String best = null;
             for (String p : routes.keySet()) {
-                if (p.endsWith("/") && request.path().startsWith(p) && (best == null || p.length() > best.length())) best = p;
+                if (p.length() > 1 && p.endsWith("/") && request.path().startsWith(p) && (best == null || p.length() > best.length())) best = p;
             }
             route = best == null ? null : routes.get(best);
         }

@@ -51,6 +51,7 @@ public final class BrokerMetrics {
     private final Counter[][] requests = new Counter[MAX_API_KEY][];
     private final DistributionSummary[] totalTime = new DistributionSummary[MAX_API_KEY];
     private final Map<Integer, Counter> errors = new ConcurrentHashMap<>();
+    private final Map<io.fjord.protocol.types.Schema, List<String>> errorPaths = new ConcurrentHashMap<>();
     private final Map<String, TopicMeters> topics = new ConcurrentHashMap<>();
     private final Counter isrShrinks;
     private final Counter isrExpands;
@@ -73,7 +74,7 @@ public final class BrokerMetrics {
         handlerIdle = new IdleRatio(handlerBusyNanos, requestThreads, System::nanoTime);
         // Kafka's RequestHandlerAvgIdlePercent is a fraction (0..1) despite its name; the exporter adds _percent.
         Gauge.builder("kafka.server.kafkarequesthandlerpool.requesthandleravgidle.percent", handlerIdle, IdleRatio::sample)
-                .register(registry);
+                .strongReference(true).register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -131,16 +132,31 @@ public final class BrokerMetrics {
     }
 
     private void countErrors(ApiSpec spec, Struct s) {
-        for (Field f : s.schema().fields()) {
-            Object v = s.get(f.name());
-            if (v instanceof Short code && code != 0 && f.name().equals("ErrorCode")) {
-                errorCounter(spec, code).increment();
-            } else if (v instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Struct) {
-                for (Object o : list) countErrors(spec, (Struct) o);
+        for (String name : errorPaths(s.schema())) {
+            Object v = s.get(name);
+            if (v instanceof Short code) {
+                if (code != 0) errorCounter(spec, code).increment();
+            } else if (v instanceof List<?> list) {
+                for (Object o : list) if (o instanceof Struct child) countErrors(spec, child);
             } else if (v instanceof Struct child) {
                 countErrors(spec, child);
             }
         }
+    }
+
+    /**
+     * The fields of a schema worth visiting for error codes: its ErrorCode and its struct or array fields (an array of
+     * primitives yields no Struct and costs one look). Computed once per schema, so a response walk touches only them.
+     */
+    private List<String> errorPaths(io.fjord.protocol.types.Schema schema) {
+        List<String> paths = errorPaths.get(schema);
+        if (paths != null) return paths;
+        List<String> out = new java.util.ArrayList<>();
+        for (Field f : schema.fields()) {
+            if (f.name().equals("ErrorCode") || f.structSchema() != null) out.add(f.name());
+        }
+        errorPaths.put(schema, List.copyOf(out));
+        return out;
     }
 
     private Counter errorCounter(ApiSpec spec, short code) {
@@ -247,23 +263,24 @@ public final class BrokerMetrics {
      * controller only, 0 elsewhere, as Kafka does, so a sum over brokers counts each partition once).
      */
     public void bindReplicaState(int nodeId, ReplicaManager replicas, Supplier<ClusterImage> image) {
+        // Strong references: Micrometer holds a gauge's object weakly, and the image supplier is only held here.
         Gauge.builder("kafka.server.replicamanager.partitioncount", replicas, r -> count(r, p -> p.role() != Partition.Role.REMOVED && p.role() != Partition.Role.NONE))
-                .register(registry);
-        Gauge.builder("kafka.server.replicamanager.leadercount", replicas, r -> count(r, Partition::isLeader)).register(registry);
+                .strongReference(true).register(registry);
+        Gauge.builder("kafka.server.replicamanager.leadercount", replicas, r -> count(r, Partition::isLeader)).strongReference(true).register(registry);
         Gauge.builder("kafka.server.replicamanager.underreplicatedpartitions", replicas,
-                r -> count(r, p -> p.isLeader() && p.state().isr().size() < p.state().replicas().size())).register(registry);
+                r -> count(r, p -> p.isLeader() && p.state().isr().size() < p.state().replicas().size())).strongReference(true).register(registry);
         Gauge.builder("kafka.controller.kafkacontroller.activecontrollercount", image,
-                i -> i.get().controllerId() == nodeId ? 1 : 0).register(registry);
+                i -> i.get().controllerId() == nodeId ? 1 : 0).strongReference(true).register(registry);
         Gauge.builder("kafka.controller.kafkacontroller.offlinepartitionscount", image,
-                i -> activeOnly(nodeId, i.get(), ps -> ps.leader() < 0)).register(registry);
+                i -> activeOnly(nodeId, i.get(), ps -> ps.leader() < 0)).strongReference(true).register(registry);
         Gauge.builder("kafka.controller.kafkacontroller.globalpartitioncount", image,
-                i -> activeOnly(nodeId, i.get(), ps -> true)).register(registry);
+                i -> activeOnly(nodeId, i.get(), ps -> true)).strongReference(true).register(registry);
         Gauge.builder("kafka.controller.kafkacontroller.globaltopiccount", image,
-                i -> i.get().controllerId() == nodeId ? i.get().topics().size() : 0).register(registry);
+                i -> i.get().controllerId() == nodeId ? i.get().topics().size() : 0).strongReference(true).register(registry);
         Gauge.builder("kafka.controller.kafkacontroller.fencedbrokercount", image,
-                i -> i.get().controllerId() == nodeId ? i.get().fenced().size() : 0).register(registry);
+                i -> i.get().controllerId() == nodeId ? i.get().fenced().size() : 0).strongReference(true).register(registry);
         Gauge.builder("kafka.controller.kafkacontroller.activebrokercount", image,
-                i -> i.get().controllerId() == nodeId ? i.get().liveBrokers().size() : 0).register(registry);
+                i -> i.get().controllerId() == nodeId ? i.get().liveBrokers().size() : 0).strongReference(true).register(registry);
     }
 
     private static double count(ReplicaManager r, java.util.function.Predicate<Partition> which) {
