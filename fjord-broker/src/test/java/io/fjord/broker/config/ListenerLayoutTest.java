@@ -112,12 +112,26 @@ class ListenerLayoutTest {
         BrokerConfig c = BrokerConfig.of(with(kafkaCombined(), "listeners", "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
                 "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT",
                 "advertised.listeners", null, "inter.broker.listener.name", "CLIENT", "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512",
-                "listener.name.client.plain.sasl.jaas.config",
-                "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"a s\" user_bob=b;"));
+                "sasl.mechanism.inter.broker.protocol", "PLAIN", "listener.name.client.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=bob password=b user_alice=\"a s\" user_bob=b;"));
         io.fjord.broker.security.ListenerSecurity sec = c.listenerSecurity("CLIENT");
         assertThat(sec.protocol()).isEqualTo(io.fjord.broker.security.SecurityProtocol.SASL_PLAINTEXT);
         assertThat(sec.sasl().mechanisms()).containsExactly("PLAIN", "SCRAM-SHA-512");
         assertThat(sec.sasl().plainUsers()).containsExactlyInAnyOrderEntriesOf(Map.of("alice", "a s", "bob", "b"));
+        assertThat(io.fjord.broker.security.InterBrokerClient.settings(c)).containsEntry("security.protocol", "SASL_PLAINTEXT")
+                .containsEntry("sasl.mechanism", "PLAIN");
+    }
+
+    @Test
+    void theInterBrokerLoginMustBeEnabledAndHaveCredentials() {
+        String[] base = {"listeners", "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+                "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT",
+                "advertised.listeners", null, "inter.broker.listener.name", "CLIENT", "sasl.enabled.mechanisms", "PLAIN"};
+        String users = "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=a;";
+        refused(with(with(kafkaCombined(), base), "listener.name.client.plain.sasl.jaas.config", users),
+                "sasl.mechanism.inter.broker.protocol=GSSAPI is not enabled on the inter-broker listener CLIENT");
+        refused(with(with(kafkaCombined(), base), "listener.name.client.plain.sasl.jaas.config", users,
+                "sasl.mechanism.inter.broker.protocol", "PLAIN"), "listener.name.client.plain.sasl.jaas.config needs username and password");
     }
 
     @Test
