@@ -77,8 +77,9 @@ class SecurityTest {
         brokerKeyStore = certs.keyStore("broker", "CN=localhost,O=Fjord");
         clientKeyStore = certs.keyStore("client", "CN=alice-client,OU=eng,O=Fjord");
         certs.keyStore("stranger", "CN=stranger");
-        expiredClientKeyStore = certs.expiredKeyStore("expired-client", "CN=old-client");
-        brokerTrustStore = certs.trustStore("broker-trust", "client", "expired-client");
+        certs.keyStore("client-ca", "CN=client-ca");
+        expiredClientKeyStore = certs.expiredKeyStore("expired-client", "CN=old-client", "client-ca");
+        brokerTrustStore = certs.trustStore("broker-trust", "client", "client-ca");
         clientTrustStore = certs.trustStore("client-trust", "broker");
         wrongTrustStore = certs.trustStore("wrong-trust", "stranger");
         Map<String, String> s = new LinkedHashMap<>();

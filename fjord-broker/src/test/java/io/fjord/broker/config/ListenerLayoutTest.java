@@ -123,6 +123,25 @@ class ListenerLayoutTest {
     }
 
     @Test
+    void sslClientAuthReachesASaslSslListenerOnlyWhenSetForIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path ks = dir.resolve("ks.p12");
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        try (var out = java.nio.file.Files.newOutputStream(ks)) {
+            store.store(out, "pw".toCharArray());
+        }
+        String[] base = {"listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,SECURE://127.0.0.1:9094,MTLS://127.0.0.1:9095",
+                "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SECURE:SASL_SSL,MTLS:SSL",
+                "ssl.keystore.type", "PKCS12", "ssl.keystore.location", ks.toString(), "ssl.keystore.password", "pw",
+                "ssl.client.auth", "required", "sasl.enabled.mechanisms", "SCRAM-SHA-256"};
+        BrokerConfig c = BrokerConfig.of(with(kafkaCombined(), base));
+        assertThat(c.listenerSecurity("SECURE").ssl().clientAuth()).isEqualTo(io.fjord.broker.security.SslEngineFactory.ClientAuth.NONE);
+        assertThat(c.listenerSecurity("MTLS").ssl().clientAuth()).isEqualTo(io.fjord.broker.security.SslEngineFactory.ClientAuth.REQUIRED);
+        BrokerConfig own = BrokerConfig.of(with(with(kafkaCombined(), base), "listener.name.secure.ssl.client.auth", "requested"));
+        assertThat(own.listenerSecurity("SECURE").ssl().clientAuth()).isEqualTo(io.fjord.broker.security.SslEngineFactory.ClientAuth.REQUESTED);
+    }
+
+    @Test
     void theInterBrokerLoginMustBeEnabledAndHaveCredentials() {
         String[] base = {"listeners", "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
                 "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT",
