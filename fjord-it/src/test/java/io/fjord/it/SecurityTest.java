@@ -77,8 +77,9 @@ class SecurityTest {
         brokerKeyStore = certs.keyStore("broker", "CN=localhost,O=Fjord");
         clientKeyStore = certs.keyStore("client", "CN=alice-client,OU=eng,O=Fjord");
         certs.keyStore("stranger", "CN=stranger");
-        expiredClientKeyStore = certs.expiredKeyStore("expired-client", "CN=old-client");
-        brokerTrustStore = certs.trustStore("broker-trust", "client", "expired-client");
+        certs.keyStore("client-ca", "CN=client-ca");
+        expiredClientKeyStore = certs.expiredKeyStore("expired-client", "CN=old-client", "client-ca");
+        brokerTrustStore = certs.trustStore("broker-trust", "client", "client-ca");
         clientTrustStore = certs.trustStore("client-trust", "broker");
         wrongTrustStore = certs.trustStore("wrong-trust", "stranger");
         Map<String, String> s = new LinkedHashMap<>();
@@ -275,6 +276,52 @@ class SecurityTest {
             Struct hs = SaslHandshakeApi.SPEC.newRequest();
             hs.set("Mechanism", "PLAIN");
             assertThat(raw.request(SaslHandshakeApi.SPEC, (short) 1, hs).getShort("ErrorCode")).isEqualTo((short) 34);
+        }
+    }
+
+    /** Fjord's own client (the one replica fetchers use) speaks TLS, mutual TLS and SASL PLAIN/SCRAM too. */
+    @Test
+    void fjordsOwnClientWorksOverTlsAndSasl() throws Exception {
+        try (Admin admin = admin(bootstrap("PLAINTEXT"), Map.of())) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("frank",
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "frank-pw"))).all().get(60, TimeUnit.SECONDS);
+        }
+        Map<String, Map<String, Object>> cases = new LinkedHashMap<>();
+        cases.put("MTLS", ssl(true));
+        cases.put("SASL_SSL", sasl("SASL_SSL", "alice", "alice-secret"));
+        cases.put("SASL_PLAINTEXT", scram("SASL_PLAINTEXT", "SCRAM-SHA-512", "frank", "frank-pw"));
+        for (Map.Entry<String, Map<String, Object>> e : cases.entrySet()) {
+            String topic = "fjord-client-" + e.getKey().toLowerCase(java.util.Locale.ROOT);
+            Map<String, Object> base = new HashMap<>(e.getValue());
+            base.put("bootstrap.servers", bootstrap(e.getKey()));
+            try (io.fjord.client.admin.FjordAdmin admin = new io.fjord.client.admin.FjordAdmin(base)) {
+                admin.createTopics(List.of(new io.fjord.client.admin.NewTopic(topic, 1, (short) 1)));
+            }
+            Map<String, Object> pc = new HashMap<>(base);
+            pc.put("acks", "all");
+            pc.put("max.block.ms", "30000");
+            String value = "w".repeat(3000);
+            try (io.fjord.client.producer.FjordProducer<String, String> producer = new io.fjord.client.producer.FjordProducer<>(
+                    pc, new io.fjord.client.serialization.StringSerializer(), new io.fjord.client.serialization.StringSerializer())) {
+                for (int i = 0; i < 50; i++) producer.send(new io.fjord.client.producer.ProducerRecord<>(topic, "k" + i, i + value));
+                producer.flush();
+            }
+            Map<String, Object> cc = new HashMap<>(base);
+            cc.put("auto.offset.reset", "earliest");
+            List<String> got = new ArrayList<>();
+            try (io.fjord.client.consumer.FjordConsumer<String, String> consumer = new io.fjord.client.consumer.FjordConsumer<>(
+                    cc, new io.fjord.client.serialization.StringDeserializer(), new io.fjord.client.serialization.StringDeserializer())) {
+                List<io.fjord.client.common.TopicPartition> tps = List.of(new io.fjord.client.common.TopicPartition(topic, 0));
+                consumer.assign(tps);
+                consumer.seekToBeginning(tps);
+                await("Fjord's consumer over " + e.getKey()).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> {
+                            for (var r : consumer.poll(Duration.ofMillis(200))) got.add(r.value());
+                            return got.size() >= 50;
+                        });
+            }
+            assertThat(got).as(e.getKey()).hasSize(50);
+            for (int i = 0; i < 50; i++) assertThat(got.get(i)).isEqualTo(i + value);
         }
     }
 

@@ -25,16 +25,30 @@ final class TestCertificates {
         return keyStore(name, dname, "+0d");
     }
 
-    /** Like {@link #keyStore(String, String)}, but the certificate expired days ago (valid from 10 days ago, for 2). */
-    Path expiredKeyStore(String name, String dname) throws IOException, InterruptedException {
-        return keyStore(name, dname, "-10d");
+    /**
+     * A key store whose certificate was signed by the CA {@code ca} (made by {@link #keyStore} first) and expired
+     * days ago (valid from 10 days ago, for 2). Trust the CA, not this certificate: a certificate trusted directly
+     * is a trust anchor, whose dates PKIX does not check.
+     */
+    Path expiredKeyStore(String name, String dname, String ca) throws IOException, InterruptedException {
+        Path ks = keyStore(name, dname, "+0d");
+        Path csr = dir.resolve(name + ".csr");
+        Path signed = dir.resolve(name + "-signed.crt");
+        keytool("-certreq", "-keystore", ks.toString(), "-storepass", PASSWORD, "-alias", name, "-file", csr.toString());
+        keytool("-gencert", "-keystore", dir.resolve(ca + ".p12").toString(), "-storepass", PASSWORD, "-alias", ca,
+                "-infile", csr.toString(), "-outfile", signed.toString(), "-startdate", "-10d", "-validity", "2");
+        keytool("-importcert", "-noprompt", "-keystore", ks.toString(), "-storepass", PASSWORD, "-alias", ca,
+                "-file", dir.resolve(ca + ".crt").toString());
+        keytool("-importcert", "-noprompt", "-keystore", ks.toString(), "-storepass", PASSWORD, "-alias", name,
+                "-file", signed.toString());
+        return ks;
     }
 
     private Path keyStore(String name, String dname, String start) throws IOException, InterruptedException {
         Path ks = dir.resolve(name + ".p12");
         keytool("-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD,
                 "-keypass", PASSWORD, "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", dname,
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-startdate", start, "-validity", "2");
+                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-ext", "bc:c", "-startdate", start, "-validity", "2");
         keytool("-exportcert", "-keystore", ks.toString(), "-storepass", PASSWORD, "-alias", name,
                 "-file", dir.resolve(name + ".crt").toString());
         return ks;

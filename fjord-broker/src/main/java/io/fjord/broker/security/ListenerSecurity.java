@@ -17,7 +17,7 @@ public record ListenerSecurity(String listener, SecurityProtocol protocol, SslEn
         SslEngineFactory ssl = null;
         if (protocol.usesTls()) {
             try {
-                ssl = SslEngineFactory.create(settings);
+                ssl = SslEngineFactory.create(settings, protocol.usesSasl());
             } catch (ConfigException e) {
                 throw new ConfigException(what + " (" + protocol + "): " + e.getMessage());
             }

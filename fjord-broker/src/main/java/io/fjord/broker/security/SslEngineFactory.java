@@ -45,6 +45,15 @@ public final class SslEngineFactory {
 
     /** Reads and checks the listener's TLS settings; a {@link ConfigException} names the key that is wrong. */
     public static SslEngineFactory create(ListenerSettings s) {
+        return create(s, false);
+    }
+
+    /**
+     * As {@link #create(ListenerSettings)}; on a SASL_SSL listener ({@code saslListener}) {@code ssl.client.auth} is
+     * honoured only when set for the listener ({@code listener.name.<l>.ssl.client.auth}), as in Kafka: SASL already
+     * authenticates the client there.
+     */
+    public static SslEngineFactory create(ListenerSettings s, boolean saslListener) {
         String what = "listener " + s.listener();
         String keystore = s.get("ssl.keystore.location");
         if (keystore == null || keystore.isBlank()) {
@@ -65,7 +74,9 @@ public final class SslEngineFactory {
                     : load(s.get("ssl.truststore.type"), truststore, blankToNull(s.get("ssl.truststore.password")), s.source("ssl.truststore.location")));
             SSLContext ctx = SSLContext.getInstance(s.get("ssl.protocol"));
             ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            ClientAuth auth = clientAuth(s.get("ssl.client.auth"), s.source("ssl.client.auth"));
+            boolean ownClientAuth = s.ownOnly("ssl.client.auth") != null;
+            ClientAuth auth = saslListener && !ownClientAuth ? ClientAuth.NONE
+                    : clientAuth(s.get("ssl.client.auth"), s.source("ssl.client.auth"));
             String[] protocols = list(s.get("ssl.enabled.protocols"));
             String[] ciphers = list(s.get("ssl.cipher.suites"));
             SSLParameters supported = ctx.getSupportedSSLParameters();

@@ -112,12 +112,45 @@ class ListenerLayoutTest {
         BrokerConfig c = BrokerConfig.of(with(kafkaCombined(), "listeners", "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
                 "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT",
                 "advertised.listeners", null, "inter.broker.listener.name", "CLIENT", "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512",
-                "listener.name.client.plain.sasl.jaas.config",
-                "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"a s\" user_bob=b;"));
+                "sasl.mechanism.inter.broker.protocol", "PLAIN", "listener.name.client.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=bob password=b user_alice=\"a s\" user_bob=b;"));
         io.fjord.broker.security.ListenerSecurity sec = c.listenerSecurity("CLIENT");
         assertThat(sec.protocol()).isEqualTo(io.fjord.broker.security.SecurityProtocol.SASL_PLAINTEXT);
         assertThat(sec.sasl().mechanisms()).containsExactly("PLAIN", "SCRAM-SHA-512");
         assertThat(sec.sasl().plainUsers()).containsExactlyInAnyOrderEntriesOf(Map.of("alice", "a s", "bob", "b"));
+        assertThat(io.fjord.broker.security.InterBrokerClient.settings(c)).containsEntry("security.protocol", "SASL_PLAINTEXT")
+                .containsEntry("sasl.mechanism", "PLAIN");
+    }
+
+    @Test
+    void sslClientAuthReachesASaslSslListenerOnlyWhenSetForIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path ks = dir.resolve("ks.p12");
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        try (var out = java.nio.file.Files.newOutputStream(ks)) {
+            store.store(out, "pw".toCharArray());
+        }
+        String[] base = {"listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,SECURE://127.0.0.1:9094,MTLS://127.0.0.1:9095",
+                "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SECURE:SASL_SSL,MTLS:SSL",
+                "ssl.keystore.type", "PKCS12", "ssl.keystore.location", ks.toString(), "ssl.keystore.password", "pw",
+                "ssl.client.auth", "required", "sasl.enabled.mechanisms", "SCRAM-SHA-256"};
+        BrokerConfig c = BrokerConfig.of(with(kafkaCombined(), base));
+        assertThat(c.listenerSecurity("SECURE").ssl().clientAuth()).isEqualTo(io.fjord.broker.security.SslEngineFactory.ClientAuth.NONE);
+        assertThat(c.listenerSecurity("MTLS").ssl().clientAuth()).isEqualTo(io.fjord.broker.security.SslEngineFactory.ClientAuth.REQUIRED);
+        BrokerConfig own = BrokerConfig.of(with(with(kafkaCombined(), base), "listener.name.secure.ssl.client.auth", "requested"));
+        assertThat(own.listenerSecurity("SECURE").ssl().clientAuth()).isEqualTo(io.fjord.broker.security.SslEngineFactory.ClientAuth.REQUESTED);
+    }
+
+    @Test
+    void theInterBrokerLoginMustBeEnabledAndHaveCredentials() {
+        String[] base = {"listeners", "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+                "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT",
+                "advertised.listeners", null, "inter.broker.listener.name", "CLIENT", "sasl.enabled.mechanisms", "PLAIN"};
+        String users = "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=a;";
+        refused(with(with(kafkaCombined(), base), "listener.name.client.plain.sasl.jaas.config", users),
+                "sasl.mechanism.inter.broker.protocol=GSSAPI is not enabled on the inter-broker listener CLIENT");
+        refused(with(with(kafkaCombined(), base), "listener.name.client.plain.sasl.jaas.config", users,
+                "sasl.mechanism.inter.broker.protocol", "PLAIN"), "listener.name.client.plain.sasl.jaas.config needs username and password");
     }
 
     @Test
