@@ -362,15 +362,15 @@ row() {  # row N LABEL KEY
   local k f; k=$(median "$1" kafka "$3"); f=$(median "$1" fjord "$3")
   awk -v l="$2" -v k="${k:--}" -v f="${f:--}" 'BEGIN{
     r = (k ~ /^[0-9.]+$/ && f ~ /^[0-9.]+$/ && k + 0 > 0) ? sprintf("%.2f", f / k) : "-";
-    printf "| %-44s | %12s | %12s | %6s |\n", l, k, f, r }'
+    printf "| %-48s | %12s | %12s | %6s |\n", l, k, f, r }'
 }
 {
   for n in $NODES; do
     echo
     echo "== $n node(s)$([ "$n" -gt 1 ] && echo ", RF $n, min.insync.replicas=2"): median of $ROUNDS round(s), $NUM_RECORDS records" \
          "per step, $PARTITIONS partitions, $PRODUCERS producer(s)${KEY_RANGE:+, keyed}; load at end $(cut -d' ' -f1-3 /proc/loadavg)"
-    printf "| %-44s | %12s | %12s | %6s |\n|%s|%s|%s|%s|\n" figure "Kafka $KAFKA_VERSION" Fjord F/K \
-      "----------------------------------------------" "--------------" "--------------" "--------"
+    printf "| %-48s | %12s | %12s | %6s |\n|%s|%s|%s|%s|\n" figure "Kafka $KAFKA_VERSION" Fjord F/K \
+      "--------------------------------------------------" "--------------" "--------------" "--------"
     for size in $SIZES; do
       for step in $STEPS; do
         row "$n" "produce $step $size B, records/s" "produce.$step.$size.records_s"

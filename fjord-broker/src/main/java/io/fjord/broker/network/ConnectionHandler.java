@@ -106,11 +106,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void serve(ChannelHandlerContext ctx, ByteBuf frame) {
         servingSince = System.nanoTime();
-        // The handlers may keep views of the body (produce records) until they finish, so take a private copy
-        // of the frame bytes: one copy per request, off the socket's buffers.
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(frame.readableBytes());
-        frame.readBytes(buf);
-        buf.flip();
+        // The body is parsed in place: the handlers get views of the frame's (pooled, usually direct) memory for
+        // record batches, so the frame is retained until the handler's answer is complete (see below). No copy of
+        // the request to the heap, and a direct buffer goes to FileChannel.write without the JDK's bounce copy.
+        // The frame is this request's own bytes (the frame decoder's slice), so produce may stamp headers in it.
+        java.nio.ByteBuffer buf = frame.nioBuffer();
         ProtocolReader in = new ProtocolReader(buf);
         RequestHeader header;
         try {
@@ -155,16 +155,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         busy = true;
         RequestContext rc = new RequestContext(header, spec, ctx.channel().remoteAddress(), listenerName, who);
         ApiHandler handler = dispatcher.handler(header.apiKey());
-        CompletableFuture.supplyAsync(() -> {
-                    if (metrics == null) return handler.handle(rc, body);
-                    long t0 = System.nanoTime();
-                    try {
-                        return handler.handle(rc, body);
-                    } finally {
-                        metrics.handlerBusy(System.nanoTime() - t0);
-                    }
-                }, requestExecutor)
-                .thenCompose(f -> f)
+        frame.retain(); // released once the handler's future is complete: nothing reads the request bytes after that
+        CompletableFuture<Struct> answered;
+        try {
+            answered = CompletableFuture.supplyAsync(() -> {
+                        if (metrics == null) return handler.handle(rc, body);
+                        long t0 = System.nanoTime();
+                        try {
+                            return handler.handle(rc, body);
+                        } finally {
+                            metrics.handlerBusy(System.nanoTime() - t0);
+                        }
+                    }, requestExecutor).thenCompose(f -> f);
+        } catch (RuntimeException e) { // the executor refused (shutting down)
+            frame.release();
+            throw e;
+        }
+        answered.whenComplete((response, error) -> frame.release())
                 .whenComplete((response, error) -> ctx.executor().execute(() -> {
                     if (error != null) {
                         log.error("{} v{} handler failed; closing connection from {}", spec.name(), header.apiVersion(),
