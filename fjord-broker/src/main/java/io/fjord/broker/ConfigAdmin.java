@@ -22,6 +22,7 @@ import java.util.TreeSet;
 public final class ConfigAdmin {
     public static final byte TOPIC = 2;
     public static final byte BROKER = 4;
+    public static final byte GROUP = 32;
     public static final byte OP_SET = 0;
     public static final byte OP_DELETE = 1;
     public static final byte OP_APPEND = 2;
@@ -111,6 +112,18 @@ public final class ConfigAdmin {
                     if (why != null) return new Result(Errors.INVALID_CONFIG, why);
                 }
                 if (!validateOnly) topics.controller().setBrokerConfigs(name, next);
+                return Result.OK;
+            }
+            if (type == GROUP) {
+                if (name == null || name.isEmpty()) return new Result(Errors.INVALID_GROUP_ID, "Group id must not be empty");
+                Map<String, String> next = change.apply(topics.image().groupConfigs(name));
+                for (Map.Entry<String, String> e : next.entrySet()) {
+                    String why = io.fjord.broker.config.GroupConfigs.invalid(e.getKey(), e.getValue(), topics.brokerConfig());
+                    if (why != null) return new Result(Errors.INVALID_CONFIG, why);
+                }
+                String why = io.fjord.broker.config.GroupConfigs.inconsistent(next, topics.brokerConfig());
+                if (why != null) return new Result(Errors.INVALID_CONFIG, why);
+                if (!validateOnly) topics.controller().setGroupConfigs(name, next);
                 return Result.OK;
             }
             return new Result(Errors.INVALID_REQUEST, "Unsupported resource type " + type);

@@ -65,6 +65,7 @@ public final class FjordBroker implements AutoCloseable {
     private ReplicaManager replicas;
     private volatile io.fjord.broker.handlers.FetchSessionCache fetchSessions;
     private GroupCoordinator groups;
+    private io.fjord.broker.txn.TransactionCoordinator transactions;
     private io.fjord.storage.cleaner.LogCleaner cleaner;
     private ExecutorService requestPool;
     private SocketServer server;
@@ -72,6 +73,18 @@ public final class FjordBroker implements AutoCloseable {
 
     public FjordBroker(BrokerConfig config) {
         this.config = config;
+    }
+
+    private final java.util.Map<Short, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler>> fallbacks =
+            new java.util.LinkedHashMap<>();
+
+    /**
+     * Registers, at start, a handler for an API this broker does not serve itself (tests: a double for a handler
+     * another part of the broker will provide). Ignored for keys the broker serves. Call before {@link #start()}.
+     */
+    public synchronized FjordBroker withFallbackHandler(short key, java.util.function.Function<FjordBroker, io.fjord.broker.network.ApiHandler> factory) {
+        fallbacks.put(key, factory);
+        return this;
     }
 
     public synchronized FjordBroker start() throws IOException, InterruptedException {
@@ -146,10 +159,19 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 60, new DescribeClusterHandler(admin));
         register(dispatcher, served, (short) 75, new DescribeTopicPartitionsHandler(admin));
         groups = GroupCoordinator.start(admin, replicas, config);
+        io.fjord.broker.producer.ProducerIdManager producerIds = new io.fjord.broker.producer.ProducerIdManager(
+                size -> controller.allocateProducerIds(nodeId, size).blockStart());
+        transactions = io.fjord.broker.txn.TransactionCoordinator.start(admin, replicas, config, () -> {
+            try {
+                return producerIds.nextId();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, groups::offsetsPartitionFor, host + ":" + port);
         registerGroupApis(dispatcher, served, admin);
+        registerTransactionApis(dispatcher, served, admin);
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
-                new io.fjord.broker.handlers.InitProducerIdHandler(new io.fjord.broker.producer.ProducerIdManager(
-                        size -> controller.allocateProducerIds(nodeId, size).blockStart())));
+                new io.fjord.broker.handlers.InitProducerIdHandler(producerIds, transactions));
         ConfigAdmin configAdmin = new ConfigAdmin(admin);
         register(dispatcher, served, (short) 21, new DeleteRecordsHandler(admin, replicas));
         register(dispatcher, served, (short) 33, new AlterConfigsHandler(configAdmin, false));
@@ -168,13 +190,18 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups));
         register(dispatcher, served, io.fjord.protocol.api.DescribeProducersApi.KEY,
                 new io.fjord.broker.handlers.DescribeProducersHandler(admin, replicas));
+        register(dispatcher, served, io.fjord.protocol.api.DescribeQuorumApi.KEY,
+                new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints));
+        fallbacks.forEach((key, factory) -> {
+            if (!served.contains(key)) register(dispatcher, served, key, factory.apply(this));
+        });
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
         return this;
     }
 
     private void registerGroupApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
-        register(d, served, (short) 10, new FindCoordinatorHandler(groups));
+        register(d, served, (short) 10, new FindCoordinatorHandler(groups, transactions));
         register(d, served, (short) 11, new JoinGroupHandler(groups));
         register(d, served, (short) 12, new HeartbeatHandler(groups));
         register(d, served, (short) 13, new LeaveGroupHandler(groups));
@@ -185,12 +212,43 @@ public final class FjordBroker implements AutoCloseable {
         register(d, served, (short) 16, new ListGroupsHandler(groups));
         register(d, served, (short) 42, new DeleteGroupsHandler(groups));
         register(d, served, (short) 47, new OffsetDeleteHandler(groups));
+        register(d, served, io.fjord.protocol.api.ConsumerGroupHeartbeatApi.KEY,
+                new io.fjord.broker.handlers.group.ConsumerGroupHeartbeatHandler(groups));
+        register(d, served, io.fjord.protocol.api.ConsumerGroupDescribeApi.KEY,
+                new io.fjord.broker.handlers.group.ConsumerGroupDescribeHandler(groups));
+    }
+
+    private void registerTransactionApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
+        register(d, served, io.fjord.protocol.api.AddPartitionsToTxnApi.KEY, new io.fjord.broker.handlers.txn.AddPartitionsToTxnHandler(transactions));
+        register(d, served, io.fjord.protocol.api.AddOffsetsToTxnApi.KEY, new io.fjord.broker.handlers.txn.AddOffsetsToTxnHandler(transactions));
+        register(d, served, io.fjord.protocol.api.EndTxnApi.KEY, new io.fjord.broker.handlers.txn.EndTxnHandler(transactions));
+        register(d, served, io.fjord.protocol.api.TxnOffsetCommitApi.KEY, new io.fjord.broker.handlers.txn.TxnOffsetCommitHandler(groups, admin));
+        register(d, served, io.fjord.protocol.api.DescribeTransactionsApi.KEY, new io.fjord.broker.handlers.txn.DescribeTransactionsHandler(transactions));
+        register(d, served, io.fjord.protocol.api.ListTransactionsApi.KEY, new io.fjord.broker.handlers.txn.ListTransactionsHandler(transactions));
     }
 
     private static void register(RequestDispatcher d, Set<Short> served, short key, io.fjord.broker.network.ApiHandler h) {
         if (Apis.byKey(key) == null) throw new IllegalStateException("no description for API key " + key);
         d.register(key, h);
         served.add(key);
+    }
+
+    /** The voters' CONTROLLER endpoints (DescribeQuorum v2); a node without a quorum is its own controller. */
+    private List<io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint> voterEndpoints() {
+        List<String> names = config.listenerLayout().controllerListenerNames();
+        String listener = names.isEmpty() ? "CONTROLLER" : names.get(0);
+        List<io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint> out = new java.util.ArrayList<>();
+        if (controller instanceof io.fjord.metadata.raft.RaftController rc) {
+            for (io.fjord.metadata.raft.RaftController.Voter v : rc.voters()) {
+                out.add(new io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint(v.id(), listener, v.host(), v.port()));
+            }
+        } else {
+            BrokerNode self = controller.image().broker(config.nodeId());
+            if (self != null) {
+                out.add(new io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint(self.id(), listener, self.host(), self.port()));
+            }
+        }
+        return out;
     }
 
     /** The port of the first listener (the real one when it was configured as 0). */
@@ -205,6 +263,16 @@ public final class FjordBroker implements AutoCloseable {
     /** The controller (the single-node one, or this node's member of the Raft quorum). */
     public io.fjord.metadata.Controller controller() {
         return controller;
+    }
+
+    /** The transaction coordinator (null before start and on controller-only nodes). */
+    public io.fjord.broker.txn.TransactionCoordinator transactionCoordinator() {
+        return transactions;
+    }
+
+    /** The group coordinator (null before start and on controller-only nodes). */
+    public GroupCoordinator groupCoordinator() {
+        return groups;
     }
 
     public ReplicaManager replicaManager() {
@@ -271,6 +339,7 @@ public final class FjordBroker implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (transactions != null) transactions.close();
         if (groups != null) groups.close();
         if (replicas != null) replicas.close();
         if (cleaner != null) cleaner.close();

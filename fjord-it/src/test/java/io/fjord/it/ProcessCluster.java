@@ -251,6 +251,16 @@ final class ProcessCluster implements AutoCloseable {
         return nodes.values().stream().map(n -> "127.0.0.1:" + n.port).collect(Collectors.joining(","));
     }
 
+    /** The client address of node {@code id} alone. */
+    String bootstrap(int id) {
+        return "127.0.0.1:" + nodes.get(id).port;
+    }
+
+    /** Ids of the nodes whose process is alive. */
+    List<Integer> runningIds() {
+        return nodes.values().stream().filter(NodeSpec::running).map(n -> n.id).toList();
+    }
+
     /** One shared admin client on every node, with short request timeouts (nodes die under it). */
     Admin admin() {
         if (admin == null) {

@@ -33,6 +33,8 @@ public final class TestBroker implements AutoCloseable {
         settings.put("num.network.threads", "2");
         // One node: the offsets topic can have one replica only (Kafka's single-node sample config says the same).
         settings.put("offsets.topic.replication.factor", "1");
+        settings.put("transaction.state.log.replication.factor", "1");
+        settings.put("transaction.state.log.min.isr", "1");
         settings.putAll(overrides);
         broker = new FjordBroker(BrokerConfig.of(settings)).start();
         return this;

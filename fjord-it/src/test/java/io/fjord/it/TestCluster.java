@@ -59,6 +59,8 @@ final class TestCluster implements AutoCloseable {
         s.put("listeners", "PLAINTEXT://127.0.0.1:" + kafkaPorts[id - 1]);
         // Kafka's default of 3 where there are three nodes (TestBroker's single-node default is 1).
         s.put("offsets.topic.replication.factor", Integer.toString(Math.min(3, nodes.length)));
+        s.put("transaction.state.log.replication.factor", Integer.toString(Math.min(3, nodes.length)));
+        s.put("transaction.state.log.min.isr", Integer.toString(Math.min(2, nodes.length)));
         s.putAll(overrides);
         return new TestBroker(dir.resolve("node-" + id), s);
     }

@@ -28,6 +28,8 @@ public final class ClusterImage {
     private final long nextProducerIdBlock;
     /** Fenced brokers in controlled shutdown: they stay fenced until they register again. */
     private final java.util.Set<Integer> shuttingDown;
+    /** Consumer group config overrides (KIP-848's GROUP config resource) by group id. */
+    private final Map<String, Map<String, String>> groupConfigs;
 
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics) {
         this(clusterId, controllerId, brokers, topics, Map.of());
@@ -42,12 +44,14 @@ public final class ClusterImage {
                         Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
                         Map<Integer, String> incarnations, long nextProducerIdBlock) {
         this(clusterId, controllerId, brokers, topics, brokerConfigs, fenced, incarnations, nextProducerIdBlock,
-                java.util.Set.of());
+                java.util.Set.of(), Map.of());
     }
 
     private ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
                          Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
-                         Map<Integer, String> incarnations, long nextProducerIdBlock, java.util.Set<Integer> shuttingDown) {
+                         Map<Integer, String> incarnations, long nextProducerIdBlock, java.util.Set<Integer> shuttingDown,
+                         Map<String, Map<String, String>> groupConfigs) {
+        this.groupConfigs = Map.copyOf(groupConfigs);
         this.shuttingDown = java.util.Set.copyOf(shuttingDown);
         this.fenced = java.util.Set.copyOf(fenced);
         this.incarnations = Map.copyOf(incarnations);
@@ -98,13 +102,13 @@ public final class ClusterImage {
     public ClusterImage withTopic(TopicImage topic) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.put(topic.name(), topic);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs);
     }
 
     public ClusterImage withoutTopic(String name) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.remove(name);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs);
     }
 
     /** Dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id); empty if none. */
@@ -116,7 +120,25 @@ public final class ClusterImage {
         Map<String, Map<String, String>> next = new HashMap<>(brokerConfigs);
         if (configs.isEmpty()) next.remove(resource);
         else next.put(resource, Map.copyOf(configs));
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs);
+    }
+
+    /** The config overrides of consumer group {@code group}; empty if none. */
+    public Map<String, String> groupConfigs(String group) {
+        return groupConfigs.getOrDefault(group, Map.of());
+    }
+
+    /** Every group with config overrides. */
+    public Map<String, Map<String, String>> allGroupConfigs() {
+        return groupConfigs;
+    }
+
+    public ClusterImage withGroupConfigs(String group, Map<String, String> configs) {
+        Map<String, Map<String, String>> next = new HashMap<>(groupConfigs);
+        if (configs.isEmpty()) next.remove(group);
+        else next.put(group, Map.copyOf(configs));
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
+                nextProducerIdBlock, shuttingDown, next);
     }
 
     /** Every dynamic broker settings resource with its settings. */
@@ -169,11 +191,11 @@ public final class ClusterImage {
     }
 
     public ClusterImage withController(int id) {
-        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown);
+        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs);
     }
 
     public ClusterImage withNextProducerIdBlock(long next) {
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown, groupConfigs);
     }
 
     /**
@@ -189,14 +211,14 @@ public final class ClusterImage {
         f.remove(node.id());
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.remove(node.id());
-        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down);
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs);
     }
 
     public ClusterImage withFenced(int brokerId, boolean isFenced) {
         java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
         if (isFenced) f.add(brokerId);
         else f.remove(brokerId);
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs);
     }
 
     /** A broker began a controlled shutdown: fenced, and kept fenced until it registers again. */
@@ -206,7 +228,7 @@ public final class ClusterImage {
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.add(brokerId);
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations,
-                nextProducerIdBlock, down);
+                nextProducerIdBlock, down, groupConfigs);
     }
 
     public boolean isShuttingDown(int brokerId) {

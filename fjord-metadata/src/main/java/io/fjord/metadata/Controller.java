@@ -25,6 +25,16 @@ public interface Controller extends AutoCloseable {
 
     void setBrokerConfigs(String resource, Map<String, String> configs) throws IOException;
 
+    /**
+     * The metadata quorum as its leader sees it (DescribeQuorum). A node that is not the leader asks the leader.
+     *
+     * @throws IOException if there is no leader to ask, or it does not answer
+     */
+    QuorumInfo describeQuorum() throws IOException;
+
+    /** Replaces the config overrides of consumer group {@code group} (empty removes them). */
+    void setGroupConfigs(String group, Map<String, String> configs) throws IOException;
+
     boolean deleteTopic(String name) throws IOException;
 
     MetadataRecord.ProducerIdsBlockAllocated allocateProducerIds(int brokerId, int blockSize) throws IOException;

@@ -29,6 +29,7 @@ public final class ImageApplier {
         if (r instanceof MetadataRecord.BrokerConfigsSet b) {
             return image.withBrokerConfigs(b.resource(), b.configs());
         }
+        if (r instanceof MetadataRecord.GroupConfigsSet g) return image.withGroupConfigs(g.group(), g.configs());
         if (r instanceof MetadataRecord.TopicConfigsSet c) {
             TopicImage old = image.topic(c.name());
             return old == null ? image : image.withTopic(new TopicImage(old.name(), old.id(), old.partitions(), c.configs()));
@@ -65,6 +66,9 @@ public final class ImageApplier {
         }
         for (Map.Entry<String, Map<String, String>> e : image.allBrokerConfigs().entrySet()) {
             out.add(new MetadataRecord.BrokerConfigsSet(e.getKey(), e.getValue()));
+        }
+        for (Map.Entry<String, Map<String, String>> e : image.allGroupConfigs().entrySet()) {
+            out.add(new MetadataRecord.GroupConfigsSet(e.getKey(), e.getValue()));
         }
         for (TopicImage t : image.topics()) {
             List<PartitionState> parts = new ArrayList<>();

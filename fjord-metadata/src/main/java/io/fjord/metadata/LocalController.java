@@ -112,6 +112,20 @@ public final class LocalController implements Controller {
         commit(new MetadataRecord.BrokerConfigsSet(resource, Map.copyOf(configs)));
     }
 
+    /** A single node is its own quorum: the leader, at epoch 0, holding every record it wrote. */
+    @Override
+    public synchronized QuorumInfo describeQuorum() {
+        long end = log.recordCount();
+        long now = System.currentTimeMillis();
+        int self = image.controllerId();
+        return new QuorumInfo(self, 0, end, List.of(new QuorumInfo.Replica(self, end, now, now)), List.of());
+    }
+
+    @Override
+    public synchronized void setGroupConfigs(String group, Map<String, String> configs) throws IOException {
+        commit(new MetadataRecord.GroupConfigsSet(group, Map.copyOf(configs)));
+    }
+
     @Override
     public synchronized boolean deleteTopic(String name) throws IOException {
         TopicImage t = image.topic(name);

@@ -47,10 +47,17 @@ import java.util.UUID;
 public final class MetadataLog implements AutoCloseable {
     private final Path file;
     private final FileChannel channel;
+    private long recordCount;
 
-    private MetadataLog(Path file, FileChannel channel) {
+    private MetadataLog(Path file, FileChannel channel, long recordCount) {
         this.file = file;
         this.channel = channel;
+        this.recordCount = recordCount;
+    }
+
+    /** How many records the log holds (its end offset). */
+    public synchronized long recordCount() {
+        return recordCount;
     }
 
     /** Opens (creating if needed) the log and returns it with the records it already holds. */
@@ -77,7 +84,7 @@ public final class MetadataLog implements AutoCloseable {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
         ch.truncate(good);
         ch.position(good);
-        return new MetadataLog(file, ch);
+        return new MetadataLog(file, ch, replayed.size());
     }
 
     public void append(MetadataRecord record) throws IOException {
@@ -85,12 +92,13 @@ public final class MetadataLog implements AutoCloseable {
     }
 
     /** Appends the records with one fsync (one controller decision). */
-    public void appendAll(List<MetadataRecord> records) throws IOException {
+    public synchronized void appendAll(List<MetadataRecord> records) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (MetadataRecord r : records) sb.append(format(r)).append('\n');
         ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
         while (buf.hasRemaining()) channel.write(buf);
         channel.force(false);
+        recordCount += records.size();
     }
 
     public Path file() {
@@ -111,6 +119,9 @@ public final class MetadataLog implements AutoCloseable {
         }
         if (record instanceof MetadataRecord.BrokerConfigsSet b) {
             return "brokerconfigs " + enc(b.resource()) + " " + formatConfigs(b.configs());
+        }
+        if (record instanceof MetadataRecord.GroupConfigsSet g) {
+            return "groupconfigs " + enc(g.group()) + " " + formatConfigs(g.configs());
         }
         if (record instanceof MetadataRecord.TopicConfigsSet c) {
             return "configs " + enc(c.name()) + " " + formatConfigs(c.configs());
@@ -171,6 +182,9 @@ public final class MetadataLog implements AutoCloseable {
             }
             case "brokerconfigs" -> {
                 return new MetadataRecord.BrokerConfigsSet(dec(f[1]), parseConfigs(f[2]));
+            }
+            case "groupconfigs" -> {
+                return new MetadataRecord.GroupConfigsSet(dec(f[1]), parseConfigs(f[2]));
             }
             case "configs" -> {
                 return new MetadataRecord.TopicConfigsSet(dec(f[1]), parseConfigs(f[2]));

@@ -30,6 +30,13 @@ public sealed interface MetadataRecord {
     record BrokerConfigsSet(String resource, Map<String, String> configs) implements MetadataRecord {
     }
 
+    /**
+     * The config overrides of consumer group {@code group} (the GROUP config resource of KIP-848, e.g.
+     * {@code consumer.session.timeout.ms}) are now exactly {@code configs}; empty removes them.
+     */
+    record GroupConfigsSet(String group, Map<String, String> configs) implements MetadataRecord {
+    }
+
     /** A topic and its data are gone. */
     record TopicDeleted(String name, UUID id) implements MetadataRecord {
     }

@@ -81,6 +81,27 @@ public final class BrokerConfig {
         d.put("group.max.session.timeout.ms", "1800000");
         d.put("group.max.size", "2147483647");
         d.put("group.coordinator.threads", "4");
+        // KIP-848 consumer groups: defaults and the bounds a group's own config (GROUP resource) must stay in.
+        d.put("group.consumer.session.timeout.ms", "45000");
+        d.put("group.consumer.min.session.timeout.ms", "45000");
+        d.put("group.consumer.max.session.timeout.ms", "60000");
+        d.put("group.consumer.heartbeat.interval.ms", "5000");
+        d.put("group.consumer.min.heartbeat.interval.ms", "5000");
+        d.put("group.consumer.max.heartbeat.interval.ms", "15000");
+        // The consumer group protocol (KIP-848): Kafka's names and defaults.
+        d.put("group.consumer.assignors", "uniform,range");
+        d.put("group.consumer.max.size", "2147483647");
+        d.put("group.consumer.migration.policy", "bidirectional");
+        // Transaction coordinator (Kafka's names and defaults).
+        d.put("transaction.state.log.num.partitions", "50");
+        d.put("transaction.state.log.replication.factor", "3");
+        d.put("transaction.state.log.min.isr", "2");
+        d.put("transaction.state.log.segment.bytes", "104857600");
+        d.put("transaction.max.timeout.ms", "900000");
+        d.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "10000");
+        d.put("transactional.id.expiration.ms", "604800000");
+        d.put("transaction.remove.expired.transaction.cleanup.interval.ms", "3600000");
+        d.put("request.timeout.ms", "30000"); // the marker channel's requests to partition leaders
         // Replication (Kafka's names and defaults).
         d.put("replica.lag.time.max.ms", "30000");
         d.put("num.replica.fetchers", "1");

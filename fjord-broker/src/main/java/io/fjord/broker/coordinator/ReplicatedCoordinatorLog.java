@@ -54,18 +54,11 @@ public final class ReplicatedCoordinatorLog implements CoordinatorLog {
             long before = offset;
             while (pos + RecordBatch.LOG_OVERHEAD <= buf.limit() && RecordBatch.isWholeAndValid(buf, pos)) {
                 int size = RecordBatch.sizeInBytes(buf, pos);
-                if (RecordBatch.isControl(buf, pos)) {
-                    // A transaction marker (WriteTxnMarkers on __consumer_offsets) is not a coordinator record: its
-                    // key is a control key. Replaying a producer's pending transactional offsets on it is the
-                    // transaction side's part (Kafka's loader calls replayEndTransactionMarker here).
-                    offset = Math.max(offset, RecordBatch.lastOffset(buf, pos) + 1);
-                    pos += size;
-                    continue;
-                }
                 ByteBuffer one = buf.duplicate();
                 one.position(pos).limit(pos + size);
                 RecordBatchReader reader = new RecordBatchReader(one.slice(), 0);
-                while (reader.hasNext()) {
+                // Transaction markers (control batches) carry no coordinator record.
+                while (!RecordBatch.isControl(buf, pos) && reader.hasNext()) {
                     Record rec = reader.next();
                     if (rec.offset() < offset || rec.keyBytes() == null) continue;
                     sink.accept(new CoordinatorRecord(rec.keyBytes(), rec.valueBytes()));

@@ -7,6 +7,8 @@ import io.fjord.broker.coordinator.CoordinatorLog;
 import io.fjord.broker.coordinator.CoordinatorResult;
 import io.fjord.broker.coordinator.CoordinatorRuntime;
 import io.fjord.broker.coordinator.ReplicatedCoordinatorLog;
+import io.fjord.broker.group.consumer.ConsumerGroupDescription;
+import io.fjord.broker.group.consumer.ConsumerGroupProtocol;
 import io.fjord.broker.replica.Partition;
 import io.fjord.broker.replica.ReplicaManager;
 import io.fjord.broker.replica.TopicPartition;
@@ -58,6 +60,17 @@ public final class GroupCoordinator implements AutoCloseable {
     public static GroupCoordinator start(TopicAdmin admin, ReplicaManager replicas, BrokerConfig config) {
         LongSupplier clock = System::currentTimeMillis;
         GroupCoordinatorShard.Settings settings = GroupCoordinatorShard.Settings.from(config);
+        // A group's own session timeout and heartbeat interval (GROUP configs) are read from the metadata at each use.
+        ConsumerGroupProtocol.Settings consumerSettings = ConsumerGroupProtocol.Settings.from(config)
+                .withGroupConfigs(group -> admin.image().groupConfigs(group));
+        ConsumerGroupProtocol.Topics topics = () -> {
+            Map<String, ConsumerGroupProtocol.TopicMeta> out = new java.util.HashMap<>();
+            for (TopicImage t : admin.image().topics()) {
+                if (t.name().startsWith("__")) continue; // internal topics: never subscribed by regex or name
+                out.put(t.name(), new ConsumerGroupProtocol.TopicMeta(t.name(), t.id(), t.partitionCount()));
+            }
+            return out;
+        };
         CoordinatorLog logIo = new ReplicatedCoordinatorLog(replicas, TOPIC, config.getLong("offsets.commit.timeout.ms"), clock);
         ExecutorService workers = Executors.newFixedThreadPool(Math.max(1, config.getInt("group.coordinator.threads")), r -> {
             Thread t = new Thread(r, "fjord-group-coordinator");
@@ -68,7 +81,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 (partition, timer) -> new GroupCoordinatorShard(partition, timer, clock, settings, (topic, p) -> {
                     TopicImage t = admin.image().topic(topic);
                     return t != null && t.partition(p) != null;
-                }), logIo, workers, clock, true);
+                }, consumerSettings, topics), logIo, workers, clock, true);
         GroupCoordinator c = new GroupCoordinator(runtime, admin::image, admin, config, workers);
         replicas.addLeadershipListener(new ReplicaManager.LeadershipListener() {
             @Override
@@ -230,6 +243,55 @@ public final class GroupCoordinator implements AutoCloseable {
         });
     }
 
+    // ------------------------------------------------------------------------------------------------ consumer groups
+
+    public CompletableFuture<ConsumerGroupProtocol.HeartbeatResponse> consumerGroupHeartbeat(ConsumerGroupProtocol.HeartbeatRequest req) {
+        if (req.groupId() == null || req.groupId().isEmpty()) {
+            return CompletableFuture.completedFuture(new ConsumerGroupProtocol.HeartbeatResponse(Errors.INVALID_REQUEST,
+                    "GroupId can't be empty.", null, 0, 0, null));
+        }
+        return recover(write("consumer-group-heartbeat", req.groupId(), s -> s.consumerGroupHeartbeat(req)),
+                e -> new ConsumerGroupProtocol.HeartbeatResponse(e, null, null, 0, 0, null));
+    }
+
+    /** A group-level error, else the description (null: no consumer group of that id). */
+    public record ConsumerDescribeResult(Errors error, ConsumerGroupDescription group) {
+    }
+
+    public CompletableFuture<ConsumerDescribeResult> consumerGroupDescribe(String groupId) {
+        return recover(read("consumer-group-describe", groupId, s -> new ConsumerDescribeResult(Errors.NONE,
+                ConsumerGroupDescription.of(s.consumerGroups(), groupId))), e -> new ConsumerDescribeResult(e, null));
+    }
+
+    // ------------------------------------------------------------------------------------------------ transactions
+
+    /** TxnOffsetCommit: the offsets become visible when the producer's transaction commits. */
+    public CompletableFuture<GroupCoordinatorShard.CommitResult> txnCommit(String groupId, long producerId, short producerEpoch,
+            int generationId, String memberId, String groupInstanceId, List<GroupCoordinatorShard.OffsetCommit> commits) {
+        if (groupId == null || groupId.isEmpty()) {
+            return CompletableFuture.completedFuture(new GroupCoordinatorShard.CommitResult(Errors.INVALID_GROUP_ID, Map.of()));
+        }
+        return recover(write("txn-offset-commit", groupId, s -> s.txnCommit(groupId, producerId, producerEpoch, generationId,
+                memberId, groupInstanceId, commits)), e -> new GroupCoordinatorShard.CommitResult(e, Map.of()));
+    }
+
+    /**
+     * The COMMIT/ABORT marker of {@code producerId} was written to {@code __consumer_offsets-offsetsPartition}
+     * (called by the WriteTxnMarkers handler): the producer's pending transactional offsets there are materialised
+     * or discarded. Completes when that is committed; fails with NOT_COORDINATOR if this broker does not run the
+     * partition's shard (the marker is then retried by the transaction coordinator).
+     */
+    public CompletableFuture<Void> completeTransaction(int offsetsPartition, long producerId, short producerEpoch, boolean commit) {
+        return runtime.scheduleWriteOperation("complete-txn-offsets", offsetsPartition,
+                s -> s.completeTransaction(producerId, producerEpoch, commit));
+    }
+
+    /** Partitions of the group with transactional offsets not yet committed or aborted (OffsetFetch RequireStable). */
+    public CompletableFuture<java.util.Set<OffsetKey>> pendingTransactionalOffsets(String groupId) {
+        return read("pending-txn-offsets", groupId, s -> s.pendingTransactionalOffsets(groupId))
+                .exceptionally(e -> java.util.Set.of());
+    }
+
     public CompletableFuture<Errors> deleteGroup(String groupId) {
         return recover(write("delete-group", groupId, s -> s.deleteGroup(groupId)), e -> e);
     }
@@ -238,15 +300,5 @@ public final class GroupCoordinator implements AutoCloseable {
     public void close() {
         runtime.close();
         workers.shutdown();
-    }
-
-    /**
-     * A transaction marker for {@code producerId} was written to {@code __consumer_offsets} partition
-     * {@code offsetsPartition} and replicated: the producer's pending transactional offset commits there become
-     * visible ({@code commit}) or are dropped. Called by the WriteTxnMarkers handler; the transaction coordinator's
-     * side (TxnOffsetCommit) implements it. Until then there are no pending transactional offsets: nothing to do.
-     */
-    public void completeTransaction(int offsetsPartition, long producerId, short producerEpoch, boolean commit) {
-        // No transactional offsets are kept yet (TxnOffsetCommit is the transaction coordinator's part).
     }
 }

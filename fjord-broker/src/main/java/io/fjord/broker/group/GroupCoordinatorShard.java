@@ -4,6 +4,8 @@ import io.fjord.broker.coordinator.CoordinatorRecord;
 import io.fjord.broker.coordinator.CoordinatorResult;
 import io.fjord.broker.coordinator.CoordinatorShard;
 import io.fjord.broker.coordinator.CoordinatorTimer;
+import io.fjord.broker.group.consumer.ConsumerGroup;
+import io.fjord.broker.group.consumer.ConsumerGroupProtocol;
 import io.fjord.protocol.api.Errors;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,20 +52,47 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
     private final LongSupplier clock;
     private final Settings settings;
     private final BiPredicate<String, Integer> partitionExists;
+    /** The groups of this partition that speak the consumer protocol (KIP-848); their offsets stay in {@link #groups}. */
+    private final ConsumerGroupProtocol consumer;
+    /** Offsets of open transactions (TxnOffsetCommit), kept apart from the group state. */
+    private final TransactionalOffsets txnOffsets = new TransactionalOffsets();
 
     public GroupCoordinatorShard(int partition, CoordinatorTimer timer, LongSupplier clock, Settings settings,
                                  BiPredicate<String, Integer> partitionExists) {
+        this(partition, timer, clock, settings, partitionExists, ConsumerGroupProtocol.Settings.defaults(), Map::of);
+    }
+
+    public GroupCoordinatorShard(int partition, CoordinatorTimer timer, LongSupplier clock, Settings settings,
+                                 BiPredicate<String, Integer> partitionExists, ConsumerGroupProtocol.Settings consumerSettings,
+                                 ConsumerGroupProtocol.Topics topics) {
         this.partition = partition;
         this.timer = timer;
         this.clock = clock;
         this.settings = settings;
         this.partitionExists = partitionExists;
+        this.consumer = new ConsumerGroupProtocol(timer, consumerSettings, topics, this::classicGroupInUse);
+    }
+
+    private boolean classicGroupInUse(String groupId) {
+        ClassicGroup g = groups.get(groupId);
+        return g != null && !g.is(GroupState.EMPTY) && !g.is(GroupState.DEAD);
+    }
+
+    /** The consumer group protocol of this shard (ConsumerGroupHeartbeat, ConsumerGroupDescribe). */
+    public ConsumerGroupProtocol consumerGroups() {
+        return consumer;
+    }
+
+    public CoordinatorResult<ConsumerGroupProtocol.HeartbeatResponse> consumerGroupHeartbeat(ConsumerGroupProtocol.HeartbeatRequest req) {
+        return consumer.heartbeat(req);
     }
 
     // ------------------------------------------------------------------------------------------------ replay
 
     @Override
     public void replay(CoordinatorRecord record) {
+        if (consumer.replay(record)) return;
+        if (txnOffsets.replay(record)) return;
         OffsetRecords.Decoded d = OffsetRecords.decode(record);
         if (d == null) return;
         if (d.tp() == null) { // the group was deleted (DeleteGroups, or its offsets all expired)
@@ -84,6 +113,7 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
     @Override
     public void onLoaded() {
         timer.schedule(EXPIRE_OFFSETS, settings.retentionCheckIntervalMs(), this::expireOffsets);
+        consumer.onLoaded();
         log.info("__consumer_offsets-{}: {} groups loaded", partition, groups.size());
     }
 
@@ -99,6 +129,8 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
             }
         }
         groups.clear();
+        consumer.onUnloaded();
+        txnOffsets.clear();
     }
 
     // ------------------------------------------------------------------------------------------------ join
@@ -110,7 +142,26 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
 
     /** The answer completes when the join phase ends (at once for errors). Writes nothing. */
     public CoordinatorResult<CompletableFuture<JoinResult>> join(JoinRequest req) {
+        ConsumerGroup cg = req.groupId() == null ? null : consumer.group(req.groupId());
+        if (cg != null) {
+            if (!cg.members().isEmpty() || !downgradeAllowed()) {
+                // Classic members joining a live consumer group (mixed groups) are not built.
+                return CoordinatorResult.of(done(JoinResult.error(Errors.INCONSISTENT_GROUP_PROTOCOL, req.memberId())));
+            }
+            // Online downgrade: an empty consumer group becomes a classic group again; its offsets stay.
+            log.info("group {}: empty consumer group converted to a classic group", req.groupId());
+            return new CoordinatorResult<>(consumer.deletionRecords(req.groupId()), joinNow(req));
+        }
         return CoordinatorResult.of(joinNow(req));
+    }
+
+    private boolean downgradeAllowed() {
+        String policy = consumerSettings().migrationPolicy();
+        return "bidirectional".equalsIgnoreCase(policy) || "downgrade".equalsIgnoreCase(policy);
+    }
+
+    private ConsumerGroupProtocol.Settings consumerSettings() {
+        return consumer.settings();
     }
 
     private CompletableFuture<JoinResult> joinNow(JoinRequest req) {
@@ -501,7 +552,11 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
                                                   String groupInstanceId, List<OffsetCommit> commits) {
         if (groupId == null || groupId.isEmpty()) return CoordinatorResult.of(new CommitResult(Errors.INVALID_GROUP_ID, Map.of()));
         ClassicGroup group = groups.get(groupId);
-        if (generationId < 0) {
+        if (consumer.group(groupId) != null) {
+            // A consumer group: the member epoch stands in for the generation (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID).
+            Errors e = consumer.validateCommit(groupId, memberId, generationId);
+            if (e != Errors.NONE) return CoordinatorResult.of(new CommitResult(e, Map.of()));
+        } else if (generationId < 0) {
             // A member-less commit (admin tools, manual assignment) is only for a group without members.
             if (group != null && !group.is(GroupState.EMPTY)) {
                 return CoordinatorResult.of(new CommitResult(group.is(GroupState.DEAD) ? Errors.COORDINATOR_NOT_AVAILABLE
@@ -538,6 +593,28 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
         if (generationId != group.generationId) return Errors.ILLEGAL_GENERATION;
         if (group.is(GroupState.COMPLETING_REBALANCE)) return Errors.REBALANCE_IN_PROGRESS;
         return Errors.NONE;
+    }
+
+    /** TxnOffsetCommit: the offsets wait for the producer's transaction marker ({@link TransactionalOffsets}). */
+    public CoordinatorResult<CommitResult> txnCommit(String groupId, long producerId, short producerEpoch, int generationId,
+                                                     String memberId, String groupInstanceId, List<OffsetCommit> commits) {
+        if (groupId == null || groupId.isEmpty()) return CoordinatorResult.of(new CommitResult(Errors.INVALID_GROUP_ID, Map.of()));
+        Errors e = TransactionalOffsets.checkMember(groups.get(groupId), generationId, memberId, groupInstanceId);
+        if (e != Errors.NONE) return CoordinatorResult.of(new CommitResult(e, Map.of()));
+        Map<OffsetCommit, Errors> out = new LinkedHashMap<>();
+        List<CoordinatorRecord> records = txnOffsets.commit(groupId, producerId, producerEpoch, commits, clock.getAsLong(),
+                settings.maxMetadataBytes(), partitionExists, out);
+        return new CoordinatorResult<>(records, new CommitResult(Errors.NONE, out));
+    }
+
+    /** The transaction marker of {@code producerId} reached this partition: its pending offsets commit or vanish. */
+    public CoordinatorResult<Void> completeTransaction(long producerId, short producerEpoch, boolean commit) {
+        return new CoordinatorResult<>(txnOffsets.complete(producerId, producerEpoch, commit), null);
+    }
+
+    /** Partitions of the group whose offsets wait for a transaction marker. */
+    public java.util.Set<OffsetKey> pendingTransactionalOffsets(String groupId) {
+        return txnOffsets.pendingFor(groupId);
     }
 
     public record FetchedOffset(long offset, int leaderEpoch, String metadata) {
@@ -608,7 +685,7 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
         long now = clock.getAsLong();
         List<CoordinatorRecord> records = new ArrayList<>();
         for (ClassicGroup g : groups.values()) {
-            if (!g.is(GroupState.EMPTY)) continue;
+            if (!g.is(GroupState.EMPTY) || consumer.hasMembers(g.groupId)) continue;
             int expired = 0;
             for (Map.Entry<OffsetKey, ClassicGroup.CommittedOffset> e : g.offsets.entrySet()) {
                 long base = Math.max(g.emptySinceMs, e.getValue().commitTimestamp());
@@ -618,7 +695,10 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
                 }
             }
             if (expired > 0) log.info("group {}: {} committed offsets expired", g.groupId, expired);
-            if (expired == g.offsets.size() && g.pendingMembers.isEmpty()) records.add(OffsetRecords.groupTombstone(g.groupId));
+            if (expired == g.offsets.size() && g.pendingMembers.isEmpty()) {
+                records.addAll(consumer.deletionRecords(g.groupId));
+                records.add(OffsetRecords.groupTombstone(g.groupId));
+            }
         }
         return records;
     }
@@ -635,6 +715,13 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
 
     /** Null if the group does not exist. */
     public GroupDescription describe(String groupId) {
+        ConsumerGroup cg = consumer.group(groupId);
+        if (cg != null) {
+            List<MemberDescription> members = new ArrayList<>();
+            cg.members().values().forEach(m -> members.add(new MemberDescription(m.memberId(), m.instanceId(), m.clientId(),
+                    m.clientHost(), new byte[0], new byte[0])));
+            return new GroupDescription(groupId, cg.state().displayName(), "consumer", "", members);
+        }
         ClassicGroup group = groups.get(groupId);
         if (group == null) return null;
         List<MemberDescription> members = new ArrayList<>();
@@ -648,20 +735,36 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
                 stable ? group.protocolName : "", members);
     }
 
-    public record GroupListing(String groupId, String protocolType, String state) {
+    /** {@code type} is "classic" or "consumer" (ListGroups v5 GroupType). */
+    public record GroupListing(String groupId, String protocolType, String state, String type) {
+        public GroupListing(String groupId, String protocolType, String state) {
+            this(groupId, protocolType, state, "classic");
+        }
     }
 
     public List<GroupListing> list() {
         List<GroupListing> out = new ArrayList<>();
         for (ClassicGroup g : groups.values()) {
-            if (g.is(GroupState.DEAD)) continue;
+            if (g.is(GroupState.DEAD) || consumer.group(g.groupId) != null) continue;
             out.add(new GroupListing(g.groupId, g.protocolType == null ? "" : g.protocolType, g.state().displayName()));
+        }
+        for (ConsumerGroup cg : consumer.groups()) {
+            out.add(new GroupListing(cg.groupId(), "consumer", cg.state().displayName(), "consumer"));
         }
         return out;
     }
 
     /** Deletes an Empty group with its committed offsets (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP otherwise). */
     public CoordinatorResult<Errors> deleteGroup(String groupId) {
+        ConsumerGroup cg = consumer.group(groupId);
+        if (cg != null) {
+            if (!cg.members().isEmpty()) return CoordinatorResult.of(Errors.NON_EMPTY_GROUP);
+            List<CoordinatorRecord> records = new ArrayList<>(consumer.deletionRecords(groupId));
+            ClassicGroup offsets = groups.get(groupId);
+            if (offsets != null) for (OffsetKey tp : offsets.offsets.keySet()) records.add(OffsetRecords.offsetCommit(groupId, tp, null));
+            records.add(OffsetRecords.groupTombstone(groupId));
+            return new CoordinatorResult<>(records, Errors.NONE);
+        }
         ClassicGroup group = groups.get(groupId);
         if (group == null || group.is(GroupState.DEAD)) return CoordinatorResult.of(Errors.GROUP_ID_NOT_FOUND);
         if (!group.is(GroupState.EMPTY)) return CoordinatorResult.of(Errors.NON_EMPTY_GROUP);

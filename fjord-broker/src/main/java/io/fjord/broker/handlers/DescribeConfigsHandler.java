@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** DescribeConfigs (v1-4) for topics (resource type 2) and this broker (type 4). */
+/** DescribeConfigs (v1-4) for topics (resource type 2), this broker (type 4) and consumer groups (type 32). */
 public final class DescribeConfigsHandler implements ApiHandler {
     private static final byte TOPIC = 2;
     private static final byte BROKER = 4;
+    private static final byte GROUP = 32;
+    private static final byte GROUP_CONFIG_SOURCE = 8;
+    private static final byte INT_TYPE = 3;
     private static final byte STATIC_BROKER_SOURCE = 4;
     private static final byte DEFAULT_SOURCE = 5;
     private static final byte STRING_TYPE = 2;
@@ -75,11 +78,41 @@ public final class DescribeConfigsHandler implements ApiHandler {
                     boolean readOnly = !TopicConfigs.DYNAMIC_BROKER_KEYS.containsKey(e.getKey());
                     out.add("Configs", entry(out, e.getKey(), value.isEmpty() ? null : value, source).set("ReadOnly", readOnly));
                 }
+            } else if (type == GROUP) {
+                describeGroup(out, name, keys, synonyms);
             } else {
                 out.set("ErrorCode", Errors.INVALID_REQUEST.code()).set("ErrorMessage", "Unsupported resource type " + type);
             }
         }
         return CompletableFuture.completedFuture(response);
+    }
+
+    /**
+     * A group's settings: its override (source GROUP_CONFIG) or the broker's {@code group.*} default. A group
+     * that has no overrides, or does not exist yet, shows the defaults, as Kafka answers.
+     */
+    private void describeGroup(Struct out, String name, List<String> keys, boolean synonyms) {
+        if (name == null || name.isEmpty()) {
+            out.set("ErrorCode", Errors.INVALID_GROUP_ID.code()).set("ErrorMessage", "Group id must not be empty");
+            return;
+        }
+        Map<String, String> overrides = admin.image().groupConfigs(name);
+        io.fjord.broker.config.BrokerConfig broker = admin.brokerConfig();
+        for (Map.Entry<String, String> e : io.fjord.broker.config.GroupConfigs.effective(overrides, broker).entrySet()) {
+            if (keys != null && !keys.contains(e.getKey())) continue;
+            String bk = io.fjord.broker.config.GroupConfigs.brokerKey(e.getKey());
+            byte brokerSource = broker.isExplicit(bk) ? STATIC_BROKER_SOURCE : DEFAULT_SOURCE;
+            byte source = overrides.containsKey(e.getKey()) ? GROUP_CONFIG_SOURCE : brokerSource;
+            Struct c = entry(out, e.getKey(), e.getValue(), source).set("ConfigType", INT_TYPE);
+            if (synonyms) {
+                if (overrides.containsKey(e.getKey())) {
+                    c.add("Synonyms", c.child("Synonyms").set("Name", e.getKey()).set("Value", overrides.get(e.getKey()))
+                            .set("Source", GROUP_CONFIG_SOURCE));
+                }
+                c.add("Synonyms", c.child("Synonyms").set("Name", bk).set("Value", broker.get(bk)).set("Source", brokerSource));
+            }
+            out.add("Configs", c);
+        }
     }
 
     /** Synonyms in precedence order: the topic override, then the broker key at each level that sets it. */

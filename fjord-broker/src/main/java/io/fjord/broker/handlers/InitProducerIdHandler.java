@@ -3,6 +3,7 @@ package io.fjord.broker.handlers;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
 import io.fjord.broker.producer.ProducerIdManager;
+import io.fjord.broker.txn.TransactionCoordinator;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
 import java.io.IOException;
@@ -15,10 +16,9 @@ import org.slf4j.LoggerFactory;
  * its current id and epoch to have the epoch bumped (KIP-360); when the bump would overflow the epoch (or the id
  * was never issued here) it gets a fresh id instead.
  *
- * <p>Transactions are not served yet. A request with a TransactionalId gets {@code TRANSACTIONAL_ID_AUTHORIZATION_FAILED}:
- * the Java producer treats it as fatal at once ({@code initTransactions()} throws
- * {@code TransactionalIdAuthorizationException}), whereas {@code NOT_COORDINATOR} or
- * {@code COORDINATOR_NOT_AVAILABLE} would make it look the coordinator up and retry until {@code max.block.ms}.
+ * <p>A request with a TransactionalId goes to the {@link TransactionCoordinator} (which must be this broker): a
+ * stable producer id per transactional id, the epoch bumped on every call, an open transaction of the previous
+ * producer aborted first (CONCURRENT_TRANSACTIONS until that completes; the client retries).
  */
 public final class InitProducerIdHandler implements ApiHandler {
     private static final Logger log = LoggerFactory.getLogger(InitProducerIdHandler.class);
@@ -26,20 +26,27 @@ public final class InitProducerIdHandler implements ApiHandler {
     private static final short MAX_EPOCH = Short.MAX_VALUE - 1;
 
     private final ProducerIdManager ids;
+    private final TransactionCoordinator transactions;
 
-    public InitProducerIdHandler(ProducerIdManager ids) {
+    public InitProducerIdHandler(ProducerIdManager ids, TransactionCoordinator transactions) {
         this.ids = ids;
+        this.transactions = transactions;
     }
 
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         Struct response = ctx.spec().newResponse().set("ProducerId", -1L).set("ProducerEpoch", (short) -1);
-        if (request.getString("TransactionalId") != null) {
-            return CompletableFuture.completedFuture(
-                    response.set("ErrorCode", Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
-        }
         long pid = ctx.version() >= 3 ? request.getLong("ProducerId") : -1L;
         short epoch = ctx.version() >= 3 ? request.getShort("ProducerEpoch") : -1;
+        String transactionalId = request.getString("TransactionalId");
+        if (transactionalId != null) {
+            if (transactions == null) {
+                return CompletableFuture.completedFuture(response.set("ErrorCode", Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()));
+            }
+            return transactions.initProducerId(transactionalId, request.getInt("TransactionTimeoutMs"), pid, epoch)
+                    .thenApply(r -> response.set("ErrorCode", r.error().code()).set("ProducerId", r.producerId())
+                            .set("ProducerEpoch", r.producerEpoch()));
+        }
         try {
             if (pid >= 0 && epoch >= 0 && epoch < MAX_EPOCH && ids.mayHaveIssued(pid)) {
                 response.set("ProducerId", pid).set("ProducerEpoch", (short) (epoch + 1));

@@ -318,6 +318,15 @@ final class MetadataStateMachine extends BaseStateMachine {
             heartbeatIncarnations.put(id, f[2]);
             return CompletableFuture.completedFuture(Message.valueOf("ok"));
         }
+        if (f.length == 1 && f[0].equals("quorum")) { // DescribeQuorum forwarded by another node to this leader
+            try {
+                io.fjord.metadata.QuorumInfo q = QuorumDescriber.describe(getServer().get().getDivision(getGroupId()),
+                        System.currentTimeMillis());
+                return CompletableFuture.completedFuture(Message.valueOf(q == null ? "not-leader" : q.encode()));
+            } catch (Exception e) {
+                return CompletableFuture.completedFuture(Message.valueOf("error " + e));
+            }
+        }
         return CompletableFuture.completedFuture(Message.valueOf("unknown"));
     }
 

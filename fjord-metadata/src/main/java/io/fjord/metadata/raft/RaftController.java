@@ -277,6 +277,37 @@ public final class RaftController implements Controller {
         return RaftPeerId.valueOf("n" + id);
     }
 
+    /** The node id a peer id names (the inverse of {@link #peerId}). */
+    static int nodeIdOf(RaftPeerId peer) {
+        return Integer.parseInt(peer.toString().substring(1));
+    }
+
+    /** The voters this node was configured with ({@code controller.quorum.voters}). */
+    public List<Voter> voters() {
+        return settings.voters();
+    }
+
+    /**
+     * Answered by the leader from its Raft bookkeeping; another node asks the leader with a read-only query
+     * ({@code quorum}), which the Raft client routes to it.
+     */
+    @Override
+    public io.fjord.metadata.QuorumInfo describeQuorum() throws IOException {
+        io.fjord.metadata.QuorumInfo local = QuorumDescriber.describe(server.getDivision(group.getGroupId()), System.currentTimeMillis());
+        if (local != null) return local;
+        try {
+            RaftClientReply r = client.async().sendReadOnly(Message.valueOf("quorum")).get(10, TimeUnit.SECONDS);
+            String text = r.isSuccess() ? r.getMessage().getContent().toStringUtf8() : "";
+            if (!text.startsWith("leader ")) throw new IOException("the metadata quorum's leader did not describe the quorum: " + text);
+            return io.fjord.metadata.QuorumInfo.decode(text);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while asking the metadata quorum's leader", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("the metadata quorum's leader did not answer: " + e, e);
+        }
+    }
+
     /**
      * Adds this broker-only node to the quorum's listeners, retrying within 30 s. Ratis' ADD mode replaces the
      * listener list, so this reads the current configuration from a voter and compares-and-sets it.
@@ -510,6 +541,11 @@ public final class RaftController implements Controller {
     @Override
     public void setBrokerConfigs(String resource, Map<String, String> configs) throws IOException {
         submit(List.of(new MetadataRecord.BrokerConfigsSet(resource, Map.copyOf(configs))));
+    }
+
+    @Override
+    public void setGroupConfigs(String group, Map<String, String> configs) throws IOException {
+        submit(List.of(new MetadataRecord.GroupConfigsSet(group, Map.copyOf(configs))));
     }
 
     @Override

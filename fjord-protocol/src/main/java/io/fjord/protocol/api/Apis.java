@@ -47,6 +47,9 @@ public final class Apis {
         register(AlterPartitionReassignmentsApi.SPEC);
         register(ListPartitionReassignmentsApi.SPEC);
         register(DescribeLogDirsApi.SPEC);
+        register(DescribeQuorumApi.SPEC);
+        register(ConsumerGroupHeartbeatApi.SPEC);
+        register(ConsumerGroupDescribeApi.SPEC);
         register(AddPartitionsToTxnApi.SPEC);
         register(AddOffsetsToTxnApi.SPEC);
         register(EndTxnApi.SPEC);

@@ -10,14 +10,18 @@ import java.util.concurrent.CompletableFuture;
 /**
  * FindCoordinator (v0-6): a group's coordinator is the leader of its {@code __consumer_offsets} partition, asked of
  * any broker (COORDINATOR_NOT_AVAILABLE while the partition has no leader or the topic cannot be created yet).
- * Transaction coordinators (key type 1) are not served yet. v4+ batches keys.
+ * A transactional id's coordinator (key type 1) is the leader of its {@code __transaction_state} partition, the
+ * same way. v4+ batches keys.
  */
 public final class FindCoordinatorHandler implements ApiHandler {
     private static final byte GROUP = 0;
+    private static final byte TRANSACTION = 1;
     private final GroupCoordinator coordinator;
+    private final io.fjord.broker.txn.TransactionCoordinator transactions;
 
-    public FindCoordinatorHandler(GroupCoordinator coordinator) {
+    public FindCoordinatorHandler(GroupCoordinator coordinator, io.fjord.broker.txn.TransactionCoordinator transactions) {
         this.coordinator = coordinator;
+        this.transactions = transactions;
     }
 
     @Override
@@ -38,18 +42,27 @@ public final class FindCoordinatorHandler implements ApiHandler {
     }
 
     private void fill(Struct s, byte keyType, String key, boolean hasMessage) {
+        if (keyType == TRANSACTION && transactions != null) {
+            io.fjord.broker.txn.TransactionCoordinator.Coordinator t = transactions.findCoordinator(key);
+            fill(s, t.error(), t.message(), t.node(), hasMessage);
+            return;
+        }
         if (keyType != GROUP) {
-            s.set("ErrorCode", Errors.COORDINATOR_NOT_AVAILABLE.code()).set("NodeId", -1).set("Host", "").set("Port", -1);
-            if (hasMessage) s.set("ErrorMessage", "Transaction coordinators are not available yet");
+            s.set("ErrorCode", Errors.INVALID_REQUEST.code()).set("NodeId", -1).set("Host", "").set("Port", -1);
+            if (hasMessage) s.set("ErrorMessage", "Unknown coordinator key type " + keyType);
             return;
         }
         GroupCoordinator.Coordinator c = coordinator.findCoordinator(key);
-        if (c.error() != Errors.NONE) {
-            s.set("ErrorCode", c.error().code()).set("NodeId", -1).set("Host", "").set("Port", -1);
-            if (hasMessage) s.set("ErrorMessage", c.message());
+        fill(s, c.error(), c.message(), c.node(), hasMessage);
+    }
+
+    private static void fill(Struct s, Errors error, String message, io.fjord.metadata.BrokerNode node, boolean hasMessage) {
+        if (error != Errors.NONE) {
+            s.set("ErrorCode", error.code()).set("NodeId", -1).set("Host", "").set("Port", -1);
+            if (hasMessage) s.set("ErrorMessage", message);
             return;
         }
-        s.set("ErrorCode", Errors.NONE.code()).set("NodeId", c.node().id()).set("Host", c.node().host()).set("Port", c.node().port());
+        s.set("ErrorCode", Errors.NONE.code()).set("NodeId", node.id()).set("Host", node.host()).set("Port", node.port());
         if (hasMessage) s.set("ErrorMessage", null);
     }
 }

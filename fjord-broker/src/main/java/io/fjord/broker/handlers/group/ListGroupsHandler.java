@@ -9,7 +9,7 @@ import io.fjord.protocol.types.Struct;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** ListGroups (v0-5): the groups this broker coordinates, filtered by state (v4+) and type (v5+: all "classic"). */
+/** ListGroups (v0-5): the groups this broker coordinates, filtered by state (v4+) and type (v5+: classic, consumer). */
 public final class ListGroupsHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
 
@@ -26,9 +26,9 @@ public final class ListGroupsHandler implements ApiHandler {
             Struct response = ctx.spec().newResponse().set("ErrorCode", Errors.NONE.code());
             for (GroupCoordinatorShard.GroupListing g : groups) {
             if (!states.isEmpty() && states.stream().noneMatch(s -> s.equalsIgnoreCase(g.state()))) continue;
-            if (!types.isEmpty() && types.stream().noneMatch(t -> t.equalsIgnoreCase("classic"))) continue;
+            if (!types.isEmpty() && types.stream().noneMatch(t -> t.equalsIgnoreCase(g.type()))) continue;
             response.add("Groups", response.child("Groups").set("GroupId", g.groupId()).set("ProtocolType", g.protocolType())
-                    .set("GroupState", g.state()).set("GroupType", "classic"));
+                    .set("GroupState", g.state()).set("GroupType", g.type()));
             }
             return response;
         });

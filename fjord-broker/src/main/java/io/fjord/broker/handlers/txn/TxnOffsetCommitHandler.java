@@ -1,0 +1,75 @@
+package io.fjord.broker.handlers.txn;
+
+import io.fjord.broker.TopicAdmin;
+import io.fjord.broker.group.GroupCoordinator;
+import io.fjord.broker.group.GroupCoordinatorShard;
+import io.fjord.broker.network.ApiHandler;
+import io.fjord.broker.network.RequestContext;
+import io.fjord.metadata.TopicImage;
+import io.fjord.protocol.api.Errors;
+import io.fjord.protocol.types.Struct;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * TxnOffsetCommit (v0-6), sent by a transactional producer to the group's coordinator: the offsets wait in the
+ * group shard until the transaction's marker reaches the group's offsets partition. v3+ carry the consumer's
+ * generation and member id, checked as Kafka does (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID);
+ * v6 names topics by id.
+ */
+public final class TxnOffsetCommitHandler implements ApiHandler {
+    private final GroupCoordinator groups;
+    private final TopicAdmin admin;
+
+    public TxnOffsetCommitHandler(GroupCoordinator groups, TopicAdmin admin) {
+        this.groups = groups;
+        this.admin = admin;
+    }
+
+    @Override
+    public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
+        short v = ctx.version();
+        List<GroupCoordinatorShard.OffsetCommit> commits = new ArrayList<>();
+        List<Object[]> order = new ArrayList<>(); // {topic struct, partition struct, commit or error}
+        for (Struct t : request.getStructs("Topics")) {
+            String name = t.getString("Name");
+            if (v >= 6) {
+                TopicImage topic = admin.image().topic(t.getUuid("TopicId"));
+                name = topic == null ? null : topic.name();
+            }
+            for (Struct p : t.getStructs("Partitions")) {
+                if (name == null) {
+                    order.add(new Object[]{t, p, Errors.UNKNOWN_TOPIC_ID});
+                    continue;
+                }
+                GroupCoordinatorShard.OffsetCommit c = new GroupCoordinatorShard.OffsetCommit(name, p.getInt("PartitionIndex"),
+                        p.getLong("CommittedOffset"), v >= 2 ? p.getInt("CommittedLeaderEpoch") : -1, p.getString("CommittedMetadata"));
+                commits.add(c);
+                order.add(new Object[]{t, p, c});
+            }
+        }
+        return groups.txnCommit(request.getString("GroupId"), request.getLong("ProducerId"), request.getShort("ProducerEpoch"),
+                v >= 3 ? request.getInt("GenerationIdOrMemberEpoch") : -1, v >= 3 ? request.getString("MemberId") : "",
+                v >= 3 ? request.getString("GroupInstanceId") : null, commits)
+                .thenApply(r -> {
+                    Struct response = ctx.spec().newResponse();
+                    Struct current = null;
+                    Struct currentIn = null;
+                    for (Object[] o : order) {
+                        Struct tIn = (Struct) o[0];
+                        if (tIn != currentIn) {
+                            current = response.child("Topics");
+                            if (v >= 6) current.set("TopicId", tIn.getUuid("TopicId")); else current.set("Name", tIn.getString("Name"));
+                            response.add("Topics", current);
+                            currentIn = tIn;
+                        }
+                        Errors e = o[2] instanceof Errors err ? err
+                                : r.groupError() != Errors.NONE ? r.groupError() : r.partitions().get((GroupCoordinatorShard.OffsetCommit) o[2]);
+                        current.add("Partitions", current.child("Partitions").set("PartitionIndex", ((Struct) o[1]).getInt("PartitionIndex"))
+                                .set("ErrorCode", e.code()));
+                    }
+                    return response;
+                });
+    }
+}
