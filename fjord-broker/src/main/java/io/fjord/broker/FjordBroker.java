@@ -69,6 +69,8 @@ public final class FjordBroker implements AutoCloseable {
     private io.fjord.storage.cleaner.LogCleaner cleaner;
     private ExecutorService requestPool;
     private SocketServer server;
+    private io.fjord.broker.metrics.BrokerMetrics metrics;
+    private io.fjord.broker.console.ConsoleServer console;
     private boolean closed;
 
     public FjordBroker(BrokerConfig config) {
@@ -104,16 +106,14 @@ public final class FjordBroker implements AutoCloseable {
         }
 
         requestPool = Executors.newFixedThreadPool(config.getInt("num.io.threads"), named("fjord-request-"));
+        metrics = new io.fjord.broker.metrics.BrokerMetrics(config.getInt("num.io.threads"));
+        startConsole();
         RequestDispatcher dispatcher = new RequestDispatcher();
-        server = new SocketServer(config, dispatcher, requestPool);
+        server = new SocketServer(config, dispatcher, requestPool, this::scramCredential, metrics);
         // Bind first: the advertised address of a listener on port 0 is only known after binding. Connections
         // are accepted from here on but not read until every handler is registered (startServing below).
         server.start();
-        BrokerConfig.Listener adv = config.advertisedListeners().get(0);
-        int port = adv.port() == 0 ? server.boundPorts().get(0) : adv.port();
-        String host = adv.host().equals("0.0.0.0") ? "localhost" : adv.host();
-
-        BrokerNode self = new BrokerNode(nodeId, host, port, emptyToNull(config.get("broker.rack")));
+        BrokerNode self = selfNode(nodeId);
         String voters = config.get("controller.quorum.voters");
         if (voters == null || voters.isBlank()) {
             controller = LocalController.open(dirs.get(0).resolve("__cluster_metadata"), clusterId, self);
@@ -122,6 +122,8 @@ public final class FjordBroker implements AutoCloseable {
         }
         logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT, java.time.Clock.systemUTC());
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
+        replicas.setMetrics(metrics);
+        metrics.bindReplicaState(nodeId, replicas, controller::image);
         // ISR changes the leaders propose go to the controller, judged there against the partition's epochs.
         replicas.setIsrChannel((topic, topicId, partition, leaderId, leaderEpoch, partitionEpoch, newIsr, epochs) -> {
             io.fjord.metadata.AlterPartitionResult r = controller.alterPartition(new io.fjord.metadata.AlterPartitionRequest(
@@ -167,9 +169,13 @@ public final class FjordBroker implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, groups::offsetsPartitionFor, host + ":" + port);
+        }, groups::offsetsPartitionFor, self.host() + ":" + self.port());
         registerGroupApis(dispatcher, served, admin);
         registerTransactionApis(dispatcher, served, admin);
+        if (console != null) {
+            new io.fjord.broker.console.ConsolePages(nodeId, controller::image, replicas, groups, metrics,
+                    config.getBoolean("fjord.console.read.only")).register(console);
+        }
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
                 new io.fjord.broker.handlers.InitProducerIdHandler(producerIds, transactions));
         ConfigAdmin configAdmin = new ConfigAdmin(admin);
@@ -186,18 +192,54 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.AlterPartitionReassignmentsHandler(controller));
         register(dispatcher, served, io.fjord.protocol.api.ListPartitionReassignmentsApi.KEY,
                 new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller));
+        register(dispatcher, served, io.fjord.protocol.api.DescribeQuorumApi.KEY,
+                new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints));
         register(dispatcher, served, io.fjord.protocol.api.WriteTxnMarkersApi.KEY,
                 new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups));
         register(dispatcher, served, io.fjord.protocol.api.DescribeProducersApi.KEY,
                 new io.fjord.broker.handlers.DescribeProducersHandler(admin, replicas));
-        register(dispatcher, served, io.fjord.protocol.api.DescribeQuorumApi.KEY,
-                new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints));
+        // Security: the SASL exchange itself is the connection's; these answer it out of turn (ILLEGAL_SASL_STATE).
+        register(dispatcher, served, io.fjord.protocol.api.SaslHandshakeApi.KEY, new io.fjord.broker.handlers.SaslOutOfTurnHandler());
+        register(dispatcher, served, io.fjord.protocol.api.SaslAuthenticateApi.KEY, new io.fjord.broker.handlers.SaslOutOfTurnHandler());
+        register(dispatcher, served, io.fjord.protocol.api.DescribeUserScramCredentialsApi.KEY,
+                io.fjord.broker.handlers.ScramCredentialsHandlers.describe(controller));
+        register(dispatcher, served, io.fjord.protocol.api.AlterUserScramCredentialsApi.KEY,
+                io.fjord.broker.handlers.ScramCredentialsHandlers.alter(controller));
         fallbacks.forEach((key, factory) -> {
             if (!served.contains(key)) register(dispatcher, served, key, factory.apply(this));
         });
         server.startServing();
-        log.info("Fjord node {} started: cluster {}, listening on {}:{}, data in {}", nodeId, clusterId, host, port, dirs);
+        log.info("Fjord node {} started: cluster {}, listening on {}, data in {}", nodeId, clusterId, self.endpoints(), dirs);
         return this;
+    }
+
+    /**
+     * Binds the console listener first, so a port in use stops the start before anything else runs (the
+     * metrics route is there from the start; the pages read state that exists only once the broker is up).
+     */
+    private void startConsole() throws InterruptedException, java.net.BindException {
+        java.net.InetSocketAddress at = io.fjord.broker.console.ConsoleServer.parseListener(config.get("fjord.console.listener"));
+        if (at == null) return;
+        io.fjord.broker.console.ConsoleServer c = new io.fjord.broker.console.ConsoleServer(at);
+        c.route("/metrics", r -> new io.fjord.broker.console.ConsoleServer.Reply(200,
+                "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            c.start();
+        } catch (java.net.BindException e) {
+            requestPool.shutdownNow();
+            throw e;
+        }
+        console = c;
+    }
+
+    /** The console listener's port, or -1 when it is off. */
+    public int consolePort() {
+        return console == null ? -1 : console.port();
+    }
+
+    /** This broker's meters (what /metrics shows); null before start. */
+    public io.fjord.broker.metrics.BrokerMetrics metrics() {
+        return metrics;
     }
 
     private void registerGroupApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
@@ -248,6 +290,46 @@ public final class FjordBroker implements AutoCloseable {
                 out.add(new io.fjord.broker.handlers.DescribeQuorumHandler.VoterEndpoint(self.id(), listener, self.host(), self.port()));
             }
         }
+        return out;
+    }
+
+    /**
+     * This broker as it registers: one endpoint per advertised listener (a port 0 replaced by the bound one, a
+     * 0.0.0.0 host by localhost); its main address is the inter-broker listener's, which replica fetchers dial.
+     */
+    private BrokerNode selfNode(int nodeId) {
+        List<BrokerConfig.Listener> bound = config.listeners();
+        List<BrokerNode.Endpoint> endpoints = new java.util.ArrayList<>();
+        for (BrokerConfig.Listener adv : config.advertisedListeners()) {
+            int port = adv.port();
+            if (port == 0) {
+                for (int i = 0; i < bound.size(); i++) {
+                    if (bound.get(i).name().equals(adv.name())) port = server.boundPorts().get(i);
+                }
+            }
+            endpoints.add(new BrokerNode.Endpoint(adv.name(), adv.host().equals("0.0.0.0") ? "localhost" : adv.host(), port));
+        }
+        String interBroker = config.listenerLayout().interBrokerListenerName();
+        BrokerNode.Endpoint main = endpoints.stream().filter(e -> e.listener().equals(interBroker)).findFirst()
+                .orElse(endpoints.get(0));
+        return new BrokerNode(nodeId, main.host(), main.port(), emptyToNull(config.get("broker.rack")), endpoints);
+    }
+
+    /** A user's SCRAM credential from the metadata image (SASL connections look them up when a client logs in). */
+    private io.fjord.broker.security.ScramCredential scramCredential(String user, io.fjord.broker.security.ScramMechanism m) {
+        io.fjord.metadata.Controller c = controller;
+        io.fjord.metadata.MetadataRecord.ScramCredentialUpserted r = c == null ? null : c.image().scramCredential(user, m.mechanismName());
+        if (r == null) return null;
+        java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
+        return new io.fjord.broker.security.ScramCredential(m, b64.decode(r.salt()), b64.decode(r.storedKey()),
+                b64.decode(r.serverKey()), r.iterations());
+    }
+
+    /** The port each Kafka listener is bound to, by listener name (the real one when it was configured as 0). */
+    public java.util.Map<String, Integer> ports() {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        List<BrokerConfig.Listener> ls = config.listeners();
+        for (int i = 0; i < ls.size(); i++) out.put(ls.get(i).name(), server.boundPorts().get(i));
         return out;
     }
 
@@ -331,6 +413,7 @@ public final class FjordBroker implements AutoCloseable {
             }
         }
         if (server != null) server.close();
+        if (console != null) console.close();
         if (requestPool != null) {
             requestPool.shutdown();
             try {

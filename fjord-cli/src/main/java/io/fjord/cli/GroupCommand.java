@@ -21,16 +21,44 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-/** {@code fjord group list|describe}: consumer groups, their members, assignments, committed offsets and lag. */
-@Command(name = "group", mixinStandardHelpOptions = true, description = "List and describe consumer groups.",
-        subcommands = {GroupCommand.ListGroups.class, GroupCommand.Describe.class})
+/**
+ * {@code fjord group list|describe|reset-offsets|delete}: consumer groups, their members, assignments, committed
+ * offsets and lag; resetting an inactive group's offsets; deleting an empty group.
+ */
+@Command(name = "group", mixinStandardHelpOptions = true, description = "List, describe, reset and delete consumer groups.",
+        subcommands = {GroupCommand.ListGroups.class, GroupCommand.Describe.class, GroupResetOffsets.class, GroupCommand.Delete.class})
 public final class GroupCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: list or describe");
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing subcommand: list, describe, reset-offsets or delete");
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete empty groups and their committed offsets (kafka-consumer-groups --delete).")
+    static final class Delete implements Callable<Integer> {
+        @Mixin ClientOptions client;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "group", arity = "1..*") List<String> groups;
+
+        @Override
+        public Integer call() {
+            int failed = 0;
+            try (FjordAdmin admin = new FjordAdmin(client.config())) {
+                for (String g : groups) {
+                    try {
+                        admin.deleteGroup(g);
+                        spec.commandLine().getOut().println("Deletion of requested consumer groups ('" + g + "') was successful.");
+                    } catch (io.fjord.client.errors.ApiException e) {
+                        spec.commandLine().getErr().println("fjord group delete: " + e.getMessage());
+                        failed++;
+                    }
+                }
+            }
+            return failed == 0 ? 0 : 1;
+        }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the groups: id, state, protocol type.")

@@ -44,6 +44,12 @@ final class FjordProcess implements AutoCloseable {
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), "io.fjord.cli.Fjord", "server"));
         if (propertiesFile != null) cmd.add(propertiesFile.toString());
+        if (overrides.stream().noneMatch(o -> o.startsWith("fjord.console.listener="))
+                && (propertiesFile == null || !Files.readString(propertiesFile).contains("fjord.console.listener"))) {
+            // The console's default port (8080) is shared by every test on the machine: off unless a test asks.
+            cmd.add("--override");
+            cmd.add("fjord.console.listener=none");
+        }
         for (String o : overrides) {
             cmd.add("--override");
             cmd.add(o);

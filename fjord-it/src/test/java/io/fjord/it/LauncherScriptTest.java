@@ -45,7 +45,7 @@ class LauncherScriptTest {
         Path data = tmp.resolve("data");
         int port = Clients.freePort();
         ProcessBuilder pb = new ProcessBuilder("bin/fjord", "server",
-                "--override", "listeners=PLAINTEXT://127.0.0.1:" + port,
+                "--override", "listeners=PLAINTEXT://127.0.0.1:" + port, "--override", "fjord.console.listener=none",
                 "--override", "log.dirs=" + data)
                 .directory(root.toFile());
         pb.environment().put("FJORD_HEAP_OPTS", "-Xmx256m");

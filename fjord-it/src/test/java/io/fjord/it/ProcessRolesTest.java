@@ -95,6 +95,7 @@ class ProcessRolesTest {
         // where the Raft server binds the node's controller.quorum.voters entry.
         if (roles.contains("broker")) s.put("listeners", "PLAINTEXT://127.0.0.1:0");
         s.put("log.dirs", dir.resolve("node-" + id).toString());
+        s.put("fjord.console.listener", "http://127.0.0.1:0");
         s.put("broker.session.timeout.ms", "3000");
         s.put("broker.heartbeat.interval.ms", "250");
         s.put("log.cleaner.enable", "false");

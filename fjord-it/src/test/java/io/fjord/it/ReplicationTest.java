@@ -53,6 +53,10 @@ class ReplicationTest {
             }
             assertThat(acked).hasSize(3000);
             awaitReplicasEqual(cluster, List.of(1, 2, 3));
+            // No consumer has fetched yet: the incremental fetches the leaders served are the followers' (KIP-227).
+            long incremental = 0;
+            for (int id = 1; id <= 3; id++) incremental += cluster.node(id).broker().fetchSessions().incrementalFetches();
+            assertThat(incremental).as("incremental fetches served to followers").isPositive();
             // Every acknowledged record is below the high watermark of its leader.
             for (int p = 0; p < 3; p++) {
                 Partition leader = leaderPartition(cluster, p);

@@ -35,6 +35,8 @@ public final class TestBroker implements AutoCloseable {
         settings.put("offsets.topic.replication.factor", "1");
         settings.put("transaction.state.log.replication.factor", "1");
         settings.put("transaction.state.log.min.isr", "1");
+        // An ephemeral console port (the default 8080 is shared by every test on the machine).
+        settings.put("fjord.console.listener", "http://127.0.0.1:0");
         settings.putAll(overrides);
         broker = new FjordBroker(BrokerConfig.of(settings)).start();
         return this;

@@ -25,9 +25,17 @@ final class TestCluster implements AutoCloseable {
     private final int[] kafkaPorts;
     private final TestBroker[] nodes;
 
+    /** Settings for one node id, applied after {@code overrides} (e.g. listeners that name the node's port). */
+    private final java.util.function.IntFunction<Map<String, String>> perNode;
+
     TestCluster(Path dir, int n, Map<String, String> overrides) throws Exception {
+        this(dir, n, overrides, id -> Map.of());
+    }
+
+    TestCluster(Path dir, int n, Map<String, String> overrides, java.util.function.IntFunction<Map<String, String>> perNode) throws Exception {
         this.dir = dir;
         this.overrides = overrides;
+        this.perNode = perNode;
         this.raftPorts = new int[n];
         this.kafkaPorts = new int[n];
         this.nodes = new TestBroker[n];
@@ -62,6 +70,7 @@ final class TestCluster implements AutoCloseable {
         s.put("transaction.state.log.replication.factor", Integer.toString(Math.min(3, nodes.length)));
         s.put("transaction.state.log.min.isr", Integer.toString(Math.min(2, nodes.length)));
         s.putAll(overrides);
+        s.putAll(perNode.apply(id));
         return new TestBroker(dir.resolve("node-" + id), s);
     }
 
@@ -116,6 +125,11 @@ final class TestCluster implements AutoCloseable {
     }
 
     /** Node {@code id} (1-based), or null while stopped. */
+    /** The Kafka port picked for node {@code id} (its first listener's). */
+    int kafkaPort(int id) {
+        return kafkaPorts[id - 1];
+    }
+
     TestBroker node(int id) {
         TestBroker b = nodes[id - 1];
         return b == null || b.broker() == null ? null : b;

@@ -30,6 +30,8 @@ public final class ClusterImage {
     private final java.util.Set<Integer> shuttingDown;
     /** Consumer group config overrides (KIP-848's GROUP config resource) by group id. */
     private final Map<String, Map<String, String>> groupConfigs;
+    /** SCRAM credentials by user, then mechanism name. */
+    private final Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials;
 
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics) {
         this(clusterId, controllerId, brokers, topics, Map.of());
@@ -44,14 +46,16 @@ public final class ClusterImage {
                         Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
                         Map<Integer, String> incarnations, long nextProducerIdBlock) {
         this(clusterId, controllerId, brokers, topics, brokerConfigs, fenced, incarnations, nextProducerIdBlock,
-                java.util.Set.of(), Map.of());
+                java.util.Set.of(), Map.of(), Map.of());
     }
 
     private ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
                          Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
                          Map<Integer, String> incarnations, long nextProducerIdBlock, java.util.Set<Integer> shuttingDown,
-                         Map<String, Map<String, String>> groupConfigs) {
+                         Map<String, Map<String, String>> groupConfigs,
+                         Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials) {
         this.groupConfigs = Map.copyOf(groupConfigs);
+        this.scramCredentials = Map.copyOf(scramCredentials);
         this.shuttingDown = java.util.Set.copyOf(shuttingDown);
         this.fenced = java.util.Set.copyOf(fenced);
         this.incarnations = Map.copyOf(incarnations);
@@ -102,13 +106,13 @@ public final class ClusterImage {
     public ClusterImage withTopic(TopicImage topic) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.put(topic.name(), topic);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials);
     }
 
     public ClusterImage withoutTopic(String name) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.remove(name);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials);
     }
 
     /** Dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id); empty if none. */
@@ -120,7 +124,7 @@ public final class ClusterImage {
         Map<String, Map<String, String>> next = new HashMap<>(brokerConfigs);
         if (configs.isEmpty()) next.remove(resource);
         else next.put(resource, Map.copyOf(configs));
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials);
     }
 
     /** The config overrides of consumer group {@code group}; empty if none. */
@@ -138,7 +142,7 @@ public final class ClusterImage {
         if (configs.isEmpty()) next.remove(group);
         else next.put(group, Map.copyOf(configs));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, next);
+                nextProducerIdBlock, shuttingDown, next, scramCredentials);
     }
 
     /** Every dynamic broker settings resource with its settings. */
@@ -191,11 +195,11 @@ public final class ClusterImage {
     }
 
     public ClusterImage withController(int id) {
-        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs);
+        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials);
     }
 
     public ClusterImage withNextProducerIdBlock(long next) {
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown, groupConfigs);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown, groupConfigs, scramCredentials);
     }
 
     /**
@@ -211,14 +215,14 @@ public final class ClusterImage {
         f.remove(node.id());
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.remove(node.id());
-        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs);
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials);
     }
 
     public ClusterImage withFenced(int brokerId, boolean isFenced) {
         java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
         if (isFenced) f.add(brokerId);
         else f.remove(brokerId);
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials);
     }
 
     /** A broker began a controlled shutdown: fenced, and kept fenced until it registers again. */
@@ -228,7 +232,38 @@ public final class ClusterImage {
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.add(brokerId);
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations,
-                nextProducerIdBlock, down, groupConfigs);
+                nextProducerIdBlock, down, groupConfigs, scramCredentials);
+    }
+
+    /** The user's SCRAM credential for the mechanism (e.g. {@code SCRAM-SHA-256}), or null. */
+    public MetadataRecord.ScramCredentialUpserted scramCredential(String user, String mechanism) {
+        Map<String, MetadataRecord.ScramCredentialUpserted> byMechanism = scramCredentials.get(user);
+        return byMechanism == null ? null : byMechanism.get(mechanism);
+    }
+
+    /** Every SCRAM credential, by user and mechanism. */
+    public Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials() {
+        return scramCredentials;
+    }
+
+    public ClusterImage withScramCredential(MetadataRecord.ScramCredentialUpserted c) {
+        Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> all = new HashMap<>(scramCredentials);
+        Map<String, MetadataRecord.ScramCredentialUpserted> mine = new HashMap<>(all.getOrDefault(c.user(), Map.of()));
+        mine.put(c.mechanism(), c);
+        all.put(c.user(), Map.copyOf(mine));
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
+                nextProducerIdBlock, shuttingDown, groupConfigs, all);
+    }
+
+    public ClusterImage withoutScramCredential(String user, String mechanism) {
+        if (scramCredential(user, mechanism) == null) return this;
+        Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> all = new HashMap<>(scramCredentials);
+        Map<String, MetadataRecord.ScramCredentialUpserted> mine = new HashMap<>(all.get(user));
+        mine.remove(mechanism);
+        if (mine.isEmpty()) all.remove(user);
+        else all.put(user, Map.copyOf(mine));
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
+                nextProducerIdBlock, shuttingDown, groupConfigs, all);
     }
 
     public boolean isShuttingDown(int brokerId) {

@@ -68,6 +68,12 @@ public interface Controller extends AutoCloseable {
         return Reassignments.list(image(), partitions);
     }
 
+    /**
+     * Applies SCRAM credential changes ({@link MetadataRecord.ScramCredentialUpserted} and
+     * {@link MetadataRecord.ScramCredentialDeleted} only) as one committed batch.
+     */
+    void alterScramCredentials(List<MetadataRecord> changes) throws IOException;
+
     @Override
     void close() throws IOException;
 }

@@ -39,8 +39,10 @@ public final class ImageApplier {
             return image.withNextProducerIdBlock(Math.max(image.nextProducerIdBlock(), b.nextBlockStart()));
         }
         if (r instanceof MetadataRecord.BrokerRegistered b) {
-            return image.withBroker(new BrokerNode(b.id(), b.host(), b.port(), b.rack()), b.incarnation());
+            return image.withBroker(new BrokerNode(b.id(), b.host(), b.port(), b.rack(), b.endpoints()), b.incarnation());
         }
+        if (r instanceof MetadataRecord.ScramCredentialUpserted c) return image.withScramCredential(c);
+        if (r instanceof MetadataRecord.ScramCredentialDeleted d) return image.withoutScramCredential(d.user(), d.mechanism());
         if (r instanceof MetadataRecord.BrokerFenced f) return image.withFenced(f.id(), true);
         if (r instanceof MetadataRecord.BrokerUnfenced u) return image.withFenced(u.id(), false);
         if (r instanceof MetadataRecord.BrokerShuttingDown d) return image.withShuttingDown(d.id());
@@ -60,7 +62,7 @@ public final class ImageApplier {
         List<MetadataRecord> out = new ArrayList<>();
         for (BrokerNode b : image.brokers().values()) {
             out.add(new MetadataRecord.BrokerRegistered(b.id(), image.incarnation(b.id()) == null ? "" : image.incarnation(b.id()),
-                    b.host(), b.port(), b.rack()));
+                    b.host(), b.port(), b.rack(), b.endpoints()));
             if (image.isShuttingDown(b.id())) out.add(new MetadataRecord.BrokerShuttingDown(b.id()));
             else if (image.isFenced(b.id())) out.add(new MetadataRecord.BrokerFenced(b.id()));
         }
@@ -69,6 +71,9 @@ public final class ImageApplier {
         }
         for (Map.Entry<String, Map<String, String>> e : image.allGroupConfigs().entrySet()) {
             out.add(new MetadataRecord.GroupConfigsSet(e.getKey(), e.getValue()));
+        }
+        for (Map<String, MetadataRecord.ScramCredentialUpserted> byMechanism : image.scramCredentials().values()) {
+            out.addAll(byMechanism.values());
         }
         for (TopicImage t : image.topics()) {
             List<PartitionState> parts = new ArrayList<>();

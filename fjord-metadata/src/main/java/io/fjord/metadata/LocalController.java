@@ -106,6 +106,16 @@ public final class LocalController implements Controller {
         return image.topic(name);
     }
 
+    @Override
+    public synchronized void alterScramCredentials(List<MetadataRecord> changes) throws IOException {
+        for (MetadataRecord r : changes) {
+            if (!(r instanceof MetadataRecord.ScramCredentialUpserted || r instanceof MetadataRecord.ScramCredentialDeleted)) {
+                throw new IllegalArgumentException("not a SCRAM credential change: " + r);
+            }
+            commit(r);
+        }
+    }
+
     /** Replaces the dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id). */
     @Override
     public synchronized void setBrokerConfigs(String resource, Map<String, String> configs) throws IOException {

@@ -27,7 +27,9 @@ import java.util.UUID;
  * brokerconfigs &lt;resource, empty for the cluster default&gt; &lt;k=v&amp;k=v&gt;
  * delete  &lt;name&gt; &lt;uuid&gt;
  * producer-ids &lt;broker&gt; &lt;block start&gt; &lt;block size&gt;
- * broker  &lt;id&gt; &lt;incarnation&gt; &lt;host&gt; &lt;port&gt; &lt;- | r&lt;rack&gt;&gt;
+ * broker  &lt;id&gt; &lt;incarnation&gt; &lt;host&gt; &lt;port&gt; &lt;- | r&lt;rack&gt;&gt; [&lt;endpoints&gt;]
+ * scram   &lt;user&gt; &lt;mechanism&gt; &lt;salt&gt; &lt;storedKey&gt; &lt;serverKey&gt; &lt;iterations&gt;   (salt and keys base64)
+ * scram-delete &lt;user&gt; &lt;mechanism&gt;
  * fence   &lt;id&gt;
  * unfence &lt;id&gt;
  * shutdown &lt;id&gt;                                   (controlled shutdown began)
@@ -39,6 +41,8 @@ import java.util.UUID;
  *   &lt;partition&gt;:&lt;leader&gt;:&lt;leaderEpoch&gt;:&lt;replicas&gt;:&lt;isr&gt;:&lt;partitionEpoch&gt;
  *   &lt;partition&gt;:&lt;leader&gt;:&lt;leaderEpoch&gt;:&lt;replicas&gt;:&lt;isr&gt;:&lt;partitionEpoch&gt;:&lt;adding&gt;:&lt;removing&gt;
  * lists of broker ids are comma-separated, possibly empty
+ * &lt;endpoints&gt;: &lt;listener&gt;@&lt;host&gt;@&lt;port&gt;;... the broker's advertised Kafka listeners (absent when none
+ *   were recorded); listener names and hosts URL-encoded
  * </pre>
  * Each line shape is the shortest that holds the record, so lines written before a field existed read as before.
  * Names, incarnations, hosts, racks and config keys/values are URL-encoded. Not thread-safe: owned by the
@@ -131,8 +135,13 @@ public final class MetadataLog implements AutoCloseable {
         }
         if (record instanceof MetadataRecord.BrokerRegistered b) {
             return "broker " + b.id() + " " + enc(b.incarnation()) + " " + enc(b.host()) + " " + b.port() + " "
-                    + (b.rack() == null ? "-" : "r" + enc(b.rack()));
+                    + (b.rack() == null ? "-" : "r" + enc(b.rack())) + endpoints(b.endpoints());
         }
+        if (record instanceof MetadataRecord.ScramCredentialUpserted c) {
+            return "scram " + enc(c.user()) + " " + c.mechanism() + " " + c.salt() + " " + c.storedKey() + " "
+                    + c.serverKey() + " " + c.iterations();
+        }
+        if (record instanceof MetadataRecord.ScramCredentialDeleted d) return "scram-delete " + enc(d.user()) + " " + d.mechanism();
         if (record instanceof MetadataRecord.BrokerFenced f) return "fence " + f.id();
         if (record instanceof MetadataRecord.BrokerUnfenced u) return "unfence " + u.id();
         if (record instanceof MetadataRecord.BrokerShuttingDown d) return "shutdown " + d.id();
@@ -147,6 +156,26 @@ public final class MetadataLog implements AutoCloseable {
         }
         MetadataRecord.TopicDeleted d = (MetadataRecord.TopicDeleted) record;
         return "delete " + enc(d.name()) + " " + d.id();
+    }
+
+    private static String endpoints(List<BrokerNode.Endpoint> endpoints) {
+        if (endpoints.isEmpty()) return "";
+        StringBuilder sb = new StringBuilder(" ");
+        for (BrokerNode.Endpoint e : endpoints) {
+            if (sb.length() > 1) sb.append(';');
+            sb.append(enc(e.listener())).append('@').append(enc(e.host())).append('@').append(e.port());
+        }
+        return sb.toString();
+    }
+
+    private static List<BrokerNode.Endpoint> parseEndpoints(String field) {
+        List<BrokerNode.Endpoint> out = new ArrayList<>();
+        for (String e : field.split(";")) {
+            String[] p = e.split("@");
+            if (p.length != 3) throw new IllegalArgumentException("bad endpoint " + e);
+            out.add(new BrokerNode.Endpoint(dec(p[0]), dec(p[1]), Integer.parseInt(p[2])));
+        }
+        return out;
     }
 
     private static String ints(List<Integer> l) {
@@ -198,7 +227,14 @@ public final class MetadataLog implements AutoCloseable {
             }
             case "broker" -> {
                 return new MetadataRecord.BrokerRegistered(Integer.parseInt(f[1]), dec(f[2]), dec(f[3]),
-                        Integer.parseInt(f[4]), f[5].equals("-") ? null : dec(f[5].substring(1)));
+                        Integer.parseInt(f[4]), f[5].equals("-") ? null : dec(f[5].substring(1)),
+                        f.length > 6 ? parseEndpoints(f[6]) : List.of());
+            }
+            case "scram" -> {
+                return new MetadataRecord.ScramCredentialUpserted(dec(f[1]), f[2], f[3], f[4], f[5], Integer.parseInt(f[6]));
+            }
+            case "scram-delete" -> {
+                return new MetadataRecord.ScramCredentialDeleted(dec(f[1]), f[2]);
             }
             case "fence" -> {
                 return new MetadataRecord.BrokerFenced(Integer.parseInt(f[1]));

@@ -51,8 +51,29 @@ public sealed interface MetadataRecord {
         }
     }
 
+    /**
+     * A user's SCRAM credential for one mechanism ({@code SCRAM-SHA-256}, {@code SCRAM-SHA-512}) is now this one:
+     * salt, StoredKey and ServerKey (RFC 5802; base64) and the iteration count. The password is never stored.
+     */
+    record ScramCredentialUpserted(String user, String mechanism, String salt, String storedKey, String serverKey,
+                                   int iterations) implements MetadataRecord {
+    }
+
+    /** A user's SCRAM credential for one mechanism was removed. */
+    record ScramCredentialDeleted(String user, String mechanism) implements MetadataRecord {
+    }
+
     /** A broker process registered (or re-registered after a restart, with a new incarnation); it is unfenced. */
-    record BrokerRegistered(int id, String incarnation, String host, int port, String rack) implements MetadataRecord {
+    record BrokerRegistered(int id, String incarnation, String host, int port, String rack,
+                            java.util.List<BrokerNode.Endpoint> endpoints) implements MetadataRecord {
+        public BrokerRegistered {
+            endpoints = endpoints == null ? java.util.List.of() : java.util.List.copyOf(endpoints);
+        }
+
+        /** A registration without per-listener endpoints (lines written before they were recorded). */
+        public BrokerRegistered(int id, String incarnation, String host, int port, String rack) {
+            this(id, incarnation, host, port, rack, java.util.List.of());
+        }
     }
 
     /** A broker missed its heartbeats: it is fenced (hidden from clients, leads nothing) until it heartbeats again. */

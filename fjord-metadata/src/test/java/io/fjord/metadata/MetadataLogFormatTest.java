@@ -34,6 +34,21 @@ class MetadataLogFormatTest {
     }
 
     @Test
+    void brokerRegistrationsWithListenerEndpointsRoundTripAndOldLinesReadWithout() {
+        var withEndpoints = new MetadataRecord.BrokerRegistered(3, "inc 3", "10.0.0.3", 9092, "r1",
+                List.of(new BrokerNode.Endpoint("PLAINTEXT", "10.0.0.3", 9092), new BrokerNode.Endpoint("SASL_SSL", "::1", 9094)));
+        assertThat(roundTrip(withEndpoints)).isEqualTo(withEndpoints);
+        assertThat(MetadataLog.formatRecord(withEndpoints)).endsWith(" PLAINTEXT@10.0.0.3@9092;SASL_SSL@%3A%3A1@9094");
+        var old = (MetadataRecord.BrokerRegistered) MetadataLog.parseRecord("broker 2 inc-2 localhost 9093 -");
+        assertThat(old.endpoints()).isEmpty();
+        assertThat(MetadataLog.formatRecord(old)).isEqualTo("broker 2 inc-2 localhost 9093 -");
+        BrokerNode node = new BrokerNode(3, "10.0.0.3", 9092, null, withEndpoints.endpoints());
+        assertThat(node.endpoint("SASL_SSL").port()).isEqualTo(9094);
+        assertThat(node.endpoint("SSL")).isNull();
+        assertThat(new BrokerNode(2, "localhost", 9093, null).endpoint("SSL").port()).isEqualTo(9093);
+    }
+
+    @Test
     void partitionChangesWithAndWithoutAssignmentRoundTrip() {
         var isrOnly = new MetadataRecord.PartitionChanged("t", ID, 3, 2, List.of(2, 3), 4, 11);
         assertThat(roundTrip(isrOnly)).isEqualTo(isrOnly);

@@ -62,6 +62,30 @@ public final class OffsetIndex extends AbstractIndex {
         return slot < 0 ? new Entry(baseOffset, 0) : new Entry(key(m, slot), position(m, slot));
     }
 
+    /**
+     * The greatest entry whose position is in {@code (after, maxPosition]} and below {@code end}, and whose offset is
+     * {@code <= maxOffset}; null if there is none. The batches between {@code after} and that entry's position are
+     * whole and all end before the entry's offset, so a reader bounded by {@code maxPosition} bytes and the exclusive
+     * offset bound {@code maxOffset} can take them without reading their headers.
+     */
+    public Entry lastEntryWithin(long after, long maxPosition, long maxOffset, long end) {
+        MappedByteBuffer m = buffer();
+        int n = Math.min(entries(), largestLowerBoundSlot(maxOffset, false) + 1);
+        long bound = Math.min(maxPosition, end - 1);
+        int lo = 0, hi = n - 1, found = -1;
+        while (lo <= hi) { // positions increase with the slot, like offsets
+            int mid = (lo + hi) >>> 1;
+            if (position(m, mid) <= bound) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if (found < 0 || position(m, found) <= after) return null;
+        return new Entry(key(m, found), position(m, found));
+    }
+
     /** Writer: drops the entries for offsets at or after {@code offset}. */
     void truncateFrom(long offset) {
         truncateToEntries(largestLowerBoundSlot(offset, true) + 1);

@@ -118,12 +118,36 @@ public final class BrokerConfig {
         d.put("leader.imbalance.per.broker.percentage", "10");
         d.put("controlled.shutdown.enable", "true");
         d.put("fjord.controlled.shutdown.timeout.ms", "30000"); // Kafka bounds it by the whole shutdown's timeout
+        // Operator experience: the console listener (web console and Prometheus /metrics); none turns it off.
+        d.put("fjord.console.listener", "http://localhost:8080");
+        d.put("fjord.console.read.only", "true");
+        // Security (Kafka's names and defaults; each may be set per listener as listener.name.<l>.<key>).
+        d.put("ssl.keystore.type", "JKS");
+        d.put("ssl.keystore.location", "");
+        d.put("ssl.keystore.password", "");
+        d.put("ssl.key.password", "");
+        d.put("ssl.truststore.type", "JKS");
+        d.put("ssl.truststore.location", "");
+        d.put("ssl.truststore.password", "");
+        d.put("ssl.client.auth", "none");
+        d.put("ssl.protocol", "TLSv1.3");
+        d.put("ssl.enabled.protocols", "TLSv1.2,TLSv1.3");
+        d.put("ssl.cipher.suites", "");
+        d.put("ssl.principal.mapping.rules", "DEFAULT");
+        d.put("ssl.endpoint.identification.algorithm", "https");
+        d.put("sasl.enabled.mechanisms", "GSSAPI");
+        d.put("sasl.mechanism.inter.broker.protocol", "GSSAPI");
+        d.put("sasl.jaas.config", "");
+        d.put("connection.failed.authentication.delay.ms", "100");
+        d.put("connections.max.reauth.ms", "0");
         DEFAULTS = Collections.unmodifiableMap(d);
     }
 
     private final Map<String, String> values;
     /** Set once by {@link #validate()}, before the config is handed out. */
     private ListenerLayout listenerLayout;
+    /** Set once by {@link #validate()}: each Kafka listener's protocol, TLS and SASL settings. */
+    private Map<String, io.fjord.broker.security.ListenerSecurity> listenerSecurity;
 
     private BrokerConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
@@ -168,6 +192,12 @@ public final class BrokerConfig {
         }
         logRetentionMs();
         getBoolean("fjord.log.fsync.on.ack");
+        getBoolean("fjord.console.read.only");
+        try {
+            io.fjord.broker.console.ConsoleServer.parseListener(get("fjord.console.listener"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
         for (String k : List.of("unclean.leader.election.enable", "auto.leader.rebalance.enable", "controlled.shutdown.enable")) {
             getBoolean(k);
         }
@@ -185,6 +215,13 @@ public final class BrokerConfig {
             if (getLong(k) < 1) throw new ConfigException(k + " must be at least 1");
         }
         listenerLayout = ListenerLayout.resolve(this);
+        Map<String, io.fjord.broker.security.ListenerSecurity> security = new LinkedHashMap<>();
+        for (Listener l : listenerLayout.brokerListeners()) {
+            security.put(l.name(), io.fjord.broker.security.ListenerSecurity.create(this, l,
+                    listenerLayout.securityProtocols().get(l.name())));
+        }
+        listenerSecurity = Collections.unmodifiableMap(security);
+        if (listenerLayout.isBroker()) io.fjord.broker.security.InterBrokerClient.settings(this); // checks the inter-broker login
         if (getInt("num.partitions") < 1) throw new ConfigException("num.partitions must be at least 1");
         if (getInt("socket.request.max.bytes") < 1024) throw new ConfigException("socket.request.max.bytes must be at least 1024");
     }
@@ -245,6 +282,11 @@ public final class BrokerConfig {
     }
 
     /** Roles, listener purposes, security protocols and the Raft bind address, as resolved and checked at load. */
+    /** How the Kafka listener of this name secures its connections (checked when the config loaded). */
+    public io.fjord.broker.security.ListenerSecurity listenerSecurity(String listenerName) {
+        return listenerSecurity.get(listenerName);
+    }
+
     public ListenerLayout listenerLayout() {
         return listenerLayout;
     }

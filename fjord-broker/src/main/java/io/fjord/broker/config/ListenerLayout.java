@@ -27,8 +27,9 @@ import java.util.TreeSet;
  *   <li>Fjord's older one: no controller listener in {@code listeners}; the Raft server binds the voter entry.</li>
  * </ul>
  * A broker-only node never declares a controller listener (Kafka refuses it too); its Raft listener (it follows
- * the metadata log as a Ratis LISTENER) is {@code fjord.metadata.listener}. Every listener must be PLAINTEXT:
- * serving unauthenticated Kafka on a port declared SSL or SASL would be worse than refusing to start.
+ * the metadata log as a Ratis LISTENER) is {@code fjord.metadata.listener}. Kafka listeners may use PLAINTEXT, SSL,
+ * SASL_PLAINTEXT or SASL_SSL (their TLS and SASL settings are checked by {@code security.ListenerSecurity} when the
+ * config loads); controller listeners must be PLAINTEXT, since the Raft traffic is not wrapped.
  */
 public final class ListenerLayout {
     public static final String BROKER = "broker";
@@ -79,7 +80,7 @@ public final class ListenerLayout {
         List<String> listenerSpecs = csv(c.get("listeners"));
         Map<String, String> protocols = securityProtocols(c, controllerNames, listenerSpecs);
         List<Listener> listeners = Listener.parseAll(c.get("listeners"));
-        checkListeners(listeners, protocols, "listeners");
+        checkListeners(listeners, protocols, "listeners", controllerNames);
         List<Listener> controllerListeners = listeners.stream().filter(l -> controllerNames.contains(l.name())).toList();
         List<Listener> brokerListeners = listeners.stream().filter(l -> !controllerNames.contains(l.name())).toList();
         List<RaftController.Voter> voters = voters(c.get("controller.quorum.voters"));
@@ -209,13 +210,17 @@ public final class ListenerLayout {
         return (sep < 0 ? spec : spec.substring(0, sep)).trim().toUpperCase(Locale.ROOT);
     }
 
-    private static void checkListeners(List<Listener> listeners, Map<String, String> protocols, String key) {
+    private static void checkListeners(List<Listener> listeners, Map<String, String> protocols, String key, List<String> controllerNames) {
         Set<String> names = new LinkedHashSet<>();
         Set<Integer> ports = new LinkedHashSet<>();
         for (Listener l : listeners) {
             String protocol = protocols.get(l.name());
             if (protocol == null) throw new ConfigException("No security protocol defined for listener " + l.name() + " (" + key + ")");
-            requirePlaintext("listener " + l.name() + "://" + l.host() + ":" + l.port() + " (" + key + ")", protocol);
+            // Kafka listeners may use any protocol (checked in full by ListenerSecurity); the Raft server speaks
+            // Ratis' own gRPC, which Fjord does not wrap in TLS or SASL.
+            if (controllerNames.contains(l.name())) {
+                requirePlaintext("controller listener " + l.name() + "://" + l.host() + ":" + l.port() + " (" + key + ")", protocol);
+            }
             if (!names.add(l.name())) throw new ConfigException("Each listener must have a different name, " + key + ": " + names(listeners));
             if (l.port() != 0 && !ports.add(l.port())) {
                 throw new ConfigException("Each listener must have a different port, " + key + ": " + names(listeners));
@@ -232,8 +237,8 @@ public final class ListenerLayout {
     private static void requirePlaintext(String listener, String protocol) {
         if (!protocol.equals("PLAINTEXT")) {
             throw new ConfigException(listener + " uses security protocol " + protocol + ": " + protocol
-                    + " is not supported yet; Fjord serves PLAINTEXT only (map the listener to PLAINTEXT in"
-                    + " listener.security.protocol.map or remove it)");
+                    + " is not supported on controller listeners: Fjord's Raft traffic is PLAINTEXT only (map the"
+                    + " listener to PLAINTEXT in listener.security.protocol.map)");
         }
     }
 
@@ -298,7 +303,6 @@ public final class ListenerLayout {
             if (l.host().equals("0.0.0.0")) {
                 throw new ConfigException("advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.");
             }
-            requirePlaintext("listener " + l.name() + " (advertised.listeners)", protocols.get(l.name()));
         }
         return advertised;
     }

@@ -167,23 +167,21 @@ public final class TopicConfigs {
      */
     public static Map<String, Value> effective(Map<String, String> overrides, BrokerConfig broker, Dynamic dynamic) {
         Map<String, Value> out = new TreeMap<>();
-        for (Map.Entry<String, Key> e : KEYS.entrySet()) {
-            String name = e.getKey();
-            Key k = e.getValue();
-            if (overrides.containsKey(name)) {
-                out.put(name, new Value(overrides.get(name), Source.TOPIC));
-            } else if (dynamic.broker().containsKey(k.brokerKey)) {
-                out.put(name, new Value(dynamic.broker().get(k.brokerKey), Source.DYNAMIC_BROKER));
-            } else if (dynamic.clusterDefault().containsKey(k.brokerKey)) {
-                out.put(name, new Value(dynamic.clusterDefault().get(k.brokerKey), Source.DYNAMIC_DEFAULT_BROKER));
-            } else if (broker.isExplicit(k.brokerKey) || name.equals("retention.ms")
-                    && (broker.isExplicit("log.retention.minutes") || broker.isExplicit("log.retention.hours"))) {
-                out.put(name, new Value(brokerValue(name, broker), Source.STATIC_BROKER));
-            } else {
-                out.put(name, new Value(brokerDefault(name, broker), Source.DEFAULT));
-            }
-        }
+        for (Map.Entry<String, Key> e : KEYS.entrySet()) out.put(e.getKey(), resolve(e.getKey(), e.getValue(), overrides, broker, dynamic));
         return out;
+    }
+
+    private static Value resolve(String name, Key k, Map<String, String> overrides, BrokerConfig broker, Dynamic dynamic) {
+        if (overrides.containsKey(name)) return new Value(overrides.get(name), Source.TOPIC);
+        if (dynamic.broker().containsKey(k.brokerKey)) return new Value(dynamic.broker().get(k.brokerKey), Source.DYNAMIC_BROKER);
+        if (dynamic.clusterDefault().containsKey(k.brokerKey)) {
+            return new Value(dynamic.clusterDefault().get(k.brokerKey), Source.DYNAMIC_DEFAULT_BROKER);
+        }
+        if (broker.isExplicit(k.brokerKey) || name.equals("retention.ms")
+                && (broker.isExplicit("log.retention.minutes") || broker.isExplicit("log.retention.hours"))) {
+            return new Value(brokerValue(name, broker), Source.STATIC_BROKER);
+        }
+        return new Value(brokerDefault(name, broker), Source.DEFAULT);
     }
 
     private static String brokerValue(String name, BrokerConfig broker) {
@@ -200,6 +198,9 @@ public final class TopicConfigs {
     }
 
     public static String get(Map<String, String> overrides, BrokerConfig broker, String name) {
-        return effective(overrides, broker).get(name).value();
+        // One key resolved, not the whole map: the produce path asks for three keys per partition per request.
+        Key k = KEYS.get(name);
+        if (k == null) throw new IllegalArgumentException("not a topic config: " + name);
+        return resolve(name, k, overrides, broker, Dynamic.NONE).value();
     }
 }

@@ -31,8 +31,10 @@ public final class DescribeClusterHandler implements ApiHandler {
         response.set("ClusterId", image.clusterId()).set("ControllerId", admin.controllerIdForClients());
         if (ctx.version() >= 1) response.set("EndpointType", BROKER_ENDPOINTS);
         for (BrokerNode b : image.liveBrokers().values()) {
-            response.add("Brokers", response.child("Brokers").set("BrokerId", b.id()).set("Host", b.host())
-                    .set("Port", b.port()).set("Rack", b.rack()));
+            BrokerNode.Endpoint e = b.endpoint(ctx.listenerName()); // the listener this request came in on
+            if (e == null) continue;
+            response.add("Brokers", response.child("Brokers").set("BrokerId", b.id()).set("Host", e.host())
+                    .set("Port", e.port()).set("Rack", b.rack()));
         }
         return CompletableFuture.completedFuture(response);
     }

@@ -138,6 +138,7 @@ public final class FetchHandler implements ApiHandler {
         long maxWait = Math.max(0, request.getInt("MaxWaitMs"));
         Reads first = readAll(wanted, maxBytes, follower, readCommitted);
         if (first.bytes >= minBytes || first.anyError || maxWait == 0 || watch.isEmpty()) {
+            countBytesOut(wanted, first, follower);
             return CompletableFuture.completedFuture(respond(ctx, session, wanted, first, readCommitted));
         }
         CompletableFuture<Struct> result = new CompletableFuture<>();
@@ -150,14 +151,26 @@ public final class FetchHandler implements ApiHandler {
             @Override
             public void complete() {
                 try {
-                    result.complete(respond(ctx, session, wanted, readAll(wanted, maxBytes, follower, readCommitted),
-                            readCommitted));
+                    Reads reads = readAll(wanted, maxBytes, follower, readCommitted);
+                    countBytesOut(wanted, reads, follower);
+                    result.complete(respond(ctx, session, wanted, reads, readCommitted));
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }
             }
         }, watch, maxWait);
         return result;
+    }
+
+    /** BytesOutPerSec per topic (consumers) or ReplicationBytesOutPerSec (followers): the records being sent. */
+    private void countBytesOut(List<Wanted> wanted, Reads reads, boolean follower) {
+        io.fjord.broker.metrics.BrokerMetrics m = replicas.metrics();
+        if (m == null) return;
+        for (int i = 0; i < wanted.size(); i++) {
+            if (reads.perPartition.get(i) instanceof LogReadResult lr && lr.records().sizeInBytes() > 0) {
+                m.fetched(wanted.get(i).topicName, lr.records().sizeInBytes(), follower);
+            }
+        }
     }
 
     private static int replicaStateId(Struct request) {

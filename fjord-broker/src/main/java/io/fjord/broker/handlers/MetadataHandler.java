@@ -70,8 +70,10 @@ public final class MetadataHandler implements ApiHandler {
             for (TopicImage topic : image.topics()) response.add("Topics", describeTopic(response.child("Topics"), topic));
         }
         for (BrokerNode b : image.liveBrokers().values()) {
-            response.add("Brokers", response.child("Brokers").set("NodeId", b.id()).set("Host", b.host())
-                    .set("Port", b.port()).set("Rack", b.rack()));
+            BrokerNode.Endpoint e = b.endpoint(ctx.listenerName()); // the listener this request came in on
+            if (e == null) continue;
+            response.add("Brokers", response.child("Brokers").set("NodeId", b.id()).set("Host", e.host())
+                    .set("Port", e.port()).set("Rack", b.rack()));
         }
         response.set("ClusterId", image.clusterId());
         response.set("ControllerId", admin.controllerIdForClients());

@@ -35,8 +35,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>For {@code __consumer_offsets} partitions the group coordinator is told, once the marker is replicated, that
  * the producer's transactional offset commits there commit or abort
- * ({@link GroupCoordinator#completeTransaction}); the partition is answered when that is committed too (its
- * failure, e.g. NOT_COORDINATOR while the shard loads, makes the coordinator retry the marker).
+ * ({@link GroupCoordinator#completeTransaction}).
  */
 public final class WriteTxnMarkersHandler implements ApiHandler {
     private static final Logger log = LoggerFactory.getLogger(WriteTxnMarkersHandler.class);
@@ -112,23 +111,27 @@ public final class WriteTxnMarkersHandler implements ApiHandler {
             pr.set("ErrorCode", Errors.KAFKA_STORAGE_ERROR.code());
             return null;
         }
-        CompletableFuture<Void> replicated = replicas.awaitHighWatermark(partition, r.lastOffset() + 1, REPLICATION_TIMEOUT_MS);
-        CompletableFuture<Void> done = name.equals(GroupCoordinator.TOPIC) && groups != null
-                // The pending transactional offsets become visible (or go) once the marker is in the ISR.
-                ? replicated.thenCompose(x -> groups.completeTransaction(index, pid, epoch, commit))
-                : replicated;
-        return done.handle((x, e) -> {
+        return replicas.awaitHighWatermark(partition, r.lastOffset() + 1, REPLICATION_TIMEOUT_MS).handle((x, e) -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
             if (cause == null) {
                 pr.set("ErrorCode", Errors.NONE.code());
             } else if (cause instanceof TimeoutException) {
                 pr.set("ErrorCode", Errors.REQUEST_TIMED_OUT.code());
-            } else if (cause instanceof io.fjord.broker.coordinator.CoordinatorException ce) {
-                pr.set("ErrorCode", ce.error().code());
             } else {
                 pr.set("ErrorCode", Errors.NOT_LEADER_OR_FOLLOWER.code());
             }
-            return null;
+            return cause == null;
+        }).thenCompose(replicated -> {
+            if (!replicated || !name.equals(GroupCoordinator.TOPIC) || groups == null) return CompletableFuture.completedFuture(null);
+            // The producer's transactional offsets there become visible or are dropped; until the group shard has
+            // done it the marker is not done (a failure, e.g. NOT_COORDINATOR, makes the coordinator send it again).
+            return groups.completeTransaction(index, pid, epoch, commit).handle((v, e) -> {
+                if (e != null) {
+                    Errors err = io.fjord.broker.coordinator.CoordinatorException.errorOf(e);
+                    pr.set("ErrorCode", (err == null || err == Errors.NONE ? Errors.NOT_COORDINATOR : err).code());
+                }
+                return null;
+            });
         });
     }
 }

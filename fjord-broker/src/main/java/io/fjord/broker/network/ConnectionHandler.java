@@ -1,6 +1,11 @@
 package io.fjord.broker.network;
 
+import io.fjord.broker.security.KafkaPrincipal;
+import io.fjord.broker.security.ListenerSecurity;
+import io.fjord.broker.security.ScramCredentialStore;
+import io.fjord.broker.security.SecurityProtocol;
 import io.fjord.protocol.api.ApiSpec;
+import io.fjord.protocol.api.SaslHandshakeApi;
 import io.fjord.protocol.api.ApiVersionsApi;
 import io.fjord.protocol.api.Apis;
 import io.fjord.protocol.api.Errors;
@@ -39,15 +44,36 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final RequestDispatcher dispatcher;
     private final Executor requestExecutor;
     private final String listenerName;
+    /** Request meters (count, total time, errors per API); null when the broker runs without them. */
+    private final io.fjord.broker.metrics.BrokerMetrics metrics;
+    /** When the request being served was taken off the queue (one request at a time per connection). */
+    private long servingSince;
+    private final ListenerSecurity security;
+    /** Null unless the listener uses SASL; then nothing but ApiVersions and the SASL exchange before it completes. */
+    private final SaslAuthenticator sasl;
     private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
+    private KafkaPrincipal principal;
     private boolean busy;
     private boolean closed;
     private boolean peerGone;
+    /** Set when the response being sent ends the connection (a failed authentication). */
+    private boolean closeAfterResponse;
 
-    ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, String listenerName) {
+    ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, String listenerName,
+                      io.fjord.broker.metrics.BrokerMetrics metrics) {
+        this(dispatcher, requestExecutor, new ListenerSecurity(listenerName, SecurityProtocol.PLAINTEXT, null, null),
+                ScramCredentialStore.EMPTY, metrics);
+    }
+
+    ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, ListenerSecurity security, ScramCredentialStore scram,
+                      io.fjord.broker.metrics.BrokerMetrics metrics) {
         this.dispatcher = dispatcher;
         this.requestExecutor = requestExecutor;
-        this.listenerName = listenerName;
+        this.listenerName = security.listener();
+        this.security = security;
+        this.metrics = metrics;
+        this.sasl = security.protocol().usesSasl()
+                ? new SaslAuthenticator(security.sasl(), scram, new java.security.SecureRandom()) : null;
     }
 
     @Override
@@ -79,6 +105,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void serve(ChannelHandlerContext ctx, ByteBuf frame) {
+        servingSince = System.nanoTime();
         // The handlers may keep views of the body (produce records) until they finish, so take a private copy
         // of the frame bytes: one copy per request, off the socket's buffers.
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(frame.readableBytes());
@@ -113,10 +140,30 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             closeBadClient(ctx, "malformed " + spec.name() + " v" + header.apiVersion() + " request: " + e.getMessage());
             return;
         }
+        if (sasl != null && !sasl.isAuthenticated()) {
+            if (!sasl.allowsBeforeAuthentication(header.apiKey())) {
+                closeBadClient(ctx, spec.name() + " before SASL authentication completed (" + sasl.state() + ")");
+                return;
+            }
+            if (header.apiKey() != ApiVersionsApi.KEY) {
+                authenticate(ctx, header, spec, body);
+                return;
+            }
+        }
+        KafkaPrincipal who = principal(ctx);
+        if (who == null) return;
         busy = true;
-        RequestContext rc = new RequestContext(header, spec, ctx.channel().remoteAddress(), listenerName);
+        RequestContext rc = new RequestContext(header, spec, ctx.channel().remoteAddress(), listenerName, who);
         ApiHandler handler = dispatcher.handler(header.apiKey());
-        CompletableFuture.supplyAsync(() -> handler.handle(rc, body), requestExecutor)
+        CompletableFuture.supplyAsync(() -> {
+                    if (metrics == null) return handler.handle(rc, body);
+                    long t0 = System.nanoTime();
+                    try {
+                        return handler.handle(rc, body);
+                    } finally {
+                        metrics.handlerBusy(System.nanoTime() - t0);
+                    }
+                }, requestExecutor)
                 .thenCompose(f -> f)
                 .whenComplete((response, error) -> ctx.executor().execute(() -> {
                     if (error != null) {
@@ -126,12 +173,56 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         return;
                     }
                     if (response == null) {
+                        if (metrics != null) metrics.requestCompleted(spec, header.apiVersion(), System.nanoTime() - servingSince, null);
                         busy = false; // no response expected (acks=0)
                         serveNext(ctx);
                         return;
                     }
                     sendResponse(ctx, spec, header.apiVersion(), header.correlationId(), response);
                 }));
+    }
+
+    /** One step of the SASL exchange, answered on the event loop (the work is a few hashes at most). */
+    private void authenticate(ChannelHandlerContext ctx, RequestHeader header, ApiSpec spec, Struct body) {
+        SaslAuthenticator.Reply reply = header.apiKey() == SaslHandshakeApi.KEY
+                ? sasl.handshake(body) : sasl.authenticate(body, header.apiVersion());
+        busy = true;
+        if (!reply.closeAfter()) {
+            sendResponse(ctx, spec, header.apiVersion(), header.correlationId(), reply.response());
+            return;
+        }
+        log.info("authentication failed on listener {} from {}", listenerName, ctx.channel().remoteAddress());
+        closeAfterResponse = true;
+        // Kafka delays the answer to a failed authentication, so guessing passwords is slow.
+        ctx.executor().schedule(() -> sendResponse(ctx, spec, header.apiVersion(), header.correlationId(), reply.response()),
+                sasl.failedAuthenticationDelayMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Who this connection is: the SASL user once authenticated; on TLS the client certificate's subject mapped by
+     * {@code ssl.principal.mapping.rules} (ANONYMOUS without a certificate); else ANONYMOUS. Null (and the
+     * connection closed) when no mapping rule applies, as Kafka refuses such a client.
+     */
+    private KafkaPrincipal principal(ChannelHandlerContext ctx) {
+        if (principal != null) return principal;
+        if (sasl != null) {
+            if (sasl.isAuthenticated()) principal = sasl.principal();
+            return sasl.isAuthenticated() ? principal : KafkaPrincipal.ANONYMOUS;
+        }
+        principal = KafkaPrincipal.ANONYMOUS;
+        io.netty.handler.ssl.SslHandler tls = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (tls != null) {
+            try {
+                String dn = tls.engine().getSession().getPeerPrincipal().getName();
+                principal = KafkaPrincipal.user(security.ssl().principalMapper().name(dn));
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                principal = KafkaPrincipal.ANONYMOUS; // no client certificate (ssl.client.auth none or requested)
+            } catch (IllegalArgumentException e) {
+                closeBadClient(ctx, e.getMessage());
+                return null;
+            }
+        }
+        return principal;
     }
 
     private static Struct unsupportedApiVersions() {
@@ -156,7 +247,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         SizeCounter counter = new SizeCounter();
         new ResponseHeader(correlationId).write(counter, headerVersion);
         spec.response().write(counter, body, version, flexible);
-        NettyResponseWriter out = new NettyResponseWriter(ctx.alloc(), counter.size() + 4);
+        NettyResponseWriter out = new NettyResponseWriter(ctx.alloc(), counter.size() + 4, !security.protocol().usesTls());
         List<Object> parts;
         try {
             out.writeInt(counter.size());
@@ -170,10 +261,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         for (int i = 0; i < parts.size() - 1; i++) ctx.write(parts.get(i), ctx.voidPromise());
         ctx.writeAndFlush(parts.get(parts.size() - 1)).addListener(f -> {
-            if (!f.isSuccess()) {
+            if (!f.isSuccess() || closeAfterResponse) {
                 close(ctx);
                 return;
             }
+            // Kafka's TotalTimeMs: from taking the request to handing the whole response to the socket.
+            if (metrics != null) metrics.requestCompleted(spec, version, System.nanoTime() - servingSince, body);
             busy = false;
             serveNext(ctx);
         });
@@ -205,6 +298,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException || cause instanceof io.netty.handler.codec.CorruptedFrameException) {
             closeBadClient(ctx, cause.getMessage());
+        } else if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+            // A failed TLS handshake (untrusted or missing certificate, no common protocol): the client's problem.
+            log.info("TLS failed on listener {} from {}: {}", listenerName, ctx.channel().remoteAddress(), cause.getCause().getMessage());
+            close(ctx);
         } else if (cause instanceof IOException) {
             log.debug("connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
             close(ctx);

@@ -10,7 +10,9 @@ import java.util.List;
 
 /**
  * Encodes a response into pooled buffers, and passes file-backed records on as {@link SharedFileRegion}s so the
- * kernel sends log bytes from the page cache to the socket (sendfile) without a copy through the heap.
+ * kernel sends log bytes from the page cache to the socket (sendfile) without a copy through the heap. On a TLS
+ * connection the bytes must pass through the TLS engine, so there they are copied into buffers (zero-copy is lost
+ * under TLS, as in Kafka).
  * The output is a list of ByteBufs and FileRegions to write in order. Not thread-safe; one per response.
  */
 final class NettyResponseWriter implements ProtocolWriter {
@@ -20,8 +22,12 @@ final class NettyResponseWriter implements ProtocolWriter {
     private final int expectedSize;
     private ByteBuf current;
 
-    NettyResponseWriter(ByteBufAllocator alloc, int expectedSize) {
+    /** False on TLS connections: file regions would bypass the TLS engine, so log bytes are copied instead. */
+    private final boolean fileRegions;
+
+    NettyResponseWriter(ByteBufAllocator alloc, int expectedSize, boolean fileRegions) {
         this.alloc = alloc;
+        this.fileRegions = fileRegions;
         this.expectedSize = expectedSize;
         this.current = alloc.ioBuffer(Math.min(expectedSize, 64 * 1024));
     }
@@ -69,10 +75,24 @@ final class NettyResponseWriter implements ProtocolWriter {
 
     @Override
     public void writeRecords(Records records) {
-        if (records instanceof FileRecordsSlice slice && slice.sizeInBytes() >= REGION_THRESHOLD) {
+        if (fileRegions && records instanceof FileRecordsSlice slice && slice.sizeInBytes() >= REGION_THRESHOLD) {
             parts.add(current);
             parts.add(new SharedFileRegion(slice.channel(), slice.position(), slice.sizeInBytes()));
             current = alloc.ioBuffer(256);
+        } else if (records instanceof FileRecordsSlice slice) {
+            // TLS: read the log bytes straight into the pooled output buffer (one copy, no heap detour)
+            int size = slice.sizeInBytes();
+            current.ensureWritable(size);
+            int done = 0;
+            try {
+                while (done < size) {
+                    int n = current.writeBytes(slice.channel(), slice.position() + done, size - done);
+                    if (n < 0) throw new java.io.EOFException("log segment ended before " + size + " bytes");
+                    done += n;
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         } else {
             java.nio.ByteBuffer tmp = java.nio.ByteBuffer.allocate(records.sizeInBytes());
             records.copyTo(tmp);

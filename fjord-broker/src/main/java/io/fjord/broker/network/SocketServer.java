@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The Netty side of the broker: one server channel per listener, epoll where the platform has it (sendfile for
  * file regions either way). Each connection gets a size-prefixed frame decoder bounded by
- * {@code socket.request.max.bytes} and a {@link ConnectionHandler}.
+ * {@code socket.request.max.bytes} and a {@link ConnectionHandler}; a TLS listener (SSL, SASL_SSL) puts Netty's
+ * {@code SslHandler} with a JDK engine in front, and its responses carry copied log bytes instead of file regions.
  */
 public final class SocketServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SocketServer.class);
@@ -42,11 +43,26 @@ public final class SocketServer implements AutoCloseable {
     private final io.netty.channel.group.ChannelGroup admitted =
             new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
     private volatile boolean serving;
+    private final io.fjord.broker.metrics.BrokerMetrics metrics;
+
+    private final io.fjord.broker.security.ScramCredentialStore scramCredentials;
 
     public SocketServer(BrokerConfig config, RequestDispatcher dispatcher, Executor requestExecutor) {
+        this(config, dispatcher, requestExecutor, io.fjord.broker.security.ScramCredentialStore.EMPTY, null);
+    }
+
+    /**
+     * With SCRAM credentials for SASL listeners and request meters recorded for every request served
+     * ({@code metrics} may be null).
+     */
+    public SocketServer(BrokerConfig config, RequestDispatcher dispatcher, Executor requestExecutor,
+                        io.fjord.broker.security.ScramCredentialStore scramCredentials,
+                        io.fjord.broker.metrics.BrokerMetrics metrics) {
         this.config = config;
         this.dispatcher = dispatcher;
         this.requestExecutor = requestExecutor;
+        this.scramCredentials = scramCredentials;
+        this.metrics = metrics;
     }
 
     /**
@@ -62,6 +78,7 @@ public final class SocketServer implements AutoCloseable {
         workerGroup = new MultiThreadIoEventLoopGroup(config.getInt("num.network.threads"), factory);
         int maxFrame = config.getInt("socket.request.max.bytes");
         for (BrokerConfig.Listener l : config.listeners()) {
+            io.fjord.broker.security.ListenerSecurity security = config.listenerSecurity(l.name());
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(channelType)
@@ -74,14 +91,18 @@ public final class SocketServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             admitted.add(ch);
                             if (serving) ch.config().setAutoRead(true);
+                            if (security.protocol().usesTls()) {
+                                // The JDK's engine; the handshake runs before any Kafka bytes are read.
+                                ch.pipeline().addLast("tls", new io.netty.handler.ssl.SslHandler(security.ssl().newServerEngine()));
+                            }
                             ch.pipeline()
                                     .addLast("frames", new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0, 4, true))
-                                    .addLast("requests", new ConnectionHandler(dispatcher, requestExecutor, l.name()));
+                                    .addLast("requests", new ConnectionHandler(dispatcher, requestExecutor, security, scramCredentials, metrics));
                         }
                     });
             Channel ch = bind(b, l);
             serverChannels.add(ch);
-            log.info("listening on {} ({}, {})", ch.localAddress(), l.name(), epoll ? "epoll" : "nio");
+            log.info("listening on {} ({} {}, {})", ch.localAddress(), l.name(), security.protocol(), epoll ? "epoll" : "nio");
         }
     }
 

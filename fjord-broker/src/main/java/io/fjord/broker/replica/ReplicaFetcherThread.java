@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * state is an immutable identity for one (partition, leader epoch) — a response is applied only if the state it
  * was sent for is still the current one, so a leadership change during a fetch drops its result.
  *
+ * <p>Fetches go through an incremental fetch session with the leader ({@link ReplicaFetchSession}, KIP-227): after
+ * the first full fetch, a request names only the partitions whose fetch state changed and the answer carries only
+ * those with news. A session error from the leader (unknown session, wrong epoch) is answered at once by a full fetch.
+ *
  * <p>Threading: one thread; {@link #addPartition}/{@link #removePartition} from any thread.
  */
 final class ReplicaFetcherThread extends Thread {
@@ -54,7 +58,12 @@ final class ReplicaFetcherThread extends Thread {
 
     /** @param brokerEpoch this broker's current broker epoch, sent as ReplicaEpoch (KIP-903) */
     record Settings(int localId, int maxWaitMs, int minBytes, int maxBytes, int partitionMaxBytes, long backoffMs,
-                    long requestTimeoutMs, java.util.function.LongSupplier brokerEpoch) {
+                    long requestTimeoutMs, java.util.function.LongSupplier brokerEpoch, Map<String, Object> clientSecurity) {
+        /** Over PLAINTEXT (no client security settings). */
+        Settings(int localId, int maxWaitMs, int minBytes, int maxBytes, int partitionMaxBytes, long backoffMs,
+                 long requestTimeoutMs, java.util.function.LongSupplier brokerEpoch) {
+            this(localId, maxWaitMs, minBytes, maxBytes, partitionMaxBytes, backoffMs, requestTimeoutMs, brokerEpoch, Map.of());
+        }
     }
 
     private final Settings settings;
@@ -64,6 +73,7 @@ final class ReplicaFetcherThread extends Thread {
     private final NetworkClient client;
     private final Runnable onProgress;
     private final Object wakeup = new Object();
+    private final ReplicaFetchSession session = new ReplicaFetchSession();
     private volatile boolean running = true;
 
     ReplicaFetcherThread(String name, Settings settings, Node leader, Clock clock, Runnable onProgress) {
@@ -79,6 +89,7 @@ final class ReplicaFetcherThread extends Thread {
         cfg.put("request.timeout.ms", settings.requestTimeoutMs());
         cfg.put("reconnect.backoff.ms", 50L);
         cfg.put("reconnect.backoff.max.ms", settings.backoffMs());
+        cfg.putAll(settings.clientSecurity()); // the inter-broker listener's protocol (TLS, SASL)
         this.client = new NetworkClient(new ClientConfig(cfg), name + "-io");
         client.updateNodes(List.of(leader));
     }
@@ -150,16 +161,30 @@ final class ReplicaFetcherThread extends Thread {
             positions.put(e.getKey(), new long[] {log.logEndOffset(), log.latestEpoch().orElse(-1), log.logStartOffset()});
         }
         if (batch.isEmpty()) return false;
+        Map<TopicPartition, ReplicaFetchSession.PartitionFetch> wanted = new LinkedHashMap<>();
+        batch.forEach((tp, s) -> {
+            long[] pos = positions.get(tp);
+            wanted.put(tp, new ReplicaFetchSession.PartitionFetch(s.partition.topicId(), s.leaderEpoch, pos[0], (int) pos[1], pos[2]));
+        });
+        ReplicaFetchSession.Request sent = session.build(wanted);
         ClientResponse resp;
         try {
-            resp = client.send(leader.id(), FetchApi.SPEC, FetchApi.SPEC.highest(), v -> request(v, batch, positions), true)
+            resp = client.send(leader.id(), FetchApi.SPEC, FetchApi.SPEC.highest(),
+                    v -> v >= MIN_SESSION_VERSION ? request(v, sent) : request(v, fullWithoutSession(wanted)), true)
                     .get(settings.requestTimeoutMs() + settings.maxWaitMs(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             if (running) log.debug("fetch from broker {} failed: {}", leader.id(), e.toString());
+            session.close();
             backOff(batch.values());
             return true;
         }
         short top = resp.body().getShort("ErrorCode");
+        if (resp.version() < MIN_SESSION_VERSION) {
+            session.close();
+        } else if (!session.onResponse(sent, top, resp.body().getInt("SessionId")) && isSessionError(top)) {
+            log.debug("fetch from broker {}: session error {}; the next fetch is full", leader.id(), top);
+            return true;
+        }
         if (top != 0) {
             log.debug("fetch from broker {}: error {}", leader.id(), top);
             backOff(batch.values());
@@ -180,9 +205,23 @@ final class ReplicaFetcherThread extends Thread {
         return true;
     }
 
-    private Struct request(short v, Map<TopicPartition, FetchState> batch, Map<TopicPartition, long[]> positions) {
+    /** Fetch versions from 7 carry session ids (KIP-227). */
+    static final short MIN_SESSION_VERSION = 7;
+
+    private static boolean isSessionError(short error) {
+        return error == Errors.FETCH_SESSION_ID_NOT_FOUND.code() || error == Errors.INVALID_FETCH_SESSION_EPOCH.code()
+                || error == Errors.FETCH_SESSION_TOPIC_ID_ERROR.code();
+    }
+
+    /** Every wanted partition, outside any session (SessionEpoch -1): for a leader that speaks a version below 7. */
+    private static ReplicaFetchSession.Request fullWithoutSession(Map<TopicPartition, ReplicaFetchSession.PartitionFetch> wanted) {
+        return new ReplicaFetchSession.Request(ReplicaFetchSession.NO_SESSION, -1, true, wanted, Map.of(), wanted);
+    }
+
+    private Struct request(short v, ReplicaFetchSession.Request sent) {
         Struct req = FetchApi.SPEC.newRequest().set("MaxWaitMs", settings.maxWaitMs()).set("MinBytes", settings.minBytes())
-                .set("MaxBytes", settings.maxBytes()).set("IsolationLevel", (byte) 0).set("SessionId", 0).set("SessionEpoch", -1);
+                .set("MaxBytes", settings.maxBytes()).set("IsolationLevel", (byte) 0).set("SessionId", sent.sessionId())
+                .set("SessionEpoch", sent.epoch());
         if (v >= 15) {
             req.set("ReplicaState", req.child("ReplicaState").set("ReplicaId", settings.localId())
                     .set("ReplicaEpoch", settings.brokerEpoch().getAsLong()));
@@ -190,20 +229,32 @@ final class ReplicaFetcherThread extends Thread {
             req.set("ReplicaId", settings.localId());
         }
         Map<String, Struct> topics = new LinkedHashMap<>();
-        for (Map.Entry<TopicPartition, FetchState> e : batch.entrySet()) {
+        for (Map.Entry<TopicPartition, ReplicaFetchSession.PartitionFetch> e : sent.toSend().entrySet()) {
             TopicPartition tp = e.getKey();
-            Partition part = e.getValue().partition;
-            Struct t = topics.computeIfAbsent(tp.topic(), n -> {
+            ReplicaFetchSession.PartitionFetch f = e.getValue();
+            Struct t = topics.computeIfAbsent(v >= 13 ? f.topicId().toString() : tp.topic(), n -> {
                 Struct x = req.child("Topics");
-                return v >= 13 ? x.set("TopicId", part.topicId()) : x.set("Topic", n);
+                return v >= 13 ? x.set("TopicId", f.topicId()) : x.set("Topic", tp.topic());
             });
-            long[] pos = positions.get(tp);
             t.add("Partitions", t.child("Partitions").set("Partition", tp.partition())
-                    .set("CurrentLeaderEpoch", e.getValue().leaderEpoch).set("FetchOffset", pos[0])
-                    .set("LastFetchedEpoch", (int) pos[1]).set("LogStartOffset", pos[2])
+                    .set("CurrentLeaderEpoch", f.currentLeaderEpoch()).set("FetchOffset", f.fetchOffset())
+                    .set("LastFetchedEpoch", f.lastFetchedEpoch()).set("LogStartOffset", f.logStartOffset())
                     .set("PartitionMaxBytes", settings.partitionMaxBytes()));
         }
         topics.values().forEach(t -> req.add("Topics", t));
+        if (v >= MIN_SESSION_VERSION) {
+            Map<String, Struct> forgotten = new LinkedHashMap<>();
+            Map<String, List<Integer>> indexes = new LinkedHashMap<>();
+            sent.toForget().forEach((tp, id) -> {
+                String key = v >= 13 ? String.valueOf(id) : tp.topic();
+                forgotten.computeIfAbsent(key, n -> {
+                    Struct x = req.child("ForgottenTopicsData");
+                    return v >= 13 ? x.set("TopicId", id) : x.set("Topic", tp.topic());
+                });
+                indexes.computeIfAbsent(key, n -> new ArrayList<>()).add(tp.partition());
+            });
+            forgotten.forEach((key, t) -> req.add("ForgottenTopicsData", t.set("Partitions", indexes.get(key))));
+        }
         return req;
     }
 

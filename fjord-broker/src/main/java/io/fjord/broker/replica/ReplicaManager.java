@@ -90,6 +90,8 @@ public final class ReplicaManager implements AutoCloseable {
         throw new IllegalStateException("no controller channel yet");
     };
     private volatile boolean closed;
+    /** Traffic and ISR-change meters; null until the broker sets them (unit tests run without). */
+    private volatile io.fjord.broker.metrics.BrokerMetrics metrics;
 
     public ReplicaManager(int nodeId, BrokerConfig config, LogManager logs, Supplier<ClusterImage> image) {
         this(nodeId, config, logs, image, Clock.systemUTC());
@@ -108,7 +110,7 @@ public final class ReplicaManager implements AutoCloseable {
                 config.getInt("replica.fetch.wait.max.ms"), config.getInt("replica.fetch.min.bytes"),
                 config.getInt("replica.fetch.response.max.bytes"), config.getInt("replica.fetch.max.bytes"),
                 config.getLong("replica.fetch.backoff.ms"), config.getLong("replica.socket.timeout.ms"),
-                () -> this.image.get().brokerEpoch(nodeId));
+                () -> this.image.get().brokerEpoch(nodeId), io.fjord.broker.security.InterBrokerClient.settings(config));
         this.fetchers = new ReplicaFetcherManager(fs, config.getInt("num.replica.fetchers"), clock, () -> { });
         long period = Math.max(10, replicaLagMs / 2);
         isrTimer.scheduleWithFixedDelay(this::shrinkLaggingIsrs, period, period, TimeUnit.MILLISECONDS);
@@ -156,6 +158,15 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     /** Where ISR changes go (the controller); set once at start. */
+    public void setMetrics(io.fjord.broker.metrics.BrokerMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** The broker's meters, or null when none were set. */
+    public io.fjord.broker.metrics.BrokerMetrics metrics() {
+        return metrics;
+    }
+
     public void setIsrChannel(IsrChannel channel) {
         this.isrChannel = channel;
     }
@@ -424,8 +435,12 @@ public final class ReplicaManager implements AutoCloseable {
     /** Appends as leader and wakes fetches waiting on this partition (and produces, if the ISR is just us). */
     public LogAppendResult appendAsLeader(Partition partition, ByteBuffer batches) {
         long hwBefore = partition.highWatermark();
+        int bytes = batches.remaining();
         LogAppendResult r = partition.appendAsLeader(batches);
         TopicPartition tp = partition.topicPartition();
+        io.fjord.broker.metrics.BrokerMetrics m = metrics;
+        // Kafka counts every leader append (produce and coordinator writes) as bytes and messages in.
+        if (m != null) m.appended(tp.topic(), bytes, r.lastOffset() - r.firstOffset() + 1);
         fetchPurgatory.checkAndComplete(tp);
         if (partition.highWatermark() != hwBefore) producePurgatory.checkAndComplete(tp);
         return r;
@@ -504,7 +519,14 @@ public final class ReplicaManager implements AutoCloseable {
                 if (!closed) isrTimer.schedule(() -> sendIsrChange(p), ISR_RETRY_MS, TimeUnit.MILLISECONDS);
                 return;
             }
-            if (refusal == null) return;
+            if (refusal == null) {
+                io.fjord.broker.metrics.BrokerMetrics m = metrics;
+                if (m != null) {
+                    // Counted when committed, as Kafka's IsrShrinksPerSec/IsrExpandsPerSec are.
+                    if (proposal.isr().size() < p.state().isr().size()) m.isrShrunk(); else m.isrExpanded();
+                }
+                return;
+            }
             if (refusal.equals("INELIGIBLE_REPLICA") || refusal.equals("INVALID_REQUEST")) {
                 // Judged against the current epochs and refused: it was not made.
                 log.info("{}: ISR change to {} refused: {}", tp, proposal.isr(), refusal);

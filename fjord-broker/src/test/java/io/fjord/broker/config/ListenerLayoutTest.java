@@ -84,19 +84,40 @@ class ListenerLayoutTest {
     }
 
     @Test
-    void nonPlaintextListenersAreRefusedNamingListenerAndProtocol() {
+    void secureListenersWithoutWhatTheirProtocolNeedsAreRefusedNamingListenerAndSetting() {
         String withSasl = "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,SASL_SSL://127.0.0.1:9094";
+        // SASL_SSL without a key store: refused rather than served as plain Kafka.
         refused(with(kafkaCombined(), "listeners", withSasl, "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL"),
-                "listener SASL_SSL://127.0.0.1:9094", "SASL_SSL is not supported yet");
+                "listener SASL_SSL://127.0.0.1:9094", "ssl.keystore.location");
         // Kafka's default map: with an SSL or SASL name in use, the controller listener is not mapped implicitly.
         refused(with(kafkaCombined(), "listeners", withSasl, "listener.security.protocol.map", null),
                 "No security protocol defined for listener CONTROLLER");
+        // The Raft traffic is not wrapped: a controller listener must stay PLAINTEXT.
         refused(with(kafkaCombined(), "listener.security.protocol.map", "CONTROLLER:SSL,PLAINTEXT:PLAINTEXT"),
-                "listener CONTROLLER://127.0.0.1:9093", "SSL is not supported yet");
+                "controller listener CONTROLLER://127.0.0.1:9093", "SSL is not supported on controller listeners");
+        // SASL with Kafka's default mechanism (GSSAPI), which Fjord does not offer.
         refused(with(kafkaCombined(), "listeners", "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
                         "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT",
                         "advertised.listeners", null, "inter.broker.listener.name", "CLIENT"),
-                "listener CLIENT://127.0.0.1:9092", "SASL_PLAINTEXT is not supported yet");
+                "listener CLIENT://127.0.0.1:9092", "sasl.enabled.mechanisms names GSSAPI");
+        // PLAIN without users.
+        refused(with(kafkaCombined(), "listeners", "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+                        "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT",
+                        "advertised.listeners", null, "inter.broker.listener.name", "CLIENT", "sasl.enabled.mechanisms", "PLAIN"),
+                "listener CLIENT://127.0.0.1:9092", "listener.name.client.plain.sasl.jaas.config");
+    }
+
+    @Test
+    void aSaslPlaintextListenerWithUsersIsAccepted() {
+        BrokerConfig c = BrokerConfig.of(with(kafkaCombined(), "listeners", "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
+                "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT",
+                "advertised.listeners", null, "inter.broker.listener.name", "CLIENT", "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-512",
+                "listener.name.client.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"a s\" user_bob=b;"));
+        io.fjord.broker.security.ListenerSecurity sec = c.listenerSecurity("CLIENT");
+        assertThat(sec.protocol()).isEqualTo(io.fjord.broker.security.SecurityProtocol.SASL_PLAINTEXT);
+        assertThat(sec.sasl().mechanisms()).containsExactly("PLAIN", "SCRAM-SHA-512");
+        assertThat(sec.sasl().plainUsers()).containsExactlyInAnyOrderEntriesOf(Map.of("alice", "a s", "bob", "b"));
     }
 
     @Test
@@ -180,7 +201,7 @@ class ListenerLayoutTest {
                 "If process.roles contains just the 'broker' role, the node id 2 must not be included in the set of voters");
         refused(with(new LinkedHashMap<>(broker), "fjord.metadata.listener", null), "fjord.metadata.listener");
         refused(with(new LinkedHashMap<>(broker), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_SSL"),
-                "controller listener CONTROLLER", "SASL_SSL is not supported yet");
+                "controller listener CONTROLLER", "SASL_SSL is not supported on controller listeners");
         refused(with(new LinkedHashMap<>(broker), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT"),
                 "Controller listener with name CONTROLLER defined in controller.listener.names not found in listener.security.protocol.map");
     }

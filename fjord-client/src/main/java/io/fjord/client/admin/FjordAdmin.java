@@ -475,6 +475,19 @@ public final class FjordAdmin implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes an empty group and its committed offsets (DeleteGroups, through the group's coordinator). A group with
+     * members fails with NON_EMPTY_GROUP, an unknown one with GROUP_ID_NOT_FOUND, as Kafka answers.
+     */
+    public void deleteGroup(String groupId) {
+        int node = coordinator(groupId);
+        Struct body = send(node, io.fjord.protocol.api.DeleteGroupsApi.SPEC, io.fjord.protocol.api.DeleteGroupsApi.SPEC.highest(),
+                v -> io.fjord.protocol.api.DeleteGroupsApi.SPEC.newRequest().set("GroupsNames", List.of(groupId)));
+        for (Struct r : body.getStructs("Results")) {
+            check(r.getShort("ErrorCode"), r.getString("ErrorMessage"), "deleting group " + r.getString("GroupId"));
+        }
+    }
+
     /** Removes a group's committed offsets for the partitions (OffsetDelete; refused for topics the group reads). */
     public void deleteConsumerGroupOffsets(String groupId, Set<TopicPartition> partitions) {
         int node = coordinator(groupId);

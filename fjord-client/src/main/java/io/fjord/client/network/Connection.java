@@ -16,6 +16,8 @@ import java.util.Map;
  * <pre>
  *   state        legal next states   by
  *   CONNECTING   HANDSHAKING         {@link #connected()}   the TCP connect finished; ApiVersions goes first
+ *                                                           (on TLS after the TLS handshake; on SASL the SASL
+ *                                                           exchange follows it, still HANDSHAKING)
  *                CLOSED              {@link #close()}       connect failed or timed out
  *   HANDSHAKING  READY               {@link #handshaken}    ApiVersions answered: versions known
  *                CLOSED              {@link #close()}       handshake failed or timed out
@@ -44,6 +46,12 @@ final class Connection {
     private ByteBuffer writeBuf;
     private final ByteBuffer sizeBuf = ByteBuffer.allocate(4);
     private ByteBuffer readBody;
+    /** Set on TLS connections (security.protocol SSL or SASL_SSL): all bytes go through it. */
+    TlsChannel tls;
+    /** Set on SASL connections while the exchange runs (after ApiVersions, before READY). */
+    SaslClientExchange sasl;
+    /** The broker's versions, kept from ApiVersions until the SASL exchange completes. */
+    Map<Short, short[]> pendingVersions;
 
     Connection(int nodeId, Node node, SocketChannel channel, long establishDeadlineMs) {
         this.nodeId = nodeId;
@@ -117,7 +125,8 @@ final class Connection {
 
     /** Writes what the socket takes; returns the request if its last byte went out, else null. */
     PendingRequest writeSome() throws IOException {
-        channel.write(writeBuf);
+        if (tls != null) tls.write(writeBuf);
+        else channel.write(writeBuf);
         if (writeBuf.hasRemaining()) return null;
         PendingRequest done = writing;
         writing = null;
@@ -128,14 +137,14 @@ final class Connection {
     /** Reads what the socket has; returns one whole response frame (without its size prefix), or null. */
     ByteBuffer readFrame() throws IOException {
         if (readBody == null) {
-            int n = channel.read(sizeBuf);
+            int n = tls != null ? tls.read(sizeBuf) : channel.read(sizeBuf);
             if (n < 0) throw new IOException("connection closed by " + node);
             if (sizeBuf.hasRemaining()) return null;
             int size = sizeBuf.getInt(0);
             if (size < 4) throw new IOException("bad response size " + size);
             readBody = ByteBuffer.allocate(size);
         }
-        int n = channel.read(readBody);
+        int n = tls != null ? tls.read(readBody) : channel.read(readBody);
         if (n < 0) throw new IOException("connection closed by " + node);
         if (readBody.hasRemaining()) return null;
         ByteBuffer body = readBody.flip();

@@ -72,6 +72,8 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
     private final int maxInFlightPerConnection;
     private final int sendBuffer;
     private final int receiveBuffer;
+    /** security.protocol and its TLS / SASL settings. */
+    private final ClientSecurity security;
     private final Selector selector;
     private final Thread ioThread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -104,6 +106,7 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         this.maxInFlightPerConnection = config.getInt("fjord.network.max.in.flight", 100);
         this.sendBuffer = config.getInt("send.buffer.bytes", 131072);
         this.receiveBuffer = config.getInt("receive.buffer.bytes", 65536);
+        this.security = ClientSecurity.from(config);
         for (Node n : config.bootstrapNodes()) nodes.put(n.id(), n);
         try {
             this.selector = Selector.open();
@@ -392,7 +395,74 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
 
     private void startHandshake(Connection c) {
         c.connected();
+        if (security.usesTls()) {
+            try {
+                c.tls = new TlsChannel(c.channel, security.newEngine(c.node.host(), c.node.port()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         sendApiVersions(c, ApiVersionsApi.SPEC.highest());
+    }
+
+    /** After ApiVersions on a SASL connection: SaslHandshake, then SaslAuthenticate rounds until done. */
+    private void startSasl(Connection c, Map<Short, short[]> versions) {
+        c.pendingVersions = versions;
+        c.sasl = security.newSaslExchange(random);
+        PendingRequest r = new PendingRequest(c.nodeId, io.fjord.protocol.api.SaslHandshakeApi.SPEC, (short) 1, v -> {
+            Struct s = io.fjord.protocol.api.SaslHandshakeApi.SPEC.newRequest();
+            s.set("Mechanism", security.mechanism());
+            return s;
+        }, true, time.milliseconds(), Math.max(0, c.establishDeadlineMs - time.milliseconds()), true);
+        r.version = 1;
+        c.handshakeQueue.add(r);
+    }
+
+    private void sendSaslToken(Connection c, byte[] token) {
+        short[] range = c.pendingVersions.get(io.fjord.protocol.api.SaslAuthenticateApi.KEY);
+        short version = (short) Math.min(range == null ? 0 : range[1], 2);
+        PendingRequest r = new PendingRequest(c.nodeId, io.fjord.protocol.api.SaslAuthenticateApi.SPEC, version, v -> {
+            Struct s = io.fjord.protocol.api.SaslAuthenticateApi.SPEC.newRequest();
+            s.set("AuthBytes", token);
+            return s;
+        }, true, time.milliseconds(), Math.max(0, c.establishDeadlineMs - time.milliseconds()), true);
+        r.version = version;
+        c.handshakeQueue.add(r);
+    }
+
+    private void handleSaslResponse(Connection c, PendingRequest r, ByteBuffer buf) throws IOException {
+        ProtocolReader in = new ProtocolReader(buf);
+        ResponseHeader.read(in, r.spec.responseHeaderVersion(r.version));
+        Struct body = r.spec.response().read(in, r.version, r.spec.isFlexible(r.version));
+        short error = body.getShort("ErrorCode");
+        byte[] serverToken = new byte[0];
+        if (r.spec.key() == io.fjord.protocol.api.SaslHandshakeApi.KEY) {
+            if (error != 0) throw new IOException("SASL mechanism " + security.mechanism() + " refused by node " + c.nodeId + " (error " + error + ")");
+        } else {
+            if (error != 0) throw new IOException("SASL authentication to node " + c.nodeId + " failed: " + body.getString("ErrorMessage"));
+            serverToken = (byte[]) body.get("AuthBytes");
+        }
+        byte[] next;
+        try {
+            next = c.sasl.next(serverToken);
+        } catch (SaslClientExchange.SaslFailure e) {
+            throw new IOException(e.getMessage());
+        }
+        if (next != null) {
+            sendSaslToken(c, next);
+            return;
+        }
+        if (!c.sasl.isComplete()) throw new IOException("SASL exchange with node " + c.nodeId + " ended early");
+        finishHandshake(c, c.pendingVersions);
+    }
+
+    private void finishHandshake(Connection c, Map<Short, short[]> versions) {
+        c.handshaken(versions);
+        c.sasl = null;
+        c.pendingVersions = null;
+        failuresByNode.remove(c.nodeId);
+        backoffUntil.remove(c.nodeId);
+        log.debug("connected to node {} ({})", c.nodeId, c.node);
     }
 
     private void sendApiVersions(Connection c, short version) {
@@ -421,7 +491,9 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
                 done.future.complete(new ClientResponse(c.nodeId, done.version, null));
             }
         }
-        int ops = SelectionKey.OP_READ | (c.writing() != null ? SelectionKey.OP_WRITE : 0);
+        // On TLS, ask for OP_WRITE only when bytes can move (not while waiting for the peer's handshake message).
+        boolean wantWrite = c.tls == null ? c.writing() != null : c.tls.hasPendingOutput() || (c.writing() != null && c.tls.canWrite());
+        int ops = SelectionKey.OP_READ | (wantWrite ? SelectionKey.OP_WRITE : 0);
         if (c.key.isValid() && c.key.interestOps() != ops) c.key.interestOps(ops);
     }
 
@@ -473,7 +545,8 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
             throw new IOException("correlation id " + correlationId + " does not match " + r.correlationId);
         }
         if (r.handshake) {
-            handleApiVersions(c, r, buf);
+            if (r.spec.key() == ApiVersionsApi.KEY) handleApiVersions(c, r, buf);
+            else handleSaslResponse(c, r, buf);
             return;
         }
         c.addLoad(-1);
@@ -518,10 +591,8 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         for (Struct k : resp.getStructs("ApiKeys")) {
             versions.put(k.getShort("ApiKey"), new short[] {k.getShort("MinVersion"), k.getShort("MaxVersion")});
         }
-        c.handshaken(versions);
-        failuresByNode.remove(c.nodeId);
-        backoffUntil.remove(c.nodeId);
-        log.debug("connected to node {} ({})", c.nodeId, c.node);
+        if (security.usesSasl()) startSasl(c, versions);
+        else finishHandshake(c, versions);
     }
 
     /** Fails expired requests (each by its own deadline) and returns the earliest remaining deadline. */

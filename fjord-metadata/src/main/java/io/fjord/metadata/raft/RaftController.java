@@ -351,7 +351,7 @@ public final class RaftController implements Controller {
 
     private void register() throws IOException, InterruptedException {
         BrokerNode b = settings.self();
-        submit(List.of(new MetadataRecord.BrokerRegistered(b.id(), incarnation, b.host(), b.port(), b.rack())));
+        submit(List.of(new MetadataRecord.BrokerRegistered(b.id(), incarnation, b.host(), b.port(), b.rack(), b.endpoints())));
     }
 
     private long lastHeartbeatSent;
@@ -536,6 +536,16 @@ public final class RaftController implements Controller {
         String r = submit(List.of(new MetadataRecord.PartitionsAdded(name, t.id(), parts)));
         if (!r.equals("ok")) throw new IllegalStateException("topic " + name + " changed meanwhile");
         return image().topic(name);
+    }
+
+    @Override
+    public void alterScramCredentials(List<MetadataRecord> changes) throws IOException {
+        for (MetadataRecord r : changes) {
+            if (!(r instanceof MetadataRecord.ScramCredentialUpserted || r instanceof MetadataRecord.ScramCredentialDeleted)) {
+                throw new IllegalArgumentException("not a SCRAM credential change: " + r);
+            }
+        }
+        if (!changes.isEmpty()) submit(List.copyOf(changes));
     }
 
     @Override

@@ -57,6 +57,10 @@ public final class Apis {
         register(TxnOffsetCommitApi.SPEC);
         register(DescribeTransactionsApi.SPEC);
         register(ListTransactionsApi.SPEC);
+        register(SaslHandshakeApi.SPEC);
+        register(SaslAuthenticateApi.SPEC);
+        register(AlterUserScramCredentialsApi.SPEC);
+        register(DescribeUserScramCredentialsApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {

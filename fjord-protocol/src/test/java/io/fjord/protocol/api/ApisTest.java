@@ -56,6 +56,10 @@ class ApisTest {
         EXPECTED.put(28, new int[] {0, 0, 6, 3});   // TxnOffsetCommit
         EXPECTED.put(65, new int[] {0, 0, 0, 0});   // DescribeTransactions
         EXPECTED.put(66, new int[] {0, 0, 2, 0});   // ListTransactions
+        EXPECTED.put(17, new int[] {0, 0, 1, -1});  // SaslHandshake (never flexible)
+        EXPECTED.put(36, new int[] {0, 0, 2, 2});   // SaslAuthenticate
+        EXPECTED.put(50, new int[] {0, 0, 0, 0});   // DescribeUserScramCredentials
+        EXPECTED.put(51, new int[] {0, 0, 0, 0});   // AlterUserScramCredentials
     }
 
     @Test

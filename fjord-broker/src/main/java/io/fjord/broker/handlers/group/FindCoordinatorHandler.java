@@ -32,19 +32,19 @@ public final class FindCoordinatorHandler implements ApiHandler {
         if (v >= 4) {
             for (Object key : request.getList("CoordinatorKeys")) {
                 Struct c = response.child("Coordinators").set("Key", key);
-                fill(c, keyType, (String) key, true);
+                fill(c, keyType, (String) key, true, ctx.listenerName());
                 response.add("Coordinators", c);
             }
         } else {
-            fill(response, keyType, request.getString("Key"), v >= 1);
+            fill(response, keyType, request.getString("Key"), v >= 1, ctx.listenerName());
         }
         return CompletableFuture.completedFuture(response);
     }
 
-    private void fill(Struct s, byte keyType, String key, boolean hasMessage) {
+    private void fill(Struct s, byte keyType, String key, boolean hasMessage, String listener) {
         if (keyType == TRANSACTION && transactions != null) {
             io.fjord.broker.txn.TransactionCoordinator.Coordinator t = transactions.findCoordinator(key);
-            fill(s, t.error(), t.message(), t.node(), hasMessage);
+            fill(s, t.error(), t.message(), t.node(), hasMessage, listener);
             return;
         }
         if (keyType != GROUP) {
@@ -53,16 +53,24 @@ public final class FindCoordinatorHandler implements ApiHandler {
             return;
         }
         GroupCoordinator.Coordinator c = coordinator.findCoordinator(key);
-        fill(s, c.error(), c.message(), c.node(), hasMessage);
+        fill(s, c.error(), c.message(), c.node(), hasMessage, listener);
     }
 
-    private static void fill(Struct s, Errors error, String message, io.fjord.metadata.BrokerNode node, boolean hasMessage) {
+    private static void fill(Struct s, Errors error, String message, io.fjord.metadata.BrokerNode node, boolean hasMessage,
+                             String listener) {
         if (error != Errors.NONE) {
             s.set("ErrorCode", error.code()).set("NodeId", -1).set("Host", "").set("Port", -1);
             if (hasMessage) s.set("ErrorMessage", message);
             return;
         }
-        s.set("ErrorCode", Errors.NONE.code()).set("NodeId", node.id()).set("Host", node.host()).set("Port", node.port());
+        // The coordinator's endpoint on the listener this request came in on (a client on SSL must not be sent to PLAINTEXT).
+        io.fjord.metadata.BrokerNode.Endpoint e = node.endpoint(listener);
+        if (e == null) {
+            s.set("ErrorCode", Errors.COORDINATOR_NOT_AVAILABLE.code()).set("NodeId", -1).set("Host", "").set("Port", -1);
+            if (hasMessage) s.set("ErrorMessage", "the coordinator has no listener " + listener);
+            return;
+        }
+        s.set("ErrorCode", Errors.NONE.code()).set("NodeId", node.id()).set("Host", e.host()).set("Port", e.port());
         if (hasMessage) s.set("ErrorMessage", null);
     }
 }

@@ -1,0 +1,393 @@
+#!/usr/bin/env bash
+# One benchmark command: Apache Kafka 4.4 and Fjord on this machine, one after the other, measured with Kafka's own
+# tools (ProducerPerformance, ConsumerPerformance, EndToEndLatency), warm-up first, several rounds; prints each
+# figure's median per system and the Fjord/Kafka ratio, for a single node and for three nodes (RF 3). Not part of
+# `mvn verify`. Prerequisites: Java 17+, Maven (the Kafka jars come from Maven Central on first use), bash, awk.
+#
+#   bench/compare.sh                 # full run: 1 and 3 nodes, 3 rounds of 1,000,000 records (long: about an hour on 2 cores)
+#   bench/compare.sh --quick         # smoke run: 2 rounds of 10,000 records, every figure, a few minutes per system
+# Options (each also an env var, in brackets):
+#   --nodes "1 3"          topologies [NODES]            --systems "kafka fjord"   [SYSTEMS]
+#   --rounds N             [ROUNDS, 3]                   --records N               [NUM_RECORDS, 1000000]
+#   --sizes "100 1024"     record sizes in bytes [SIZES] --partitions N            [PARTITIONS, 6; e.g. 1000]
+#   --producers N          concurrent producer processes per step, records split between them [PRODUCERS, 1; e.g. 50]
+#   --keyed RANGE          keyed records, keys 0..RANGE-1 (ProducerPerformance --record-key-range) [KEY_RANGE]
+#   --steps "..."          produce steps out of: acks1 acksall idempotent lz4 zstd [STEPS, all five]
+# More env: E2E_RECORDS (10000) WARMUP_RECORDS (NUM_RECORDS/2) KAFKA_HEAP_OPTS ("-Xmx1G -Xms1G", Kafka's default)
+#   FJORD_HEAP_OPTS (unset: bin/fjord's default) KAFKA_VERSION (4.4.0) KAFKA_LIB (where the jars go)
+#   STEP_TIMEOUT (600 s per tool run) START_TIMEOUT (120 s) RESULTS_DIR (~/.cache/fjord-bench/compare-<timestamp>)
+#
+# Produce steps (ProducerPerformance, --throughput -1, linger.ms=5 batch.size=65536): acks1 = acks=1, acksall =
+# acks=all, both enable.idempotence=false; idempotent = acks=all with enable.idempotence=true; lz4 / zstd = acks=all,
+# idempotent (Kafka's default producer) with that compression. Topics: one per record size, PARTITIONS partitions,
+# RF = nodes (min.insync.replicas=2 on three nodes); every step of every round appends to it. Broker CPU = user+sys
+# of all node JVMs over the step (/proc/<pid>/stat), per million records. Consume: ConsumerPerformance reading
+# NUM_RECORDS of the first size's topic from the start (whole run, and its fetch-only rate). End-to-end:
+# EndToEndLatency, acks=all, 1 partition. Start-up: launch -> client port open (Kafka: and "Kafka Server started"),
+# the slowest node. RSS: summed over the nodes after the last step.
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CFG="$ROOT/bench/cluster"
+QUICK=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --nodes) NODES="$2"; shift ;;
+    --systems) SYSTEMS="$2"; shift ;;
+    --rounds) ROUNDS="$2"; shift ;;
+    --records) NUM_RECORDS="$2"; shift ;;
+    --sizes) SIZES="$2"; shift ;;
+    --partitions) PARTITIONS="$2"; shift ;;
+    --producers) PRODUCERS="$2"; shift ;;
+    --keyed) KEY_RANGE="$2"; shift ;;
+    --steps) STEPS="$2"; shift ;;
+    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d'; exit 0 ;;
+    *) echo "unknown option $1 (--help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$QUICK" = 1 ]; then
+  NUM_RECORDS="${NUM_RECORDS:-10000}"; ROUNDS="${ROUNDS:-2}"; E2E_RECORDS="${E2E_RECORDS:-300}"
+fi
+NODES="${NODES:-1 3}"
+SYSTEMS="${SYSTEMS:-kafka fjord}"
+ROUNDS="${ROUNDS:-3}"
+NUM_RECORDS="${NUM_RECORDS:-1000000}"
+SIZES="${SIZES:-100 1024}"
+PARTITIONS="${PARTITIONS:-6}"
+PRODUCERS="${PRODUCERS:-1}"
+KEY_RANGE="${KEY_RANGE:-}"
+STEPS="${STEPS:-acks1 acksall idempotent lz4 zstd}"
+E2E_RECORDS="${E2E_RECORDS:-10000}"
+WARMUP_RECORDS="${WARMUP_RECORDS:-$((NUM_RECORDS / 2))}"
+KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx1G -Xms1G}"
+JAVA="${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/}java}"
+# The JVM flags of Kafka's bin/kafka-run-class.sh; the tools get -Xmx512M like bin/kafka-producer-perf-test.sh.
+KAFKA_JVM_PERFORMANCE_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}"
+TOOLS_HEAP_OPTS="${TOOLS_HEAP_OPTS:--Xmx512M}"
+STEP_TIMEOUT="${STEP_TIMEOUT:-600}"
+START_TIMEOUT="${START_TIMEOUT:-120}"
+CACHE="${FJORD_BENCH_CACHE:-$HOME/.cache/fjord-bench}"
+KAFKA_LIB="${KAFKA_LIB:-$CACHE/kafka-$KAFKA_VERSION/lib}"
+RESULTS_DIR="${RESULTS_DIR:-$CACHE/compare-$(date +%Y%m%d-%H%M%S)}"
+CLK_TCK="$(getconf CLK_TCK)"
+
+die() { echo "error: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*"; }
+now_ms() { date +%s%3N; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# ---- processes: every one started here is tracked and stopped at exit ------------------------------------------
+declare -A NODE_PID=() NODE_LOGS=()
+TOOL_PIDS=()   # producer processes of the step in progress
+stop_nodes() {
+  local id pid
+  for id in "${!NODE_PID[@]}"; do kill -TERM "${NODE_PID[$id]}" 2>/dev/null; done
+  for id in "${!NODE_PID[@]}"; do
+    pid="${NODE_PID[$id]}"
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { log "  pid $pid alive 30 s after SIGTERM: SIGKILL"; kill -KILL "$pid" 2>/dev/null; }
+    wait "$pid" 2>/dev/null
+  done
+  NODE_PID=()
+}
+cleanup() {
+  trap - EXIT INT TERM
+  local p; for p in "${TOOL_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${TOOL_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  stop_nodes; [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$RESULTS_DIR"/*/*/node-*/data; }
+trap cleanup EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
+
+tool() {  # tool SECONDS MAIN_CLASS ARGS...: a Kafka tool, bounded, WARN logging to stderr
+  local secs="$1"; shift
+  # shellcheck disable=SC2086
+  timeout --kill-after=10 "$secs" "$JAVA" $TOOLS_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS \
+    -Dlog4j2.configurationFile="$CFG/log4j2-tools.properties" -cp "$KAFKA_LIB/*" "$@"
+}
+
+# ---- Kafka's jars: from Maven Central on first use (bench/kafka/pom.xml), kept under $KAFKA_LIB --------------------
+fetch_kafka() {
+  ls "$KAFKA_LIB"/kafka-tools-"$KAFKA_VERSION".jar > /dev/null 2>&1 && return 0
+  command -v mvn > /dev/null || die "Maven (mvn) is needed to fetch Apache Kafka $KAFKA_VERSION"
+  log "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIB"
+  rm -rf "$KAFKA_LIB.tmp"
+  timeout 900 mvn -q -B -f "$ROOT/bench/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB.tmp" \
+    || die "fetch of Apache Kafka $KAFKA_VERSION failed"
+  mkdir -p "$(dirname "$KAFKA_LIB")"; rm -rf "$KAFKA_LIB"; mv "$KAFKA_LIB.tmp" "$KAFKA_LIB"
+}
+
+# ---- nodes --------------------------------------------------------------------------------------------------------
+free_ports() {  # free_ports BASE COUNT: COUNT client/controller pairs of free ports from BASE up
+  local p="$1" want=$(( $2 * 2 )) out=() tries=0
+  while [ ${#out[@]} -lt $want ] && [ $tries -lt 200 ]; do
+    if ! port_open "$p" && ! port_open $((p + 1)); then out+=("$p" $((p + 1))); fi
+    p=$((p + 2)); tries=$((tries + 1))
+  done
+  [ ${#out[@]} -eq $want ] || die "no $want free ports from $1"
+  echo "${out[@]}"
+}
+
+write_props() {  # write_props KIND ID N DIR: the same Kafka-style keys for both systems
+  local kind="$1" id="$2" n="$3" dir="$4" voters="" i
+  for i in $(seq 1 "$n"); do voters+="${voters:+,}$i@127.0.0.1:${CTRL_PORT[$i]}"; done
+  mkdir -p "$dir/data"
+  cat > "$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=$id
+controller.quorum.voters=$voters
+controller.listener.names=CONTROLLER
+listeners=PLAINTEXT://127.0.0.1:${CLIENT_PORT[$id]},CONTROLLER://127.0.0.1:${CTRL_PORT[$id]}
+advertised.listeners=PLAINTEXT://127.0.0.1:${CLIENT_PORT[$id]}
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=1
+default.replication.factor=$n
+offsets.topic.replication.factor=$n
+transaction.state.log.replication.factor=$n
+transaction.state.log.min.isr=$(( n > 1 ? 2 : 1 ))
+share.coordinator.state.topic.replication.factor=$n
+share.coordinator.state.topic.min.isr=$(( n > 1 ? 2 : 1 ))
+group.initial.rebalance.delay.ms=0
+PROPS
+  [ "$kind" = kafka ] && printf 'num.network.threads=3\nnum.io.threads=8\n' >> "$dir/server.properties"
+  return 0
+}
+
+start_node() {  # start_node KIND ID DIR
+  local kind="$1" id="$2" dir="$3" logs="$3/logs"
+  mkdir -p "$logs"
+  if [ "$kind" = kafka ]; then
+    # shellcheck disable=SC2086
+    nohup "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS -Dkafka.logs.dir="$logs" \
+      -Dlog4j2.configurationFile="$CFG/log4j2-broker.properties" \
+      -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/server.properties" > "$logs/stdout.log" 2>&1 < /dev/null &
+  elif [ -n "${FJORD_HEAP_OPTS:-}" ]; then
+    FJORD_HEAP_OPTS="$FJORD_HEAP_OPTS" nohup "$ROOT/bin/fjord" server "$dir/server.properties" \
+      > "$logs/stdout.log" 2>&1 < /dev/null &
+  else
+    nohup "$ROOT/bin/fjord" server "$dir/server.properties" > "$logs/stdout.log" 2>&1 < /dev/null &
+  fi
+  NODE_PID[$id]=$!
+  NODE_LOGS[$id]="$logs"
+}
+
+wait_node() {  # wait_node KIND ID T0: prints ms from T0 (launch) to ready
+  local kind="$1" id="$2" t0="$3" deadline=$(( $3 + START_TIMEOUT * 1000 ))
+  while [ "$(now_ms)" -lt $deadline ]; do
+    kill -0 "${NODE_PID[$id]}" 2>/dev/null || { tail -n 30 "${NODE_LOGS[$id]}"/*.log >&2; die "$kind node $id exited during start"; }
+    if port_open "${CLIENT_PORT[$id]}" && { [ "$kind" != kafka ] ||
+         grep -q "Kafka Server started" "${NODE_LOGS[$id]}/server.log" 2>/dev/null; }; then
+      echo $(( $(now_ms) - t0 )); return 0
+    fi
+    sleep 0.05
+  done
+  die "$kind node $id not up after $START_TIMEOUT s; logs in ${NODE_LOGS[$id]}"
+}
+
+node_cpu_ticks() {
+  local id sum=0 t
+  for id in "${!NODE_PID[@]}"; do
+    t=$(awk '{print $14+$15}' "/proc/${NODE_PID[$id]}/stat" 2>/dev/null || echo 0); sum=$((sum + t))
+  done
+  echo "$sum"
+}
+nodes_rss_mb() {
+  local id sum=0 kb
+  for id in "${!NODE_PID[@]}"; do
+    kb=$(awk '/VmRSS/{print $2}' "/proc/${NODE_PID[$id]}/status" 2>/dev/null || echo 0); sum=$((sum + kb))
+  done
+  echo $(( sum / 1024 ))
+}
+
+# ---- measurements: figures go to $FIG as name=value, one line per round -------------------------------------------
+create_topic() {  # create_topic NAME PARTITIONS RF (retried until enough brokers are registered)
+  local deadline=$(( $(now_ms) + START_TIMEOUT * 1000 )) extra=()
+  [ "$3" -gt 1 ] && extra=(--config min.insync.replicas=2)
+  until tool 120 org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOT" --create --if-not-exists \
+          --topic "$1" --partitions "$2" --replication-factor "$3" "${extra[@]}" >> "$SDIR/topics.out" 2>> "$SDIR/topics.err"; do
+    [ "$(now_ms)" -lt $deadline ] || { tail -5 "$SDIR/topics.err" >&2; die "cannot create topic $1"; }
+    sleep 1
+  done
+}
+
+step_props() {  # the producer properties of a produce step
+  case "$1" in
+    acks1) echo "acks=1 enable.idempotence=false" ;;
+    acksall) echo "acks=all enable.idempotence=false" ;;
+    idempotent) echo "acks=all enable.idempotence=true" ;;
+    lz4) echo "acks=all enable.idempotence=true compression.type=lz4" ;;
+    zstd) echo "acks=all enable.idempotence=true compression.type=zstd" ;;
+    warmup) echo "acks=all" ;;
+    *) die "unknown step $1" ;;
+  esac
+}
+
+# produce NAME TOPIC SIZE RECORDS STEP: PRODUCERS concurrent ProducerPerformance processes, RECORDS split between them.
+# Figures: records/s summed over the processes, MB/s, p99 (the worst process), broker CPU s per million records.
+produce() {
+  local name="$1" topic="$2" size="$3" n="$4" step="$5" c0 t0 i pids=() per keys=()
+  per=$(( n / PRODUCERS )); [ "$per" -gt 0 ] || per=1
+  [ -n "$KEY_RANGE" ] && keys=(--record-key-range "$KEY_RANGE")
+  c0=$(node_cpu_ticks); t0=$(now_ms)
+  for i in $(seq 1 "$PRODUCERS"); do
+    # exec: $! is then the timeout process itself, so that cleanup's SIGTERM reaches the tool
+    # shellcheck disable=SC2046,SC2086
+    ( exec timeout --kill-after=10 "$STEP_TIMEOUT" "$JAVA" $TOOLS_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS \
+        -Dlog4j2.configurationFile="$CFG/log4j2-tools.properties" -cp "$KAFKA_LIB/*" \
+        org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$BOOT" --topic "$topic" \
+        --num-records "$per" --record-size "$size" --throughput -1 "${keys[@]}" \
+        --command-property linger.ms=5 batch.size=65536 $(step_props "$step") ) \
+      > "$SDIR/$name.$i.out" 2> "$SDIR/$name.$i.err" &
+    pids+=($!)
+  done
+  TOOL_PIDS=("${pids[@]}")
+  local rc=0; for i in "${pids[@]}"; do wait "$i" || rc=$?; done
+  TOOL_PIDS=()
+  local cpu; cpu=$(awk -v a="$c0" -v b="$(node_cpu_ticks)" -v t="$CLK_TCK" 'BEGIN{printf "%.2f", (b-a)/t}')
+  local wall=$(( $(now_ms) - t0 ))
+  # "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, P50 ms 50th, P95 ms 95th, P99 ms 99th, P999 ms 99.9th."
+  local sum; sum=$(for i in $(seq 1 "$PRODUCERS"); do grep '99.9th' "$SDIR/$name.$i.out" | tail -1; done | sed -E 's/[(),]//g' |
+    awk '{ sent += $1; rs += $4; mb += $6; if ($22 > p99) p99 = $22; k++ } END { if (k) printf "%d %.0f %.2f %s %d", sent, rs, mb, p99, k }')
+  set -- $sum
+  if [ $rc -ne 0 ] || [ "${5:-0}" -ne "$PRODUCERS" ]; then
+    log "  $name: FAILED (rc=$rc, $wall ms; 124 = timeout); see $SDIR/$name.*.err"; tail -3 "$SDIR/$name.1.err" >&2
+    return 1
+  fi
+  local cpu_per_m; cpu_per_m=$(awk -v c="$cpu" -v s="$1" 'BEGIN{printf "%.2f", c / (s / 1e6)}')
+  printf '%s.records_s=%s\n%s.MB_s=%s\n%s.p99_ms=%s\n%s.cpu_s_per_M=%s\n' "$name" "$2" "$name" "$3" "$name" "$4" \
+    "$name" "$cpu_per_m" >> "$FIG"
+  log "  $name: $2 records/s, $3 MB/s, p99 $4 ms, broker CPU $cpu s ($cpu_per_m s / M records), $wall ms"
+}
+
+consume() {  # consume TOPIC
+  local t0 c0 line; c0=$(node_cpu_ticks); t0=$(now_ms)
+  tool "$STEP_TIMEOUT" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOT" --topic "$1" \
+    --num-records "$NUM_RECORDS" --timeout 60000 > "$SDIR/consume.r$ROUND.out" 2> "$SDIR/consume.r$ROUND.err"
+  local cpu; cpu=$(awk -v a="$c0" -v b="$(node_cpu_ticks)" -v t="$CLK_TCK" 'BEGIN{printf "%.2f", (b-a)/t}')
+  # start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms,
+  # fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+  line="$(grep -v '^start.time' "$SDIR/consume.r$ROUND.out" | grep ',' | tail -1)"
+  echo "$line" | awk -F', *' -v c="$cpu" 'NF >= 10 && $5 > 0 { printf "consume.records_s=%.0f\nconsume.fetch_records_s=%.0f\nconsume.cpu_s_per_M=%.2f\n", $6, $10, c / ($5 / 1e6) }' >> "$FIG"
+  log "  consume: ${line:-FAILED, see $SDIR/consume.r$ROUND.err}  broker CPU $cpu s"
+}
+
+e2e() {  # e2e TOPIC SIZE
+  tool "$STEP_TIMEOUT" org.apache.kafka.tools.EndToEndLatency --bootstrap-server "$BOOT" --topic "$1" \
+    --num-records "$E2E_RECORDS" --producer-acks all --record-size "$2" > "$SDIR/e2e.r$ROUND.out" 2> "$SDIR/e2e.r$ROUND.err"
+  local avg pct
+  avg="$(sed -n 's/.*Avg latency: \([0-9.]*\) ms.*/\1/p' "$SDIR/e2e.r$ROUND.out" | tail -1)"
+  pct="$(sed -n 's/.*Percentiles: 50th = \([0-9]*\), 99th = \([0-9]*\), 99.9th = \([0-9]*\).*/\1 \2 \3/p' "$SDIR/e2e.r$ROUND.out" | tail -1)"
+  if [ -n "$avg" ] && [ -n "$pct" ]; then
+    set -- $pct
+    printf 'e2e.avg_ms=%s\ne2e.p50_ms=%s\ne2e.p99_ms=%s\ne2e.p999_ms=%s\n' "$avg" "$1" "$2" "$3" >> "$FIG"
+    log "  e2e: avg $avg ms, p50 $1, p99 $2, p99.9 $3 ms"
+  else
+    log "  e2e: FAILED, see $SDIR/e2e.r$ROUND.err"
+  fi
+}
+
+run_system() {  # run_system KIND NODES
+  local kind="$1" n="$2" base ports i id
+  SDIR="$RESULTS_DIR/n$n/$kind"; FIG="$SDIR/figures"; mkdir -p "$SDIR"; : > "$FIG"
+  [ "$kind" = kafka ] && base=19092 || base=29092
+  read -r -a ports <<< "$(free_ports "$base" "$n")"
+  CLIENT_PORT=(); CTRL_PORT=(); BOOT=""
+  for i in $(seq 1 "$n"); do
+    CLIENT_PORT[$i]=${ports[$(( (i - 1) * 2 ))]}; CTRL_PORT[$i]=${ports[$(( (i - 1) * 2 + 1 ))]}
+    BOOT+="${BOOT:+,}127.0.0.1:${CLIENT_PORT[$i]}"
+  done
+  log "== $kind, $n node(s): $BOOT; results $SDIR"
+  for id in $(seq 1 "$n"); do write_props "$kind" "$id" "$n" "$SDIR/node-$id"; done
+  if [ "$kind" = kafka ]; then
+    local cid; cid="$(tool 60 kafka.tools.StorageTool random-uuid)" || die "StorageTool random-uuid failed"
+    for id in $(seq 1 "$n"); do
+      tool 60 kafka.tools.StorageTool format --config "$SDIR/node-$id/server.properties" --cluster-id "$cid" \
+        > "$SDIR/node-$id/format.out" 2>&1 || { cat "$SDIR/node-$id/format.out" >&2; die "format of node $id failed"; }
+    done
+  fi
+  local t0 up slowest=0; t0=$(now_ms)
+  for id in $(seq 1 "$n"); do start_node "$kind" "$id" "$SDIR/node-$id"; done
+  for id in $(seq 1 "$n"); do up=$(wait_node "$kind" "$id" "$t0") || exit 1; [ "$up" -gt "$slowest" ] && slowest=$up; done
+  echo "startup_ms=$slowest" >> "$FIG"
+  log "  up: slowest node ready $slowest ms after launch; RSS idle $(nodes_rss_mb) MB (all nodes)"
+  echo "rss_idle_mb=$(nodes_rss_mb)" >> "$FIG"
+  local size
+  for size in $SIZES; do create_topic "bench-$size" "$PARTITIONS" "$n"; done
+  create_topic bench-e2e 1 "$n"; create_topic bench-warmup "$PARTITIONS" "$n"
+  if [ "$WARMUP_RECORDS" -gt 0 ]; then   # warm-up: JIT, page cache, connections; figures not kept
+    local keep="$FIG"; FIG=/dev/null
+    produce warmup bench-warmup 100 "$WARMUP_RECORDS" warmup || true
+    FIG="$keep"
+  fi
+  local first_size="${SIZES%% *}" step
+  for ROUND in $(seq 1 "$ROUNDS"); do
+    log "  round $ROUND of $ROUNDS"
+    for size in $SIZES; do
+      for step in $STEPS; do produce "produce.$step.$size" "bench-$size" "$size" "$NUM_RECORDS" "$step" || true; done
+    done
+    consume "bench-$first_size"
+    e2e bench-e2e "$first_size"
+  done
+  echo "rss_mb=$(nodes_rss_mb)" >> "$FIG"
+  log "  RSS after the run: $(nodes_rss_mb) MB (all nodes)"
+  stop_nodes
+}
+
+# ---- main ---------------------------------------------------------------------------------------------------------
+fetch_kafka
+case " $SYSTEMS " in *" fjord "*) "$ROOT/bin/fjord" --version > /dev/null || die "Fjord build failed" ;; esac
+mkdir -p "$RESULTS_DIR" || die "cannot create $RESULTS_DIR"
+exec > >(tee "$RESULTS_DIR/run.log") 2>&1
+log "compare: nodes [$NODES], systems [$SYSTEMS], $ROUNDS round(s) of $NUM_RECORDS records, sizes [$SIZES] B," \
+    "$PARTITIONS partitions, $PRODUCERS producer(s)${KEY_RANGE:+, keys 0..$((KEY_RANGE - 1))}, steps [$STEPS]," \
+    "warm-up $WARMUP_RECORDS, e2e $E2E_RECORDS"
+log "Kafka $KAFKA_VERSION ($KAFKA_LIB), $("$JAVA" -version 2>&1 | head -1), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+for n in $NODES; do
+  for s in $SYSTEMS; do
+    case "$s" in kafka|fjord) run_system "$s" "$n" ;; *) die "unknown system $s (kafka, fjord)" ;; esac
+  done
+done
+
+median() {  # median N KIND KEY: the median over the rounds of one figure
+  awk -F= -v k="$3" '$1 == k && $2 ~ /^[0-9.]+$/ { v[++n] = $2 + 0 }
+    END { if (!n) { print "-"; exit } for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+          m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2; printf (m == int(m) ? "%d" : "%.2f"), m }' \
+    "$RESULTS_DIR/n$1/$2/figures" 2>/dev/null || echo "-"
+}
+row() {  # row N LABEL KEY
+  local k f; k=$(median "$1" kafka "$3"); f=$(median "$1" fjord "$3")
+  awk -v l="$2" -v k="${k:--}" -v f="${f:--}" 'BEGIN{
+    r = (k ~ /^[0-9.]+$/ && f ~ /^[0-9.]+$/ && k + 0 > 0) ? sprintf("%.2f", f / k) : "-";
+    printf "| %-44s | %12s | %12s | %6s |\n", l, k, f, r }'
+}
+{
+  for n in $NODES; do
+    echo
+    echo "== $n node(s)$([ "$n" -gt 1 ] && echo ", RF $n, min.insync.replicas=2"): median of $ROUNDS round(s), $NUM_RECORDS records" \
+         "per step, $PARTITIONS partitions, $PRODUCERS producer(s)${KEY_RANGE:+, keyed}; load at end $(cut -d' ' -f1-3 /proc/loadavg)"
+    printf "| %-44s | %12s | %12s | %6s |\n|%s|%s|%s|%s|\n" figure "Kafka $KAFKA_VERSION" Fjord F/K \
+      "----------------------------------------------" "--------------" "--------------" "--------"
+    for size in $SIZES; do
+      for step in $STEPS; do
+        row "$n" "produce $step $size B, records/s" "produce.$step.$size.records_s"
+        row "$n" "produce $step $size B, p99 ms" "produce.$step.$size.p99_ms"
+        row "$n" "produce $step $size B, broker CPU s / M rec" "produce.$step.$size.cpu_s_per_M"
+      done
+    done
+    row "$n" "consume ${SIZES%% *} B, whole run, records/s" consume.records_s
+    row "$n" "consume ${SIZES%% *} B, fetch-only, records/s" consume.fetch_records_s
+    row "$n" "consume, broker CPU s / M records" consume.cpu_s_per_M
+    row "$n" "end-to-end acks=all, avg ms" e2e.avg_ms
+    row "$n" "end-to-end acks=all, p50 ms" e2e.p50_ms
+    row "$n" "end-to-end acks=all, p99 ms" e2e.p99_ms
+    row "$n" "end-to-end acks=all, p99.9 ms" e2e.p999_ms
+    row "$n" "RSS idle, MB (all nodes)" rss_idle_mb
+    row "$n" "RSS after the run, MB (all nodes)" rss_mb
+    row "$n" "start-up, launch -> ready, ms (slowest node)" startup_ms
+  done
+  echo "raw output: $RESULTS_DIR"
+} | tee "$RESULTS_DIR/table.md"

@@ -1,0 +1,135 @@
+package io.fjord.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fjord.broker.replica.Partition;
+import io.fjord.broker.replica.TopicPartition;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three nodes whose inter-broker listener is SASL_SSL (PLAIN): replica fetchers connect to leaders with TLS and
+ * log in, so an RF 3 topic written with acks=all over SASL_SSL reaches every replica; after the leader stops, the
+ * former followers serve every record.
+ */
+class ClusterSecurityTest {
+    private static final String PLAIN = "org.apache.kafka.common.security.plain.PlainLoginModule";
+    private static final String TOPIC = "replicated-over-sasl-ssl";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void replicationRunsOverTheSaslSslInterBrokerListener() throws Exception {
+        TestCertificates certs = new TestCertificates(dir);
+        Path keyStore = certs.keyStore("broker", "CN=localhost,O=Fjord");
+        Path trustStore = certs.trustStore("trust", "broker");
+        Map<String, String> common = new LinkedHashMap<>();
+        common.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT");
+        common.put("inter.broker.listener.name", "SASL_SSL");
+        common.put("ssl.keystore.type", "PKCS12");
+        common.put("ssl.keystore.location", keyStore.toString());
+        common.put("ssl.keystore.password", TestCertificates.PASSWORD);
+        common.put("ssl.truststore.type", "PKCS12");
+        common.put("ssl.truststore.location", trustStore.toString());
+        common.put("ssl.truststore.password", TestCertificates.PASSWORD);
+        common.put("sasl.enabled.mechanisms", "PLAIN");
+        common.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        common.put("listener.name.sasl_ssl.plain.sasl.jaas.config", PLAIN + " required username=\"broker\""
+                + " password=\"broker-pw\" user_broker=\"broker-pw\" user_alice=\"alice-pw\";");
+        common.put("group.initial.rebalance.delay.ms", "0");
+        common.put("offsets.topic.num.partitions", "1");
+        {
+            // Each node: a PLAINTEXT listener, plus a SASL_SSL listener (the inter-broker one) on a free port.
+            Map<Integer, Integer> saslPorts = new HashMap<>();
+            for (int id = 1; id <= 3; id++) saslPorts.put(id, Clients.freePort());
+            try (TestCluster secured = new TestCluster(dir.resolve("nodes"), 3, common, id -> Map.of("listeners",
+                    "PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:" + saslPorts.get(id)))) {
+                secured.start();
+                String bootstrap = "127.0.0.1:" + saslPorts.get(1) + ",127.0.0.1:" + saslPorts.get(2);
+                Map<String, Object> client = new HashMap<>();
+                client.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+                client.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12");
+                client.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, trustStore.toString());
+                client.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, TestCertificates.PASSWORD);
+                client.put(SaslConfigs.SASL_MECHANISM, "PLAIN");
+                client.put(SaslConfigs.SASL_JAAS_CONFIG, PLAIN + " required username=\"alice\" password=\"alice-pw\";");
+                Map<String, Object> adminConfig = new HashMap<>(client);
+                adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+                adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000");
+                try (Admin admin = Admin.create(adminConfig)) {
+                    admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 3))).all().get(60, TimeUnit.SECONDS);
+                }
+                secured.awaitTopicEverywhere(TOPIC);
+                Properties p = new Properties();
+                p.putAll(client);
+                p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+                p.put(ProducerConfig.ACKS_CONFIG, "all");
+                p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+                p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+                    for (int i = 0; i < 100; i++) producer.send(new ProducerRecord<>(TOPIC, "k" + i, "value-" + i + "-" + "x".repeat(1500)));
+                    producer.flush();
+                }
+                TopicPartition tp = new TopicPartition(TOPIC, 0);
+                // Every replica holds the 100 records and knows they are committed: the fetchers got them over SASL_SSL.
+                await("every replica has the records").atMost(Duration.ofSeconds(60)).until(() -> {
+                    for (int id = 1; id <= 3; id++) {
+                        Partition part = secured.node(id).broker().replicaManager().partition(tp);
+                        if (part == null || part.logEndOffset() < 100 || part.highWatermark() < 100) return false;
+                    }
+                    return true;
+                });
+                int leader = secured.node(1).broker().controller().image().topic(TOPIC).partition(0).leader();
+                assertThat(secured.node(1).broker().controller().image().topic(TOPIC).partition(0).isr()).hasSize(3);
+                secured.stop(leader);
+                List<Integer> rest = secured.running();
+                String followers = String.join(",", rest.stream().map(id -> "127.0.0.1:" + saslPorts.get(id)).toList());
+                Properties c = new Properties();
+                c.putAll(client);
+                c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, followers);
+                // No group: with one of three nodes gone the offsets topic (RF 3) cannot be created; reading needs none.
+                c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+                c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+                c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+                List<ConsumerRecord<String, String>> got = new ArrayList<>();
+                try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+                    consumer.assign(List.of(new org.apache.kafka.common.TopicPartition(TOPIC, 0)));
+                    consumer.seekToBeginning(consumer.assignment());
+                    await("reading back from the former followers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+                            .until(() -> {
+                                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) got.add(r);
+                                return got.size() >= 100;
+                            });
+                }
+                assertThat(got).hasSize(100);
+                for (int i = 0; i < 100; i++) assertThat(got.get(i).value()).startsWith("value-" + i + "-");
+            }
+        }
+    }
+}
