@@ -159,6 +159,11 @@ class RealKafkaCompatTest {
     }
 
     @Test
+    void fjordsConsumerOnTheConsumerGroupProtocolSharesAGroupWithKafkaClients() throws Exception {
+        ConsumerProtocolChecks.fjordAndKafkaMembersShareAConsumerProtocolGroup(bootstrap, "compat-848", "compat-848-group");
+    }
+
+    @Test
     void kafkaConsumerReadsFjordProducedRecords() {
         try (FjordAdmin admin = new FjordAdmin(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic("compat-cross", 1, (short) 1)));

@@ -51,7 +51,8 @@ public final class ProducerBatch {
         this.createdMs = now;
         this.batchSize = batchSize;
         this.reservedBytes = reservedBytes;
-        this.builder = new RecordBatchBuilder(0, compression);
+        // Room for a whole batch at once (the pool reserved it): records are copied in once, never regrown.
+        this.builder = new RecordBatchBuilder(0, compression, reservedBytes - 61);
         this.estimatedSize = 61;
     }
 

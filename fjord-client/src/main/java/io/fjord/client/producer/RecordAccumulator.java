@@ -220,11 +220,12 @@ public final class RecordAccumulator {
                 Iterator<ProducerBatch> it = dq.iterator();
                 while (it.hasNext()) {
                     ProducerBatch b = it.next();
-                    if (now - b.createdMs >= deliveryTimeoutMs) {
-                        it.remove();
-                        b.closeForAppends();
-                        out.add(b);
-                    }
+                    // A deque is in creation order (retries go back in front of younger batches), so the first
+                    // batch not expired ends the walk: the sender's every loop stays O(partitions), not O(batches).
+                    if (now - b.createdMs < deliveryTimeoutMs) break;
+                    it.remove();
+                    b.closeForAppends();
+                    out.add(b);
                 }
             }
         }
