@@ -164,6 +164,11 @@ class RealKafkaCompatTest {
     }
 
     @Test
+    void fjordsReadCommittedConsumerSkipsTransactionsKafkaAborted() throws Exception {
+        ReadCommittedChecks.readCommittedSkipsAbortedTransactions(bootstrap, "compat-read-committed");
+    }
+
+    @Test
     void kafkaConsumerReadsFjordProducedRecords() {
         try (FjordAdmin admin = new FjordAdmin(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic("compat-cross", 1, (short) 1)));
