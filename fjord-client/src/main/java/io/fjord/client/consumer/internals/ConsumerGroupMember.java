@@ -379,6 +379,15 @@ public final class ConsumerGroupMember implements GroupMember {
     private void onHeartbeatAnswer(int sentEpoch, ClientResponse resp, Throwable err) {
         long now = time.milliseconds();
         if (err != null) {
+            Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+            if (cause instanceof io.fjord.client.errors.UnsupportedVersionException) {
+                // As Kafka's consumer: a broker without ConsumerGroupHeartbeat cannot host this member, retrying will not help.
+                fatal = new io.fjord.client.errors.UnsupportedVersionException("The cluster does not support the consumer group "
+                        + "protocol (ConsumerGroupHeartbeat): set group.protocol=classic (" + cause.getMessage() + ")");
+                membership.onHeartbeatError(now, (short) 35, true, 0);
+                pollThread.wake();
+                return;
+            }
             lookup.markUnknown("heartbeat failed: " + err);
             membership.onHeartbeatFailure(now, retryBackoff.backoffMs(++heartbeatFailures));
             return;
