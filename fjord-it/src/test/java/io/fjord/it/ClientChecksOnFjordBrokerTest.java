@@ -34,6 +34,12 @@ class ClientChecksOnFjordBrokerTest {
 
     @Test
     @Disabled("needs the broker's transactions (branches txncoord and txnlog)")
+    void fjordsTransactionalProducerCommitsAbortsCommitsOffsetsAndIsFenced() throws Exception {
+        TransactionalProducerChecks.commitsAbortsOffsetsAndFencing(broker.bootstrap(), "fjord-txn", "fjord-txn-group");
+    }
+
+    @Test
+    @Disabled("needs the broker's transactions (branches txncoord and txnlog)")
     void fjordsReadCommittedConsumerSkipsAbortedTransactions() throws Exception {
         ReadCommittedChecks.readCommittedSkipsAbortedTransactions(broker.bootstrap(), "fjord-read-committed");
     }

@@ -169,6 +169,11 @@ class RealKafkaCompatTest {
     }
 
     @Test
+    void fjordsTransactionalProducerCommitsAbortsCommitsOffsetsAndIsFenced() throws Exception {
+        TransactionalProducerChecks.commitsAbortsOffsetsAndFencing(bootstrap, "compat-txn", "compat-txn-group");
+    }
+
+    @Test
     void kafkaConsumerReadsFjordProducedRecords() {
         try (FjordAdmin admin = new FjordAdmin(Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new NewTopic("compat-cross", 1, (short) 1)));

@@ -56,6 +56,11 @@ public final class ProducerBatch {
         this.estimatedSize = 61;
     }
 
+    /** Marks the batch transactional (attribute bit 4): its records count only once their transaction commits. */
+    void transactional() {
+        builder.transactional(true);
+    }
+
     static int estimate(byte[] key, byte[] value, List<Header> headers) {
         int size = RECORD_OVERHEAD + (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
         for (Header h : headers) size += 10 + h.key().length() * 3 + (h.value() == null ? 0 : h.value().length);
