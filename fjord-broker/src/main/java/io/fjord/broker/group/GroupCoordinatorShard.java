@@ -80,31 +80,8 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
         if ("bidirectional".equalsIgnoreCase(policy) || "upgrade".equalsIgnoreCase(policy)) consumer.allowUpgrades(this::upgrade);
     }
 
-    /**
-     * Online upgrade: a Stable classic group whose members all use the consumer protocol type hands its members
-     * to a consumer group; the classic group keeps the offsets only. A group mid-rebalance is refused with a
-     * retriable COORDINATOR_NOT_AVAILABLE (the member retries once the rebalance is over).
-     */
     private ClassicUpgrade.Outcome upgrade(String groupId, ConsumerGroupProtocol protocol) {
-        ClassicGroup g = groups.get(groupId);
-        if (!"consumer".equals(g.protocolType) || g.protocolName == null) {
-            return new ClassicUpgrade.Outcome(Errors.GROUP_ID_NOT_FOUND, "Group " + groupId + " is not a consumer-protocol group.", null, List.of());
-        }
-        if (!g.is(GroupState.STABLE)) {
-            return new ClassicUpgrade.Outcome(Errors.COORDINATOR_NOT_AVAILABLE, "Group " + groupId + " is rebalancing; retry.", null, List.of());
-        }
-        List<ClassicMembers.Snapshot> members = new ArrayList<>();
-        for (GroupMember m : g.members.values()) {
-            members.add(new ClassicMembers.Snapshot(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.sessionTimeoutMs,
-                    m.rebalanceTimeoutMs, m.protocols, g.protocolName, m.assignment));
-        }
-        ClassicUpgrade.Outcome out = classicInConsumer.convert(groupId, g.generationId, members);
-        for (ClassicMembers.Snapshot m : members) removeFromGroup(g, m.memberId());
-        g.transitionTo(GroupState.EMPTY);
-        g.emptySinceMs = clock.getAsLong();
-        log.info("group {}: classic group of {} members upgraded to a consumer group at generation {}", groupId,
-                members.size(), g.generationId);
-        return out;
+        return ClassicGroupUpgrade.upgrade(groups.get(groupId), classicInConsumer, this::removeFromGroup, clock.getAsLong());
     }
 
     private boolean classicGroupInUse(String groupId) {
@@ -773,24 +750,7 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
 
     /** Null if the group does not exist. */
     public GroupDescription describe(String groupId) {
-        ConsumerGroup cg = consumer.group(groupId);
-        if (cg != null) {
-            List<MemberDescription> members = new ArrayList<>();
-            cg.members().values().forEach(m -> members.add(new MemberDescription(m.memberId(), m.instanceId(), m.clientId(),
-                    m.clientHost(), new byte[0], new byte[0])));
-            return new GroupDescription(groupId, cg.state().displayName(), "consumer", "", members);
-        }
-        ClassicGroup group = groups.get(groupId);
-        if (group == null) return null;
-        List<MemberDescription> members = new ArrayList<>();
-        boolean stable = group.is(GroupState.STABLE);
-        for (GroupMember m : group.members.values()) {
-            byte[] md = group.protocolName == null ? new byte[0] : m.protocols.getOrDefault(group.protocolName, new byte[0]);
-            members.add(new MemberDescription(m.memberId, m.groupInstanceId, m.clientId, m.clientHost,
-                    stable ? md : new byte[0], stable ? m.assignment : new byte[0]));
-        }
-        return new GroupDescription(groupId, group.state().displayName(), group.protocolType == null ? "" : group.protocolType,
-                stable ? group.protocolName : "", members);
+        return GroupViews.describe(groups, consumer, groupId);
     }
 
     /** {@code type} is "classic" or "consumer" (ListGroups v5 GroupType). */
@@ -801,15 +761,7 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
     }
 
     public List<GroupListing> list() {
-        List<GroupListing> out = new ArrayList<>();
-        for (ClassicGroup g : groups.values()) {
-            if (g.is(GroupState.DEAD) || consumer.group(g.groupId) != null) continue;
-            out.add(new GroupListing(g.groupId, g.protocolType == null ? "" : g.protocolType, g.state().displayName()));
-        }
-        for (ConsumerGroup cg : consumer.groups()) {
-            out.add(new GroupListing(cg.groupId(), "consumer", cg.state().displayName(), "consumer"));
-        }
-        return out;
+        return GroupViews.list(groups, consumer);
     }
 
     /** Deletes an Empty group with its committed offsets (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP otherwise). */
