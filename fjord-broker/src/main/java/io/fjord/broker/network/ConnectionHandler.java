@@ -58,6 +58,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean peerGone;
     /** Set when the response being sent ends the connection (a failed authentication). */
     private boolean closeAfterResponse;
+    /** The broker-wide bound on queued requests ({@code queued.max.requests}, {@code queued.max.request.bytes}). */
+    private final RequestQueueBudget budget;
+    /** Reading is paused until {@link #budget} has room. */
+    private boolean pausedByBudget;
+    /** The frame being served was handed to a handler, which gives its budget back when it has answered. */
+    private boolean handedOff;
 
     ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, String listenerName,
                       io.fjord.broker.metrics.BrokerMetrics metrics) {
@@ -67,6 +73,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, ListenerSecurity security, ScramCredentialStore scram,
                       io.fjord.broker.metrics.BrokerMetrics metrics) {
+        this(dispatcher, requestExecutor, security, scram, metrics, new RequestQueueBudget(Integer.MAX_VALUE, -1));
+    }
+
+    ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, ListenerSecurity security, ScramCredentialStore scram,
+                      io.fjord.broker.metrics.BrokerMetrics metrics, RequestQueueBudget budget) {
+        this.budget = budget;
         this.dispatcher = dispatcher;
         this.requestExecutor = requestExecutor;
         this.listenerName = security.listener();
@@ -85,6 +97,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         pending.add(frame);
         if (pending.size() >= PAUSE_READING_AT) ctx.channel().config().setAutoRead(false);
+        if (!budget.acquire(frame.readableBytes()) && !pausedByBudget) {
+            pausedByBudget = true;
+            ctx.channel().config().setAutoRead(false);
+            budget.whenRoom(() -> ctx.executor().execute(() -> {
+                pausedByBudget = false;
+                if (!closed && !peerGone && pending.size() < PAUSE_READING_AT) ctx.channel().config().setAutoRead(true);
+            }));
+        }
         if (!busy) serveNext(ctx);
     }
 
@@ -92,19 +112,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         while (!busy && !closed) {
             ByteBuf frame = pending.poll();
             if (frame == null) {
-                if (!peerGone) ctx.channel().config().setAutoRead(true);
+                if (!peerGone && !pausedByBudget) ctx.channel().config().setAutoRead(true);
                 return;
             }
-            if (pending.size() < PAUSE_READING_AT / 2) ctx.channel().config().setAutoRead(true);
+            if (pending.size() < PAUSE_READING_AT / 2 && !pausedByBudget) ctx.channel().config().setAutoRead(true);
+            int size = frame.readableBytes();
+            handedOff = false;
             try {
-                serve(ctx, frame);
+                serve(ctx, frame, size);
             } finally {
                 frame.release();
+                if (!handedOff) budget.release(size);
             }
         }
     }
 
-    private void serve(ChannelHandlerContext ctx, ByteBuf frame) {
+    private void serve(ChannelHandlerContext ctx, ByteBuf frame, int size) {
         servingSince = System.nanoTime();
         // The body is parsed in place: the handlers get views of the frame's (pooled, usually direct) memory for
         // record batches, so the frame is retained until the handler's answer is complete (see below). No copy of
@@ -156,6 +179,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         RequestContext rc = new RequestContext(header, spec, ctx.channel().remoteAddress(), listenerName, who);
         ApiHandler handler = dispatcher.handler(header.apiKey());
         frame.retain(); // released once the handler's future is complete: nothing reads the request bytes after that
+        handedOff = true;
         CompletableFuture<Struct> answered;
         try {
             answered = CompletableFuture.supplyAsync(() -> {
@@ -169,9 +193,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     }, requestExecutor).thenCompose(f -> f);
         } catch (RuntimeException e) { // the executor refused (shutting down)
             frame.release();
+            budget.release(size);
             throw e;
         }
-        answered.whenComplete((response, error) -> frame.release())
+        answered.whenComplete((response, error) -> {
+                    frame.release();
+                    budget.release(size);
+                })
                 .whenComplete((response, error) -> ctx.executor().execute(() -> {
                     if (error != null) {
                         log.error("{} v{} handler failed; closing connection from {}", spec.name(), header.apiVersion(),
@@ -287,7 +315,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void close(ChannelHandlerContext ctx) {
         closed = true;
         ByteBuf b;
-        while ((b = pending.poll()) != null) b.release();
+        while ((b = pending.poll()) != null) {
+            budget.release(b.readableBytes());
+            b.release();
+        }
         ctx.close();
     }
 
@@ -299,6 +330,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         peerGone = true;
         if (!busy) serveNext(ctx);
+    }
+
+    /**
+     * {@code connections.max.idle.ms} passed with nothing read or written: closed, as Kafka closes idle connections,
+     * unless a request is being served (a long-poll fetch is waiting, not idle).
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+            if (!busy && pending.isEmpty()) {
+                log.debug("closing idle connection from {}", ctx.channel().remoteAddress());
+                close(ctx);
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override
