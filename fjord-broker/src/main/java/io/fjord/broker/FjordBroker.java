@@ -341,6 +341,11 @@ public final class FjordBroker implements AutoCloseable {
         return server.boundPorts().get(0);
     }
 
+    /** The client quotas enforced on every connection (producer/consumer byte rates, request percentage). */
+    public io.fjord.broker.quota.ClientQuotaManager clientQuotas() {
+        return server.clientQuotas();
+    }
+
     /** The connection bounds in force and their counts (max.connections, per IP, creation rate). */
     public io.fjord.broker.network.ConnectionLimits connectionLimits() {
         return server.connectionLimits();

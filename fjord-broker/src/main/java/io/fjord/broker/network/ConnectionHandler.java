@@ -64,6 +64,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean pausedByBudget;
     /** The frame being served was handed to a handler, which gives its budget back when it has answered. */
     private boolean handedOff;
+    /** Client quotas (producer/consumer byte rates, request percentage); null: none enforced. */
+    private io.fjord.broker.quota.ClientQuotaManager quotas;
+    /** After the response being sent, read and serve nothing for this long (KIP-219's muted channel). */
+    private long muteAfterResponseMs;
 
     ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, String listenerName,
                       io.fjord.broker.metrics.BrokerMetrics metrics) {
@@ -196,6 +200,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             budget.release(size);
             throw e;
         }
+        long handedAt = System.nanoTime();
         answered.whenComplete((response, error) -> {
                     frame.release();
                     budget.release(size);
@@ -213,8 +218,50 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         serveNext(ctx);
                         return;
                     }
+                    throttleIfOverQuota(rc, body, size, response, System.nanoTime() - handedAt);
                     sendResponse(ctx, spec, header.apiVersion(), header.correlationId(), response);
                 }));
+    }
+
+    /**
+     * Records the request against the client's quotas (Kafka's: produce request bytes, fetch response bytes of
+     * consumers, not followers, and handler time) and, when over one, says so in the response's ThrottleTimeMs and
+     * mutes the connection for that long after the response (KIP-219): kafka-clients back off on their own too.
+     */
+    private void throttleIfOverQuota(RequestContext rc, Struct request, int requestBytes, Struct response, long handlerNanos) {
+        muteAfterResponseMs = 0;
+        if (quotas == null || quotas.isEmpty()) return;
+        String user = rc.principal().name();
+        String clientId = rc.header().clientId() == null ? "" : rc.header().clientId();
+        long throttle = quotas.recordAndGetThrottleMs(io.fjord.broker.quota.ClientQuotaManager.REQUEST_PERCENTAGE, user, clientId,
+                handlerNanos / 1e6 / 10.0); // ms/10 per second reads as percent of one thread
+        short key = rc.header().apiKey();
+        if (key == io.fjord.protocol.api.ProduceApi.KEY) {
+            throttle = Math.max(throttle, quotas.recordAndGetThrottleMs(io.fjord.broker.quota.ClientQuotaManager.PRODUCER_BYTE_RATE,
+                    user, clientId, requestBytes));
+        } else if (key == io.fjord.protocol.api.FetchApi.KEY && !fromFollower(request)) {
+            SizeCounter counter = new SizeCounter();
+            rc.spec().response().write(counter, response, rc.version(), rc.spec().isFlexible(rc.version()));
+            throttle = Math.max(throttle, quotas.recordAndGetThrottleMs(io.fjord.broker.quota.ClientQuotaManager.CONSUMER_BYTE_RATE,
+                    user, clientId, counter.size()));
+        }
+        if (throttle <= 0) return;
+        int ms = (int) Math.min(Integer.MAX_VALUE, throttle);
+        if (response.schema().has("ThrottleTimeMs")) response.set("ThrottleTimeMs", Math.max(ms, response.getInt("ThrottleTimeMs")));
+        muteAfterResponseMs = ms;
+    }
+
+    private static boolean fromFollower(Struct fetch) {
+        if (fetch.schema().has("ReplicaState")) {
+            Struct state = fetch.getStruct("ReplicaState");
+            if (state != null && state.getInt("ReplicaId") >= 0) return true;
+        }
+        return fetch.schema().has("ReplicaId") && fetch.getInt("ReplicaId") >= 0;
+    }
+
+    /** Enforces client quotas on this connection's requests. */
+    void enforceQuotas(io.fjord.broker.quota.ClientQuotaManager quotas) {
+        this.quotas = quotas;
     }
 
     /** One step of the SASL exchange, answered on the event loop (the work is a few hashes at most). */
@@ -302,6 +349,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             // Kafka's TotalTimeMs: from taking the request to handing the whole response to the socket.
             if (metrics != null) metrics.requestCompleted(spec, version, System.nanoTime() - servingSince, body);
+            long mute = muteAfterResponseMs;
+            muteAfterResponseMs = 0;
+            if (mute > 0) {
+                ctx.channel().config().setAutoRead(false);
+                ctx.executor().schedule(() -> {
+                    busy = false;
+                    serveNext(ctx);
+                }, mute, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return;
+            }
             busy = false;
             serveNext(ctx);
         });

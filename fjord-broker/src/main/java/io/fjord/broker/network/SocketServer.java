@@ -48,6 +48,7 @@ public final class SocketServer implements AutoCloseable {
     /** Set by {@link #start()}: the connection count and rate bounds, and the queued-request budget. */
     private ConnectionLimits limits;
     private RequestQueueBudget queueBudget;
+    private io.fjord.broker.quota.ClientQuotaManager clientQuotas;
 
     public SocketServer(BrokerConfig config, RequestDispatcher dispatcher, Executor requestExecutor) {
         this(config, dispatcher, requestExecutor, io.fjord.broker.security.ScramCredentialStore.EMPTY, null);
@@ -85,6 +86,8 @@ public final class SocketServer implements AutoCloseable {
         for (BrokerConfig.Listener l : config.listeners()) names.add(l.name());
         limits = new ConnectionLimits(config, names, config.listenerLayout().interBrokerListenerName(),
                 () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
+        clientQuotas = new io.fjord.broker.quota.ClientQuotaManager(config.getInt("quota.window.num"),
+                config.getLong("quota.window.size.seconds") * 1000, () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
         queueBudget = new RequestQueueBudget(config.getInt("queued.max.requests"), config.getLong("queued.max.request.bytes"));
         for (BrokerConfig.Listener l : config.listeners()) {
             io.fjord.broker.security.ListenerSecurity security = config.listenerSecurity(l.name());
@@ -119,8 +122,7 @@ public final class SocketServer implements AutoCloseable {
                             }
                             ch.pipeline()
                                     .addLast("frames", new BoundedFrameDecoder(maxFrame, incompleteFrameMs))
-                                    .addLast("requests", new ConnectionHandler(dispatcher, requestExecutor, security, scramCredentials,
-                                            metrics, queueBudget));
+                                    .addLast("requests", connection(security));
                         }
                     });
             Channel ch = bind(b, l);
@@ -154,6 +156,17 @@ public final class SocketServer implements AutoCloseable {
             }
             ctx.fireChannelRead(child);
         }
+    }
+
+    private ConnectionHandler connection(io.fjord.broker.security.ListenerSecurity security) {
+        ConnectionHandler h = new ConnectionHandler(dispatcher, requestExecutor, security, scramCredentials, metrics, queueBudget);
+        h.enforceQuotas(clientQuotas);
+        return h;
+    }
+
+    /** The client quotas enforced on every connection (after {@link #start()}). */
+    public io.fjord.broker.quota.ClientQuotaManager clientQuotas() {
+        return clientQuotas;
     }
 
     /** The connection bounds in force (after {@link #start()}). */
