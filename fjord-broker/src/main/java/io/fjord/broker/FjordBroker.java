@@ -210,6 +210,10 @@ public final class FjordBroker implements AutoCloseable {
                 io.fjord.broker.handlers.ScramCredentialsHandlers.describe(controller));
         register(dispatcher, served, io.fjord.protocol.api.AlterUserScramCredentialsApi.KEY,
                 io.fjord.broker.handlers.ScramCredentialsHandlers.alter(controller));
+        register(dispatcher, served, io.fjord.protocol.api.DescribeClientQuotasApi.KEY,
+                io.fjord.broker.quota.ClientQuotasHandlers.describe(server.clientQuotas()));
+        register(dispatcher, served, io.fjord.protocol.api.AlterClientQuotasApi.KEY,
+                io.fjord.broker.quota.ClientQuotasHandlers.alter(server.clientQuotas()));
         wrappers.forEach((key, w) -> register(dispatcher, served, key, w.wrap(this, dispatcher.handler(key))));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}, data in {}", nodeId, clusterId, self.endpoints(), dirs);

@@ -2,7 +2,6 @@ package io.fjord.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fjord.broker.quota.ClientQuotaEntity;
 import io.fjord.broker.quota.ClientQuotaManager;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -80,11 +79,58 @@ class ClientQuotaTest {
         }
     }
 
+    /** What {@code kafka-configs.sh --alter --entity-type <type> --entity-name <name> --add-config key=value} sends. */
+    private static void setQuota(String bootstrap, String type, String name, String key, Double value) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = Clients.admin(bootstrap)) {
+            java.util.Map<String, String> entity = new java.util.HashMap<>();
+            entity.put(type, name);
+            admin.alterClientQuotas(java.util.List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration(
+                    new org.apache.kafka.common.quota.ClientQuotaEntity(entity),
+                    java.util.List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration.Op(key, value)))))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void quotasAreSetAndDescribedThroughKafkaClientsAdmin(@TempDir Path dir) throws Exception {
+        try (TestBroker broker = new TestBroker(dir).start()) {
+            String user = org.apache.kafka.common.quota.ClientQuotaEntity.USER;
+            String client = org.apache.kafka.common.quota.ClientQuotaEntity.CLIENT_ID;
+            setQuota(broker.bootstrap(), user, "alice", ClientQuotaManager.PRODUCER_BYTE_RATE, 1_048_576.0);
+            setQuota(broker.bootstrap(), user, null, ClientQuotaManager.CONSUMER_BYTE_RATE, 2_000_000.0); // <default>
+            setQuota(broker.bootstrap(), client, "app", ClientQuotaManager.REQUEST_PERCENTAGE, 50.0);
+            assertThat(broker.broker().clientQuotas().quota(ClientQuotaManager.PRODUCER_BYTE_RATE, "alice", "x")).isEqualTo(1_048_576.0);
+            assertThat(broker.broker().clientQuotas().quota(ClientQuotaManager.CONSUMER_BYTE_RATE, "bob", "x")).isEqualTo(2_000_000.0);
+            try (org.apache.kafka.clients.admin.Admin admin = Clients.admin(broker.bootstrap())) {
+                var all = admin.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities().get(30, TimeUnit.SECONDS);
+                assertThat(all).hasSize(3);
+                var users = admin.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.containsOnly(java.util.List.of(
+                        org.apache.kafka.common.quota.ClientQuotaFilterComponent.ofEntityType(user)))).entities().get(30, TimeUnit.SECONDS);
+                assertThat(users).hasSize(2);
+                var alice = admin.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.contains(java.util.List.of(
+                        org.apache.kafka.common.quota.ClientQuotaFilterComponent.ofEntity(user, "alice")))).entities().get(30, TimeUnit.SECONDS);
+                assertThat(alice.values()).containsExactly(java.util.Map.of(ClientQuotaManager.PRODUCER_BYTE_RATE, 1_048_576.0));
+                var defaults = admin.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.contains(java.util.List.of(
+                        org.apache.kafka.common.quota.ClientQuotaFilterComponent.ofDefaultEntity(user)))).entities().get(30, TimeUnit.SECONDS);
+                assertThat(defaults.keySet()).extracting(e -> e.entries().get(user)).containsExactly((String) null);
+                // An unknown key is refused with Kafka's InvalidRequestException; nothing changes.
+                var bad = admin.alterClientQuotas(java.util.List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration(
+                        new org.apache.kafka.common.quota.ClientQuotaEntity(java.util.Map.of(user, "alice")),
+                        java.util.List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration.Op("bytes_please", 1.0))))).all();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> bad.get(30, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidRequestException.class);
+            }
+            // Removing a quota (a null value) takes it away.
+            setQuota(broker.bootstrap(), user, "alice", ClientQuotaManager.PRODUCER_BYTE_RATE, null);
+            assertThat(broker.broker().clientQuotas().quota(ClientQuotaManager.PRODUCER_BYTE_RATE, "alice", "x")).isNull();
+        }
+    }
+
     @Test
     void aProducerOverItsQuotaIsThrottledAndAnotherIsNot(@TempDir Path dir) throws Exception {
         try (TestBroker broker = new TestBroker(dir).start()) {
             double quota = 200_000; // bytes per second
-            broker.broker().clientQuotas().alter(ClientQuotaEntity.clientId("limited"), ClientQuotaManager.PRODUCER_BYTE_RATE, quota);
+            setQuota(broker.bootstrap(), org.apache.kafka.common.quota.ClientQuotaEntity.CLIENT_ID, "limited", ClientQuotaManager.PRODUCER_BYTE_RATE, quota);
             Clients.createTopic(broker.bootstrap(), "quota", 1);
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
             try {
@@ -112,7 +158,7 @@ class ClientQuotaTest {
         Assumptions.assumeTrue(seconds > 0, "the minute-long run is behind -Pfault-long");
         try (TestBroker broker = new TestBroker(dir).start()) {
             double quota = 1_000_000;
-            broker.broker().clientQuotas().alter(ClientQuotaEntity.clientId("limited"), ClientQuotaManager.PRODUCER_BYTE_RATE, quota);
+            setQuota(broker.bootstrap(), org.apache.kafka.common.quota.ClientQuotaEntity.CLIENT_ID, "limited", ClientQuotaManager.PRODUCER_BYTE_RATE, quota);
             Clients.createTopic(broker.bootstrap(), "quota", 1);
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
             try {
