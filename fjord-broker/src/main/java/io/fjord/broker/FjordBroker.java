@@ -210,6 +210,10 @@ public final class FjordBroker implements AutoCloseable {
                 io.fjord.broker.handlers.ScramCredentialsHandlers.describe(controller));
         register(dispatcher, served, io.fjord.protocol.api.AlterUserScramCredentialsApi.KEY,
                 io.fjord.broker.handlers.ScramCredentialsHandlers.alter(controller));
+        register(dispatcher, served, io.fjord.protocol.api.DescribeClientQuotasApi.KEY,
+                io.fjord.broker.quota.ClientQuotasHandlers.describe(server.clientQuotas()));
+        register(dispatcher, served, io.fjord.protocol.api.AlterClientQuotasApi.KEY,
+                io.fjord.broker.quota.ClientQuotasHandlers.alter(server.clientQuotas()));
         wrappers.forEach((key, w) -> register(dispatcher, served, key, w.wrap(this, dispatcher.handler(key))));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}, data in {}", nodeId, clusterId, self.endpoints(), dirs);
@@ -339,6 +343,16 @@ public final class FjordBroker implements AutoCloseable {
     /** The port of the first listener (the real one when it was configured as 0). */
     public int port() {
         return server.boundPorts().get(0);
+    }
+
+    /** The client quotas enforced on every connection (producer/consumer byte rates, request percentage). */
+    public io.fjord.broker.quota.ClientQuotaManager clientQuotas() {
+        return server.clientQuotas();
+    }
+
+    /** The connection bounds in force and their counts (max.connections, per IP, creation rate). */
+    public io.fjord.broker.network.ConnectionLimits connectionLimits() {
+        return server.connectionLimits();
     }
 
     public BrokerConfig config() {

@@ -65,6 +65,18 @@ public final class BrokerConfig {
         d.put("message.max.bytes", "1048588");
         d.put("socket.request.max.bytes", "104857600");
         d.put("num.network.threads", "3");
+        // Limits against abuse (Kafka's names and defaults; see network.ConnectionLimits).
+        d.put("max.connections", "2147483647");
+        d.put("max.connections.per.ip", "2147483647");
+        d.put("max.connections.per.ip.overrides", "");
+        d.put("max.connection.creation.rate", "2147483647");
+        d.put("connections.max.idle.ms", "600000");
+        d.put("queued.max.requests", "500");
+        d.put("queued.max.request.bytes", "-1");
+        d.put("quota.window.num", "11");
+        d.put("quota.window.size.seconds", "1");
+        // Fjord's own: how long a request frame may stay incomplete (slowloris); 0 turns it off.
+        d.put("fjord.socket.request.read.timeout.ms", "60000");
         d.put("num.io.threads", "8");
         d.put("fetch.max.bytes", "57671680");
         d.put("max.incremental.fetch.session.cache.slots", "1000");
@@ -224,6 +236,13 @@ public final class BrokerConfig {
         if (listenerLayout.isBroker()) io.fjord.broker.security.InterBrokerClient.settings(this); // checks the inter-broker login
         if (getInt("num.partitions") < 1) throw new ConfigException("num.partitions must be at least 1");
         if (getInt("socket.request.max.bytes") < 1024) throw new ConfigException("socket.request.max.bytes must be at least 1024");
+        if (getInt("queued.max.requests") < 1) throw new ConfigException("queued.max.requests must be at least 1");
+        getLong("queued.max.request.bytes");
+        if (getLong("connections.max.idle.ms") < -1) throw new ConfigException("connections.max.idle.ms must be at least -1");
+        if (getLong("fjord.socket.request.read.timeout.ms") < 0) throw new ConfigException("fjord.socket.request.read.timeout.ms must be at least 0");
+        if (getInt("quota.window.num") < 2) throw new ConfigException("quota.window.num must be at least 2");
+        if (getInt("quota.window.size.seconds") < 1) throw new ConfigException("quota.window.size.seconds must be at least 1");
+        io.fjord.broker.network.ConnectionLimits.parseOverrides(get("max.connections.per.ip.overrides"));
     }
 
     public String get(String key) {

@@ -58,6 +58,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean peerGone;
     /** Set when the response being sent ends the connection (a failed authentication). */
     private boolean closeAfterResponse;
+    /** The broker-wide bound on queued requests ({@code queued.max.requests}, {@code queued.max.request.bytes}). */
+    private final RequestQueueBudget budget;
+    /** Reading is paused until {@link #budget} has room. */
+    private boolean pausedByBudget;
+    /** The frame being served was handed to a handler, which gives its budget back when it has answered. */
+    private boolean handedOff;
+    /** Client quotas (producer/consumer byte rates, request percentage); null: none enforced. */
+    private io.fjord.broker.quota.ClientQuotaManager quotas;
+    /** After the response being sent, read and serve nothing for this long (KIP-219's muted channel). */
+    private long muteAfterResponseMs;
 
     ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, String listenerName,
                       io.fjord.broker.metrics.BrokerMetrics metrics) {
@@ -67,6 +77,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, ListenerSecurity security, ScramCredentialStore scram,
                       io.fjord.broker.metrics.BrokerMetrics metrics) {
+        this(dispatcher, requestExecutor, security, scram, metrics, new RequestQueueBudget(Integer.MAX_VALUE, -1));
+    }
+
+    ConnectionHandler(RequestDispatcher dispatcher, Executor requestExecutor, ListenerSecurity security, ScramCredentialStore scram,
+                      io.fjord.broker.metrics.BrokerMetrics metrics, RequestQueueBudget budget) {
+        this.budget = budget;
         this.dispatcher = dispatcher;
         this.requestExecutor = requestExecutor;
         this.listenerName = security.listener();
@@ -85,6 +101,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         pending.add(frame);
         if (pending.size() >= PAUSE_READING_AT) ctx.channel().config().setAutoRead(false);
+        if (!budget.acquire(frame.readableBytes()) && !pausedByBudget) {
+            pausedByBudget = true;
+            ctx.channel().config().setAutoRead(false);
+            budget.whenRoom(() -> ctx.executor().execute(() -> {
+                pausedByBudget = false;
+                if (!closed && !peerGone && pending.size() < PAUSE_READING_AT) ctx.channel().config().setAutoRead(true);
+            }));
+        }
         if (!busy) serveNext(ctx);
     }
 
@@ -92,19 +116,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         while (!busy && !closed) {
             ByteBuf frame = pending.poll();
             if (frame == null) {
-                if (!peerGone) ctx.channel().config().setAutoRead(true);
+                if (!peerGone && !pausedByBudget) ctx.channel().config().setAutoRead(true);
                 return;
             }
-            if (pending.size() < PAUSE_READING_AT / 2) ctx.channel().config().setAutoRead(true);
+            if (pending.size() < PAUSE_READING_AT / 2 && !pausedByBudget) ctx.channel().config().setAutoRead(true);
+            int size = frame.readableBytes();
+            handedOff = false;
             try {
-                serve(ctx, frame);
+                serve(ctx, frame, size);
             } finally {
                 frame.release();
+                if (!handedOff) budget.release(size);
             }
         }
     }
 
-    private void serve(ChannelHandlerContext ctx, ByteBuf frame) {
+    private void serve(ChannelHandlerContext ctx, ByteBuf frame, int size) {
         servingSince = System.nanoTime();
         // The body is parsed in place: the handlers get views of the frame's (pooled, usually direct) memory for
         // record batches, so the frame is retained until the handler's answer is complete (see below). No copy of
@@ -156,6 +183,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         RequestContext rc = new RequestContext(header, spec, ctx.channel().remoteAddress(), listenerName, who);
         ApiHandler handler = dispatcher.handler(header.apiKey());
         frame.retain(); // released once the handler's future is complete: nothing reads the request bytes after that
+        handedOff = true;
         CompletableFuture<Struct> answered;
         try {
             answered = CompletableFuture.supplyAsync(() -> {
@@ -169,9 +197,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     }, requestExecutor).thenCompose(f -> f);
         } catch (RuntimeException e) { // the executor refused (shutting down)
             frame.release();
+            budget.release(size);
             throw e;
         }
-        answered.whenComplete((response, error) -> frame.release())
+        long handedAt = System.nanoTime();
+        answered.whenComplete((response, error) -> {
+                    frame.release();
+                    budget.release(size);
+                })
                 .whenComplete((response, error) -> ctx.executor().execute(() -> {
                     if (error != null) {
                         log.error("{} v{} handler failed; closing connection from {}", spec.name(), header.apiVersion(),
@@ -185,8 +218,50 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         serveNext(ctx);
                         return;
                     }
+                    throttleIfOverQuota(rc, body, size, response, System.nanoTime() - handedAt);
                     sendResponse(ctx, spec, header.apiVersion(), header.correlationId(), response);
                 }));
+    }
+
+    /**
+     * Records the request against the client's quotas (Kafka's: produce request bytes, fetch response bytes of
+     * consumers, not followers, and handler time) and, when over one, says so in the response's ThrottleTimeMs and
+     * mutes the connection for that long after the response (KIP-219): kafka-clients back off on their own too.
+     */
+    private void throttleIfOverQuota(RequestContext rc, Struct request, int requestBytes, Struct response, long handlerNanos) {
+        muteAfterResponseMs = 0;
+        if (quotas == null || quotas.isEmpty()) return;
+        String user = rc.principal().name();
+        String clientId = rc.header().clientId() == null ? "" : rc.header().clientId();
+        long throttle = quotas.recordAndGetThrottleMs(io.fjord.broker.quota.ClientQuotaManager.REQUEST_PERCENTAGE, user, clientId,
+                handlerNanos / 1e6 / 10.0); // ms/10 per second reads as percent of one thread
+        short key = rc.header().apiKey();
+        if (key == io.fjord.protocol.api.ProduceApi.KEY) {
+            throttle = Math.max(throttle, quotas.recordAndGetThrottleMs(io.fjord.broker.quota.ClientQuotaManager.PRODUCER_BYTE_RATE,
+                    user, clientId, requestBytes));
+        } else if (key == io.fjord.protocol.api.FetchApi.KEY && !fromFollower(request)) {
+            SizeCounter counter = new SizeCounter();
+            rc.spec().response().write(counter, response, rc.version(), rc.spec().isFlexible(rc.version()));
+            throttle = Math.max(throttle, quotas.recordAndGetThrottleMs(io.fjord.broker.quota.ClientQuotaManager.CONSUMER_BYTE_RATE,
+                    user, clientId, counter.size()));
+        }
+        if (throttle <= 0) return;
+        int ms = (int) Math.min(Integer.MAX_VALUE, throttle);
+        if (response.schema().has("ThrottleTimeMs")) response.set("ThrottleTimeMs", Math.max(ms, response.getInt("ThrottleTimeMs")));
+        muteAfterResponseMs = ms;
+    }
+
+    private static boolean fromFollower(Struct fetch) {
+        if (fetch.schema().has("ReplicaState")) {
+            Struct state = fetch.getStruct("ReplicaState");
+            if (state != null && state.getInt("ReplicaId") >= 0) return true;
+        }
+        return fetch.schema().has("ReplicaId") && fetch.getInt("ReplicaId") >= 0;
+    }
+
+    /** Enforces client quotas on this connection's requests. */
+    void enforceQuotas(io.fjord.broker.quota.ClientQuotaManager quotas) {
+        this.quotas = quotas;
     }
 
     /** One step of the SASL exchange, answered on the event loop (the work is a few hashes at most). */
@@ -274,6 +349,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             // Kafka's TotalTimeMs: from taking the request to handing the whole response to the socket.
             if (metrics != null) metrics.requestCompleted(spec, version, System.nanoTime() - servingSince, body);
+            long mute = muteAfterResponseMs;
+            muteAfterResponseMs = 0;
+            if (mute > 0) {
+                ctx.channel().config().setAutoRead(false);
+                ctx.executor().schedule(() -> {
+                    busy = false;
+                    serveNext(ctx);
+                }, mute, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return;
+            }
             busy = false;
             serveNext(ctx);
         });
@@ -287,7 +372,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private void close(ChannelHandlerContext ctx) {
         closed = true;
         ByteBuf b;
-        while ((b = pending.poll()) != null) b.release();
+        while ((b = pending.poll()) != null) {
+            budget.release(b.readableBytes());
+            b.release();
+        }
         ctx.close();
     }
 
@@ -299,6 +387,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         peerGone = true;
         if (!busy) serveNext(ctx);
+    }
+
+    /**
+     * {@code connections.max.idle.ms} passed with nothing read or written: closed, as Kafka closes idle connections,
+     * unless a request is being served (a long-poll fetch is waiting, not idle).
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+            if (!busy && pending.isEmpty()) {
+                log.debug("closing idle connection from {}", ctx.channel().remoteAddress());
+                close(ctx);
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

@@ -15,7 +15,6 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +45,10 @@ public final class SocketServer implements AutoCloseable {
     private final io.fjord.broker.metrics.BrokerMetrics metrics;
 
     private final io.fjord.broker.security.ScramCredentialStore scramCredentials;
+    /** Set by {@link #start()}: the connection count and rate bounds, and the queued-request budget. */
+    private ConnectionLimits limits;
+    private RequestQueueBudget queueBudget;
+    private io.fjord.broker.quota.ClientQuotaManager clientQuotas;
 
     public SocketServer(BrokerConfig config, RequestDispatcher dispatcher, Executor requestExecutor) {
         this(config, dispatcher, requestExecutor, io.fjord.broker.security.ScramCredentialStore.EMPTY, null);
@@ -77,6 +80,15 @@ public final class SocketServer implements AutoCloseable {
         bossGroup = new MultiThreadIoEventLoopGroup(1, factory);
         workerGroup = new MultiThreadIoEventLoopGroup(config.getInt("num.network.threads"), factory);
         int maxFrame = config.getInt("socket.request.max.bytes");
+        long idleMs = config.getLong("connections.max.idle.ms");
+        long incompleteFrameMs = config.getLong("fjord.socket.request.read.timeout.ms");
+        List<String> names = new ArrayList<>();
+        for (BrokerConfig.Listener l : config.listeners()) names.add(l.name());
+        limits = new ConnectionLimits(config, names, config.listenerLayout().interBrokerListenerName(),
+                () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
+        clientQuotas = new io.fjord.broker.quota.ClientQuotaManager(config.getInt("quota.window.num"),
+                config.getLong("quota.window.size.seconds") * 1000, () -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
+        queueBudget = new RequestQueueBudget(config.getInt("queued.max.requests"), config.getLong("queued.max.request.bytes"));
         for (BrokerConfig.Listener l : config.listeners()) {
             io.fjord.broker.security.ListenerSecurity security = config.listenerSecurity(l.name());
             ServerBootstrap b = new ServerBootstrap()
@@ -86,24 +98,80 @@ public final class SocketServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.AUTO_READ, false)
+                    .handler(new AcceptRateGate(l.name()))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            java.net.InetAddress ip = ch.remoteAddress().getAddress();
+                            ConnectionLimits.Admission admission = limits.admit(l.name(), ip);
+                            if (admission != ConnectionLimits.Admission.ADMITTED) {
+                                log.info("refusing connection from {} on listener {}: {}", ch.remoteAddress(), l.name(), admission);
+                                ch.close();
+                                return;
+                            }
+                            ch.closeFuture().addListener(f -> limits.release(l.name(), ip));
                             admitted.add(ch);
+                            if (idleMs > 0) {
+                                // Counts TLS bytes too: a handshake in progress is activity.
+                                ch.pipeline().addLast("idle", new io.netty.handler.timeout.IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
+                            }
                             if (serving) ch.config().setAutoRead(true);
                             if (security.protocol().usesTls()) {
                                 // The JDK's engine; the handshake runs before any Kafka bytes are read.
                                 ch.pipeline().addLast("tls", new io.netty.handler.ssl.SslHandler(security.ssl().newServerEngine()));
                             }
                             ch.pipeline()
-                                    .addLast("frames", new LengthFieldBasedFrameDecoder(maxFrame, 0, 4, 0, 4, true))
-                                    .addLast("requests", new ConnectionHandler(dispatcher, requestExecutor, security, scramCredentials, metrics));
+                                    .addLast("frames", new BoundedFrameDecoder(maxFrame, incompleteFrameMs))
+                                    .addLast("requests", connection(security));
                         }
                     });
             Channel ch = bind(b, l);
             serverChannels.add(ch);
             log.info("listening on {} ({} {}, {})", ch.localAddress(), l.name(), security.protocol(), epoll ? "epoll" : "nio");
         }
+    }
+
+    /**
+     * On a listener's server channel: counts each accepted connection against {@code max.connection.creation.rate}
+     * and, over the rate, stops accepting for the throttle time (connections wait in the kernel's backlog), as
+     * Kafka's acceptor does.
+     */
+    private final class AcceptRateGate extends io.netty.channel.ChannelInboundHandlerAdapter {
+        private final String listener;
+
+        AcceptRateGate(String listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object child) {
+            long throttleMs = limits.recordCreation(listener);
+            if (throttleMs > 0 && ctx.channel().config().isAutoRead()) {
+                log.debug("listener {}: connection creation rate exceeded, not accepting for {} ms", listener, throttleMs);
+                ctx.channel().config().setAutoRead(false);
+                ctx.executor().schedule(() -> {
+                    ctx.channel().config().setAutoRead(true);
+                    ctx.read();
+                }, throttleMs, TimeUnit.MILLISECONDS);
+            }
+            ctx.fireChannelRead(child);
+        }
+    }
+
+    private ConnectionHandler connection(io.fjord.broker.security.ListenerSecurity security) {
+        ConnectionHandler h = new ConnectionHandler(dispatcher, requestExecutor, security, scramCredentials, metrics, queueBudget);
+        h.enforceQuotas(clientQuotas);
+        return h;
+    }
+
+    /** The client quotas enforced on every connection (after {@link #start()}). */
+    public io.fjord.broker.quota.ClientQuotaManager clientQuotas() {
+        return clientQuotas;
+    }
+
+    /** The connection bounds in force (after {@link #start()}). */
+    public ConnectionLimits connectionLimits() {
+        return limits;
     }
 
     private static Channel bind(ServerBootstrap b, BrokerConfig.Listener l) throws InterruptedException, java.net.BindException {

@@ -61,6 +61,8 @@ public final class Apis {
         register(SaslAuthenticateApi.SPEC);
         register(AlterUserScramCredentialsApi.SPEC);
         register(DescribeUserScramCredentialsApi.SPEC);
+        register(DescribeClientQuotasApi.SPEC);
+        register(AlterClientQuotasApi.SPEC);
     }
 
     private static void register(ApiSpec spec) {

@@ -58,6 +58,8 @@ class ApisTest {
         EXPECTED.put(66, new int[] {0, 0, 2, 0});   // ListTransactions
         EXPECTED.put(17, new int[] {0, 0, 1, -1});  // SaslHandshake (never flexible)
         EXPECTED.put(36, new int[] {0, 0, 2, 2});   // SaslAuthenticate
+        EXPECTED.put(48, new int[] {0, 0, 1, 1});   // DescribeClientQuotas
+        EXPECTED.put(49, new int[] {0, 0, 1, 1});   // AlterClientQuotas
         EXPECTED.put(50, new int[] {0, 0, 0, 0});   // DescribeUserScramCredentials
         EXPECTED.put(51, new int[] {0, 0, 0, 0});   // AlterUserScramCredentials
     }
