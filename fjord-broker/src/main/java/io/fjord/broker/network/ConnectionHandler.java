@@ -78,6 +78,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (metrics == null) {
+            read(ctx, msg);
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            read(ctx, msg);
+        } finally {
+            metrics.networkBusy(System.nanoTime() - t0); // event-loop time, for the network processor idle ratio
+        }
+    }
+
+    private void read(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         if (closed) {
             frame.release();
@@ -158,9 +171,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         frame.retain(); // released once the handler's future is complete: nothing reads the request bytes after that
         CompletableFuture<Struct> answered;
         try {
+            long queuedAt = System.nanoTime();
             answered = CompletableFuture.supplyAsync(() -> {
                         if (metrics == null) return handler.handle(rc, body);
                         long t0 = System.nanoTime();
+                        metrics.requestDequeued(spec, t0 - queuedAt);
                         try {
                             return handler.handle(rc, body);
                         } finally {
@@ -185,7 +200,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         serveNext(ctx);
                         return;
                     }
+                    long t0 = System.nanoTime();
                     sendResponse(ctx, spec, header.apiVersion(), header.correlationId(), response);
+                    if (metrics != null) metrics.networkBusy(System.nanoTime() - t0);
                 }));
     }
 
