@@ -167,7 +167,7 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 32, new DescribeConfigsHandler(admin));
         register(dispatcher, served, (short) 60, new DescribeClusterHandler(admin));
         register(dispatcher, served, (short) 75, new DescribeTopicPartitionsHandler(admin));
-        groups = GroupCoordinator.start(admin, replicas, config);
+        groups = GroupCoordinator.start(admin, replicas, config, metrics::classicRebalanceCompleted);
         metrics.bindConsumerLag(groups, replicas);
         io.fjord.broker.producer.ProducerIdManager producerIds = new io.fjord.broker.producer.ProducerIdManager(
                 size -> controller.allocateProducerIds(nodeId, size).blockStart());

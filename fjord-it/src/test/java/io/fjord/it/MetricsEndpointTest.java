@@ -155,6 +155,18 @@ class MetricsEndpointTest {
             assertThat(s.has("kafka_network_requestchannel_requestqueuesize")).isTrue();
             assertThat(s.series.keySet()).anyMatch(k -> k.startsWith("kafka_network_requestmetrics_requestqueuetimems{")
                     && k.contains("quantile=\"0.99\"") && k.contains("request=\"Produce\""));
+            String rebalances = "kafka_server_group_coordinator_metrics_classic_group_completed_rebalance_count";
+            assertThat(s.value(rebalances, null)).as("assign() and commits alone do not rebalance").isZero();
+            try (var c = Clients.consumer(broker.bootstrap(), Map.of("group.id", "joining-group"))) {
+                c.subscribe(List.of(topic));
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    c.poll(Duration.ofMillis(200));
+                    return !c.assignment().isEmpty();
+                });
+                assertThat(PrometheusScrape.of(console).value(rebalances, null)).as("the join of one classic member").isEqualTo(1);
+            }
+            assertThat(PrometheusScrape.of(console).value(rebalances, null)).as("the group emptied: no new assignment").isEqualTo(1);
+
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 PrometheusScrape now = PrometheusScrape.of(console);
                 assertThat(now.value("kafka_network_requestmetrics_requestqueuetimems_count", "request=\"Produce\""))

@@ -61,6 +61,7 @@ public final class BrokerMetrics {
     private final LongAdder handlerBusyNanos = new LongAdder();
     private final IdleRatio handlerIdle;
     private final LongAdder networkBusyNanos = new LongAdder();
+    private final LongAdder classicRebalances = new LongAdder();
     private final DistributionSummary logFlushTime;
     private final DistributionSummary[] queueTime = new DistributionSummary[MAX_API_KEY];
     private final MultiGauge logSize;
@@ -94,6 +95,10 @@ public final class BrokerMetrics {
         logSize = MultiGauge.builder("kafka.log.log.size").register(registry);
         // Kafka Exporter's name (Kafka itself has no consumer lag metric on the broker): the dashboards people use.
         consumerLag = MultiGauge.builder("kafka.consumergroup.lag").register(registry);
+        // Kafka 4's group-coordinator-metrics classic-group-completed-rebalance-count is a cumulative count exposed
+        // as a gauge (not a Yammer meter), so it keeps its name without _total.
+        Gauge.builder("kafka.server.group.coordinator.metrics.classic.group.completed.rebalance.count", classicRebalances,
+                LongAdder::sum).strongReference(true).register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -148,6 +153,11 @@ public final class BrokerMetrics {
             }
         }
         s.record(nanos / 1_000_000.0);
+    }
+
+    /** A classic group's join phase ended in a new generation. */
+    public void classicRebalanceCompleted() {
+        classicRebalances.increment();
     }
 
     /** One log flush that wrote something, {@code nanos} long. */
