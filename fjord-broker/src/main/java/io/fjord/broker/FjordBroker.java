@@ -182,7 +182,7 @@ public final class FjordBroker implements AutoCloseable {
         registerTransactionApis(dispatcher, served, admin);
         if (console != null) {
             new io.fjord.broker.console.ConsolePages(nodeId, controller::image, replicas, groups, metrics,
-                    config.getBoolean("fjord.console.read.only")).register(console);
+                    config.getBoolean("fjord.console.read.only")).withTopicAdmin(admin).register(console);
         }
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
                 new io.fjord.broker.handlers.InitProducerIdHandler(producerIds, transactions));
