@@ -205,7 +205,9 @@ class ConsoleBrowserTest {
                 browser.get(base + "/groups/" + group);
                 WebElement reset = browser.findElement(By.id("reset"));
                 reset.findElement(By.tagName("button")).click(); // the first choice: earliest
-                assertThat(browser.findElement(By.tagName("main")).getText()).contains("Reset 1 partition(s) to earliest.");
+                // The group page answers the POST with itself: wait for the new page, not the one the click left.
+                Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                        browser.findElement(By.tagName("main")).getText().contains("Reset 1 partition(s) to earliest."));
                 assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(tp).offset())
                         .isZero();
                 screenshot(browser, "reset");

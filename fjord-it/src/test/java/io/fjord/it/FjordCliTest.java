@@ -258,6 +258,7 @@ class FjordCliTest {
         assertThat(r.code()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
         String summary = lines.get(lines.size() - 1);
+        System.out.println("fjord perf produce: " + summary); // the figure, in the surefire output
         assertThat(summary).matches("20000 records sent, [0-9.]+ records/sec \\([0-9.]+ MB/sec\\), [0-9.]+ ms avg latency, "
                 + "[0-9.]+ ms max latency, \\d+ ms 50th, \\d+ ms 95th, \\d+ ms 99th, \\d+ ms 99.9th\\.");
         double rate = Double.parseDouble(summary.split(" ")[3]);
@@ -270,6 +271,7 @@ class FjordCliTest {
         assertThat(r.code()).as(r.err()).isZero();
         lines = r.out().lines().toList();
         assertThat(lines.get(lines.size() - 2)).startsWith("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg");
+        System.out.println("fjord perf consume: " + lines.get(lines.size() - 1));
         String[] csv = lines.get(lines.size() - 1).split(", ");
         assertThat(csv).hasSize(10);
         assertThat(csv[4]).isEqualTo("20000");
