@@ -112,6 +112,7 @@ public final class FjordBroker implements AutoCloseable {
 
         requestPool = Executors.newFixedThreadPool(config.getInt("num.io.threads"), named("fjord-request-"));
         metrics = new io.fjord.broker.metrics.BrokerMetrics(config.getInt("num.io.threads"));
+        metrics.bindNetwork(config.getInt("num.network.threads"), (java.util.concurrent.ThreadPoolExecutor) requestPool);
         startConsole();
         RequestDispatcher dispatcher = new RequestDispatcher();
         server = new SocketServer(config, dispatcher, requestPool, this::scramCredential, metrics);
@@ -126,6 +127,7 @@ public final class FjordBroker implements AutoCloseable {
             controller = startRaft(raftSettings(nodeId, voters, dirs, clusterId, self, true, combined));
         }
         logs = LogManager.open(dirs, io.fjord.storage.LogConfig.DEFAULT, java.time.Clock.systemUTC());
+        logs.setFlushObserver(metrics::logFlushed);
         replicas = new ReplicaManager(nodeId, config, logs, controller::image);
         replicas.setMetrics(metrics);
         metrics.bindReplicaState(nodeId, replicas, controller::image);
@@ -165,7 +167,8 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 32, new DescribeConfigsHandler(admin));
         register(dispatcher, served, (short) 60, new DescribeClusterHandler(admin));
         register(dispatcher, served, (short) 75, new DescribeTopicPartitionsHandler(admin));
-        groups = GroupCoordinator.start(admin, replicas, config);
+        groups = GroupCoordinator.start(admin, replicas, config, metrics::classicRebalanceCompleted);
+        metrics.bindConsumerLag(groups, replicas);
         io.fjord.broker.producer.ProducerIdManager producerIds = new io.fjord.broker.producer.ProducerIdManager(
                 size -> controller.allocateProducerIds(nodeId, size).blockStart());
         transactions = io.fjord.broker.txn.TransactionCoordinator.start(admin, replicas, config, () -> {
@@ -179,7 +182,7 @@ public final class FjordBroker implements AutoCloseable {
         registerTransactionApis(dispatcher, served, admin);
         if (console != null) {
             new io.fjord.broker.console.ConsolePages(nodeId, controller::image, replicas, groups, metrics,
-                    config.getBoolean("fjord.console.read.only")).register(console);
+                    config.getBoolean("fjord.console.read.only")).withTopicAdmin(admin).register(console);
         }
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
                 new io.fjord.broker.handlers.InitProducerIdHandler(producerIds, transactions));

@@ -3,10 +3,12 @@ package io.fjord.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code fjord} command. Subcommands: {@code server}, {@code topic}, {@code produce}, {@code consume}, {@code group}. */
+/** The {@code fjord} command. Subcommands: {@code server}, {@code topic}, {@code produce}, {@code consume}, {@code group}, {@code cluster},
+ * {@code config}, {@code perf}. */
 @Command(name = "fjord", mixinStandardHelpOptions = true, version = "Fjord 0.1.0",
         description = "A Kafka-compatible distributed log and message broker.",
-        subcommands = {ServerCommand.class, TopicCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupCommand.class})
+        subcommands = {ServerCommand.class, TopicCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupCommand.class,
+                ClusterCommand.class, ConfigCommand.class, PerfCommand.class})
 public final class Fjord implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

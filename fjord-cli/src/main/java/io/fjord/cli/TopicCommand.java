@@ -80,7 +80,8 @@ public final class TopicCommand implements Runnable {
      * Without a report option: each topic's line (id, partition count, replication factor, non-default configs) and
      * one line per partition. With {@code --under-replicated-partitions} (ISR smaller than the replica list) or
      * {@code --unavailable-partitions} (no leader, or a leader that is not a live broker), only the matching partition
-     * lines, and no topic lines, as kafka-topics.sh does; the two cannot be combined (as in kafka-topics.sh).
+     * lines, and no topic lines, as kafka-topics.sh does; the two cannot be combined (as in kafka-topics.sh). With
+     * {@code --all}, each topic line is followed by every effective config ({@code Config: name=value<TAB>source}).
      */
     @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show partitions, leaders, replicas, ISR and configs.")
     static final class Describe implements Callable<Integer> {
@@ -91,9 +92,14 @@ public final class TopicCommand implements Runnable {
         boolean underReplicated;
         @Option(names = "--unavailable-partitions", description = "Only show partitions without a live leader.")
         boolean unavailable;
+        @Option(names = "--all", description = "After each topic line, every effective config with its source.")
+        boolean allConfigs;
 
         @Override
         public Integer call() {
+            if (allConfigs && (underReplicated || unavailable)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--all cannot be used with a partition report option");
+            }
             if (underReplicated && unavailable) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--under-replicated-partitions and --unavailable-partitions cannot be used together");
@@ -112,7 +118,11 @@ public final class TopicCommand implements Runnable {
                     TopicDescription td = d.get(name);
                     List<PartitionInfo> partitions = new ArrayList<>(td.partitions());
                     partitions.sort(Comparator.comparingInt(PartitionInfo::partition));
-                    if (!report) printTopicLine(out, td, configs.getOrDefault(new ConfigResource(ConfigResource.Type.TOPIC, name), List.of()));
+                    List<ConfigEntry> entries = configs.getOrDefault(new ConfigResource(ConfigResource.Type.TOPIC, name), List.of());
+                    if (!report) printTopicLine(out, td, entries);
+                    if (!report && allConfigs) {
+                        for (ConfigEntry e : entries) out.println("\tConfig: " + e.name() + "=" + ConfigCommand.render(e) + "\t" + ConfigSources.name(e.source()));
+                    }
                     for (PartitionInfo p : partitions) {
                         if (underReplicated && !isUnderReplicated(p)) continue;
                         if (unavailable && !isUnavailable(p, live)) continue;

@@ -158,6 +158,71 @@ class ConsoleBrowserTest {
         }
     }
 
+    /**
+     * A writable console ({@code fjord.console.read.only=false}), one browser session: create a topic with the form on
+     * /topics, set a config with the topic page's form, reset an inactive group to earliest with the group page's
+     * form, delete the topic; each result checked with kafka-clients' Admin.
+     */
+    @Test
+    void writableConsoleCreatesAltersAndDeletesTopicsAndResetsAGroup(@TempDir Path dir) throws Exception {
+        try (TestBroker broker = new TestBroker(dir, Map.of("fjord.console.read.only", "false")).start();
+             Admin admin = Clients.admin(broker.bootstrap())) {
+            String bs = broker.bootstrap();
+            String base = "http://127.0.0.1:" + broker.broker().consolePort();
+            String topic = "made-in-browser";
+            String group = "resettable";
+            WebDriver browser = chromium();
+            try {
+                browser.get(base + "/topics");
+                WebElement create = browser.findElement(By.id("create"));
+                create.findElement(By.name("name")).sendKeys(topic);
+                create.findElement(By.name("partitions")).sendKeys("2");
+                create.findElement(By.tagName("button")).click();
+                assertThat(browser.findElement(By.id("result")).getText()).isEqualTo("Created topic " + topic + ".");
+                assertThat(admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()).hasSize(2);
+                screenshot(browser, "created");
+
+                browser.findElement(By.linkText(topic)).click();
+                WebElement alter = browser.findElement(By.id("alter"));
+                alter.findElement(By.name("key")).sendKeys("retention.ms");
+                alter.findElement(By.name("value")).sendKeys("3600000");
+                alter.findElement(By.tagName("button")).click();
+                assertThat(browser.findElement(By.id("result")).getText()).isEqualTo("Set retention.ms on " + topic + ".");
+                org.apache.kafka.common.config.ConfigResource res =
+                        new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+                assertThat(admin.describeConfigs(List.of(res)).all().get(30, TimeUnit.SECONDS).get(res).get("retention.ms").value())
+                        .isEqualTo("3600000");
+
+                try (KafkaProducer<String, String> p = Clients.producer(bs)) {
+                    for (int i = 0; i < 10; i++) p.send(new ProducerRecord<>(topic, 0, "k" + i, "v" + i));
+                    p.flush();
+                }
+                TopicPartition tp = new TopicPartition(topic, 0);
+                try (KafkaConsumer<String, String> c = Clients.consumer(bs, Map.of("group.id", group))) {
+                    c.assign(List.of(tp));
+                    c.commitSync(Map.of(tp, new OffsetAndMetadata(10)));
+                }
+                browser.get(base + "/groups/" + group);
+                WebElement reset = browser.findElement(By.id("reset"));
+                reset.findElement(By.tagName("button")).click(); // the first choice: earliest
+                // The group page answers the POST with itself: wait for the new page, not the one the click left.
+                Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                        browser.findElement(By.tagName("main")).getText().contains("Reset 1 partition(s) to earliest."));
+                assertThat(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(tp).offset())
+                        .isZero();
+                screenshot(browser, "reset");
+
+                browser.get(base + "/topics/" + topic);
+                browser.findElement(By.id("delete")).findElement(By.tagName("button")).click();
+                assertThat(browser.findElement(By.id("result")).getText()).startsWith("Deleted topic " + topic + ".");
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain(topic);
+                screenshot(browser, "deleted");
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
     static WebDriver chromium() {
         ChromeOptions o = new ChromeOptions();
         o.setBinary("/usr/bin/chromium");

@@ -178,4 +178,107 @@ class FjordCliTest {
         r = run(null, "consume", "x", "--from-timestamp", "yesterday", "--bootstrap-server", bs());
         assertThat(r.err()).contains("--from-timestamp expects epoch milliseconds or an ISO-8601 instant");
     }
+
+    @Test
+    void clusterStatusShowsBrokersControllerQuorumAndNoUnderReplicatedPartitions() {
+        assertThat(run(null, "topic", "create", "cli-status", "--partitions", "2", "--bootstrap-server", bs()).code()).isZero();
+        Result r = run(null, "cluster", "status", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        String id = Integer.toString(broker.broker().config().nodeId());
+        assertThat(r.out()).contains("ClusterId: ", "Controller: " + id, "Quorum: LeaderId: " + id, "MaxFollowerLag: 0",
+                "Under-replicated partitions: 0");
+        assertThat(r.out().lines()).anyMatch(l -> l.startsWith(id + "\t127.0.0.1:") || l.startsWith(id + "\tlocalhost:"));
+        assertThat(r.out().lines()).anyMatch(l -> l.matches(id + "\t\\d+\t0\tLeader"));
+    }
+
+    @Test
+    void configGetSetDeleteForTopicsBrokersAndGroups() {
+        assertThat(run(null, "topic", "create", "cli-cfg", "--partitions", "1", "--bootstrap-server", bs()).code()).isZero();
+        Result r = run(null, "config", "set", "--topic", "cli-cfg", "retention.ms=3600000", "cleanup.policy=compact", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        r = run(null, "config", "get", "--topic", "cli-cfg", "--bootstrap-server", bs());
+        assertThat(r.out().lines()).containsExactlyInAnyOrder("retention.ms=3600000\tDYNAMIC_TOPIC_CONFIG",
+                "cleanup.policy=compact\tDYNAMIC_TOPIC_CONFIG");
+        r = run(null, "config", "get", "--topic", "cli-cfg", "--all", "--bootstrap-server", bs());
+        assertThat(r.out().lines()).contains("retention.ms=3600000\tDYNAMIC_TOPIC_CONFIG")
+                .anyMatch(l -> l.startsWith("segment.bytes=") && l.endsWith("\tDEFAULT_CONFIG"));
+        r = run(null, "config", "delete", "--topic", "cli-cfg", "retention.ms", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        r = run(null, "config", "get", "--topic", "cli-cfg", "--bootstrap-server", bs());
+        assertThat(r.out().lines()).containsExactly("cleanup.policy=compact\tDYNAMIC_TOPIC_CONFIG");
+        r = run(null, "config", "get", "--topic", "cli-cfg", "retention.ms", "--bootstrap-server", bs());
+        assertThat(r.out().lines()).containsExactly("retention.ms=604800000\tDEFAULT_CONFIG");
+
+        String id = Integer.toString(broker.broker().config().nodeId());
+        r = run(null, "config", "set", "--broker", id, "log.retention.ms=7200000", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        r = run(null, "config", "get", "--broker", id, "log.retention.ms", "--bootstrap-server", bs());
+        assertThat(r.out().lines()).containsExactly("log.retention.ms=7200000\tDYNAMIC_BROKER_CONFIG");
+        r = run(null, "config", "delete", "--broker", id, "log.retention.ms", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        r = run(null, "config", "get", "--broker", id, "--bootstrap-server", bs());
+        assertThat(r.out()).doesNotContain("log.retention.ms");
+        r = run(null, "config", "set", "--broker", id, "num.io.threads=3", "--bootstrap-server", bs());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("num.io.threads");
+
+        r = run(null, "config", "set", "--group", "cli-cfg-group", "consumer.session.timeout.ms=50000", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        r = run(null, "config", "get", "--group", "cli-cfg-group", "--bootstrap-server", bs());
+        assertThat(r.out().lines()).containsExactly("consumer.session.timeout.ms=50000\tGROUP_CONFIG");
+        r = run(null, "config", "delete", "--group", "cli-cfg-group", "consumer.session.timeout.ms", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(run(null, "config", "get", "--group", "cli-cfg-group", "--bootstrap-server", bs()).out()).isEmpty();
+
+        r = run(null, "config", "get", "--topic", "cli-cfg", "--broker", id, "--bootstrap-server", bs());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("mutually exclusive");
+    }
+
+    @Test
+    void topicDescribeAllShowsEveryEffectiveConfigWithItsSource() {
+        assertThat(run(null, "topic", "create", "cli-all", "--partitions", "1", "--config", "max.message.bytes=2000000",
+                "--bootstrap-server", bs()).code()).isZero();
+        Result r = run(null, "topic", "describe", "cli-all", "--all", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> configLines = r.out().lines().filter(l -> l.startsWith("\tConfig: ")).toList();
+        assertThat(configLines).contains("\tConfig: max.message.bytes=2000000\tDYNAMIC_TOPIC_CONFIG")
+                .anyMatch(l -> l.startsWith("\tConfig: cleanup.policy=delete\t"))
+                .anyMatch(l -> l.startsWith("\tConfig: retention.ms=") && l.endsWith("\tDEFAULT_CONFIG"));
+        assertThat(configLines.size()).isGreaterThan(15);
+        assertThat(run(null, "topic", "describe", "cli-all", "--all", "--under-replicated-partitions", "--bootstrap-server", bs()).code())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void perfProduceThenConsumePrintProgressAndKafkaStyleSummaries() {
+        assertThat(run(null, "topic", "create", "cli-perf", "--partitions", "2", "--bootstrap-server", bs()).code()).isZero();
+        Result r = run(null, "perf", "produce", "cli-perf", "--num-records", "20000", "--record-size", "200", "--throughput", "10000",
+                "--reporting-interval-ms", "500", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> lines = r.out().lines().toList();
+        String summary = lines.get(lines.size() - 1);
+        System.out.println("fjord perf produce: " + summary); // the figure, in the surefire output
+        assertThat(summary).matches("20000 records sent, [0-9.]+ records/sec \\([0-9.]+ MB/sec\\), [0-9.]+ ms avg latency, "
+                + "[0-9.]+ ms max latency, \\d+ ms 50th, \\d+ ms 95th, \\d+ ms 99th, \\d+ ms 99.9th\\.");
+        double rate = Double.parseDouble(summary.split(" ")[3]);
+        assertThat(rate).as("throttled to 10,000 records/s").isBetween(1000.0, 10500.0);
+        assertThat(lines.subList(0, lines.size() - 1)).as("progress lines every 500 ms over a ~2 s run").hasSizeGreaterThanOrEqualTo(2)
+                .allMatch(l -> l.matches("\\d+ records sent, [0-9.]+ records/sec \\([0-9.]+ MB/sec\\), [0-9.]+ ms avg latency, "
+                        + "[0-9.]+ ms max latency, \\d+ ms 50th, \\d+ ms 99th\\."));
+
+        r = run(null, "perf", "consume", "cli-perf", "--messages", "20000", "--bootstrap-server", bs());
+        assertThat(r.code()).as(r.err()).isZero();
+        lines = r.out().lines().toList();
+        assertThat(lines.get(lines.size() - 2)).startsWith("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg");
+        System.out.println("fjord perf consume: " + lines.get(lines.size() - 1));
+        String[] csv = lines.get(lines.size() - 1).split(", ");
+        assertThat(csv).hasSize(10);
+        assertThat(csv[4]).isEqualTo("20000");
+        assertThat(Double.parseDouble(csv[2])).isCloseTo(20000 * 200 / 1048576.0, org.assertj.core.data.Offset.offset(0.001));
+
+        r = run(null, "perf", "consume", "cli-perf", "--messages", "20001", "--idle-timeout-ms", "1500", "--bootstrap-server", bs());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("only 20000 of 20001");
+    }
 }

@@ -98,6 +98,85 @@ class MetricsEndpointTest {
         }
     }
 
+    /**
+     * The gauges and histograms issue 13 listed as missing: per-partition log size (checked against DescribeLogDirs),
+     * log flush time (a topic with flush.messages=1 flushes on every append), request queue time per API (one sample
+     * per request, so its count equals the request count), the request queue length, the network threads' idle ratio
+     * and consumer lag per group and partition (high watermark - committed offset, as Kafka Exporter reports it).
+     */
+    @Test
+    void logSizeFlushTimeRequestQueueNetworkIdleAndConsumerLag(@TempDir Path dir) throws Exception {
+        try (TestBroker broker = new TestBroker(dir).start()) {
+            int console = broker.broker().consolePort();
+            String topic = "lagged";
+            try (var admin = Clients.admin(broker.bootstrap())) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 2, (short) 1)
+                        .configs(Map.of("flush.messages", "1")))).all().get();
+            }
+            PrometheusScrape before = PrometheusScrape.of(console);
+            double flushesBefore = before.value("kafka_log_logflushstats_logflushrateandtimems_count", null);
+            try (KafkaProducer<String, String> p = Clients.producer(broker.bootstrap())) {
+                for (int i = 0; i < 200; i++) p.send(new ProducerRecord<>(topic, 0, "k" + i, "v" + i));
+                for (int i = 0; i < 100; i++) p.send(new ProducerRecord<>(topic, 1, "k" + i, "v" + i));
+                p.flush();
+            }
+            TopicPartition p0 = new TopicPartition(topic, 0);
+            TopicPartition p1 = new TopicPartition(topic, 1);
+            try (var c = Clients.consumer(broker.bootstrap(), Map.of("group.id", "lag-group"))) {
+                c.assign(List.of(p0, p1));
+                c.commitSync(Map.of(p0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(50),
+                        p1, new org.apache.kafka.clients.consumer.OffsetAndMetadata(100)));
+            }
+            PrometheusScrape s = PrometheusScrape.of(console);
+            assertThat(s.value("kafka_consumergroup_lag", "consumergroup=\"lag-group\",partition=\"0\",topic=\"lagged\"")).isEqualTo(150);
+            assertThat(s.series).containsEntry("kafka_consumergroup_lag{consumergroup=\"lag-group\",partition=\"1\",topic=\"lagged\"}", 0.0);
+
+            long[] sizes = new long[2];
+            try (var admin = Clients.admin(broker.bootstrap())) {
+                var dirs = admin.describeLogDirs(List.of(broker.broker().config().nodeId())).allDescriptions().get()
+                        .get(broker.broker().config().nodeId());
+                for (var d : dirs.values()) {
+                    var r0 = d.replicaInfos().get(p0);
+                    var r1 = d.replicaInfos().get(p1);
+                    if (r0 != null) sizes[0] += r0.size();
+                    if (r1 != null) sizes[1] += r1.size();
+                }
+            }
+            assertThat(sizes[0]).isGreaterThan(sizes[1]).isPositive();
+            assertThat(s.value("kafka_log_log_size", "partition=\"0\",topic=\"lagged\"")).isEqualTo(sizes[0]);
+            assertThat(s.value("kafka_log_log_size", "partition=\"1\",topic=\"lagged\"")).isEqualTo(sizes[1]);
+
+            assertThat(s.value("kafka_log_logflushstats_logflushrateandtimems_count", null) - flushesBefore)
+                    .as("flush.messages=1: at least one flush per produced batch").isGreaterThanOrEqualTo(2);
+            assertThat(s.series.keySet()).anyMatch(k -> k.equals("kafka_log_logflushstats_logflushrateandtimems{quantile=\"0.99\"}"));
+
+            double idle = s.value("kafka_network_socketserver_networkprocessoravgidle_percent", null);
+            assertThat(idle).as("network threads did some work since start").isGreaterThan(0.0).isLessThan(1.0);
+            assertThat(s.has("kafka_network_requestchannel_requestqueuesize")).isTrue();
+            assertThat(s.series.keySet()).anyMatch(k -> k.startsWith("kafka_network_requestmetrics_requestqueuetimems{")
+                    && k.contains("quantile=\"0.99\"") && k.contains("request=\"Produce\""));
+            String rebalances = "kafka_server_group_coordinator_metrics_classic_group_completed_rebalance_count";
+            assertThat(s.value(rebalances, null)).as("assign() and commits alone do not rebalance").isZero();
+            try (var c = Clients.consumer(broker.bootstrap(), Map.of("group.id", "joining-group"))) {
+                c.subscribe(List.of(topic));
+                Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    c.poll(Duration.ofMillis(200));
+                    return !c.assignment().isEmpty();
+                });
+                assertThat(PrometheusScrape.of(console).value(rebalances, null)).as("the join of one classic member").isEqualTo(1);
+            }
+            assertThat(PrometheusScrape.of(console).value(rebalances, null)).as("the group emptied: no new assignment").isEqualTo(1);
+
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                PrometheusScrape now = PrometheusScrape.of(console);
+                assertThat(now.value("kafka_network_requestmetrics_requestqueuetimems_count", "request=\"Produce\""))
+                        .as("one queue-time sample per Produce request")
+                        .isEqualTo(now.sum("kafka_network_requestmetrics_requests_total", "request=\"Produce\""));
+                assertThat(now.value("kafka_network_requestchannel_requestqueuesize", null)).as("idle broker: empty queue").isZero();
+            });
+        }
+    }
+
     @Test
     void errorsAreCountedPerApiAndUnknownPathsAnswer404(@TempDir Path dir) throws Exception {
         try (TestBroker broker = new TestBroker(dir).start()) {

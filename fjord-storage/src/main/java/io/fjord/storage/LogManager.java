@@ -52,6 +52,7 @@ public final class LogManager implements AutoCloseable {
     private final LogConfig defaultConfig;
     private final Clock clock;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private volatile java.util.function.LongConsumer flushObserver = nanos -> { };
     private final Object lifecycle = new Object();
     private volatile boolean closed;
 
@@ -158,8 +159,11 @@ public final class LogManager implements AutoCloseable {
         if (existing == null) {
             synchronized (lifecycle) {
                 if (closed) throw new IllegalStateException("log manager is closed");
-                existing = logs.computeIfAbsent(tp, k -> PartitionLog.open(pickDir().resolve(tp.toString()), topic,
-                        partition, topicId, config, clock, true));
+                existing = logs.computeIfAbsent(tp, k -> {
+                    PartitionLog created = PartitionLog.open(pickDir().resolve(tp.toString()), topic, partition, topicId, config, clock, true);
+                    created.setFlushObserver(flushObserver);
+                    return created;
+                });
             }
         }
         Optional<UUID> id = existing.topicId();
@@ -238,7 +242,15 @@ public final class LogManager implements AutoCloseable {
     }
 
     /** Flushes all logs. */
-    public void flushAll() {
+    /** Every log, present and future, reports each flush's duration (nanoseconds) to {@code observer}. */
+    public void setFlushObserver(java.util.function.LongConsumer observer) {
+        synchronized (lifecycle) {
+            this.flushObserver = observer;
+            for (PartitionLog pl : logs.values()) pl.setFlushObserver(observer);
+        }
+    }
+
+        public void flushAll() {
         for (PartitionLog pl : logs.values()) pl.flush();
     }
 

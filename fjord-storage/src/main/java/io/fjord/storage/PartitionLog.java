@@ -645,6 +645,14 @@ public final class PartitionLog {
     // ---------------------------------------------------------------- flushing
 
     /**
+     * {@code observer} is told how long each flush took (nanoseconds): explicit ones, {@code flush.messages},
+     * {@code flush.ms} and after a roll; the log manager sets it for the broker's LogFlushRateAndTimeMs.
+     */
+    public void setFlushObserver(java.util.function.LongConsumer observer) {
+        local.flushObserver = observer;
+    }
+
+    /**
      * Forces written data and indexes of all dirty segments to disk. Takes no lock, so it does not block appends;
      * data appended concurrently may or may not be included.
      */

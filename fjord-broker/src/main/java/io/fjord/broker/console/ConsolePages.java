@@ -30,7 +30,8 @@ import java.util.function.Supplier;
  * ({@code /topics/<t>/<p>/messages}, see {@link MessageBrowser}), Consumer groups ({@code /groups},
  * {@code /groups/<g>}) and the JSON the live charts poll ({@code /api/live}, {@code /api/groups/<g>/lag}).
  * Missing topics, partitions and groups answer 404; malformed numbers 400. Offsets can be reset from the group page
- * only when {@code fjord.console.read.only=false}; otherwise the POST is refused with 403.
+ * only when {@code fjord.console.read.only=false}; otherwise the POST is refused with 403. The same holds for
+ * topic create / delete / config changes ({@link TopicMutations}).
  *
  * <p>Threading: called on the console thread only; reads shared state through thread-safe accessors.
  */
@@ -56,10 +57,25 @@ public final class ConsolePages {
         this.browser = new MessageBrowser(replicas);
     }
 
+    /** Topic create, delete and config changes (POST, only when not read-only), through the broker's topic admin. */
+    private TopicMutations mutations;
+
+    public ConsolePages withTopicAdmin(io.fjord.broker.TopicAdmin admin) {
+        this.mutations = new TopicMutations(admin, readOnly);
+        return this;
+    }
+
+    private boolean mutable() {
+        return !readOnly && mutations != null;
+    }
+
     /** Adds every page and API route to the server. */
     public void register(ConsoleServer server) {
         server.route("/", r -> Reply.html(200, cluster()));
-        server.route("/topics", r -> Reply.html(200, topics()));
+        server.route("/topics", r -> {
+            if (!r.method().equals("POST")) return Reply.html(200, topics());
+            return mutations == null ? TopicMutations.refused() : mutations.create(r);
+        });
         server.route("/topics/", this::topicRoutes);
         server.route("/groups", r -> Reply.html(200, groupList()));
         server.route("/groups/", this::groupRoutes);
@@ -135,6 +151,7 @@ public final class ConsolePages {
                     .append((long) (double) metrics.liveTotals(t.name()).get("messagesIn")).append("</tr>");
         }
         b.append("</table>");
+        if (mutable()) b.append(TopicMutations.createForm());
         return Html.page("Topics", b.toString());
     }
 
@@ -144,6 +161,10 @@ public final class ConsolePages {
         TopicImage t = image.get().topic(name);
         if (t == null) throw new NotFound("No topic " + name + ".");
         if (parts.length == 1) return Reply.html(200, topicPage(t));
+        if (parts.length == 2 && (parts[1].equals("delete") || parts[1].equals("configs"))) {
+            if (mutations == null) return TopicMutations.refused();
+            return parts[1].equals("delete") ? mutations.delete(name, r) : mutations.alterConfig(name, r);
+        }
         int partition;
         try {
             partition = Integer.parseInt(parts[1]);
@@ -172,7 +193,9 @@ public final class ConsolePages {
         for (Map.Entry<String, String> e : new TreeMap<>(t.configs()).entrySet()) {
             b.append("<tr><td>").append(escape(e.getKey())).append("<td>").append(escape(e.getValue())).append("<td>DYNAMIC_TOPIC_CONFIG</tr>");
         }
-        b.append("</table>").append(liveCharts(t.name()));
+        b.append("</table>");
+        if (mutable()) b.append(TopicMutations.topicForms(t.name()));
+        b.append(liveCharts(t.name()));
         return Html.page("Topic " + t.name(), b.toString());
     }
 

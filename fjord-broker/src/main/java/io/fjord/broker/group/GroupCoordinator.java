@@ -58,6 +58,11 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** Starts the runtime and follows this broker's leaderships of {@code __consumer_offsets}. */
     public static GroupCoordinator start(TopicAdmin admin, ReplicaManager replicas, BrokerConfig config) {
+        return start(admin, replicas, config, () -> { });
+    }
+
+    /** As above; {@code rebalanceCompleted} runs each time a classic group's join phase ends in a new generation. */
+    public static GroupCoordinator start(TopicAdmin admin, ReplicaManager replicas, BrokerConfig config, Runnable rebalanceCompleted) {
         LongSupplier clock = System::currentTimeMillis;
         GroupCoordinatorShard.Settings settings = GroupCoordinatorShard.Settings.from(config);
         // A group's own session timeout and heartbeat interval (GROUP configs) are read from the metadata at each use.
@@ -78,10 +83,14 @@ public final class GroupCoordinator implements AutoCloseable {
             return t;
         });
         CoordinatorRuntime<GroupCoordinatorShard> runtime = new CoordinatorRuntime<>("group-coordinator",
-                (partition, timer) -> new GroupCoordinatorShard(partition, timer, clock, settings, (topic, p) -> {
-                    TopicImage t = admin.image().topic(topic);
-                    return t != null && t.partition(p) != null;
-                }, consumerSettings, topics), logIo, workers, clock, true);
+                (partition, timer) -> {
+                    GroupCoordinatorShard shard = new GroupCoordinatorShard(partition, timer, clock, settings, (topic, p) -> {
+                        TopicImage t = admin.image().topic(topic);
+                        return t != null && t.partition(p) != null;
+                    }, consumerSettings, topics);
+                    shard.onRebalanceCompleted(rebalanceCompleted);
+                    return shard;
+                }, logIo, workers, clock, true);
         GroupCoordinator c = new GroupCoordinator(runtime, admin::image, admin, config, workers);
         replicas.addLeadershipListener(new ReplicaManager.LeadershipListener() {
             @Override

@@ -348,6 +348,17 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
         if (group.members.isEmpty() || (!group.initialDelayRunning && group.allMembersJoined())) completeJoin(group);
     }
 
+    /**
+     * Told each time a join phase ends in a new generation with members (Kafka's completed rebalances; the move to
+     * Empty after the last member left is not one). Only live handling calls
+     * it, never a replay, so loading a partition does not count its history again.
+     */
+    private Runnable rebalanceCompleted = () -> { };
+
+    public void onRebalanceCompleted(Runnable listener) {
+        this.rebalanceCompleted = listener;
+    }
+
     /** Ends the join phase: members that did not rejoin are dropped, and a new generation begins. */
     private void completeJoin(ClassicGroup group) {
         timer.cancel(joinKey(group.groupId));
@@ -367,6 +378,7 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
             log.info("group {} is empty at generation {}", group.groupId, group.generationId);
             return;
         }
+        rebalanceCompleted.run(); // a generation with members: the rebalance produced an assignment
         group.protocolName = group.selectProtocol();
         if (group.leaderId == null || !group.members.containsKey(group.leaderId)) {
             group.leaderId = group.members.keySet().iterator().next();

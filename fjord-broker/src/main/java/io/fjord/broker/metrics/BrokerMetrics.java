@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -58,6 +60,18 @@ public final class BrokerMetrics {
     private final Counter replicationBytesOut;
     private final LongAdder handlerBusyNanos = new LongAdder();
     private final IdleRatio handlerIdle;
+    private final LongAdder networkBusyNanos = new LongAdder();
+    private final LongAdder classicRebalances = new LongAdder();
+    private final DistributionSummary logFlushTime;
+    private final DistributionSummary[] queueTime = new DistributionSummary[MAX_API_KEY];
+    private final MultiGauge logSize;
+    private final MultiGauge consumerLag;
+    private volatile ReplicaManager replicaState;
+    private volatile LagSource lagSource;
+
+    /** The consumer groups' committed offsets, read at scrape time (the group coordinator, on a broker). */
+    private record LagSource(io.fjord.broker.group.GroupCoordinator groups, ReplicaManager replicas) {
+    }
 
     /** Meters of one topic (Kafka's BrokerTopicMetrics with a topic tag). */
     private record TopicMeters(Counter bytesIn, Counter messagesIn, Counter bytesOut, Counter produceRequests,
@@ -75,6 +89,16 @@ public final class BrokerMetrics {
         // Kafka's RequestHandlerAvgIdlePercent is a fraction (0..1) despite its name; the exporter adds _percent.
         Gauge.builder("kafka.server.kafkarequesthandlerpool.requesthandleravgidle.percent", handlerIdle, IdleRatio::sample)
                 .strongReference(true).register(registry);
+        // Kafka's LogFlushStats.LogFlushRateAndTimeMs: a timer in ms; the exporter shows its count and percentiles.
+        logFlushTime = DistributionSummary.builder("kafka.log.logflushstats.logflushrateandtimems")
+                .publishPercentiles(0.5, 0.75, 0.95, 0.98, 0.99, 0.999).register(registry);
+        logSize = MultiGauge.builder("kafka.log.log.size").register(registry);
+        // Kafka Exporter's name (Kafka itself has no consumer lag metric on the broker): the dashboards people use.
+        consumerLag = MultiGauge.builder("kafka.consumergroup.lag").register(registry);
+        // Kafka 4's group-coordinator-metrics classic-group-completed-rebalance-count is a cumulative count exposed
+        // as a gauge (not a Yammer meter), so it keeps its name without _total.
+        Gauge.builder("kafka.server.group.coordinator.metrics.classic.group.completed.rebalance.count", classicRebalances,
+                LongAdder::sum).strongReference(true).register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -88,9 +112,107 @@ public final class BrokerMetrics {
         return registry;
     }
 
-    /** The Prometheus text exposition of every meter. */
+    /** The Prometheus text exposition of every meter; per-partition and per-group gauges are refreshed first. */
     public String scrape() {
+        refreshLogSizes();
+        refreshConsumerLag();
         return registry.scrape();
+    }
+
+    /**
+     * The network threads' idle ratio ({@code SocketServer.NetworkProcessorAvgIdlePercent}, from the event-loop time
+     * {@link #networkBusy} reports) and the request queue's length ({@code RequestChannel.RequestQueueSize}: requests
+     * handed to the request pool that no handler thread has taken yet).
+     */
+    public void bindNetwork(int networkThreads, java.util.concurrent.ThreadPoolExecutor requestPool) {
+        IdleRatio networkIdle = new IdleRatio(networkBusyNanos, networkThreads, System::nanoTime);
+        Gauge.builder("kafka.network.socketserver.networkprocessoravgidle.percent", networkIdle, IdleRatio::sample)
+                .strongReference(true).register(registry);
+        Gauge.builder("kafka.network.requestchannel.requestqueuesize", requestPool, p -> p.getQueue().size())
+                .strongReference(true).register(registry);
+    }
+
+    /** Time a network thread spent reading, parsing or encoding (not waiting for the socket). */
+    public void networkBusy(long nanos) {
+        networkBusyNanos.add(nanos);
+    }
+
+    /** A request taken by a handler thread {@code nanos} after the network thread queued it: RequestQueueTimeMs{request}. */
+    public void requestDequeued(ApiSpec spec, long nanos) {
+        int key = spec.key();
+        if (key < 0 || key >= MAX_API_KEY) return;
+        DistributionSummary s = queueTime[key];
+        if (s == null) {
+            synchronized (queueTime) {
+                s = queueTime[key];
+                if (s == null) {
+                    s = DistributionSummary.builder("kafka.network.requestmetrics.requestqueuetimems").tag("request", spec.name())
+                            .publishPercentiles(0.5, 0.75, 0.95, 0.98, 0.99, 0.999).register(registry);
+                    queueTime[key] = s;
+                }
+            }
+        }
+        s.record(nanos / 1_000_000.0);
+    }
+
+    /** A classic group's join phase ended in a new generation. */
+    public void classicRebalanceCompleted() {
+        classicRebalances.increment();
+    }
+
+    /** One log flush that wrote something, {@code nanos} long. */
+    public void logFlushed(long nanos) {
+        logFlushTime.record(nanos / 1_000_000.0);
+    }
+
+    /** Consumer lag per group and partition ({@code kafka_consumergroup_lag}) for the groups coordinated here. */
+    public void bindConsumerLag(io.fjord.broker.group.GroupCoordinator groups, ReplicaManager replicas) {
+        this.lagSource = new LagSource(groups, replicas);
+    }
+
+    private void refreshLogSizes() {
+        ReplicaManager r = replicaState;
+        if (r == null) return;
+        List<MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+        for (Partition p : r.partitions()) {
+            if (p.role() == Partition.Role.REMOVED || p.role() == Partition.Role.NONE) continue;
+            long size = p.log().sizeInBytes();
+            rows.add(MultiGauge.Row.of(Tags.of("topic", p.topicPartition().topic(), "partition",
+                    Integer.toString(p.topicPartition().partition())), size));
+        }
+        logSize.register(rows, true);
+    }
+
+    /**
+     * Lag = the partition's high watermark here minus the committed offset (never negative), as Kafka Exporter
+     * computes it from the latest offset; partitions this broker does not host have no high watermark here and are
+     * left out. Each group's offsets are read with a bound so a busy coordinator cannot stall a scrape.
+     */
+    private void refreshConsumerLag() {
+        LagSource src = lagSource;
+        if (src == null) return;
+        List<MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+        try {
+            for (var g : src.groups().list().get(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                var f = src.groups().fetchOffsets(g.groupId(), null).get(5, java.util.concurrent.TimeUnit.SECONDS);
+                for (var t : f.offsets().entrySet()) {
+                    for (var p : t.getValue().entrySet()) {
+                        long committed = p.getValue().offset();
+                        if (committed < 0) continue;
+                        Partition part = src.replicas().partition(new io.fjord.broker.replica.TopicPartition(t.getKey(), p.getKey()));
+                        if (part == null || !part.isLeader()) continue;
+                        rows.add(MultiGauge.Row.of(Tags.of("consumergroup", g.groupId(), "topic", t.getKey(),
+                                "partition", Integer.toString(p.getKey())), Math.max(0, part.highWatermark() - committed)));
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            return; // keep the last values: a coordinator that is loading or moving is not a scrape failure
+        }
+        consumerLag.register(rows, true);
     }
 
     // ------------------------------------------------------------------ requests (network layer)
@@ -263,6 +385,7 @@ public final class BrokerMetrics {
      * controller only, 0 elsewhere, as Kafka does, so a sum over brokers counts each partition once).
      */
     public void bindReplicaState(int nodeId, ReplicaManager replicas, Supplier<ClusterImage> image) {
+        this.replicaState = replicas;
         // Strong references: Micrometer holds a gauge's object weakly, and the image supplier is only held here.
         Gauge.builder("kafka.server.replicamanager.partitioncount", replicas, r -> count(r, p -> p.role() != Partition.Role.REMOVED && p.role() != Partition.Role.NONE))
                 .strongReference(true).register(registry);

@@ -94,6 +94,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (metrics == null) {
+            read(ctx, msg);
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            read(ctx, msg);
+        } finally {
+            metrics.networkBusy(System.nanoTime() - t0); // event-loop time, for the network processor idle ratio
+        }
+    }
+
+    private void read(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         if (closed) {
             frame.release();
@@ -186,9 +199,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         handedOff = true;
         CompletableFuture<Struct> answered;
         try {
+            long queuedAt = System.nanoTime();
             answered = CompletableFuture.supplyAsync(() -> {
                         if (metrics == null) return handler.handle(rc, body);
                         long t0 = System.nanoTime();
+                        metrics.requestDequeued(spec, t0 - queuedAt);
                         try {
                             return handler.handle(rc, body);
                         } finally {
@@ -219,7 +234,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                         return;
                     }
                     throttleIfOverQuota(rc, body, size, response, System.nanoTime() - handedAt);
+                    long t0 = System.nanoTime();
                     sendResponse(ctx, spec, header.apiVersion(), header.correlationId(), response);
+                    if (metrics != null) metrics.networkBusy(System.nanoTime() - t0);
                 }));
     }
 

@@ -25,6 +25,7 @@ import io.fjord.protocol.api.DeleteTopicsApi;
 import io.fjord.protocol.api.DescribeClusterApi;
 import io.fjord.protocol.api.DescribeConfigsApi;
 import io.fjord.protocol.api.DescribeGroupsApi;
+import io.fjord.protocol.api.DescribeQuorumApi;
 import io.fjord.protocol.api.FindCoordinatorApi;
 import io.fjord.protocol.api.ListGroupsApi;
 import io.fjord.protocol.api.OffsetCommitApi;
@@ -217,6 +218,31 @@ public final class FjordAdmin implements AutoCloseable {
         return new ClusterDescription(b.getString("ClusterId"), b.getInt("ControllerId"), nodes);
     }
 
+    /** The metadata quorum ({@code __cluster_metadata-0}) as its leader sees it: leader, epoch, high watermark, replicas. */
+    public QuorumInfo describeQuorum() {
+        Struct b = call(DescribeQuorumApi.SPEC, DescribeQuorumApi.SPEC.highest(), v -> {
+            Struct req = DescribeQuorumApi.SPEC.newRequest();
+            Struct t = req.child("Topics").set("TopicName", "__cluster_metadata");
+            t.add("Partitions", t.child("Partitions").set("PartitionIndex", 0));
+            req.add("Topics", t);
+            return req;
+        }).body();
+        check(b.getShort("ErrorCode"), null, "describing the metadata quorum");
+        Struct p = b.getStructs("Topics").get(0).getStructs("Partitions").get(0);
+        check(p.getShort("ErrorCode"), null, "describing the metadata quorum");
+        return new QuorumInfo(p.getInt("LeaderId"), p.getInt("LeaderEpoch"), p.getLong("HighWatermark"),
+                replicas(p.getStructs("CurrentVoters")), replicas(p.getStructs("Observers")));
+    }
+
+    private static List<QuorumInfo.ReplicaState> replicas(List<Struct> states) {
+        List<QuorumInfo.ReplicaState> out = new ArrayList<>();
+        for (Struct s : states) {
+            out.add(new QuorumInfo.ReplicaState(s.getInt("ReplicaId"), s.getLong("LogEndOffset"),
+                    s.getLong("LastFetchTimestamp"), s.getLong("LastCaughtUpTimestamp")));
+        }
+        return out;
+    }
+
     public Map<ConfigResource, List<ConfigEntry>> describeConfigs(Collection<ConfigResource> resources) {
         Struct b = call(DescribeConfigsApi.SPEC, DescribeConfigsApi.SPEC.highest(), v -> {
             Struct req = DescribeConfigsApi.SPEC.newRequest();
@@ -229,8 +255,7 @@ public final class FjordAdmin implements AutoCloseable {
         Map<ConfigResource, List<ConfigEntry>> out = new LinkedHashMap<>();
         for (Struct r : b.getStructs("Results")) {
             check(r.getShort("ErrorCode"), r.getString("ErrorMessage"), "describing configs of " + r.getString("ResourceName"));
-            ConfigResource res = new ConfigResource(r.getByte("ResourceType") == 4 ? ConfigResource.Type.BROKER : ConfigResource.Type.TOPIC,
-                    r.getString("ResourceName"));
+            ConfigResource res = new ConfigResource(ConfigResource.Type.of(r.getByte("ResourceType")), r.getString("ResourceName"));
             List<ConfigEntry> entries = new ArrayList<>();
             for (Struct c : r.getStructs("Configs")) {
                 entries.add(new ConfigEntry(c.getString("Name"), c.getString("Value"), c.getBool("ReadOnly"),
