@@ -206,6 +206,11 @@ public final class FjordBroker implements AutoCloseable {
         // Security: the SASL exchange itself is the connection's; these answer it out of turn (ILLEGAL_SASL_STATE).
         register(dispatcher, served, io.fjord.protocol.api.SaslHandshakeApi.KEY, new io.fjord.broker.handlers.SaslOutOfTurnHandler());
         register(dispatcher, served, io.fjord.protocol.api.SaslAuthenticateApi.KEY, new io.fjord.broker.handlers.SaslOutOfTurnHandler());
+        // ACLs: bindings in the metadata log; authorizer.class.name (Kafka's StandardAuthorizer) turns checking on.
+        dispatcher.setAuthorizer(io.fjord.broker.security.acl.AclAuthorizer.fromConfig(config, () -> controller.image().acls()));
+        register(dispatcher, served, io.fjord.protocol.api.DescribeAclsApi.KEY, io.fjord.broker.handlers.AclHandlers.describe(controller));
+        register(dispatcher, served, io.fjord.protocol.api.CreateAclsApi.KEY, io.fjord.broker.handlers.AclHandlers.create(controller));
+        register(dispatcher, served, io.fjord.protocol.api.DeleteAclsApi.KEY, io.fjord.broker.handlers.AclHandlers.delete(controller));
         register(dispatcher, served, io.fjord.protocol.api.DescribeUserScramCredentialsApi.KEY,
                 io.fjord.broker.handlers.ScramCredentialsHandlers.describe(controller));
         register(dispatcher, served, io.fjord.protocol.api.AlterUserScramCredentialsApi.KEY,
@@ -247,18 +252,18 @@ public final class FjordBroker implements AutoCloseable {
 
     private void registerGroupApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
         register(d, served, (short) 10, new FindCoordinatorHandler(groups, transactions));
-        register(d, served, (short) 11, new JoinGroupHandler(groups));
-        register(d, served, (short) 12, new HeartbeatHandler(groups));
-        register(d, served, (short) 13, new LeaveGroupHandler(groups));
-        register(d, served, (short) 14, new SyncGroupHandler(groups));
-        register(d, served, (short) 8, new OffsetCommitHandler(groups, admin));
-        register(d, served, (short) 9, new OffsetFetchHandler(groups, admin));
+        register(d, served, (short) 11, new io.fjord.broker.handlers.GroupAclGate(new JoinGroupHandler(groups)));
+        register(d, served, (short) 12, new io.fjord.broker.handlers.GroupAclGate(new HeartbeatHandler(groups)));
+        register(d, served, (short) 13, new io.fjord.broker.handlers.GroupAclGate(new LeaveGroupHandler(groups)));
+        register(d, served, (short) 14, new io.fjord.broker.handlers.GroupAclGate(new SyncGroupHandler(groups)));
+        register(d, served, (short) 8, new io.fjord.broker.handlers.GroupAclGate(new OffsetCommitHandler(groups, admin)));
+        register(d, served, (short) 9, new io.fjord.broker.handlers.GroupAclGate(new OffsetFetchHandler(groups, admin)));
         register(d, served, (short) 15, new DescribeGroupsHandler(groups));
         register(d, served, (short) 16, new ListGroupsHandler(groups));
         register(d, served, (short) 42, new DeleteGroupsHandler(groups));
         register(d, served, (short) 47, new OffsetDeleteHandler(groups));
         register(d, served, io.fjord.protocol.api.ConsumerGroupHeartbeatApi.KEY,
-                new io.fjord.broker.handlers.group.ConsumerGroupHeartbeatHandler(groups));
+                new io.fjord.broker.handlers.GroupAclGate(new io.fjord.broker.handlers.group.ConsumerGroupHeartbeatHandler(groups)));
         register(d, served, io.fjord.protocol.api.ConsumerGroupDescribeApi.KEY,
                 new io.fjord.broker.handlers.group.ConsumerGroupDescribeHandler(groups));
     }
