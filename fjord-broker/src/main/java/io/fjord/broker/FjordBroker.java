@@ -188,19 +188,19 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, (short) 33, new AlterConfigsHandler(configAdmin, false));
         register(dispatcher, served, (short) 37, new CreatePartitionsHandler(configAdmin));
         register(dispatcher, served, (short) 44, new AlterConfigsHandler(configAdmin, true));
-        register(dispatcher, served, (short) 35, new io.fjord.broker.handlers.DescribeLogDirsHandler(logs, replicas));
+        register(dispatcher, served, (short) 35, new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.DescribeLogDirsHandler(logs, replicas), io.fjord.broker.security.acl.AclOperation.DESCRIBE));
         register(dispatcher, served, io.fjord.protocol.api.AlterPartitionApi.KEY,
-                new io.fjord.broker.handlers.AlterPartitionHandler(controller));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.AlterPartitionHandler(controller), io.fjord.broker.security.acl.AclOperation.CLUSTER_ACTION));
         register(dispatcher, served, io.fjord.protocol.api.ElectLeadersApi.KEY,
-                new io.fjord.broker.handlers.ElectLeadersHandler(controller));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.ElectLeadersHandler(controller), io.fjord.broker.security.acl.AclOperation.ALTER));
         register(dispatcher, served, io.fjord.protocol.api.AlterPartitionReassignmentsApi.KEY,
-                new io.fjord.broker.handlers.AlterPartitionReassignmentsHandler(controller));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.AlterPartitionReassignmentsHandler(controller), io.fjord.broker.security.acl.AclOperation.ALTER));
         register(dispatcher, served, io.fjord.protocol.api.ListPartitionReassignmentsApi.KEY,
-                new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller), io.fjord.broker.security.acl.AclOperation.DESCRIBE));
         register(dispatcher, served, io.fjord.protocol.api.DescribeQuorumApi.KEY,
-                new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints), io.fjord.broker.security.acl.AclOperation.DESCRIBE));
         register(dispatcher, served, io.fjord.protocol.api.WriteTxnMarkersApi.KEY,
-                new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups), io.fjord.broker.security.acl.AclOperation.CLUSTER_ACTION));
         register(dispatcher, served, io.fjord.protocol.api.DescribeProducersApi.KEY,
                 new io.fjord.broker.handlers.DescribeProducersHandler(admin, replicas));
         // Security: the SASL exchange itself is the connection's; these answer it out of turn (ILLEGAL_SASL_STATE).

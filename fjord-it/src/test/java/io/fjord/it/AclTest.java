@@ -34,6 +34,7 @@ import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
@@ -282,6 +283,28 @@ class AclTest {
                 "--topic", "orders");
         assertThat(remove.exitCode()).as(remove.output()).isZero();
         assertThat(produce("carol", "orders", "c3")).isNull();
+    }
+
+    @Test
+    @Order(7)
+    void clusterApisNeedClusterBindings() throws Exception {
+        try (Admin a = Admin.create(client("alice"))) {
+            assertThatThrownBy(() -> a.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> a.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> a.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+        }
+        grant(acl(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, "alice", AclOperation.DESCRIBE, AclPermissionType.ALLOW));
+        try (Admin a = Admin.create(client("alice"))) {
+            assertThat(a.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS)).isNotEmpty();
+            assertThat(a.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS)).isEmpty();
+            // Describe does not give Alter: creating bindings stays refused.
+            assertThatThrownBy(() -> a.createAcls(List.of(acl(ResourceType.TOPIC, "x", PatternType.LITERAL, "alice",
+                    AclOperation.READ, AclPermissionType.ALLOW))).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+        }
     }
 
     private KafkaTool.Result acls(List<String> common, String... args) throws Exception {

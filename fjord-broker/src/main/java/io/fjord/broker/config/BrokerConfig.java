@@ -197,6 +197,7 @@ public final class BrokerConfig {
         getBoolean("fjord.log.fsync.on.ack");
         getBoolean("fjord.console.read.only");
         io.fjord.broker.security.acl.AclAuthorizer.checkClassName(get("authorizer.class.name"));
+        io.fjord.broker.security.acl.AclAuthorizer.parseSuperUsers(get("super.users"));
         getBoolean("allow.everyone.if.no.acl.found");
         try {
             io.fjord.broker.console.ConsoleServer.parseListener(get("fjord.console.listener"));

@@ -55,7 +55,8 @@ public final class AclAuthorizer implements Authorizer {
         return name;
     }
 
-    static Set<String> parseSuperUsers(String value) {
+    /** {@code super.users}: principals separated by semicolons; ConfigException for an entry without a type. */
+    public static Set<String> parseSuperUsers(String value) {
         Set<String> out = new LinkedHashSet<>();
         if (value == null) return out;
         for (String s : value.split(";")) {
