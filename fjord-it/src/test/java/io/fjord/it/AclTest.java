@@ -19,7 +19,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -295,6 +297,12 @@ class AclTest {
                     .hasCauseInstanceOf(ClusterAuthorizationException.class);
             assertThatThrownBy(() -> a.describeMetadataQuorum().quorumInfo().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(ClusterAuthorizationException.class);
+        }
+        try (Admin b = Admin.create(client("bob"))) { // bob may write pay-in, not alter it or delete from it
+            assertThatThrownBy(() -> b.createPartitions(Map.of("pay-in", NewPartitions.increaseTo(2))).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+            assertThatThrownBy(() -> b.deleteRecords(Map.of(new TopicPartition("pay-in", 0), RecordsToDelete.beforeOffset(0)))
+                    .all().get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(TopicAuthorizationException.class);
         }
         grant(acl(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, "alice", AclOperation.DESCRIBE, AclPermissionType.ALLOW));
         try (Admin a = Admin.create(client("alice"))) {
