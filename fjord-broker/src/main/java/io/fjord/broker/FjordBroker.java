@@ -182,7 +182,7 @@ public final class FjordBroker implements AutoCloseable {
                     config.getBoolean("fjord.console.read.only")).register(console);
         }
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
-                new io.fjord.broker.handlers.InitProducerIdHandler(producerIds, transactions));
+                new io.fjord.broker.handlers.TransactionalIdAclGate(new io.fjord.broker.handlers.InitProducerIdHandler(producerIds, transactions)));
         ConfigAdmin configAdmin = new ConfigAdmin(admin);
         register(dispatcher, served, (short) 21, new DeleteRecordsHandler(admin, replicas));
         register(dispatcher, served, (short) 33, new AlterConfigsHandler(configAdmin, false));
@@ -270,8 +270,8 @@ public final class FjordBroker implements AutoCloseable {
 
     private void registerTransactionApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
         register(d, served, io.fjord.protocol.api.AddPartitionsToTxnApi.KEY, new io.fjord.broker.handlers.txn.AddPartitionsToTxnHandler(transactions));
-        register(d, served, io.fjord.protocol.api.AddOffsetsToTxnApi.KEY, new io.fjord.broker.handlers.txn.AddOffsetsToTxnHandler(transactions));
-        register(d, served, io.fjord.protocol.api.EndTxnApi.KEY, new io.fjord.broker.handlers.txn.EndTxnHandler(transactions));
+        register(d, served, io.fjord.protocol.api.AddOffsetsToTxnApi.KEY, new io.fjord.broker.handlers.TransactionalIdAclGate(new io.fjord.broker.handlers.txn.AddOffsetsToTxnHandler(transactions)));
+        register(d, served, io.fjord.protocol.api.EndTxnApi.KEY, new io.fjord.broker.handlers.TransactionalIdAclGate(new io.fjord.broker.handlers.txn.EndTxnHandler(transactions)));
         register(d, served, io.fjord.protocol.api.TxnOffsetCommitApi.KEY, new io.fjord.broker.handlers.txn.TxnOffsetCommitHandler(groups, admin));
         register(d, served, io.fjord.protocol.api.DescribeTransactionsApi.KEY, new io.fjord.broker.handlers.txn.DescribeTransactionsHandler(transactions));
         register(d, served, io.fjord.protocol.api.ListTransactionsApi.KEY, new io.fjord.broker.handlers.txn.ListTransactionsHandler(transactions));

@@ -39,6 +39,7 @@ import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
@@ -312,6 +313,26 @@ class AclTest {
             assertThatThrownBy(() -> a.createAcls(List.of(acl(ResourceType.TOPIC, "x", PatternType.LITERAL, "alice",
                     AclOperation.READ, AclPermissionType.ALLOW))).all().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(ClusterAuthorizationException.class);
+        }
+    }
+
+    @Test
+    @Order(8)
+    void transactionsNeedTheTransactionalId() throws Exception {
+        Map<String, Object> c = client("alice");
+        c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "alice-tx");
+        c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(c)) {
+            assertThatThrownBy(p::initTransactions).isInstanceOf(TransactionalIdAuthorizationException.class);
+        }
+        grant(acl(ResourceType.TRANSACTIONAL_ID, "alice-", PatternType.PREFIXED, "alice", AclOperation.WRITE, AclPermissionType.ALLOW));
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(c)) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(new ProducerRecord<>("orders", "tx1")).get(30, TimeUnit.SECONDS);
+            p.commitTransaction();
         }
     }
 
