@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -35,6 +37,7 @@ import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
@@ -304,6 +307,17 @@ class AclTest {
                     .hasCauseInstanceOf(TopicAuthorizationException.class);
             assertThatThrownBy(() -> b.deleteRecords(Map.of(new TopicPartition("pay-in", 0), RecordsToDelete.beforeOffset(0)))
                     .all().get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(TopicAuthorizationException.class);
+            ConfigResource payIn = new ConfigResource(ConfigResource.Type.TOPIC, "pay-in");
+            assertThatThrownBy(() -> b.describeConfigs(List.of(payIn)).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+            assertThatThrownBy(() -> b.incrementalAlterConfigs(Map.of(payIn, List.of(new AlterConfigOp(
+                    new ConfigEntry("retention.ms", "1000"), AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+        grant(acl(ResourceType.TOPIC, "pay-in", PatternType.LITERAL, "bob", AclOperation.ALTER_CONFIGS, AclPermissionType.ALLOW));
+        try (Admin b = Admin.create(client("bob"))) { // AlterConfigs implies DescribeConfigs
+            ConfigResource payIn = new ConfigResource(ConfigResource.Type.TOPIC, "pay-in");
+            assertThat(b.describeConfigs(List.of(payIn)).all().get(30, TimeUnit.SECONDS).get(payIn).get("retention.ms")).isNotNull();
         }
         grant(acl(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL, "alice", AclOperation.DESCRIBE, AclPermissionType.ALLOW));
         try (Admin a = Admin.create(client("alice"))) {
