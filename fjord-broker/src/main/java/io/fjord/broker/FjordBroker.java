@@ -185,30 +185,35 @@ public final class FjordBroker implements AutoCloseable {
                     config.getBoolean("fjord.console.read.only")).withTopicAdmin(admin).register(console);
         }
         register(dispatcher, served, io.fjord.protocol.api.InitProducerIdApi.KEY,
-                new io.fjord.broker.handlers.InitProducerIdHandler(producerIds, transactions));
+                new io.fjord.broker.handlers.TransactionalIdAclGate(new io.fjord.broker.handlers.InitProducerIdHandler(producerIds, transactions)));
         ConfigAdmin configAdmin = new ConfigAdmin(admin);
         register(dispatcher, served, (short) 21, new DeleteRecordsHandler(admin, replicas));
         register(dispatcher, served, (short) 33, new AlterConfigsHandler(configAdmin, false));
         register(dispatcher, served, (short) 37, new CreatePartitionsHandler(configAdmin));
         register(dispatcher, served, (short) 44, new AlterConfigsHandler(configAdmin, true));
-        register(dispatcher, served, (short) 35, new io.fjord.broker.handlers.DescribeLogDirsHandler(logs, replicas));
+        register(dispatcher, served, (short) 35, new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.DescribeLogDirsHandler(logs, replicas), io.fjord.broker.security.acl.AclOperation.DESCRIBE));
         register(dispatcher, served, io.fjord.protocol.api.AlterPartitionApi.KEY,
-                new io.fjord.broker.handlers.AlterPartitionHandler(controller));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.AlterPartitionHandler(controller), io.fjord.broker.security.acl.AclOperation.CLUSTER_ACTION));
         register(dispatcher, served, io.fjord.protocol.api.ElectLeadersApi.KEY,
-                new io.fjord.broker.handlers.ElectLeadersHandler(controller));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.ElectLeadersHandler(controller), io.fjord.broker.security.acl.AclOperation.ALTER));
         register(dispatcher, served, io.fjord.protocol.api.AlterPartitionReassignmentsApi.KEY,
-                new io.fjord.broker.handlers.AlterPartitionReassignmentsHandler(controller));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.AlterPartitionReassignmentsHandler(controller), io.fjord.broker.security.acl.AclOperation.ALTER));
         register(dispatcher, served, io.fjord.protocol.api.ListPartitionReassignmentsApi.KEY,
-                new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller), io.fjord.broker.security.acl.AclOperation.DESCRIBE));
         register(dispatcher, served, io.fjord.protocol.api.DescribeQuorumApi.KEY,
-                new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints), io.fjord.broker.security.acl.AclOperation.DESCRIBE));
         register(dispatcher, served, io.fjord.protocol.api.WriteTxnMarkersApi.KEY,
-                new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups));
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups), io.fjord.broker.security.acl.AclOperation.CLUSTER_ACTION));
         register(dispatcher, served, io.fjord.protocol.api.DescribeProducersApi.KEY,
                 new io.fjord.broker.handlers.DescribeProducersHandler(admin, replicas));
         // Security: the SASL exchange itself is the connection's; these answer it out of turn (ILLEGAL_SASL_STATE).
         register(dispatcher, served, io.fjord.protocol.api.SaslHandshakeApi.KEY, new io.fjord.broker.handlers.SaslOutOfTurnHandler());
         register(dispatcher, served, io.fjord.protocol.api.SaslAuthenticateApi.KEY, new io.fjord.broker.handlers.SaslOutOfTurnHandler());
+        // ACLs: bindings in the metadata log; authorizer.class.name (Kafka's StandardAuthorizer) turns checking on.
+        dispatcher.setAuthorizer(io.fjord.broker.security.acl.AclAuthorizer.fromConfig(config, () -> controller.image().acls()));
+        register(dispatcher, served, io.fjord.protocol.api.DescribeAclsApi.KEY, io.fjord.broker.handlers.AclHandlers.describe(controller));
+        register(dispatcher, served, io.fjord.protocol.api.CreateAclsApi.KEY, io.fjord.broker.handlers.AclHandlers.create(controller));
+        register(dispatcher, served, io.fjord.protocol.api.DeleteAclsApi.KEY, io.fjord.broker.handlers.AclHandlers.delete(controller));
         register(dispatcher, served, io.fjord.protocol.api.DescribeUserScramCredentialsApi.KEY,
                 io.fjord.broker.handlers.ScramCredentialsHandlers.describe(controller));
         register(dispatcher, served, io.fjord.protocol.api.AlterUserScramCredentialsApi.KEY,
@@ -254,26 +259,26 @@ public final class FjordBroker implements AutoCloseable {
 
     private void registerGroupApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
         register(d, served, (short) 10, new FindCoordinatorHandler(groups, transactions));
-        register(d, served, (short) 11, new JoinGroupHandler(groups));
-        register(d, served, (short) 12, new HeartbeatHandler(groups));
-        register(d, served, (short) 13, new LeaveGroupHandler(groups));
-        register(d, served, (short) 14, new SyncGroupHandler(groups));
-        register(d, served, (short) 8, new OffsetCommitHandler(groups, admin));
-        register(d, served, (short) 9, new OffsetFetchHandler(groups, admin));
+        register(d, served, (short) 11, new io.fjord.broker.handlers.GroupAclGate(new JoinGroupHandler(groups)));
+        register(d, served, (short) 12, new io.fjord.broker.handlers.GroupAclGate(new HeartbeatHandler(groups)));
+        register(d, served, (short) 13, new io.fjord.broker.handlers.GroupAclGate(new LeaveGroupHandler(groups)));
+        register(d, served, (short) 14, new io.fjord.broker.handlers.GroupAclGate(new SyncGroupHandler(groups)));
+        register(d, served, (short) 8, new io.fjord.broker.handlers.GroupAclGate(new OffsetCommitHandler(groups, admin)));
+        register(d, served, (short) 9, new io.fjord.broker.handlers.GroupAclGate(new OffsetFetchHandler(groups, admin)));
         register(d, served, (short) 15, new DescribeGroupsHandler(groups));
         register(d, served, (short) 16, new ListGroupsHandler(groups));
         register(d, served, (short) 42, new DeleteGroupsHandler(groups));
         register(d, served, (short) 47, new OffsetDeleteHandler(groups));
         register(d, served, io.fjord.protocol.api.ConsumerGroupHeartbeatApi.KEY,
-                new io.fjord.broker.handlers.group.ConsumerGroupHeartbeatHandler(groups));
+                new io.fjord.broker.handlers.GroupAclGate(new io.fjord.broker.handlers.group.ConsumerGroupHeartbeatHandler(groups)));
         register(d, served, io.fjord.protocol.api.ConsumerGroupDescribeApi.KEY,
                 new io.fjord.broker.handlers.group.ConsumerGroupDescribeHandler(groups));
     }
 
     private void registerTransactionApis(RequestDispatcher d, Set<Short> served, TopicAdmin admin) {
         register(d, served, io.fjord.protocol.api.AddPartitionsToTxnApi.KEY, new io.fjord.broker.handlers.txn.AddPartitionsToTxnHandler(transactions));
-        register(d, served, io.fjord.protocol.api.AddOffsetsToTxnApi.KEY, new io.fjord.broker.handlers.txn.AddOffsetsToTxnHandler(transactions));
-        register(d, served, io.fjord.protocol.api.EndTxnApi.KEY, new io.fjord.broker.handlers.txn.EndTxnHandler(transactions));
+        register(d, served, io.fjord.protocol.api.AddOffsetsToTxnApi.KEY, new io.fjord.broker.handlers.TransactionalIdAclGate(new io.fjord.broker.handlers.txn.AddOffsetsToTxnHandler(transactions)));
+        register(d, served, io.fjord.protocol.api.EndTxnApi.KEY, new io.fjord.broker.handlers.TransactionalIdAclGate(new io.fjord.broker.handlers.txn.EndTxnHandler(transactions)));
         register(d, served, io.fjord.protocol.api.TxnOffsetCommitApi.KEY, new io.fjord.broker.handlers.txn.TxnOffsetCommitHandler(groups, admin));
         register(d, served, io.fjord.protocol.api.DescribeTransactionsApi.KEY, new io.fjord.broker.handlers.txn.DescribeTransactionsHandler(transactions));
         register(d, served, io.fjord.protocol.api.ListTransactionsApi.KEY, new io.fjord.broker.handlers.txn.ListTransactionsHandler(transactions));

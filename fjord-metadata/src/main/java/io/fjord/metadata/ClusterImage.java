@@ -32,6 +32,8 @@ public final class ClusterImage {
     private final Map<String, Map<String, String>> groupConfigs;
     /** SCRAM credentials by user, then mechanism name. */
     private final Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials;
+    /** Every ACL binding (Kafka's codes; a binding is its own identity, so a set). */
+    private final java.util.Set<MetadataRecord.AclCreated> acls;
 
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics) {
         this(clusterId, controllerId, brokers, topics, Map.of());
@@ -46,14 +48,16 @@ public final class ClusterImage {
                         Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
                         Map<Integer, String> incarnations, long nextProducerIdBlock) {
         this(clusterId, controllerId, brokers, topics, brokerConfigs, fenced, incarnations, nextProducerIdBlock,
-                java.util.Set.of(), Map.of(), Map.of());
+                java.util.Set.of(), Map.of(), Map.of(), java.util.Set.of());
     }
 
     private ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
                          Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
                          Map<Integer, String> incarnations, long nextProducerIdBlock, java.util.Set<Integer> shuttingDown,
                          Map<String, Map<String, String>> groupConfigs,
-                         Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials) {
+                         Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials,
+                         java.util.Set<MetadataRecord.AclCreated> acls) {
+        this.acls = java.util.Set.copyOf(acls);
         this.groupConfigs = Map.copyOf(groupConfigs);
         this.scramCredentials = Map.copyOf(scramCredentials);
         this.shuttingDown = java.util.Set.copyOf(shuttingDown);
@@ -106,13 +110,13 @@ public final class ClusterImage {
     public ClusterImage withTopic(TopicImage topic) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.put(topic.name(), topic);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls);
     }
 
     public ClusterImage withoutTopic(String name) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.remove(name);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls);
     }
 
     /** Dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id); empty if none. */
@@ -124,7 +128,7 @@ public final class ClusterImage {
         Map<String, Map<String, String>> next = new HashMap<>(brokerConfigs);
         if (configs.isEmpty()) next.remove(resource);
         else next.put(resource, Map.copyOf(configs));
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls);
     }
 
     /** The config overrides of consumer group {@code group}; empty if none. */
@@ -142,7 +146,7 @@ public final class ClusterImage {
         if (configs.isEmpty()) next.remove(group);
         else next.put(group, Map.copyOf(configs));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, next, scramCredentials);
+                nextProducerIdBlock, shuttingDown, next, scramCredentials, acls);
     }
 
     /** Every dynamic broker settings resource with its settings. */
@@ -195,11 +199,11 @@ public final class ClusterImage {
     }
 
     public ClusterImage withController(int id) {
-        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials);
+        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls);
     }
 
     public ClusterImage withNextProducerIdBlock(long next) {
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown, groupConfigs, scramCredentials);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown, groupConfigs, scramCredentials, acls);
     }
 
     /**
@@ -215,14 +219,14 @@ public final class ClusterImage {
         f.remove(node.id());
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.remove(node.id());
-        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials);
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls);
     }
 
     public ClusterImage withFenced(int brokerId, boolean isFenced) {
         java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
         if (isFenced) f.add(brokerId);
         else f.remove(brokerId);
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls);
     }
 
     /** A broker began a controlled shutdown: fenced, and kept fenced until it registers again. */
@@ -232,7 +236,7 @@ public final class ClusterImage {
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.add(brokerId);
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations,
-                nextProducerIdBlock, down, groupConfigs, scramCredentials);
+                nextProducerIdBlock, down, groupConfigs, scramCredentials, acls);
     }
 
     /** The user's SCRAM credential for the mechanism (e.g. {@code SCRAM-SHA-256}), or null. */
@@ -252,7 +256,7 @@ public final class ClusterImage {
         mine.put(c.mechanism(), c);
         all.put(c.user(), Map.copyOf(mine));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, all);
+                nextProducerIdBlock, shuttingDown, groupConfigs, all, acls);
     }
 
     public ClusterImage withoutScramCredential(String user, String mechanism) {
@@ -263,7 +267,28 @@ public final class ClusterImage {
         if (mine.isEmpty()) all.remove(user);
         else all.put(user, Map.copyOf(mine));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, all);
+                nextProducerIdBlock, shuttingDown, groupConfigs, all, acls);
+    }
+
+    /** Every ACL binding. */
+    public java.util.Set<MetadataRecord.AclCreated> acls() {
+        return acls;
+    }
+
+    public ClusterImage withAcl(MetadataRecord.AclCreated acl) {
+        if (acls.contains(acl)) return this;
+        java.util.Set<MetadataRecord.AclCreated> next = new java.util.HashSet<>(acls);
+        next.add(acl);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
+                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, next);
+    }
+
+    public ClusterImage withoutAcl(MetadataRecord.AclCreated acl) {
+        if (!acls.contains(acl)) return this;
+        java.util.Set<MetadataRecord.AclCreated> next = new java.util.HashSet<>(acls);
+        next.remove(acl);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
+                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, next);
     }
 
     public boolean isShuttingDown(int brokerId) {

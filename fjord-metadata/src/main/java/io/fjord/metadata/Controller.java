@@ -74,6 +74,9 @@ public interface Controller extends AutoCloseable {
      */
     void alterScramCredentials(List<MetadataRecord> changes) throws IOException;
 
+    /** Applies ACL changes ({@link MetadataRecord.AclCreated} and {@link MetadataRecord.AclDeleted} only) as one batch. */
+    void alterAcls(List<MetadataRecord> changes) throws IOException;
+
     @Override
     void close() throws IOException;
 }

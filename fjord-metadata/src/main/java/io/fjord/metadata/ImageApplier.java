@@ -42,6 +42,8 @@ public final class ImageApplier {
             return image.withBroker(new BrokerNode(b.id(), b.host(), b.port(), b.rack(), b.endpoints()), b.incarnation());
         }
         if (r instanceof MetadataRecord.ScramCredentialUpserted c) return image.withScramCredential(c);
+        if (r instanceof MetadataRecord.AclCreated a) return image.withAcl(a);
+        if (r instanceof MetadataRecord.AclDeleted d) return image.withoutAcl(d.acl());
         if (r instanceof MetadataRecord.ScramCredentialDeleted d) return image.withoutScramCredential(d.user(), d.mechanism());
         if (r instanceof MetadataRecord.BrokerFenced f) return image.withFenced(f.id(), true);
         if (r instanceof MetadataRecord.BrokerUnfenced u) return image.withFenced(u.id(), false);
@@ -75,6 +77,7 @@ public final class ImageApplier {
         for (Map<String, MetadataRecord.ScramCredentialUpserted> byMechanism : image.scramCredentials().values()) {
             out.addAll(byMechanism.values());
         }
+        out.addAll(image.acls());
         for (TopicImage t : image.topics()) {
             List<PartitionState> parts = new ArrayList<>();
             t.orderedPartitions().forEach(parts::add);

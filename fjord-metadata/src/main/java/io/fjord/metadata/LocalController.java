@@ -107,6 +107,16 @@ public final class LocalController implements Controller {
     }
 
     @Override
+    public synchronized void alterAcls(List<MetadataRecord> changes) throws IOException {
+        for (MetadataRecord r : changes) {
+            if (!(r instanceof MetadataRecord.AclCreated || r instanceof MetadataRecord.AclDeleted)) {
+                throw new IllegalArgumentException("not an ACL change: " + r);
+            }
+        }
+        for (MetadataRecord r : changes) commit(r);
+    }
+
+    @Override
     public synchronized void alterScramCredentials(List<MetadataRecord> changes) throws IOException {
         for (MetadataRecord r : changes) {
             if (!(r instanceof MetadataRecord.ScramCredentialUpserted || r instanceof MetadataRecord.ScramCredentialDeleted)) {

@@ -30,6 +30,8 @@ import java.util.UUID;
  * broker  &lt;id&gt; &lt;incarnation&gt; &lt;host&gt; &lt;port&gt; &lt;- | r&lt;rack&gt;&gt; [&lt;endpoints&gt;]
  * scram   &lt;user&gt; &lt;mechanism&gt; &lt;salt&gt; &lt;storedKey&gt; &lt;serverKey&gt; &lt;iterations&gt;   (salt and keys base64)
  * scram-delete &lt;user&gt; &lt;mechanism&gt;
+ * acl     &lt;resource type&gt; &lt;resource name&gt; &lt;pattern type&gt; &lt;principal&gt; &lt;host&gt; &lt;operation&gt; &lt;permission&gt;  (Kafka's codes)
+ * acl-delete &lt;same fields as acl&gt;
  * fence   &lt;id&gt;
  * unfence &lt;id&gt;
  * shutdown &lt;id&gt;                                   (controlled shutdown began)
@@ -142,6 +144,8 @@ public final class MetadataLog implements AutoCloseable {
                     + c.serverKey() + " " + c.iterations();
         }
         if (record instanceof MetadataRecord.ScramCredentialDeleted d) return "scram-delete " + enc(d.user()) + " " + d.mechanism();
+        if (record instanceof MetadataRecord.AclCreated a) return "acl " + aclFields(a);
+        if (record instanceof MetadataRecord.AclDeleted d) return "acl-delete " + aclFields(d.acl());
         if (record instanceof MetadataRecord.BrokerFenced f) return "fence " + f.id();
         if (record instanceof MetadataRecord.BrokerUnfenced u) return "unfence " + u.id();
         if (record instanceof MetadataRecord.BrokerShuttingDown d) return "shutdown " + d.id();
@@ -236,6 +240,12 @@ public final class MetadataLog implements AutoCloseable {
             case "scram-delete" -> {
                 return new MetadataRecord.ScramCredentialDeleted(dec(f[1]), f[2]);
             }
+            case "acl" -> {
+                return parseAcl(f);
+            }
+            case "acl-delete" -> {
+                return new MetadataRecord.AclDeleted(parseAcl(f));
+            }
             case "fence" -> {
                 return new MetadataRecord.BrokerFenced(Integer.parseInt(f[1]));
             }
@@ -299,6 +309,16 @@ public final class MetadataLog implements AutoCloseable {
             m.put(dec(kv.substring(0, eq)), dec(kv.substring(eq + 1)));
         }
         return m;
+    }
+
+    private static String aclFields(MetadataRecord.AclCreated a) {
+        return a.resourceType() + " " + enc(a.resourceName()) + " " + a.patternType() + " " + enc(a.principal()) + " "
+                + enc(a.host()) + " " + a.operation() + " " + a.permission();
+    }
+
+    private static MetadataRecord.AclCreated parseAcl(String[] f) {
+        return new MetadataRecord.AclCreated(Integer.parseInt(f[1]), dec(f[2]), Integer.parseInt(f[3]), dec(f[4]), dec(f[5]),
+                Integer.parseInt(f[6]), Integer.parseInt(f[7]));
     }
 
     private static String enc(String s) {

@@ -59,6 +59,20 @@ public sealed interface MetadataRecord {
                                    int iterations) implements MetadataRecord {
     }
 
+    /**
+     * An ACL binding now exists. The numbers are Kafka's codes: resource type (TOPIC 2, GROUP 3, CLUSTER 4,
+     * TRANSACTIONAL_ID 5, DELEGATION_TOKEN 6, USER 7), pattern type (LITERAL 3, PREFIXED 4), operation (READ 3 ..
+     * TWO_PHASE_COMMIT 15, ALL 2) and permission (DENY 2, ALLOW 3); principal as {@code User:alice}, host an address
+     * or {@code *}. Creating a binding that exists changes nothing.
+     */
+    record AclCreated(int resourceType, String resourceName, int patternType, String principal, String host,
+                      int operation, int permission) implements MetadataRecord {
+    }
+
+    /** The ACL binding is removed. */
+    record AclDeleted(AclCreated acl) implements MetadataRecord {
+    }
+
     /** A user's SCRAM credential for one mechanism was removed. */
     record ScramCredentialDeleted(String user, String mechanism) implements MetadataRecord {
     }

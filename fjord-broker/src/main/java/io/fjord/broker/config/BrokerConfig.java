@@ -134,6 +134,9 @@ public final class BrokerConfig {
         d.put("fjord.console.listener", "http://localhost:8080");
         d.put("fjord.console.read.only", "true");
         // Security (Kafka's names and defaults; each may be set per listener as listener.name.<l>.<key>).
+        d.put("authorizer.class.name", ""); // Kafka's org.apache.kafka.metadata.authorizer.StandardAuthorizer turns ACLs on
+        d.put("super.users", "");
+        d.put("allow.everyone.if.no.acl.found", "false");
         d.put("ssl.keystore.type", "JKS");
         d.put("ssl.keystore.location", "");
         d.put("ssl.keystore.password", "");
@@ -205,6 +208,9 @@ public final class BrokerConfig {
         logRetentionMs();
         getBoolean("fjord.log.fsync.on.ack");
         getBoolean("fjord.console.read.only");
+        io.fjord.broker.security.acl.AclAuthorizer.checkClassName(get("authorizer.class.name"));
+        io.fjord.broker.security.acl.AclAuthorizer.parseSuperUsers(get("super.users"));
+        getBoolean("allow.everyone.if.no.acl.found");
         try {
             io.fjord.broker.console.ConsoleServer.parseListener(get("fjord.console.listener"));
         } catch (IllegalArgumentException e) {

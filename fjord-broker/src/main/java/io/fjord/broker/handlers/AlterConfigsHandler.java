@@ -31,7 +31,10 @@ public final class AlterConfigsHandler implements ApiHandler {
             byte type = res.getByte("ResourceType");
             String name = res.getString("ResourceName");
             ConfigAdmin.Result r;
-            if (incremental) {
+            io.fjord.protocol.api.Errors refused = ConfigResourceAcl.refusal(ctx, type, name, true);
+            if (refused != null) {
+                r = new ConfigAdmin.Result(refused, "Authorization failed.");
+            } else if (incremental) {
                 List<ConfigAdmin.Op> ops = new ArrayList<>();
                 for (Struct c : res.getStructs("Configs")) {
                     ops.add(new ConfigAdmin.Op(c.getString("Name"), c.getByte("ConfigOperation"), c.getString("Value")));

@@ -31,6 +31,8 @@ public final class CreatePartitionsHandler implements ApiHandler {
             ConfigAdmin.Result r;
             if (duplicated.contains(name)) {
                 r = new ConfigAdmin.Result(Errors.INVALID_REQUEST, "Duplicate topic in request.");
+            } else if (!ctx.authorized(io.fjord.broker.security.acl.AclOperation.ALTER, io.fjord.broker.security.acl.AclResourceType.TOPIC, name)) { // ACLs: TOPIC Alter
+                r = new ConfigAdmin.Result(Errors.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.");
             } else {
                 List<List<Integer>> assignments = null;
                 if (t.get("Assignments") != null) {

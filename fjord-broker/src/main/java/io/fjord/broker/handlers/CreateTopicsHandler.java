@@ -40,6 +40,11 @@ public final class CreateTopicsHandler implements ApiHandler {
                 out.set("ErrorCode", Errors.INVALID_REQUEST.code()).set("ErrorMessage", "Create topics request from client contains duplicate topic " + name);
                 continue;
             }
+            if (!MetadataHandler.creatable(ctx, name)) { // ACLs: CLUSTER Create or TOPIC Create
+                out.set("ErrorCode", Errors.TOPIC_AUTHORIZATION_FAILED.code()).set("ErrorMessage", "Authorization failed.")
+                        .set("NumPartitions", -1).set("ReplicationFactor", (short) -1);
+                continue;
+            }
             Map<Integer, List<Integer>> assignments = new LinkedHashMap<>();
             for (Struct a : t.getStructs("Assignments")) assignments.put(a.getInt("PartitionIndex"), a.getList("BrokerIds"));
             Map<String, String> configs = new LinkedHashMap<>();

@@ -39,6 +39,10 @@ public final class DeleteRecordsHandler implements ApiHandler {
                 tr.add("Partitions", pr);
                 Partition partition = admin.image().topic(name) == null ? null
                         : replicas.partition(new TopicPartition(name, index));
+                if (!ctx.authorized(io.fjord.broker.security.acl.AclOperation.DELETE, io.fjord.broker.security.acl.AclResourceType.TOPIC, name)) { // ACLs: TOPIC Delete
+                    pr.set("ErrorCode", Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    continue;
+                }
                 if (partition == null) {
                     pr.set("ErrorCode", Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                     continue;

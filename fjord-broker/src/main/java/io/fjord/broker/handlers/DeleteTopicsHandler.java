@@ -39,6 +39,12 @@ public final class DeleteTopicsHandler implements ApiHandler {
                 out.set("Name", null).set("ErrorCode", Errors.INVALID_REQUEST.code()).set("ErrorMessage", "Neither topic name nor id was given");
                 continue;
             }
+            String aclName = topic != null ? topic.name() : name;
+            if (aclName != null && !ctx.authorized(io.fjord.broker.security.acl.AclOperation.DELETE,
+                    io.fjord.broker.security.acl.AclResourceType.TOPIC, aclName)) { // ACLs: TOPIC Delete
+                out.set("Name", name).set("TopicId", id == null ? ZERO : id).set("ErrorCode", Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                continue;
+            }
             if (topic == null) {
                 Errors e = name == null ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
                 out.set("Name", name).set("TopicId", id == null ? ZERO : id).set("ErrorCode", e.code());

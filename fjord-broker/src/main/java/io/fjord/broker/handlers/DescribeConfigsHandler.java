@@ -38,6 +38,11 @@ public final class DescribeConfigsHandler implements ApiHandler {
             List<String> keys = res.getList("ConfigurationKeys");
             Struct out = response.child("Results").set("ResourceType", type).set("ResourceName", name);
             response.add("Results", out);
+            Errors refused = ConfigResourceAcl.refusal(ctx, type, name, false);
+            if (refused != null) {
+                out.set("ErrorCode", refused.code()).set("ErrorMessage", "Authorization failed.");
+                continue;
+            }
             if (type == TOPIC) {
                 TopicImage topic = admin.image().topic(name);
                 if (topic == null) {

@@ -3,6 +3,8 @@ package io.fjord.broker.handlers;
 import io.fjord.broker.TopicAdmin;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.broker.replica.DelayedOperationPurgatory;
 import io.fjord.broker.replica.Divergence;
 import io.fjord.broker.replica.Partition;
@@ -104,6 +106,8 @@ public final class FetchHandler implements ApiHandler {
         }
         List<Wanted> wanted = new ArrayList<>();
         List<TopicPartition> watch = new ArrayList<>();
+        // ACLs (Kafka's checks): a follower needs CLUSTER ClusterAction, a consumer TOPIC Read on each topic.
+        boolean followerAllowed = !follower || ctx.authorized(AclOperation.CLUSTER_ACTION, AclResourceType.CLUSTER, AclResourceType.CLUSTER_NAME);
         for (FetchSessionCache.FetchPartition p : session.toFetch()) {
             TopicImage topic = byId ? admin.image().topic(p.topicId()) : admin.image().topic(p.topic());
             UUID id = byId ? p.topicId() : ZERO;
@@ -113,7 +117,10 @@ public final class FetchHandler implements ApiHandler {
             int currentEpoch = p.currentLeaderEpoch();
             Errors error = Errors.NONE;
             EpochEndOffset diverging = null;
-            if (topic == null) error = byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+            String aclName = topic != null ? topic.name() : p.topic();
+            if (!followerAllowed || (!follower && aclName != null && !ctx.authorized(AclOperation.READ, AclResourceType.TOPIC, aclName))) {
+                error = Errors.TOPIC_AUTHORIZATION_FAILED;
+            } else if (topic == null) error = byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
             else if (topic.partition(index) == null) error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
             else if (replica == null || !replica.isLeader()) error = Errors.NOT_LEADER_OR_FOLLOWER;
             else if (currentEpoch >= 0 && currentEpoch < replica.leaderEpoch()) error = Errors.FENCED_LEADER_EPOCH;

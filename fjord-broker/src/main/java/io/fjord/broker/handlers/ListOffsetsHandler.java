@@ -46,6 +46,12 @@ public final class ListOffsetsHandler implements ApiHandler {
                         .set("LeaderEpoch", -1);
                 tr.add("Partitions", pr);
                 Partition partition = topic == null ? null : replicas.partition(new TopicPartition(name, index));
+                // ACLs: a follower needs CLUSTER ClusterAction, anyone else TOPIC Describe.
+                if (fromReplica ? !ctx.authorized(io.fjord.broker.security.acl.AclOperation.CLUSTER_ACTION, io.fjord.broker.security.acl.AclResourceType.CLUSTER, io.fjord.broker.security.acl.AclResourceType.CLUSTER_NAME)
+                        : !ctx.authorized(io.fjord.broker.security.acl.AclOperation.DESCRIBE, io.fjord.broker.security.acl.AclResourceType.TOPIC, name)) {
+                    pr.set("ErrorCode", Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    continue;
+                }
                 if (partition == null) {
                     pr.set("ErrorCode", (topic != null && topic.partition(index) != null ? Errors.NOT_LEADER_OR_FOLLOWER
                             : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());

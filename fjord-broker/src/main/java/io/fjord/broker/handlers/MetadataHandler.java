@@ -3,6 +3,8 @@ package io.fjord.broker.handlers;
 import io.fjord.broker.TopicAdmin;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.metadata.BrokerNode;
 import io.fjord.metadata.ClusterImage;
 import io.fjord.metadata.PartitionState;
@@ -38,8 +40,9 @@ public final class MetadataHandler implements ApiHandler {
                 UUID id = v >= 10 ? t.getUuid("TopicId") : ZERO;
                 if (name == null && id != null && !id.equals(ZERO)) {
                     TopicImage topic = admin.image().topic(id);
-                    if (topic == null) {
-                        response.add("Topics", response.child("Topics").set("ErrorCode", Errors.UNKNOWN_TOPIC_ID.code())
+                    if (topic == null || !describable(ctx, topic.name())) {
+                        Errors e = topic == null ? Errors.UNKNOWN_TOPIC_ID : Errors.TOPIC_AUTHORIZATION_FAILED;
+                        response.add("Topics", response.child("Topics").set("ErrorCode", e.code())
                                 .set("Name", null).set("TopicId", id));
                     } else {
                         response.add("Topics", describeTopic(response.child("Topics"), topic));
@@ -47,6 +50,12 @@ public final class MetadataHandler implements ApiHandler {
                     continue;
                 }
                 TopicImage topic = admin.image().topic(name);
+                // ACLs: a topic the principal may not describe is refused by name; creating one needs Create.
+                if (!describable(ctx, name) || (topic == null && allowAuto && admin.brokerConfig().getBoolean("auto.create.topics.enable") && !creatable(ctx, name))) {
+                    response.add("Topics", response.child("Topics").set("Name", name)
+                            .set("ErrorCode", Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                    continue;
+                }
                 if (topic == null && allowAuto) {
                     TopicAdmin.Result r = admin.autoCreate(name);
                     if (r.error() == Errors.INVALID_TOPIC_EXCEPTION) {
@@ -67,7 +76,9 @@ public final class MetadataHandler implements ApiHandler {
         // Read the image after any auto-creation, so brokers and topics agree.
         ClusterImage image = admin.image();
         if (all) {
-            for (TopicImage topic : image.topics()) response.add("Topics", describeTopic(response.child("Topics"), topic));
+            for (TopicImage topic : image.topics()) {
+                if (describable(ctx, topic.name())) response.add("Topics", describeTopic(response.child("Topics"), topic)); // hidden otherwise
+            }
         }
         for (BrokerNode b : image.liveBrokers().values()) {
             BrokerNode.Endpoint e = b.endpoint(ctx.listenerName()); // the listener this request came in on
@@ -78,6 +89,16 @@ public final class MetadataHandler implements ApiHandler {
         response.set("ClusterId", image.clusterId());
         response.set("ControllerId", admin.controllerIdForClients());
         return CompletableFuture.completedFuture(response);
+    }
+
+    private static boolean describable(RequestContext ctx, String topic) {
+        return ctx.authorized(AclOperation.DESCRIBE, AclResourceType.TOPIC, topic);
+    }
+
+    /** Kafka's rule for creating a topic: CLUSTER Create, or TOPIC Create on the topic. */
+    static boolean creatable(RequestContext ctx, String topic) {
+        return ctx.authorized(AclOperation.CREATE, AclResourceType.CLUSTER, AclResourceType.CLUSTER_NAME)
+                || ctx.authorized(AclOperation.CREATE, AclResourceType.TOPIC, topic);
     }
 
     private static Struct describeTopic(Struct t, TopicImage topic) {

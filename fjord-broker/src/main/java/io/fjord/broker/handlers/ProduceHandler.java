@@ -4,6 +4,8 @@ import io.fjord.broker.TopicAdmin;
 import io.fjord.broker.config.TopicConfigs;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.broker.replica.DelayedOperationPurgatory;
 import io.fjord.broker.replica.Partition;
 import io.fjord.broker.replica.ReplicaManager;
@@ -85,6 +87,9 @@ public final class ProduceHandler implements ApiHandler {
         Struct response = ctx.spec().newResponse();
         java.util.List<CompletableFuture<Void>> durable = new java.util.ArrayList<>();
         java.util.List<PendingAck> pending = new java.util.ArrayList<>();
+        // ACLs (Kafka's checks): a transactional write needs TRANSACTIONAL_ID Write, every topic TOPIC Write.
+        String txnId = v >= 3 ? request.getString("TransactionalId") : null;
+        boolean txnRefused = txnId != null && !ctx.authorized(AclOperation.WRITE, AclResourceType.TRANSACTIONAL_ID, txnId);
         for (Struct td : request.getStructs("TopicData")) {
             String name = td.getString("Name");
             UUID id = v >= 13 ? td.getUuid("TopicId") : ZERO;
@@ -98,6 +103,15 @@ public final class ProduceHandler implements ApiHandler {
                         .set("LogAppendTimeMs", -1L).set("LogStartOffset", -1L);
                 tr.add("PartitionResponses", pr);
                 Errors unknown = v >= 13 ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                if (txnRefused) {
+                    pr.set("ErrorCode", Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+                    continue;
+                }
+                String topicName = topic != null ? topic.name() : (v >= 13 ? null : name);
+                if (topicName != null && !ctx.authorized(AclOperation.WRITE, AclResourceType.TOPIC, topicName)) {
+                    pr.set("ErrorCode", Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                    continue;
+                }
                 if (topic == null) {
                     pr.set("ErrorCode", unknown.code());
                     continue;

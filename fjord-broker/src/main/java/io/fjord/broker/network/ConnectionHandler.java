@@ -193,7 +193,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         KafkaPrincipal who = principal(ctx);
         if (who == null) return;
         busy = true;
-        RequestContext rc = new RequestContext(header, spec, ctx.channel().remoteAddress(), listenerName, who);
+        RequestContext rc = new RequestContext(header, spec, ctx.channel().remoteAddress(), listenerName, who, dispatcher.authorizer());
         ApiHandler handler = dispatcher.handler(header.apiKey());
         frame.retain(); // released once the handler's future is complete: nothing reads the request bytes after that
         handedOff = true;

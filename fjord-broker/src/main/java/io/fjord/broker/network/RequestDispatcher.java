@@ -6,6 +6,17 @@ import java.util.Map;
 /** The handler for each API key. Built once at start-up; read-only afterwards. */
 public final class RequestDispatcher {
     private final Map<Short, ApiHandler> handlers = new HashMap<>();
+    private volatile io.fjord.broker.security.acl.Authorizer authorizer = io.fjord.broker.security.acl.Authorizer.ALLOW_ALL;
+
+    /** The authorizer every request's context carries; set before serving starts. */
+    public RequestDispatcher setAuthorizer(io.fjord.broker.security.acl.Authorizer authorizer) {
+        this.authorizer = authorizer;
+        return this;
+    }
+
+    public io.fjord.broker.security.acl.Authorizer authorizer() {
+        return authorizer;
+    }
 
     public RequestDispatcher register(short apiKey, ApiHandler handler) {
         handlers.put(apiKey, handler);

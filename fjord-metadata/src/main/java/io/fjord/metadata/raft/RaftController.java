@@ -551,6 +551,16 @@ public final class RaftController implements Controller {
     }
 
     @Override
+    public void alterAcls(List<MetadataRecord> changes) throws IOException {
+        for (MetadataRecord r : changes) {
+            if (!(r instanceof MetadataRecord.AclCreated || r instanceof MetadataRecord.AclDeleted)) {
+                throw new IllegalArgumentException("not an ACL change: " + r);
+            }
+        }
+        if (!changes.isEmpty()) submit(List.copyOf(changes));
+    }
+
+    @Override
     public void alterScramCredentials(List<MetadataRecord> changes) throws IOException {
         for (MetadataRecord r : changes) {
             if (!(r instanceof MetadataRecord.ScramCredentialUpserted || r instanceof MetadataRecord.ScramCredentialDeleted)) {

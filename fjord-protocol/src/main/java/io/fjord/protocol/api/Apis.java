@@ -57,6 +57,9 @@ public final class Apis {
         register(TxnOffsetCommitApi.SPEC);
         register(DescribeTransactionsApi.SPEC);
         register(ListTransactionsApi.SPEC);
+        register(DescribeAclsApi.SPEC);
+        register(CreateAclsApi.SPEC);
+        register(DeleteAclsApi.SPEC);
         register(SaslHandshakeApi.SPEC);
         register(SaslAuthenticateApi.SPEC);
         register(AlterUserScramCredentialsApi.SPEC);

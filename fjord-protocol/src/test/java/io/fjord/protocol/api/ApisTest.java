@@ -60,6 +60,9 @@ class ApisTest {
         EXPECTED.put(36, new int[] {0, 0, 2, 2});   // SaslAuthenticate
         EXPECTED.put(48, new int[] {0, 0, 1, 1});   // DescribeClientQuotas
         EXPECTED.put(49, new int[] {0, 0, 1, 1});   // AlterClientQuotas
+        EXPECTED.put(29, new int[] {1, 1, 3, 2});   // DescribeAcls
+        EXPECTED.put(30, new int[] {1, 1, 3, 2});   // CreateAcls
+        EXPECTED.put(31, new int[] {1, 1, 3, 2});   // DeleteAcls
         EXPECTED.put(50, new int[] {0, 0, 0, 0});   // DescribeUserScramCredentials
         EXPECTED.put(51, new int[] {0, 0, 0, 0});   // AlterUserScramCredentials
     }
