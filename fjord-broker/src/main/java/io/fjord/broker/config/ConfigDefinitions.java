@@ -148,6 +148,21 @@ public final class ConfigDefinitions {
         def("ssl.truststore.type", S, "JKS, PKCS12, PEM", "Truststore format.");
         def("ssl.truststore.location", S, "a path", "Truststore of accepted certificate authorities.");
         def("ssl.truststore.password", P, "", "Truststore password.");
+        // Limits against abuse and client quotas.
+        def("max.connections", I, ">= 0", "Most client connections per broker (also per listener as listener.name.<l>.max.connections); the inter-broker listener is exempt.");
+        def("max.connections.per.ip", I, ">= 0", "Most connections from one address.");
+        def("max.connections.per.ip.overrides", LIST, "host:count,...", "Per-address exceptions to max.connections.per.ip.");
+        def("max.connection.creation.rate", I, ">= 0", "Most new connections per second (broker-wide and per listener); over it the listener pauses accepting.");
+        def("connections.max.idle.ms", L, ">= -1", "Idle connections are closed after this long (-1: never).");
+        def("queued.max.requests", I, ">= 1", "Most requests queued for the request threads across the broker; reading pauses beyond it.");
+        def("queued.max.request.bytes", L, "-1 or > 0", "Most bytes of queued requests (-1: no bound).");
+        def("quota.window.num", I, ">= 2", "Samples in a client quota's rate window.");
+        def("quota.window.size.seconds", I, ">= 1", "Length of one quota sample.");
+        def("fjord.socket.request.read.timeout.ms", L, ">= 0", "Fjord: a request frame must be complete this long after its first byte (slow clients); 0 = off.");
+        // Authorization.
+        def("authorizer.class.name", S, "empty or org.apache.kafka.metadata.authorizer.StandardAuthorizer", "Kafka's StandardAuthorizer class name turns on Fjord's ACL authorizer; any other class is refused.");
+        def("super.users", S, "User:a;User:b", "Principals allowed everything.");
+        def("allow.everyone.if.no.acl.found", B, "true, false", "Whether a resource no ACL names is open to everyone.");
         def("ssl.client.auth", S, "none, requested, required", "Whether TLS clients must present a certificate.");
         def("ssl.protocol", S, "TLSv1.2, TLSv1.3", "Protocol of the SSL context.");
         def("ssl.enabled.protocols", LIST, "TLSv1.2, TLSv1.3", "TLS versions accepted.");
