@@ -18,17 +18,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Records/s and send-to-acknowledgement latency (p50, p99) for 100-byte records, Fjord's producer against
- * kafka-clients' producer, both writing to the same Fjord broker in the same run, at acks=1 and acks=all.
- * Each run sends {@code --records} records as fast as {@code send} accepts them (so latency includes time
- * queued in the producer), after a warm-up run. Idempotence is off for both in that comparison.
+ * Records/s and send-to-acknowledgement latency (p50, p99), Fjord's producer against kafka-clients' producer, both
+ * writing to the same Fjord broker in the same run, at acks=1 and acks=all, for each record size of
+ * {@code --sizes} (default 100; e.g. {@code 100,1024}), alternating the two clients {@code --rounds} times and
+ * printing the medians (see {@link #compareClients}). Each run sends its records as fast as {@code send} accepts
+ * them (so latency includes time queued in the producer), after a warm-up run. Idempotence is off for both.
  *
  * <p>With {@code --idempotence}, it instead compares idempotence on and off at acks=all (linger.ms=5,
  * batch.size=65536), alternating on/off {@code --rounds} times (default 3) for each client given by
  * {@code --clients} (default {@code fjord,kafka-clients}), and prints each run and the medians.
  *
  * <pre>java -cp bench/target/fjord-bench.jar io.fjord.bench.ProducerComparison [--bootstrap host:port] [--records N]
- *     [--partitions N] [--idempotence [--rounds N] [--clients fjord,kafka-clients]]</pre>
+ *     [--partitions N] [--rounds N] [--sizes 100,1024] [--idempotence [--clients fjord,kafka-clients]]</pre>
  * Without {@code --bootstrap} an embedded Fjord node is started on a temporary directory.
  */
 public final class ProducerComparison {
@@ -47,6 +48,7 @@ public final class ProducerComparison {
         int partitions = 3;
         boolean idempotence = false;
         int rounds = 3;
+        List<Integer> sizes = List.of(100);
         List<String> clients = List.of("fjord", "kafka-clients");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -56,6 +58,7 @@ public final class ProducerComparison {
                 case "--idempotence" -> idempotence = true;
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--clients" -> clients = List.of(args[++i].split(","));
+                case "--sizes" -> sizes = Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -75,20 +78,60 @@ public final class ProducerComparison {
                 compareIdempotence(bootstrap, clients, records, partitions, rounds);
                 return;
             }
-            System.out.printf("%-14s %-11s %12s %10s %10s%n", "client", "acks", "records/s", "p50 ms", "p99 ms");
-            int run = 0;
-            for (String acks : List.of("1", "all")) {
-                for (String client : List.of("fjord", "kafka-clients", "fjord", "kafka-clients")) {
-                    String topic = "bench-" + System.currentTimeMillis() + "-" + (run++);
-                    createTopic(bootstrap, topic, partitions);
-                    Map<String, Object> off = Map.of("enable.idempotence", "false");
-                    measure(client, acks, off, bootstrap, topic, records / 5, false); // warm-up
-                    measure(client, acks, off, bootstrap, topic, records, true);
-                }
-            }
+            compareClients(bootstrap, records, partitions, rounds, sizes);
         } finally {
             if (broker != null) broker.close();
             if (dir != null) deleteRecursively(dir);
+        }
+    }
+
+    /**
+     * Fjord's producer against kafka-clients', for each record size and acks setting: {@code rounds} rounds, each
+     * running the two clients one after the other (the order swapped every round, so a load change on the machine
+     * hits both), each on its own fresh topic after a warm-up of its own. Records of {@code size} bytes:
+     * {@code records * 100 / size} per run (at least a tenth of {@code records}), so every run writes about the
+     * same bytes. Prints every run, then per setting the medians and Fjord's median over kafka-clients'.
+     */
+    static void compareClients(String bootstrap, int records, int partitions, int rounds, List<Integer> sizes) throws Exception {
+        System.out.printf("%-14s %-16s %12s %10s %10s%n", "client", "setting", "records/s", "p50 ms", "p99 ms");
+        Map<String, List<Double>> results = new java.util.LinkedHashMap<>();
+        int run = 0;
+        for (int size : sizes) {
+            int n = Math.max(records / 10, (int) ((long) records * 100 / size));
+            for (String acks : List.of("1", "all")) {
+                String setting = size + "B acks=" + acks;
+                for (int r = 0; r < rounds; r++) {
+                    List<String> order = r % 2 == 0 ? List.of("fjord", "kafka-clients") : List.of("kafka-clients", "fjord");
+                    for (String client : order) {
+                        String topic = "bench-" + System.currentTimeMillis() + "-" + (run++);
+                        createTopic(bootstrap, topic, partitions);
+                        Map<String, Object> off = Map.of("enable.idempotence", "false");
+                        measure(client, acks, off, bootstrap, topic, n / 5, false, setting, size); // warm-up
+                        double rate = measure(client, acks, off, bootstrap, topic, n, true, setting, size);
+                        results.computeIfAbsent(setting + "|" + client, k -> new java.util.ArrayList<>()).add(rate);
+                    }
+                }
+            }
+        }
+        printMedians(results);
+    }
+
+    /** Per setting: each client's median records/s (and its runs), then Fjord's median over kafka-clients'. */
+    static void printMedians(Map<String, List<Double>> results) {
+        Map<String, Double> medians = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, List<Double>> e : results.entrySet()) {
+            List<Double> l = new java.util.ArrayList<>(e.getValue());
+            java.util.Collections.sort(l);
+            double median = l.get(l.size() / 2);
+            medians.put(e.getKey(), median);
+            System.out.printf("median %-36s %12.0f records/s  (runs %s)%n", e.getKey().replace('|', ' '), median,
+                    e.getValue().stream().map(v -> String.format("%.0f", v)).toList());
+        }
+        for (Map.Entry<String, Double> e : medians.entrySet()) {
+            if (!e.getKey().endsWith("|fjord")) continue;
+            String setting = e.getKey().substring(0, e.getKey().length() - "|fjord".length());
+            Double kafka = medians.get(setting + "|kafka-clients");
+            if (kafka != null) System.out.printf("ratio  %-36s %12.2f x kafka-clients%n", setting, e.getValue() / kafka);
         }
     }
 
@@ -125,12 +168,17 @@ public final class ProducerComparison {
 
     static double measure(String which, String acks, Map<String, Object> extra, String bootstrap, String topic, int n,
                           boolean print) throws Exception {
-        return measure(which, acks, extra, bootstrap, topic, n, print, acks);
+        return measure(which, acks, extra, bootstrap, topic, n, print, acks, 100);
     }
 
     static double measure(String which, String acks, Map<String, Object> extra, String bootstrap, String topic, int n,
                           boolean print, String label) throws Exception {
-        byte[] value = new byte[100];
+        return measure(which, acks, extra, bootstrap, topic, n, print, label, 100);
+    }
+
+    static double measure(String which, String acks, Map<String, Object> extra, String bootstrap, String topic, int n,
+                          boolean print, String label, int size) throws Exception {
+        byte[] value = new byte[size];
         new Random(1).nextBytes(value);
         long[] latency = new long[n];
         CountDownLatch done = new CountDownLatch(n);
@@ -150,7 +198,7 @@ public final class ProducerComparison {
             double rate = n / (elapsed / 1e9);
             if (!print) return rate;
             Arrays.sort(latency);
-            System.out.printf("%-14s %-11s %12.0f %10.2f %10.2f%n", which, label, rate,
+            System.out.printf("%-14s %-16s %12.0f %10.2f %10.2f%n", which, label, rate,
                     latency[n / 2] / 1e6, latency[(int) (n * 0.99)] / 1e6);
             return rate;
         }

@@ -114,12 +114,16 @@ final class ExactlyOnce {
             sent = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < count; i++) {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-                    while (i >= limit && System.nanoTime() < deadline) {
-                        try {
-                            Thread.sleep(1);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
+                    synchronized (this) {
+                        // Woken by allowUpTo; the deadline bounds the wait if the test never lets it go on.
+                        long left;
+                        while (i >= limit && (left = deadline - System.nanoTime()) > 0) {
+                            try {
+                                TimeUnit.NANOSECONDS.timedWait(this, left);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return;
+                            }
                         }
                     }
                     p.send(topic, String.format("%07d", i), e -> {
@@ -139,8 +143,9 @@ final class ExactlyOnce {
             return new Sending(p, topic, count, firstLimit);
         }
 
-        void allowUpTo(int n) {
+        synchronized void allowUpTo(int n) {
             limit = n;
+            notifyAll();
         }
 
         void awaitAcked(int n) {

@@ -180,6 +180,20 @@ class FetchSessionTest {
     }
 
     @Test
+    void fjordsConsumersIncrementalFetchesCarryOnlyTheChangedPartitionOnTheWire(@TempDir Path tmp) throws Exception {
+        try (ResponseDroppingProxy proxy = new ResponseDroppingProxy();
+             TestBroker b = new TestBroker(tmp, Map.of("advertised.listeners", "PLAINTEXT://127.0.0.1:" + proxy.port())).start()) {
+            proxy.target(b.port());
+            IncrementalFetchChecks.incrementalFetchesCarryOnlyChangedPartitions(proxy, proxy.bootstrap(), "sessions-wire");
+        }
+    }
+
+    @Test
+    void aTopicDeletedAndRecreatedWithTheSameNameIsToldApartById() throws Exception {
+        IncrementalFetchChecks.aRecreatedTopicIsToldApartById(broker.bootstrap(), "recreated");
+    }
+
+    @Test
     void fjordsConsumerAndKafkaClientsConsumerUseSessionsAndReadEverything() throws Exception {
         String topic = "sessions-clients";
         Clients.createTopic(broker.bootstrap(), topic, 3);

@@ -30,11 +30,12 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11, check 2, with real processes: three Fjord nodes, a group of two kafka-clients members and Kafka's own
+ * Issue 11, checks 2 and 3, with real processes, on the classic and on the consumer (KIP-848) protocol: three Fjord nodes, a group of two kafka-clients members and Kafka's own
  * console consumer splitting a 6-partition RF 3 topic, each record read exactly once; {@code kafka-consumer-groups.sh
  * --describe} through every broker shows the three members, the offsets and no lag. Then {@code kill -9} of the
  * coordinator's broker, as many rounds as {@code fjord.fault.rounds} asks (1 by default; the figure is their
@@ -64,11 +65,16 @@ class GroupCoordinatorKillTest {
         final Thread thread;
         final AtomicBoolean running = new AtomicBoolean(true);
 
-        Member(String name, String bootstrap, Map<String, AtomicInteger> seen) {
-            consumer = Clients.consumer(bootstrap, Map.of(ConsumerConfig.GROUP_ID_CONFIG, GROUP,
-                    ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000", ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500",
+        Member(String name, String bootstrap, Map<String, AtomicInteger> seen, String protocol) {
+            Map<String, String> props = new HashMap<>(Map.of(ConsumerConfig.GROUP_ID_CONFIG, GROUP,
                     ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "60000", ConsumerConfig.CLIENT_ID_CONFIG, name,
-                    ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000", ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500"));
+                    ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000", ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500",
+                    ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol));
+            if (protocol.equals("classic")) { // the consumer protocol takes both from the broker (group configs)
+                props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
+                props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
+            }
+            consumer = Clients.consumer(bootstrap, props);
             thread = new Thread(() -> {
                 consumer.subscribe(List.of(TOPIC), new ConsumerRebalanceListener() {
                     @Override
@@ -119,11 +125,12 @@ class GroupCoordinatorKillTest {
     }
 
     /** Two kafka-clients members and one console consumer, all reading into {@code seen} (the console's via its file). */
-    private ConsoleConsumerProcess startMembers(String prefix, Map<String, AtomicInteger> seen) throws Exception {
-        for (int i = 0; i < 2; i++) members.add(new Member(prefix + i, cluster.bootstrap(), seen));
-        ConsoleConsumerProcess console = ConsoleConsumerProcess.start(dir, prefix + "-console", cluster.bootstrap(), TOPIC, GROUP,
-                List.of("auto.commit.interval.ms=200", "session.timeout.ms=10000", "heartbeat.interval.ms=500",
-                        "request.timeout.ms=5000", "client.id=" + prefix + "-console"));
+    private ConsoleConsumerProcess startMembers(String prefix, Map<String, AtomicInteger> seen, String protocol) throws Exception {
+        for (int i = 0; i < 2; i++) members.add(new Member(prefix + i, cluster.bootstrap(), seen, protocol));
+        List<String> props = new ArrayList<>(List.of("auto.commit.interval.ms=200", "request.timeout.ms=5000",
+                "client.id=" + prefix + "-console", "group.protocol=" + protocol));
+        if (protocol.equals("classic")) props.addAll(List.of("session.timeout.ms=10000", "heartbeat.interval.ms=500"));
+        ConsoleConsumerProcess console = ConsoleConsumerProcess.start(dir, prefix + "-console", cluster.bootstrap(), TOPIC, GROUP, props);
         members.add(console);
         return console;
     }
@@ -177,16 +184,23 @@ class GroupCoordinatorKillTest {
         return d.partitions().get(partition).leader().id();
     }
 
-    @Test
-    void theGroupFollowsItsOffsetsPartitionThroughKillMinus9AndNewMembersResumeAtTheCommittedOffsets() throws Exception {
+    /** {@code classic}: JoinGroup/SyncGroup (check 2); {@code consumer}: KIP-848's ConsumerGroupHeartbeat (check 3). */
+    @ParameterizedTest(name = "group.protocol={0}")
+    @ValueSource(strings = {"classic", "consumer"})
+    void theGroupFollowsItsOffsetsPartitionThroughKillMinus9AndNewMembersResumeAtTheCommittedOffsets(String protocol) throws Exception {
         Map<String, String> settings = new HashMap<>(FaultSettings.fastFailover());
         settings.put("group.initial.rebalance.delay.ms", "0");
+        // KIP-848 members: a short session and heartbeat for the test (the broker's defaults are 45 s / 5 s).
+        settings.put("group.consumer.session.timeout.ms", "10000");
+        settings.put("group.consumer.min.session.timeout.ms", "6000");
+        settings.put("group.consumer.heartbeat.interval.ms", "500");
+        settings.put("group.consumer.min.heartbeat.interval.ms", "500");
         cluster = new ProcessCluster(dir, "GroupCoordinatorKillTest", 3, settings).start();
         cluster.createTopic(TOPIC, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
         produce(0, 3000);
 
         Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
-        ConsoleConsumerProcess console = startMembers("a", seen);
+        ConsoleConsumerProcess console = startMembers("a", seen, protocol);
         Admin admin = cluster.admin();
         await("three members with two partitions each").atMost(Duration.ofSeconds(120))
                 .until(() -> stableWithThreeMembersSplittingSix(admin));
@@ -235,13 +249,13 @@ class GroupCoordinatorKillTest {
             failoverMs.add(ms);
             int now = describeGroup(admin).coordinator().id();
             assertThat(now).as("the new coordinator leads the group's offsets partition").isEqualTo(offsetsPartitionLeader(admin));
-            System.out.printf("[group fail-over] round %d: kill -9 of node %d -> group Stable with its 3 members on node %d in %d ms%n",
+            System.out.printf("[group fail-over, " + protocol + "] round %d: kill -9 of node %d -> group Stable with its 3 members on node %d in %d ms%n",
                     round, coordinator, now, ms);
             cluster.restart(coordinator);
             cluster.awaitFullIsr("__consumer_offsets", Duration.ofSeconds(90));
         }
         List<Long> sorted = failoverMs.stream().sorted().toList();
-        System.out.printf("[group fail-over] %d rounds: %s ms, median %d ms%n", sorted.size(), failoverMs, sorted.get(sorted.size() / 2));
+        System.out.printf("[group fail-over, " + protocol + "] %d rounds: %s ms, median %d ms%n", sorted.size(), failoverMs, sorted.get(sorted.size() / 2));
 
         assertThat(console.isAlive()).isTrue();
         stopMembers();
@@ -252,7 +266,7 @@ class GroupCoordinatorKillTest {
         // New members resume exactly at the committed offsets.
         produce(3000, 3000);
         Map<String, AtomicInteger> seenAfter = new ConcurrentHashMap<>();
-        ConsoleConsumerProcess console2 = startMembers("b", seenAfter);
+        ConsoleConsumerProcess console2 = startMembers("b", seenAfter, protocol);
         awaitReads(seenAfter, console2, 3000);
         await("the members settle").atMost(Duration.ofSeconds(120)).until(() -> stableWithThreeMembersSplittingSix(admin));
         stopMembers();

@@ -39,6 +39,8 @@ class RealKafkaCompatTest {
     static Path dir;
     static Process kafka;
     static String bootstrap;
+    /** Kafka advertises this proxy, so every request after bootstrap passes it and Fetch requests can be read. */
+    static ResponseDroppingProxy proxy;
 
     @BeforeAll
     static void startKafka() throws Exception {
@@ -46,12 +48,13 @@ class RealKafkaCompatTest {
         int port = Clients.freePort();
         int controller = Clients.freePort();
         bootstrap = "127.0.0.1:" + port;
+        proxy = new ResponseDroppingProxy().target(port);
         Path props = dir.resolve("server.properties");
         Files.writeString(props, String.join("\n",
                 "process.roles=broker,controller", "node.id=1",
                 "controller.quorum.bootstrap.servers=127.0.0.1:" + controller,
                 "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + proxy.port() + ",CONTROLLER://127.0.0.1:" + controller,
                 "controller.listener.names=CONTROLLER", "inter.broker.listener.name=PLAINTEXT",
                 "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
                 "log.dirs=" + dir.resolve("data"), "num.partitions=1", "offsets.topic.replication.factor=1",
@@ -82,6 +85,7 @@ class RealKafkaCompatTest {
 
     @AfterAll
     static void stopKafka() throws Exception {
+        if (proxy != null) proxy.close();
         if (kafka == null) return;
         kafka.destroy();
         if (!kafka.waitFor(30, TimeUnit.SECONDS)) {
@@ -142,6 +146,31 @@ class RealKafkaCompatTest {
                 }
             }
         }
+    }
+
+    @Test
+    void fjordsConsumersIncrementalFetchesCarryOnlyTheChangedPartitionOnTheWire() throws Exception {
+        IncrementalFetchChecks.incrementalFetchesCarryOnlyChangedPartitions(proxy, bootstrap, "compat-sessions");
+    }
+
+    @Test
+    void aTopicDeletedAndRecreatedWithTheSameNameIsToldApartById() throws Exception {
+        IncrementalFetchChecks.aRecreatedTopicIsToldApartById(bootstrap, "compat-recreated");
+    }
+
+    @Test
+    void fjordsConsumerOnTheConsumerGroupProtocolSharesAGroupWithKafkaClients() throws Exception {
+        ConsumerProtocolChecks.fjordAndKafkaMembersShareAConsumerProtocolGroup(bootstrap, "compat-848", "compat-848-group");
+    }
+
+    @Test
+    void fjordsReadCommittedConsumerSkipsTransactionsKafkaAborted() throws Exception {
+        ReadCommittedChecks.readCommittedSkipsAbortedTransactions(bootstrap, "compat-read-committed");
+    }
+
+    @Test
+    void fjordsTransactionalProducerCommitsAbortsCommitsOffsetsAndIsFenced() throws Exception {
+        TransactionalProducerChecks.commitsAbortsOffsetsAndFencing(bootstrap, "compat-txn", "compat-txn-group");
     }
 
     @Test

@@ -29,13 +29,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       killed or restarted).</li>
  * </ul>
  * It can also swap two Produce requests on their way to the broker ({@link #reorderNextTwoProduceRequests}), and it
- * records InitProducerId answers.
+ * records InitProducerId answers and, when asked to ({@link #recordFetchRequests}), every Fetch request decoded
+ * (session id, epoch, the partitions it names and forgets), to check what incremental fetches carry.
  * Point the broker's {@code advertised.listeners} at {@link #port()} so clients come back through the proxy.
  * Threading: two threads per connection; counters and switches are thread-safe. Always {@link #close()} it.
  */
 final class ResponseDroppingProxy implements AutoCloseable {
     private static final short PRODUCE = 0;
     private static final short INIT_PRODUCER_ID = 22;
+    private static final short FETCH = 1;
+
+    /** One Fetch request as seen on the wire: partitions as "topic-partition" (topic by name, or id at v13+). */
+    record FetchSeen(short version, String clientId, int sessionId, int epoch, java.util.List<String> partitions,
+                     java.util.List<String> forgotten) {
+        boolean incremental() {
+            return sessionId != 0 && epoch > 0;
+        }
+    }
 
     private final ServerSocket server;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -57,6 +67,9 @@ final class ResponseDroppingProxy implements AutoCloseable {
     final AtomicInteger maxProduceInFlight = new AtomicInteger();
     /** Every InitProducerId answer seen, as "producerId/epoch" (error answers as "error N"). */
     final java.util.List<String> initProducerIdAnswers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean recordFetches;
+    /** Fetch requests seen since recording was switched on (in arrival order). */
+    final java.util.List<FetchSeen> fetchRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Per connection: API key and version of each request in flight, and a pending swap of two produce responses. */
     private static final class Conn {
@@ -103,6 +116,31 @@ final class ResponseDroppingProxy implements AutoCloseable {
         this.reorderNext = true;
     }
 
+    /** Starts (or stops) decoding and keeping every Fetch request that passes. */
+    void recordFetchRequests(boolean on) {
+        this.recordFetches = on;
+    }
+
+    private void recordFetch(byte[] frame) {
+        io.fjord.protocol.types.ProtocolReader r = new io.fjord.protocol.types.ProtocolReader(ByteBuffer.wrap(frame));
+        io.fjord.protocol.api.RequestHeader h = io.fjord.protocol.api.RequestHeader.read(r);
+        var spec = io.fjord.protocol.api.FetchApi.SPEC;
+        Struct body = spec.request().read(r, h.apiVersion(), spec.isFlexible(h.apiVersion()));
+        boolean byId = h.apiVersion() >= 13;
+        java.util.List<String> partitions = new java.util.ArrayList<>();
+        for (Struct t : body.getStructs("Topics")) {
+            String topic = byId ? String.valueOf(t.getUuid("TopicId")) : t.getString("Topic");
+            for (Struct p : t.getStructs("Partitions")) partitions.add(topic + "-" + p.getInt("Partition"));
+        }
+        java.util.List<String> forgotten = new java.util.ArrayList<>();
+        for (Struct t : body.getStructs("ForgottenTopicsData")) {
+            String topic = byId ? String.valueOf(t.getUuid("TopicId")) : t.getString("Topic");
+            for (Object p : t.getList("Partitions")) forgotten.add(topic + "-" + p);
+        }
+        fetchRequests.add(new FetchSeen(h.apiVersion(), h.clientId(), body.getInt("SessionId"), body.getInt("SessionEpoch"),
+                partitions, forgotten));
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             try {
@@ -145,6 +183,7 @@ final class ResponseDroppingProxy implements AutoCloseable {
                     short key = b.getShort(0);
                     int correlationId = b.getInt(4);
                     conn.requests.put(correlationId, (key << 16) | (b.getShort(2) & 0xffff));
+                    if (key == FETCH && recordFetches) recordFetch(frame);
                     if (key == PRODUCE) maxProduceInFlight.accumulateAndGet(conn.produceInFlight.incrementAndGet(), Math::max);
                     if (key == PRODUCE && (held != null || reorderNext)) {
                         if (held == null) {

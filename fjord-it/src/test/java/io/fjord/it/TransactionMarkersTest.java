@@ -189,9 +189,23 @@ class TransactionMarkersTest {
             // Nothing of the refused or empty markers changed what read_committed sees.
             assertThat(readAll(b.bootstrap(), all, "read_committed", admin)).containsExactlyInAnyOrderElementsOf(committed);
 
+            // Markers on __consumer_offsets (a transaction with offsets) leave the group coordinator's replay intact.
+            try (KafkaConsumer<String, String> g = Clients.consumer(b.bootstrap(), Map.of("group.id", "txn-group"))) {
+                g.assign(List.of(o0));
+                g.commitSync(Map.of(o0, new org.apache.kafka.clients.consumer.OffsetAndMetadata(3)));
+            }
+            int offsetsPartitions = admin.describeTopics(List.of("__consumer_offsets")).allTopicNames()
+                    .get(60, TimeUnit.SECONDS).get("__consumer_offsets").partitions().size();
+            List<Integer> all50 = java.util.stream.IntStream.range(0, offsetsPartitions).boxed().toList();
+            assertThat(markers(c, (short) 1, P3, 0, true, 3, Map.of("__consumer_offsets", all50)).values())
+                    .hasSize(offsetsPartitions).containsOnly(Errors.NONE.code());
+
             // After a restart the open transaction and the aborted ones are remembered (snapshot and .txnindex).
             b.restartOnSamePort();
             try (Admin admin2 = Clients.admin(b.bootstrap())) {
+                Awaitility.await("group offsets reloaded").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                        admin2.listConsumerGroupOffsets("txn-group").partitionsToOffsetAndMetadata()
+                                .get(30, TimeUnit.SECONDS).get(o0).offset() == 3);
                 assertThat(lso(admin2, o1)).isEqualTo(5);
                 assertThat(readAll(b.bootstrap(), all, "read_committed", admin2)).containsExactlyInAnyOrderElementsOf(committed);
             }

@@ -26,22 +26,55 @@ public final class DelayedOperationPurgatory implements AutoCloseable {
         void complete();
     }
 
-    private final ScheduledExecutorService timer;
+    /**
+     * Where deadlines are kept: a real scheduler thread in the broker, a manual one in tests (so an operation's
+     * timeout is tested by moving a clock, not by waiting).
+     */
+    public interface Timer extends AutoCloseable {
+        /** Runs {@code task} once {@code delayMs} has passed; the returned handle cancels it. */
+        Runnable schedule(Runnable task, long delayMs);
+
+        @Override
+        void close();
+
+        /** A daemon thread named after the purgatory. */
+        static Timer system(String name) {
+            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "fjord-" + name + "-purgatory");
+                t.setDaemon(true);
+                return t;
+            });
+            return new Timer() {
+                @Override
+                public Runnable schedule(Runnable task, long delayMs) {
+                    ScheduledFuture<?> f = executor.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+                    return () -> f.cancel(false);
+                }
+
+                @Override
+                public void close() {
+                    executor.shutdownNow();
+                }
+            };
+        }
+    }
+
+    private final Timer timer;
     private final Map<TopicPartition, Set<Waiter>> watchers = new ConcurrentHashMap<>();
 
     public DelayedOperationPurgatory(String name) {
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fjord-" + name + "-purgatory");
-            t.setDaemon(true);
-            return t;
-        });
+        this(Timer.system(name));
+    }
+
+    public DelayedOperationPurgatory(Timer timer) {
+        this.timer = timer;
     }
 
     private final class Waiter {
         final DelayedOperation op;
         final Iterable<TopicPartition> partitions;
         final AtomicBoolean done = new AtomicBoolean();
-        volatile ScheduledFuture<?> timeout;
+        volatile Runnable cancelTimeout;
 
         Waiter(DelayedOperation op, Iterable<TopicPartition> partitions) {
             this.op = op;
@@ -50,8 +83,8 @@ public final class DelayedOperationPurgatory implements AutoCloseable {
 
         void finish() {
             if (!done.compareAndSet(false, true)) return;
-            ScheduledFuture<?> t = timeout;
-            if (t != null) t.cancel(false);
+            Runnable cancel = cancelTimeout;
+            if (cancel != null) cancel.run();
             for (TopicPartition tp : partitions) {
                 Set<Waiter> set = watchers.get(tp);
                 if (set != null) set.remove(this);
@@ -64,7 +97,7 @@ public final class DelayedOperationPurgatory implements AutoCloseable {
     public void park(DelayedOperation op, Iterable<TopicPartition> partitions, long maxWaitMs) {
         Waiter w = new Waiter(op, partitions);
         for (TopicPartition tp : partitions) watchers.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(w);
-        w.timeout = timer.schedule(w::finish, Math.max(0, maxWaitMs), TimeUnit.MILLISECONDS);
+        w.cancelTimeout = timer.schedule(w::finish, Math.max(0, maxWaitMs));
         // A change may have landed between the caller's check and the registration above.
         if (op.isSatisfied()) w.finish();
     }
@@ -94,6 +127,6 @@ public final class DelayedOperationPurgatory implements AutoCloseable {
     @Override
     public void close() {
         for (Set<Waiter> set : watchers.values()) for (Waiter w : set.toArray(new Waiter[0])) w.finish();
-        timer.shutdownNow();
+        timer.close();
     }
 }

@@ -7,6 +7,8 @@ import io.fjord.client.common.PartitionInfo;
 import io.fjord.client.common.Time;
 import io.fjord.client.common.TopicPartition;
 import io.fjord.client.consumer.internals.ConsumerCoordinator;
+import io.fjord.client.consumer.internals.ConsumerGroupMember;
+import io.fjord.client.consumer.internals.GroupMember;
 import io.fjord.client.consumer.internals.Fetcher;
 import io.fjord.client.consumer.internals.OffsetFetcher;
 import io.fjord.client.consumer.internals.OffsetResetPolicy;
@@ -60,7 +62,7 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
     private final WakeupTrigger wakeup = new WakeupTrigger(pollThread);
     private final Fetcher<K, V> fetcher;
     private final OffsetFetcher offsetFetcher;
-    private final ConsumerCoordinator coordinator; // null without group.id
+    private final GroupMember coordinator; // null without group.id
     private boolean closed;
 
     /** The coordinator's view of this consumer's partitions. */
@@ -143,8 +145,19 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
         this.offsetFetcher = new OffsetFetcher(network, metadata, subscriptions, resetPolicy, isolationLevel, time,
                 retryBackoff, wakeup);
         String groupId = config.getString("group.id", null);
-        this.coordinator = groupId == null ? null : new ConsumerCoordinator(config, groupId, clientId, network, metadata,
-                new Host(), time, retryBackoff, wakeup, pollThread, this::onCommitted);
+        String groupProtocol = config.getString("group.protocol", "classic").toLowerCase(java.util.Locale.ROOT);
+        if (!groupProtocol.equals("classic") && !groupProtocol.equals("consumer")) {
+            throw new FjordClientException("Invalid value " + groupProtocol + " for group.protocol: expected classic or consumer");
+        }
+        if (groupId == null) {
+            this.coordinator = null;
+        } else if (groupProtocol.equals("consumer")) {
+            this.coordinator = new ConsumerGroupMember(config, groupId, clientId, network, metadata, new Host(), time, random,
+                    retryBackoff, wakeup, pollThread, this::onCommitted);
+        } else {
+            this.coordinator = new ConsumerCoordinator(config, groupId, clientId, network, metadata,
+                    new Host(), time, retryBackoff, wakeup, pollThread, this::onCommitted);
+        }
     }
 
     private void onCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
@@ -210,7 +223,7 @@ public final class FjordConsumer<K, V> implements AutoCloseable {
         return coordinator == null ? -1 : coordinator.generation();
     }
 
-    private ConsumerCoordinator requireGroup() {
+    private GroupMember requireGroup() {
         if (coordinator == null) {
             throw new FjordClientException("To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.");
         }

@@ -13,6 +13,7 @@ import io.fjord.protocol.api.ApiVersionsApi;
 import io.fjord.protocol.api.RequestHeader;
 import io.fjord.protocol.api.ResponseHeader;
 import io.fjord.protocol.types.ByteBufferWriter;
+import io.fjord.protocol.types.SizeCounter;
 import io.fjord.protocol.types.ProtocolReader;
 import io.fjord.protocol.types.Struct;
 import java.io.IOException;
@@ -522,9 +523,14 @@ public final class NetworkClient implements RequestSender, AutoCloseable {
         Struct body = r.body.apply(r.version);
         r.correlationId = correlation.incrementAndGet();
         boolean flex = r.spec.isFlexible(r.version);
-        ByteBufferWriter w = new ByteBufferWriter(256);
+        RequestHeader header = new RequestHeader(r.spec.key(), r.version, r.correlationId, clientId);
+        // Sized first, so a Produce of many batches is written into one buffer without regrowing (and copying) it.
+        SizeCounter size = new SizeCounter();
+        header.write(size, flex);
+        r.spec.request().write(size, body, r.version, flex);
+        ByteBufferWriter w = new ByteBufferWriter(4 + size.size());
         w.writeInt(0);
-        new RequestHeader(r.spec.key(), r.version, r.correlationId, clientId).write(w, flex);
+        header.write(w, flex);
         r.spec.request().write(w, body, r.version, flex);
         ByteBuffer b = w.toByteBuffer();
         b.putInt(0, b.remaining() - 4);

@@ -47,6 +47,7 @@ public final class FjordProducer<K, V> implements AutoCloseable {
     private final BufferPool pool;
     private final BuiltInPartitioner partitioner;
     private final Sender sender;
+    private final TransactionManager transactions; // null without transactional.id
     private final Thread senderThread;
     private final long maxBlockMs;
     private final int maxRequestSize;
@@ -92,6 +93,11 @@ public final class FjordProducer<K, V> implements AutoCloseable {
         int maxInFlight = config.getInt("max.in.flight.requests.per.connection", 5);
         boolean idempotenceExplicit = config.has("enable.idempotence");
         boolean idempotence = config.getBoolean("enable.idempotence", true);
+        String transactionalId = config.getString("transactional.id", null);
+        if (transactionalId != null && !idempotence) {
+            throw new FjordClientException("Cannot set a transactional.id without also enabling idempotence.");
+        }
+        if (transactionalId != null) idempotenceExplicit = true; // a conflicting setting is an error, not a downgrade
         if (idempotence) {
             String conflict = acks != -1 ? "acks must be all" : retries <= 0 ? "retries must be above 0"
                     : maxInFlight > 5 ? "max.in.flight.requests.per.connection must be at most 5" : null;
@@ -160,9 +166,59 @@ public final class FjordProducer<K, V> implements AutoCloseable {
         }, acks, retries, maxInFlight, maxRequestSize, requestTimeoutMs, retryBackoff, deliveryTimeoutMs,
                 idempotence ? new IdempotenceManager() : null, time);
         holder[0] = sender;
+        if (transactionalId != null) {
+            this.transactions = new TransactionManager(transactionalId, config.getInt("transaction.timeout.ms", 60000),
+                    network, time, retryBackoff);
+            accumulator.transactional(true);
+            sender.transactional(transactions);
+        } else {
+            this.transactions = null;
+        }
         this.senderThread = new Thread(sender, clientId + "-sender");
         senderThread.setDaemon(true);
         senderThread.start();
+    }
+
+    // ---- transactions (transactional.id) ----
+
+    private TransactionManager transactions() {
+        if (transactions == null) throw new IllegalStateException("Transactional method invoked on a non-transactional producer.");
+        if (closed) throw new IllegalStateException("Cannot perform operation after producer has been closed");
+        return transactions;
+    }
+
+    /**
+     * Gets the producer id of {@code transactional.id} from the transaction coordinator (fencing any earlier producer
+     * with the id, whose open transaction the coordinator aborts). Call once, before any other transactional call.
+     */
+    public void initTransactions() {
+        transactions().initTransactions(time.milliseconds() + maxBlockMs);
+    }
+
+    public void beginTransaction() {
+        transactions().beginTransaction();
+    }
+
+    /** The consumer's offsets commit with this transaction (consume-transform-produce). */
+    public void sendOffsetsToTransaction(Map<TopicPartition, io.fjord.client.consumer.OffsetAndMetadata> offsets, String groupId) {
+        transactions().sendOffsets(offsets, groupId, time.milliseconds() + maxBlockMs);
+    }
+
+    /**
+     * Flushes, then commits: every record sent in the transaction becomes visible to read_committed consumers. A
+     * failed send makes the transaction abortable (this throws; call {@link #abortTransaction}); fenced: fatal.
+     */
+    public void commitTransaction() {
+        TransactionManager t = transactions();
+        flush();
+        t.commit(time.milliseconds() + maxBlockMs);
+    }
+
+    /** Flushes what was sent, then aborts: read_committed consumers never see the transaction's records. */
+    public void abortTransaction() {
+        TransactionManager t = transactions();
+        flush();
+        t.abort(time.milliseconds() + maxBlockMs);
     }
 
     static CompressionType compression(String name) {
@@ -220,6 +276,7 @@ public final class FjordProducer<K, V> implements AutoCloseable {
             long ts = r.timestamp() != null ? r.timestamp() : time.milliseconds();
             long left = Math.max(0, maxBlockMs - (time.milliseconds() - start));
             final TopicPartition target = tp;
+            if (transactions != null) transactions.maybeAddPartition(tp, start + maxBlockMs);
             RecordAccumulator.AppendResult res = accumulator.append(tp, ts, key, value, r.headers(), (md, ex) -> {
                 interceptors.onAcknowledgement(md, ex);
                 if (callback != null) {
@@ -232,6 +289,7 @@ public final class FjordProducer<K, V> implements AutoCloseable {
             }, left);
             if (r.partition() == null) partitioner.onAppend(topic, partition, size, cluster);
             if (res.batchIsFull() || res.newBatchCreated()) sender.wakeup();
+            if (transactions != null) transactions.recordSend(res.future());
             return res.future();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -51,8 +51,14 @@ public final class ProducerBatch {
         this.createdMs = now;
         this.batchSize = batchSize;
         this.reservedBytes = reservedBytes;
-        this.builder = new RecordBatchBuilder(0, compression);
+        // Room for a whole batch at once (the pool reserved it): records are copied in once, never regrown.
+        this.builder = new RecordBatchBuilder(0, compression, reservedBytes - 61);
         this.estimatedSize = 61;
+    }
+
+    /** Marks the batch transactional (attribute bit 4): its records count only once their transaction commits. */
+    void transactional() {
+        builder.transactional(true);
     }
 
     static int estimate(byte[] key, byte[] value, List<Header> headers) {

@@ -61,6 +61,13 @@ public final class RecordAccumulator {
         this.clock = clock;
     }
 
+    private volatile boolean transactional;
+
+    /** Batches from now on are transactional (a producer with transactional.id). */
+    public void transactional(boolean on) {
+        this.transactional = on;
+    }
+
     public AppendResult append(TopicPartition tp, long timestamp, byte[] key, byte[] value, List<Header> headers,
                                BiConsumer<RecordMetadata, Exception> callback, long maxBlockMs) throws InterruptedException {
         if (closed) throw new IllegalStateException("Cannot send after the producer is closed.");
@@ -78,6 +85,7 @@ public final class RecordAccumulator {
                 AppendResult r = tryAppend(dq, timestamp, key, value, headers, callback);
                 if (r != null) return r;
                 ProducerBatch b = new ProducerBatch(tp, compression, batchSize, size, clock.getAsLong());
+                if (transactional) b.transactional();
                 CompletableFuture<RecordMetadata> f = b.tryAppend(timestamp, key, value, headers, callback);
                 dq.addLast(b);
                 incomplete.add(b);
@@ -220,11 +228,12 @@ public final class RecordAccumulator {
                 Iterator<ProducerBatch> it = dq.iterator();
                 while (it.hasNext()) {
                     ProducerBatch b = it.next();
-                    if (now - b.createdMs >= deliveryTimeoutMs) {
-                        it.remove();
-                        b.closeForAppends();
-                        out.add(b);
-                    }
+                    // A deque is in creation order (retries go back in front of younger batches), so the first
+                    // batch not expired ends the walk: the sender's every loop stays O(partitions), not O(batches).
+                    if (now - b.createdMs < deliveryTimeoutMs) break;
+                    it.remove();
+                    b.closeForAppends();
+                    out.add(b);
                 }
             }
         }

@@ -64,6 +64,7 @@ public final class Sender implements Runnable {
     private int initFailures;
     private final long deliveryTimeoutMs;
     private final IdempotenceManager idempotence; // null when off
+    private volatile TransactionManager transactions; // null without transactional.id
     private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
     private final Map<Integer, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final Map<Integer, Long> lastAcceptedMs = new ConcurrentHashMap<>();
@@ -153,6 +154,11 @@ public final class Sender implements Runnable {
         return n;
     }
 
+    /** A transactional producer: batches carry its transactional id, its producer id comes from the coordinator. */
+    void transactional(TransactionManager t) {
+        this.transactions = t;
+    }
+
     void runOnce(long now) {
         drainCompletions();
         if (fatalError != null) {
@@ -164,7 +170,17 @@ public final class Sender implements Runnable {
             fail(b, new TimeoutException("Expiring " + b.recordCount() + " record(s) for " + b.tp + ": "
                     + (now - b.createdMs) + " ms has passed since batch creation (delivery.timeout.ms " + deliveryTimeoutMs + ")"));
         }
-        if (idempotence != null && !idempotence.hasProducerId()) {
+        if (transactions != null) {
+            // A transactional producer's id and epoch come from initTransactions (the transaction coordinator).
+            if (transactions.producerId() < 0) {
+                await(100);
+                return;
+            }
+            if (idempotence.producerId() != transactions.producerId() || idempotence.epoch() != transactions.epoch()
+                    || idempotence.bumpNeeded()) {
+                idempotence.setProducerIdAndEpoch(transactions.producerId(), transactions.epoch());
+            }
+        } else if (idempotence != null && !idempotence.hasProducerId()) {
             if (idempotence.bumpNeeded() && totalInFlight() > 0) {
                 // Bump only once nothing of the old epoch is in flight: a batch failing after the bump would
                 // otherwise get a new-epoch sequence after batches sent behind it.
@@ -306,7 +322,7 @@ public final class Sender implements Runnable {
         short maxVersion = allIds ? ProduceApi.SPEC.highest() : LAST_PRODUCE_VERSION_WITH_NAMES;
         client.send(node, ProduceApi.SPEC, maxVersion, v -> {
             Struct req = ProduceApi.SPEC.newRequest();
-            req.set("TransactionalId", null).set("Acks", acks).set("TimeoutMs", requestTimeoutMs);
+            req.set("TransactionalId", transactions == null ? null : transactions.transactionalId()).set("Acks", acks).set("TimeoutMs", requestTimeoutMs);
             Map<String, List<ProducerBatch>> byTopic = new LinkedHashMap<>();
             for (ProducerBatch b : byTp.values()) byTopic.computeIfAbsent(b.tp.topic(), t -> new ArrayList<>()).add(b);
             for (Map.Entry<String, List<ProducerBatch>> e : byTopic.entrySet()) {

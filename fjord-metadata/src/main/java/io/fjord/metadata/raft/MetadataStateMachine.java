@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -57,7 +58,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     private volatile ClusterImage image;
     private final List<Consumer<MetadataRecord>> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> resetListeners = new CopyOnWriteArrayList<>();
-    /** Broker id to System.nanoTime() of its last heartbeat, as seen by this node while leader. */
+    /** Broker id to {@link #nanoClock} time of its last heartbeat, as seen by this node while leader. */
     final Map<Integer, Long> heartbeats = new ConcurrentHashMap<>();
     final Map<Integer, String> heartbeatIncarnations = new ConcurrentHashMap<>();
     /** Controller epoch (Raft term) to the node that was active in it, from the applied ControllerActivated entries. */
@@ -67,9 +68,17 @@ final class MetadataStateMachine extends BaseStateMachine {
     volatile int entriesAppliedSinceStart;
     private final Object appliedLock = new Object();
 
+    /** The controller's one clock (nanoseconds): heartbeats are stamped with it and sessions judged by it. */
+    final LongSupplier nanoClock;
+
     MetadataStateMachine(ClusterImage empty) {
+        this(empty, System::nanoTime);
+    }
+
+    MetadataStateMachine(ClusterImage empty, LongSupplier nanoClock) {
         this.empty = empty;
         this.image = empty;
+        this.nanoClock = nanoClock;
     }
 
     ClusterImage image() {
@@ -271,7 +280,7 @@ final class MetadataStateMachine extends BaseStateMachine {
                 // A registration counts as a heartbeat (a fresh session, as Kafka's controller gives one): without
                 // it, a broker that restarted slower than the session timeout would be fenced again on its first
                 // tick, before its first heartbeat arrives.
-                heartbeats.put(b.id(), System.nanoTime());
+                heartbeats.put(b.id(), nanoClock.getAsLong());
                 heartbeatIncarnations.put(b.id(), b.incarnation());
             }
             for (Consumer<MetadataRecord> l : listeners) {
@@ -314,7 +323,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         if (f.length == 3 && f[0].equals("hb")) {
             int id = Integer.parseInt(f[1]);
             if (!f[2].equals(image.incarnation(id))) return CompletableFuture.completedFuture(Message.valueOf("register"));
-            heartbeats.put(id, System.nanoTime());
+            heartbeats.put(id, nanoClock.getAsLong());
             heartbeatIncarnations.put(id, f[2]);
             return CompletableFuture.completedFuture(Message.valueOf("ok"));
         }

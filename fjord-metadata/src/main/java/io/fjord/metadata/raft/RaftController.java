@@ -120,6 +120,7 @@ public final class RaftController implements Controller {
         this.settings = settings;
         this.group = group;
         this.stateMachine = sm;
+        this.lastRebalanceNanos = sm.nanoClock.getAsLong();
         this.server = server;
         this.client = client;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -360,7 +361,7 @@ public final class RaftController implements Controller {
     private void tick() {
         if (closed) return;
         try {
-            long now = System.nanoTime();
+            long now = stateMachine.nanoClock.getAsLong();
             if (settings.broker() && now - lastHeartbeatSent >= TimeUnit.MILLISECONDS.toNanos(settings.heartbeatIntervalMs())) {
                 lastHeartbeatSent = now;
                 heartbeat();
@@ -385,11 +386,11 @@ public final class RaftController implements Controller {
             return;
         }
         long term = info.getCurrentTerm();
-        long now = System.nanoTime();
+        long now = stateMachine.nanoClock.getAsLong();
         if (leaderSinceNanos == -1 || leaderTerm != term) {
             String r = submitRaw("active-controller " + settings.nodeId() + " " + term); // retried next tick if it fails
             if (r.equals("stale")) return; // this node no longer leads that term; the next tick looks again
-            leaderSinceNanos = System.nanoTime();
+            leaderSinceNanos = stateMachine.nanoClock.getAsLong();
             leaderTerm = term;
             log.info("node {} is the active controller, epoch {}", settings.nodeId(), term);
         }
@@ -397,8 +398,8 @@ public final class RaftController implements Controller {
         ControllerPolicy policy = settings.policy();
         ClusterImage img = stateMachine.image();
         for (int id : img.brokers().keySet()) {
+            boolean alive = sessionAlive(stateMachine.heartbeats.get(id), leaderSinceNanos, now, session);
             long last = Math.max(stateMachine.heartbeats.getOrDefault(id, leaderSinceNanos), leaderSinceNanos);
-            boolean alive = now - last <= session;
             boolean seen = stateMachine.heartbeats.containsKey(id)
                     && img.incarnation(id) != null && img.incarnation(id).equals(stateMachine.heartbeatIncarnations.get(id));
             if (!img.isFenced(id) && !alive) {
@@ -431,7 +432,18 @@ public final class RaftController implements Controller {
         }
     }
 
-    private long lastRebalanceNanos = System.nanoTime();
+    private long lastRebalanceNanos;
+
+    /**
+     * Kafka's broker session rule as the active controller applies it: a broker is alive while its last heartbeat
+     * ({@code lastHeartbeatNanos}, null if none reached this controller) is within the session timeout; the
+     * controller's own start of leadership counts as a heartbeat, so a new active controller gives every broker a
+     * full session before fencing it (it could not have heard them before).
+     */
+    static boolean sessionAlive(Long lastHeartbeatNanos, long leaderSinceNanos, long nowNanos, long sessionNanos) {
+        long last = lastHeartbeatNanos == null ? leaderSinceNanos : Math.max(lastHeartbeatNanos, leaderSinceNanos);
+        return nowNanos - last <= sessionNanos;
+    }
 
     @Override
     public ClusterImage image() {
@@ -459,7 +471,7 @@ public final class RaftController implements Controller {
         }
     }
 
-    /** System.nanoTime() of the last heartbeat from {@code brokerId} this node received as leader, or -1. */
+    /** Clock time (ns) of the last heartbeat from {@code brokerId} this node received as leader, or -1. */
     long lastHeartbeatNanos(int brokerId) {
         return stateMachine.heartbeats.getOrDefault(brokerId, -1L);
     }

@@ -23,16 +23,25 @@ public final class RecordBatchBuilder {
     private boolean control;
     private long deleteHorizonMs = -1L;
 
-    private ByteBuffer records = ByteBuffer.allocate(256);
+    private ByteBuffer records;
     private int count;
     private long lastOffset = -1;
     private long baseTimestamp;
     private long maxTimestamp = NO_TIMESTAMP;
 
     public RecordBatchBuilder(long baseOffset, CompressionType compression) {
+        this(baseOffset, compression, 256);
+    }
+
+    /**
+     * With room for {@code initialCapacity} bytes of records before the buffer has to grow (a producer knows its
+     * batch size: sized up front, the records are copied once instead of at every doubling).
+     */
+    public RecordBatchBuilder(long baseOffset, CompressionType compression, int initialCapacity) {
         if (baseOffset < 0) throw new IllegalArgumentException("negative base offset " + baseOffset);
         this.baseOffset = baseOffset;
         this.compression = compression;
+        this.records = ByteBuffer.allocate(Math.max(64, initialCapacity));
     }
 
     public RecordBatchBuilder producer(long producerId, short producerEpoch, int baseSequence) {

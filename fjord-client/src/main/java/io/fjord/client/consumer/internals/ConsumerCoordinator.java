@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * {@link HeartbeatThread} on the {@link Heartbeat} timers; commits are {@link OffsetCommitter}'s. Rebalance listeners
  * run only on the polling thread. Compound changes synchronize on the {@link GroupMembership}.
  */
-public final class ConsumerCoordinator implements AutoCloseable {
+public final class ConsumerCoordinator implements GroupMember {
     private static final Logger log = LoggerFactory.getLogger(ConsumerCoordinator.class);
     static final long JOIN_GROUP_TIMEOUT_MARGIN_MS = 5000;
 
@@ -120,7 +120,7 @@ public final class ConsumerCoordinator implements AutoCloseable {
         this.wakeup = wakeup;
         this.heartbeat = new Heartbeat(sessionTimeoutMs, heartbeatIntervalMs, maxPollIntervalMs, time.milliseconds());
         this.lookup = new CoordinatorLookup(groupId, network, time, retryBackoff, wakeup, heartbeat);
-        this.committer = new OffsetCommitter(groupId, groupInstanceId, network, lookup, membership, time, retryBackoff,
+        this.committer = new OffsetCommitter(groupId, groupInstanceId, network, lookup, CommitIdentity.classic(membership), time, retryBackoff,
                 wakeup, pollThread, onCommitted, config.getBoolean("enable.auto.commit", true),
                 config.getLong("auto.commit.interval.ms", 5000));
         this.heartbeatThread = new HeartbeatThread(this, membership, heartbeat, lookup, network, time, groupId,
@@ -137,12 +137,14 @@ public final class ConsumerCoordinator implements AutoCloseable {
         return rebalanceProtocol;
     }
 
+    @Override
     public OffsetCommitter offsets() {
         return committer;
     }
 
     // ---- subscription (polling thread) ----
 
+    @Override
     public void subscribe(Set<String> newTopics, Pattern newPattern, ConsumerRebalanceListener l) {
         if (l != null) listener = l;
         pattern = newPattern;
@@ -160,6 +162,7 @@ public final class ConsumerCoordinator implements AutoCloseable {
         }
     }
 
+    @Override
     public Set<String> subscription() {
         return topics;
     }
@@ -177,6 +180,7 @@ public final class ConsumerCoordinator implements AutoCloseable {
      * subscription and metadata changes, and advances the join until the member is STABLE or the deadline passes.
      * Returns true when STABLE without a pending rejoin.
      */
+    @Override
     public boolean poll(long deadline) {
         heartbeat.poll(time.milliseconds());
         throwFatal();
@@ -206,6 +210,7 @@ public final class ConsumerCoordinator implements AutoCloseable {
     }
 
     /** For manually assigned partitions with group.id: auto-commit only, no membership. */
+    @Override
     public void pollAssigned() {
         committer.maybeAutoCommit(host::consumed, false);
     }
@@ -528,10 +533,12 @@ public final class ConsumerCoordinator implements AutoCloseable {
         return membership.state();
     }
 
+    @Override
     public String memberId() {
         return membership.memberId();
     }
 
+    @Override
     public int generation() {
         return membership.generation();
     }
@@ -543,6 +550,7 @@ public final class ConsumerCoordinator implements AutoCloseable {
     /**
      * Leaves the group: commits (auto-commit) and revokes owned partitions, then LeaveGroup (dynamic members).
      */
+    @Override
     public void leave(long deadline, boolean revokeAndCommit) {
         Set<TopicPartition> owned = host.owned();
         boolean wasLost = membership.isLost() || membership.state() != MemberState.STABLE;

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * Versions: Fetch v13+ names topics by id. When the metadata knows the id of every topic in a request, it goes out
  * at up to the highest version (the broker picks v13+), otherwise capped at v12 (names). An answer for a topic id
  * that is no longer the id of that topic name (the topic was deleted and recreated while the fetch travelled) is
- * dropped and metadata refreshed: two incarnations of a name are never mixed. Fetch sessions (KIP-227): one
+ * dropped and metadata refreshed, and a position fetched under one topic id is reset (auto.offset.reset) once the
+ * name has another: two incarnations of a name are never mixed. Fetch sessions (KIP-227): one
  * {@link FetchSession} per node; after a full first fetch, requests carry only changed and forgotten partitions,
  * and a broker that answers session id 0 simply gets full fetches.
  * <p>
@@ -128,6 +129,10 @@ public final class Fetcher<K, V> {
         boolean missingLeader = false;
         for (TopicPartition tp : subscriptions.fetchablePartitions()) {
             if (hasBuffered.contains(tp)) continue;
+            if (!subscriptions.bindTopicId(tp, cluster.topicId(tp.topic()))) {
+                positionOfOtherIncarnation(tp);
+                continue;
+            }
             Node leader = cluster.leaderFor(tp);
             if (leader == null) {
                 missingLeader = true;
@@ -141,6 +146,19 @@ public final class Fetcher<K, V> {
         if (missingLeader) metadata.requestUpdate();
         for (Map.Entry<Integer, List<TopicPartition>> e : byNode.entrySet()) send(e.getKey(), e.getValue(), cluster);
         return byNode.size();
+    }
+
+    /**
+     * The topic was deleted and recreated under the same name since this partition's position was fetched: the
+     * offset belongs to the old incarnation, so it is reset by {@code auto.offset.reset} (or, with none, reported
+     * as out of range until the application seeks), never used to read the new topic's records as the old's.
+     */
+    private void positionOfOtherIncarnation(TopicPartition tp) {
+        Long to = settings.resetPolicy().resetTimestamp();
+        log.info("{} was recreated with topic id {}: its position belongs to the deleted topic", tp, metadata.cluster().topicId(tp.topic()));
+        clearBuffered(List.of(tp));
+        if (to != null) subscriptions.requestReset(tp, to);
+        else pendingError = new OffsetOutOfRangeException(Map.of(tp, subscriptions.position(tp)));
     }
 
     private void send(int node, List<TopicPartition> partitions, Cluster cluster) {

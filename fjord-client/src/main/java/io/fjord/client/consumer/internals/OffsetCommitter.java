@@ -46,7 +46,7 @@ public final class OffsetCommitter {
     private final String groupInstanceId;
     private final RequestSender network;
     private final CoordinatorLookup lookup;
-    private final GroupMembership membership;
+    private final CommitIdentity identity;
     private final Time time;
     private final ExponentialBackoff retryBackoff;
     private final WakeupTrigger wakeup;
@@ -57,14 +57,14 @@ public final class OffsetCommitter {
     private long nextAutoCommitMs;
 
     public OffsetCommitter(String groupId, String groupInstanceId, RequestSender network, CoordinatorLookup lookup,
-                           GroupMembership membership, Time time, ExponentialBackoff retryBackoff, WakeupTrigger wakeup,
+                           CommitIdentity identity, Time time, ExponentialBackoff retryBackoff, WakeupTrigger wakeup,
                            PollThreadQueue pollThread, Consumer<Map<TopicPartition, OffsetAndMetadata>> onCommitted,
                            boolean autoCommit, long autoCommitIntervalMs) {
         this.groupId = groupId;
         this.groupInstanceId = groupInstanceId;
         this.network = network;
         this.lookup = lookup;
-        this.membership = membership;
+        this.identity = identity;
         this.time = time;
         this.retryBackoff = retryBackoff;
         this.wakeup = wakeup;
@@ -87,7 +87,7 @@ public final class OffsetCommitter {
         if (!autoCommit) return;
         long now = time.milliseconds();
         if (now < nextAutoCommitMs) return;
-        if (requireStable && membership.state() != MemberState.STABLE) return;
+        if (requireStable && !identity.stable()) return;
         if (!requireStable && !lookup.ensureKnown(now)) return;
         if (lookup.coordinator() == null) return;
         nextAutoCommitMs = now + autoCommitIntervalMs;
@@ -100,8 +100,7 @@ public final class OffsetCommitter {
     /** Commits, retrying retriable errors until the deadline. */
     public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, long deadline) {
         if (offsets.isEmpty()) return;
-        MemberState s = membership.state();
-        if (s == MemberState.JOINING || s == MemberState.SYNCING) {
+        if (identity.rebalancing()) {
             throw new RebalanceInProgressException("Offset commit cannot be completed since the consumer is rejoining group "
                     + groupId + ": call poll() to complete the rebalance, then commit again");
         }
@@ -145,12 +144,9 @@ public final class OffsetCommitter {
      * first partition error.
      */
     private CompletableFuture<Void> sendCommitQuietly(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        int gen;
-        String id;
-        synchronized (membership) {
-            gen = membership.generation();
-            id = gen < 0 ? GroupMembership.NO_MEMBER : membership.memberId();
-        }
+        CommitIdentity.Snapshot as = identity.snapshot();
+        int gen = as.generationOrEpoch();
+        String id = as.memberId();
         Integer node = lookup.coordinator();
         CompletableFuture<Void> out = new CompletableFuture<>();
         if (node == null) {
@@ -173,11 +169,11 @@ public final class OffsetCommitter {
                 req.add("Topics", ts);
             });
             return req;
-        }, true).whenComplete((resp, err) -> onCommitResponse(gen, resp, err, out));
+        }, true).whenComplete((resp, err) -> onCommitResponse(as, resp, err, out));
         return out;
     }
 
-    private void onCommitResponse(int gen, ClientResponse resp, Throwable err, CompletableFuture<Void> out) {
+    private void onCommitResponse(CommitIdentity.Snapshot as, ClientResponse resp, Throwable err, CompletableFuture<Void> out) {
         if (err != null) {
             lookup.markUnknown("OffsetCommit failed: " + err);
             out.completeExceptionally(err);
@@ -188,15 +184,8 @@ public final class OffsetCommitter {
                 short code = p.getShort("ErrorCode");
                 if (code == 0) continue;
                 if (CoordinatorLookup.isCoordinatorError(code)) lookup.markUnknown("OffsetCommit: " + ClientErrors.name(code));
-                if (code == 22 || code == 25 || code == 27) {
-                    synchronized (membership) {
-                        // Only a commit of the current generation says this member was fenced.
-                        if (gen >= 0 && gen == membership.generation() && membership.state() == MemberState.STABLE) {
-                            if (code == 25) membership.resetGeneration(true);
-                            else if (code == 22) membership.resetGeneration(false);
-                            else membership.requestRejoin();
-                        }
-                    }
+                if (CommitIdentity.isRebalanceError(code)) {
+                    identity.commitRefused(as, code);
                     out.completeExceptionally(new CommitFailedException("Commit cannot be completed since the group has "
                             + "rebalanced (" + ClientErrors.name(code) + "); the partitions may now belong to another member"));
                 } else {

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * What the consumer reads from: how partitions were chosen ({@link Mode}), the assigned partitions and, per
@@ -35,6 +36,8 @@ public final class SubscriptionState {
         boolean paused;
         long highWatermark = -1;
         int epoch;
+        /** The topic id (incarnation) the position was fetched under; null until the first fetch, cleared by a new position. */
+        UUID topicId;
     }
 
     public Mode mode() {
@@ -98,6 +101,7 @@ public final class SubscriptionState {
         PartitionState s = state(tp);
         s.position = offset;
         s.resetTo = null;
+        s.topicId = null;
         s.epoch++;
     }
 
@@ -106,6 +110,7 @@ public final class SubscriptionState {
         PartitionState s = state(tp);
         s.position = null;
         s.resetTo = to;
+        s.topicId = null;
         s.epoch++;
     }
 
@@ -120,6 +125,7 @@ public final class SubscriptionState {
         if (s == null || s.position != null) return;
         s.position = offset;
         s.resetTo = null;
+        s.topicId = null;
         s.epoch++;
     }
 
@@ -154,6 +160,20 @@ public final class SubscriptionState {
             if (s.position == null && !(s.needsCommitted && s.resetTo == null)) out.add(tp);
         });
         return out;
+    }
+
+    /**
+     * Binds the position to the topic incarnation it is fetched from. Returns false if it is bound to another id:
+     * the topic was deleted and recreated under the same name, and the position means nothing in the new one.
+     */
+    public boolean bindTopicId(TopicPartition tp, UUID id) {
+        PartitionState s = assigned.get(tp);
+        if (s == null || id == null) return true;
+        if (s.topicId == null) {
+            s.topicId = id;
+            return true;
+        }
+        return s.topicId.equals(id);
     }
 
     public int epoch(TopicPartition tp) {

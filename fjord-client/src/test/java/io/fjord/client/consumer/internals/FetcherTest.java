@@ -277,12 +277,57 @@ class FetcherTest {
         assertThat(f.hasBuffered()).isFalse();
         assertThat(metadataRequests.get()).isEqualTo(1);
 
-        f.sendFetches();
+        // The position 0 was the deleted topic's: it is reset by auto.offset.reset, not fetched from the new topic.
+        assertThat(f.sendFetches()).isZero();
+        assertThat(subscriptions.position(TP)).isNull();
+        assertThat(subscriptions.pendingReset(TP)).isEqualTo(SubscriptionState.EARLIEST);
+        subscriptions.maybeSetResolvedPosition(TP, 0); // what the offset lookup answers for the new topic
+        assertThat(f.sendFetches()).isEqualTo(1);
         RecordingNetwork.Sent fresh = network.last(FetchApi.SPEC);
         assertThat(fresh.body().getStructs("Topics").get(0).getUuid("TopicId")).isEqualTo(SECOND_ID);
         fresh.answer(response(fresh, SECOND_ID, (short) 0, batch(0, "from-the-new-topic"), null));
         pollThread.runPending(0);
         assertThat(values(f.collect())).containsExactly("from-the-new-topic");
+    }
+
+    @Test
+    void aPositionReadUnderTheOldTopicIdIsResetOnceTheNameHasANewIdOrReportedWithResetNone() {
+        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
+        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.LATEST, (byte) 0);
+        subscriptions.assignFromUser(List.of(TP));
+        subscriptions.seek(TP, 0);
+        f.sendFetches();
+        RecordingNetwork.Sent first = network.last(FetchApi.SPEC);
+        first.answer(response(first, FIRST_ID, (short) 0, batch(0, "a", "b"), null));
+        pollThread.runPending(0);
+        assertThat(values(f.collect())).containsExactly("a", "b");
+        f.sendFetches();
+        RecordingNetwork.Sent second = network.last(FetchApi.SPEC);
+        // The topic is gone: the broker answers UNKNOWN_TOPIC_ID, the consumer asks for metadata.
+        second.answer(response(second, FIRST_ID, (short) 100, null, null));
+        pollThread.runPending(0);
+        assertThat(metadataRequests.get()).isEqualTo(1);
+        assertThat(subscriptions.position(TP)).isEqualTo(2);
+        // Recreated: offset 2 of the new topic is not "offset 2 of t"; the policy (latest) decides where to start.
+        cluster = cluster(SECOND_ID);
+        int sentBefore = network.of(FetchApi.SPEC).size();
+        assertThat(f.sendFetches()).isZero();
+        assertThat(network.of(FetchApi.SPEC)).hasSize(sentBefore);
+        assertThat(subscriptions.pendingReset(TP)).isEqualTo(SubscriptionState.LATEST);
+
+        // With auto.offset.reset=none the application is told, and nothing is fetched until it seeks.
+        cluster = cluster(FIRST_ID);
+        Fetcher<String, String> none = fetcher(network, OffsetResetPolicy.NONE, (byte) 0);
+        subscriptions.seek(TP, 7);
+        none.sendFetches();
+        cluster = cluster(SECOND_ID);
+        network.last(FetchApi.SPEC).answer(response(network.last(FetchApi.SPEC), FIRST_ID, (short) 100, null, null));
+        pollThread.runPending(0);
+        assertThat(none.sendFetches()).isZero();
+        assertThatThrownBy(none::throwPendingError).isInstanceOf(OffsetOutOfRangeException.class);
+        subscriptions.seek(TP, 0);
+        assertThat(none.sendFetches()).isEqualTo(1);
+        assertThat(network.last(FetchApi.SPEC).body().getStructs("Topics").get(0).getUuid("TopicId")).isEqualTo(SECOND_ID);
     }
 
     @Test
