@@ -58,13 +58,15 @@ class TransactionalCopierBounceTest {
         cluster.createTopic(INPUT, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
         cluster.createTopic(OUTPUT, PARTITIONS, 3, Map.of("min.insync.replicas", "2"));
 
-        producer = VerifiableProducerProcess.start(dir, "verifiable-producer", cluster.bootstrap(), INPUT, 3000, 16, Map.of());
-        producer.awaitAcks(0, records, Duration.ofSeconds(60));
-        producer.stop(Duration.ofSeconds(60));
+        producer = VerifiableProducerProcess.start(dir, "verifiable-producer", cluster.bootstrap(), INPUT, 5000, 16,
+                Map.of(), records);
+        producer.awaitExit(Duration.ofSeconds(60));
+        assertThat(producer.acks()).as("input records acknowledged").hasSize(records);
         assertThat(producer.failures()).as("input records the producer gave up on").isEmpty();
         List<String> input = readAll(INPUT, "read_uncommitted");
         assertThat(input).hasSize(producer.acks().size());
 
+        System.out.printf("[copier] %d rounds over %d input records%n", rounds, records);
         for (int p = 0; p < PARTITIONS; p++) startCopier(p);
         for (int round = 1; round <= rounds; round++) {
             awaitProgress(records / (rounds * 4 + 2));
