@@ -51,7 +51,7 @@ class TransactionalCopierBounceTest {
         Random random = FaultSettings.random("TransactionalCopierBounceTest");
         // The default suite runs one round (one broker bounce, one copier bounce); -Pfault-long sets the rounds.
         int rounds = System.getProperty("fjord.fault.rounds") == null ? 1 : FaultSettings.rounds();
-        int records = 3000 * rounds;
+        int records = 8000 * rounds;
         Map<String, String> settings = new HashMap<>(FaultSettings.fastFailover());
         settings.put("transaction.state.log.num.partitions", "3");
         cluster = new ProcessCluster(dir, "TransactionalCopierBounceTest", 3, settings).start();
