@@ -345,4 +345,42 @@ class TransactionsTest {
             p.commitTransaction();
         }
     }
+
+    /**
+     * A hanging transaction (its producer alive but silent, its timeout far away) holds the partition's LSO; the
+     * operator aborts it with {@code kafka-transactions.sh abort} (DescribeProducers, then an abort marker written straight to the
+     * partition leader): the LSO moves past it and read_committed consumers never see its record.
+     */
+    @Test
+    void kafkaTransactionsToolAbortsAHangingTransaction() throws Exception {
+        TopicPartition tp = new TopicPartition("b", 1);
+        try (KafkaProducer<String, String> hanging = transactional("hang-tx", Map.of("transaction.timeout.ms", "110000"));
+             org.apache.kafka.clients.consumer.KafkaConsumer<String, String> committed = Clients.consumer(bootstrap, Map.of("isolation.level", "read_committed"))) {
+            hanging.initTransactions();
+            hanging.beginTransaction();
+            long start = hanging.send(new ProducerRecord<>(tp.topic(), tp.partition(), "k", "hanging")).get(30, TimeUnit.SECONDS).offset();
+            try (KafkaProducer<String, String> plain = Clients.producer(bootstrap)) {
+                plain.send(new ProducerRecord<>(tp.topic(), tp.partition(), "k", "after")).get(30, TimeUnit.SECONDS);
+            }
+            assertThat(committed.endOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp)).as("LSO held by the open transaction")
+                    .isEqualTo(start);
+
+            KafkaTool.Result abort = KafkaTool.run(data.resolve("tool"), "org.apache.kafka.tools.TransactionsCommand",
+                    Duration.ofSeconds(60), List.of("--bootstrap-server", bootstrap, "abort", "--topic", tp.topic(),
+                            "--partition", Integer.toString(tp.partition()), "--start-offset", Long.toString(start)));
+            assertThat(abort.exitCode()).as(abort.output()).isZero();
+
+            await("the LSO passes the aborted transaction").atMost(Duration.ofSeconds(30))
+                    .until(() -> committed.endOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp) == start + 3);
+            committed.assign(List.of(tp));
+            committed.seek(tp, start);
+            List<String> values = new java.util.ArrayList<>();
+            await("the records after the aborted one").atMost(Duration.ofSeconds(30)).until(() -> {
+                committed.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                return committed.position(tp) >= start + 3;
+            });
+            assertThat(values).containsExactly("after");
+            hanging.close(Duration.ZERO);
+        }
+    }
 }

@@ -62,6 +62,13 @@ final class VerifiableProducerProcess implements AutoCloseable {
      */
     static VerifiableProducerProcess start(Path dir, String name, String bootstrap, String topic, int throughput,
                                            int repeatingKeys, Map<String, String> extraConfig) throws IOException {
+        return start(dir, name, bootstrap, topic, throughput, repeatingKeys, extraConfig, -1);
+    }
+
+    /** As above; {@code maxMessages} > 0: the tool sends that many records, then exits (its {@code --max-messages}). */
+    static VerifiableProducerProcess start(Path dir, String name, String bootstrap, String topic, int throughput,
+                                           int repeatingKeys, Map<String, String> extraConfig, int maxMessages)
+            throws IOException {
         Files.createDirectories(dir);
         Path logback = dir.resolve(name + "-logback.xml");
         // The JSON lines must be alone on stdout, so the tool's own logging goes to stderr.
@@ -80,6 +87,7 @@ final class VerifiableProducerProcess implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), "org.apache.kafka.tools.VerifiableProducer",
                 "--topic", topic, "--bootstrap-server", bootstrap, "--throughput", Integer.toString(throughput)));
         if (repeatingKeys > 0) cmd.addAll(List.of("--repeating-keys", Integer.toString(repeatingKeys)));
+        if (maxMessages > 0) cmd.addAll(List.of("--max-messages", Integer.toString(maxMessages)));
         Path config = dir.resolve(name + ".properties");
         Properties props = new Properties();
         props.put("retries", Integer.toString(Integer.MAX_VALUE));
@@ -177,6 +185,14 @@ final class VerifiableProducerProcess implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor(30, TimeUnit.SECONDS);
             throw new AssertionError("the verifiable producer did not stop within " + atMost + " of SIGTERM: " + this);
+        }
+        poll();
+    }
+
+    /** Waits for the tool to exit by itself (after {@code --max-messages}); past {@code atMost} the test fails. */
+    void awaitExit(Duration atMost) throws InterruptedException {
+        if (!process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the verifiable producer still runs after " + atMost + ": " + this);
         }
         poll();
     }
