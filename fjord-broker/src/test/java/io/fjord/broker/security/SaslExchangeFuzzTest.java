@@ -40,7 +40,8 @@ class SaslExchangeFuzzTest {
             ScramMechanism.SHA_512, ScramCredential.fromPassword(ScramMechanism.SHA_512, PASSWORD, SALT, 4096));
     private static final ScramCredentialStore STORE = (user, m) -> USER.equals(user) ? CREDENTIALS.get(m) : null;
 
-    @FuzzTest(maxDuration = "30s")
+    // Limits of one -Pfuzz-long run (fuzzing mode); the default suite replays the seeds only.
+    @FuzzTest(maxDuration = "15m", maxExecutions = 1_000_000)
     void saslExchange(byte[] input) {
         if (input.length < 3) return;
         int which = (input[0] & 0xff) % 3;

@@ -29,7 +29,8 @@ class MetadataRecordFuzzTest {
     /** Seeds that are malformed on purpose: inputs that once escaped with another exception (files regression-*). */
     private static final List<String> REGRESSIONS = List.of("groupconfigs g1 consumer.");
 
-    @FuzzTest(maxDuration = "30s")
+    // Limits of one -Pfuzz-long run (fuzzing mode); the default suite replays the seeds only.
+    @FuzzTest(maxDuration = "15m", maxExecutions = 2_000_000)
     void parseRecordLine(byte[] input) {
         String line = new String(input, StandardCharsets.UTF_8);
         MetadataRecord record;
