@@ -41,7 +41,7 @@ class SaslExchangeFuzzTest {
     private static final ScramCredentialStore STORE = (user, m) -> USER.equals(user) ? CREDENTIALS.get(m) : null;
 
     // Limits of one -Pfuzz-long run (fuzzing mode); the default suite replays the seeds only.
-    @FuzzTest(maxDuration = "15m", maxExecutions = 1_000_000)
+    @FuzzTest(maxDuration = "3m", maxExecutions = 1_000_000)
     void saslExchange(byte[] input) {
         if (input.length < 3) return;
         int which = (input[0] & 0xff) % 3;

@@ -30,7 +30,7 @@ class MetadataRecordFuzzTest {
     private static final List<String> REGRESSIONS = List.of("groupconfigs g1 consumer.");
 
     // Limits of one -Pfuzz-long run (fuzzing mode); the default suite replays the seeds only.
-    @FuzzTest(maxDuration = "15m", maxExecutions = 2_000_000)
+    @FuzzTest(maxDuration = "3m", maxExecutions = 2_000_000)
     void parseRecordLine(byte[] input) {
         String line = new String(input, StandardCharsets.UTF_8);
         MetadataRecord record;
