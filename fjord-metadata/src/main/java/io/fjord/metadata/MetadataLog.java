@@ -198,9 +198,18 @@ public final class MetadataLog implements AutoCloseable {
         return format(record);
     }
 
-    /** Parses a line written by {@link #formatRecord}. */
+    /**
+     * Parses a line written by {@link #formatRecord}.
+     *
+     * @throws IllegalArgumentException if the line is not one (a missing field, a separator out of place, a bad
+     *         number or id): the callers skip or refuse such an entry, so no other exception may escape
+     */
     public static MetadataRecord parseRecord(String line) {
-        return parse(line);
+        try {
+            return parse(line);
+        } catch (IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("malformed metadata record: " + line, e);
+        }
     }
 
     static MetadataRecord parse(String line) {

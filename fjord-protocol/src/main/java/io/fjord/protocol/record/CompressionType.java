@@ -120,10 +120,70 @@ public enum CompressionType {
      * @throws InvalidRecordException if the bytes are not a well-formed stream of this codec
      */
     public byte[] decompress(ByteBuffer src) {
+        if (this == SNAPPY) checkSnappyLengths(src);
         try (InputStream in = wrapForInput(new ByteBufferStreams.Input(src.duplicate()))) {
             return in.readAllBytes();
         } catch (IOException | RuntimeException e) {
             throw new InvalidRecordException("cannot decompress " + configName + " records: " + e.getMessage(), e);
+        }
+    }
+
+    /** snappy-java's stream header: magic, then int32 version and int32 oldest compatible version. */
+    private static final byte[] SNAPPY_MAGIC = {(byte) 0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0};
+    private static final int SNAPPY_HEADER_SIZE = 16;
+    /** A snappy element of n input bytes yields at most ~21n output bytes (a 3-byte copy tag copies 64). */
+    private static final int SNAPPY_MAX_EXPANSION = 32;
+
+    /**
+     * snappy-java's stream allocates each chunk's buffers from the chunk's length fields before reading it, and
+     * accepts chunks up to 512 MiB, so a batch of a few bytes could make the broker allocate gigabytes. Checked
+     * here first: after the header, each chunk is int32 compressed length + raw snappy bytes, whose leading varint
+     * is the uncompressed length; a compressed length beyond the input, or an uncompressed length beyond what
+     * snappy can expand that chunk to, is refused. A stream without the header is one raw snappy block.
+     * (Concatenated streams repeat the header between chunks.)
+     */
+    private static void checkSnappyLengths(ByteBuffer src) {
+        ByteBuffer b = src.duplicate();
+        if (!startsWithSnappyMagic(b, b.position())) {
+            checkSnappyBlock(b, b.position(), b.remaining());
+            return;
+        }
+        int pos = b.position();
+        while (b.limit() - pos > 0) {
+            if (startsWithSnappyMagic(b, pos)) {
+                pos += Math.min(SNAPPY_HEADER_SIZE, b.limit() - pos);
+                continue;
+            }
+            if (b.limit() - pos < 4) return; // the stream itself reports the torn length
+            int length = b.getInt(pos);
+            pos += 4;
+            if (length < 0 || length > b.limit() - pos) {
+                throw new InvalidRecordException("snappy chunk of " + length + " bytes overruns the "
+                        + (b.limit() - pos) + " bytes left");
+            }
+            checkSnappyBlock(b, pos, length);
+            pos += length;
+        }
+    }
+
+    private static boolean startsWithSnappyMagic(ByteBuffer b, int pos) {
+        if (b.limit() - pos < SNAPPY_MAGIC.length) return false;
+        for (int i = 0; i < SNAPPY_MAGIC.length; i++) {
+            if (b.get(pos + i) != SNAPPY_MAGIC[i]) return false;
+        }
+        return true;
+    }
+
+    private static void checkSnappyBlock(ByteBuffer b, int pos, int length) {
+        long uncompressed = 0;
+        for (int shift = 0, i = 0; i < Math.min(5, length); i++, shift += 7) {
+            int v = b.get(pos + i) & 0xff;
+            uncompressed |= (long) (v & 0x7f) << shift;
+            if ((v & 0x80) == 0) break;
+        }
+        if (uncompressed > (long) SNAPPY_MAX_EXPANSION * length) {
+            throw new InvalidRecordException("snappy block of " + length + " bytes claims " + uncompressed
+                    + " uncompressed bytes");
         }
     }
 
