@@ -199,6 +199,8 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller));
         register(dispatcher, served, io.fjord.protocol.api.DescribeQuorumApi.KEY,
                 new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints));
+        register(dispatcher, served, io.fjord.protocol.api.UnregisterBrokerApi.KEY,
+                new io.fjord.broker.handlers.UnregisterBrokerHandler(controller));
         register(dispatcher, served, io.fjord.protocol.api.WriteTxnMarkersApi.KEY,
                 new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups));
         register(dispatcher, served, io.fjord.protocol.api.DescribeProducersApi.KEY,

@@ -57,6 +57,14 @@ public interface Controller extends AutoCloseable {
      */
     boolean controlledShutdown(int brokerId, long timeoutMs) throws IOException;
 
+    /**
+     * UnregisterBroker: removes {@code brokerId}'s registration for good ({@link ReplicationControl#unregisterBroker}).
+     * Returns NONE or BROKER_ID_NOT_REGISTERED.
+     *
+     * @throws IOException if the change could not be committed (no quorum, timeout)
+     */
+    io.fjord.protocol.api.Errors unregisterBroker(int brokerId) throws IOException;
+
     /** ElectLeaders (KIP-460); {@code partitions} null means all. See {@link ReplicationControl#electLeaders}. */
     List<ElectionResult> electLeaders(ElectionType type, List<TopicPartitionRef> partitions) throws IOException;
 

@@ -596,6 +596,13 @@ public final class RaftController implements Controller {
     }
 
     @Override
+    public io.fjord.protocol.api.Errors unregisterBroker(int brokerId) throws IOException {
+        io.fjord.protocol.api.Errors result = submit(new ControllerCommand.UnregisterBroker(brokerId), WRITE_TIMEOUT_MS);
+        if (result == io.fjord.protocol.api.Errors.NONE) log.info("broker {} unregistered", brokerId);
+        return result;
+    }
+
+    @Override
     public List<ElectionResult> electLeaders(ElectionType type, List<TopicPartitionRef> partitions) throws IOException {
         return submit(new ControllerCommand.ElectLeaders(type, partitions == null ? null : List.copyOf(partitions)),
                 WRITE_TIMEOUT_MS);
