@@ -201,6 +201,10 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints));
         register(dispatcher, served, io.fjord.protocol.api.UnregisterBrokerApi.KEY,
                 new io.fjord.broker.handlers.UnregisterBrokerHandler(controller));
+        register(dispatcher, served, io.fjord.protocol.api.AddRaftVoterApi.KEY,
+                io.fjord.broker.handlers.RaftVoterHandlers.add(controller));
+        register(dispatcher, served, io.fjord.protocol.api.RemoveRaftVoterApi.KEY,
+                io.fjord.broker.handlers.RaftVoterHandlers.remove(controller));
         register(dispatcher, served, io.fjord.protocol.api.WriteTxnMarkersApi.KEY,
                 new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups));
         register(dispatcher, served, io.fjord.protocol.api.DescribeProducersApi.KEY,

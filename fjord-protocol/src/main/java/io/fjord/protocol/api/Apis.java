@@ -49,6 +49,8 @@ public final class Apis {
         register(DescribeLogDirsApi.SPEC);
         register(DescribeQuorumApi.SPEC);
         register(UnregisterBrokerApi.SPEC);
+        register(AddRaftVoterApi.SPEC);
+        register(RemoveRaftVoterApi.SPEC);
         register(ConsumerGroupHeartbeatApi.SPEC);
         register(ConsumerGroupDescribeApi.SPEC);
         register(AddPartitionsToTxnApi.SPEC);
