@@ -325,6 +325,11 @@ public final class RaftController implements Controller {
                 } else {
                     List<RaftPeer> servers = org.apache.ratis.util.ProtoUtils.toRaftPeers(conf.getPeersList());
                     List<RaftPeer> listeners = org.apache.ratis.util.ProtoUtils.toRaftPeers(conf.getListenersList());
+                    if (servers.stream().anyMatch(v -> v.getId().equals(me.getId()))) {
+                        // Made a voter at run time (AddRaftVoter): the configuration in the log says so, keep it.
+                        log.info("node {} is a voter of the metadata quorum (added by AddRaftVoter)", settings.nodeId());
+                        return;
+                    }
                     if (listeners.stream().anyMatch(l -> l.getId().equals(me.getId()) && l.getAddress().equals(me.getAddress()))) {
                         log.info("node {} follows the metadata quorum as a Raft listener", settings.nodeId());
                         return;
