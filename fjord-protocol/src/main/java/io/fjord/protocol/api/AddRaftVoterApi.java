@@ -34,7 +34,7 @@ public final class AddRaftVoterApi {
     public static final Schema RESPONSE = Schema.of(
             of("ThrottleTimeMs", INT32, "0+"),
             of("ErrorCode", INT16, "0+"),
-            of("ErrorMessage", STRING, "0+").nullable("0+").defaultsTo(null));
+            of("ErrorMessage", STRING, "0+").nullable("0+"));
 
     public static final ApiSpec SPEC = ApiSpec.of(KEY, "AddRaftVoter", 0, 1, 0, REQUEST, RESPONSE);
 

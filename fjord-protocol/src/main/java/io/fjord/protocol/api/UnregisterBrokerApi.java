@@ -21,7 +21,7 @@ public final class UnregisterBrokerApi {
     public static final Schema RESPONSE = Schema.of(
             of("ThrottleTimeMs", INT32, "0+"),
             of("ErrorCode", INT16, "0+"),
-            of("ErrorMessage", STRING, "0+").nullable("0+").defaultsTo(null));
+            of("ErrorMessage", STRING, "0+").nullable("0+"));
 
     public static final ApiSpec SPEC = ApiSpec.of(KEY, "UnregisterBroker", 0, 0, 0, REQUEST, RESPONSE);
 
