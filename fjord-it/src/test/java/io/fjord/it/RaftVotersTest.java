@@ -97,8 +97,8 @@ class RaftVotersTest {
         });
         createTopic(bootstrap, "after-add");
 
-        int leader = cluster.activeController();
-        int removed = leader == 1 ? 2 : 1;
+        int leader = describe(bootstrap).leaderId();
+        int removed = leader == 1 ? 2 : 1; // a follower; removing the leader hands leadership over first
         KafkaTool.Result remove = KafkaTool.run(dir.resolve("tools"), "org.apache.kafka.tools.MetadataQuorumCommand",
                 Duration.ofSeconds(60), List.of("--bootstrap-server", bootstrap, "remove-controller",
                         "--controller-id", String.valueOf(removed), "--controller-directory-id", Uuid.randomUuid().toString()));
@@ -129,6 +129,7 @@ class RaftVotersTest {
             assertThat(q.leaderId()).isNotIn(removed, old);
         });
         createTopic(left, "after-failover");
-        assertThat(fourth.broker().controller().image().topic("after-failover")).isNotNull();
+        await("node 4 applies the topic").atMost(Duration.ofSeconds(30))
+                .until(() -> fourth.broker().controller().image().topic("after-failover") != null);
     }
 }
