@@ -202,6 +202,12 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller), io.fjord.broker.security.acl.AclOperation.DESCRIBE));
         register(dispatcher, served, io.fjord.protocol.api.DescribeQuorumApi.KEY,
                 new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints), io.fjord.broker.security.acl.AclOperation.DESCRIBE));
+        register(dispatcher, served, io.fjord.protocol.api.UnregisterBrokerApi.KEY,
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.UnregisterBrokerHandler(controller), io.fjord.broker.security.acl.AclOperation.ALTER));
+        register(dispatcher, served, io.fjord.protocol.api.AddRaftVoterApi.KEY,
+                new io.fjord.broker.handlers.ClusterAclGate(io.fjord.broker.handlers.RaftVoterHandlers.add(controller), io.fjord.broker.security.acl.AclOperation.ALTER));
+        register(dispatcher, served, io.fjord.protocol.api.RemoveRaftVoterApi.KEY,
+                new io.fjord.broker.handlers.ClusterAclGate(io.fjord.broker.handlers.RaftVoterHandlers.remove(controller), io.fjord.broker.security.acl.AclOperation.ALTER));
         register(dispatcher, served, io.fjord.protocol.api.WriteTxnMarkersApi.KEY,
                 new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.WriteTxnMarkersHandler(admin, replicas, groups), io.fjord.broker.security.acl.AclOperation.CLUSTER_ACTION));
         register(dispatcher, served, io.fjord.protocol.api.DescribeProducersApi.KEY,
@@ -429,35 +435,51 @@ public final class FjordBroker implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        if (server != null && controller != null && config.getBoolean("controlled.shutdown.enable")) {
-            // While still serving: clients and followers move to the new leaders before this node goes.
-            try {
-                controller.controlledShutdown(config.nodeId(), config.getLong("fjord.controlled.shutdown.timeout.ms"));
-            } catch (IOException | RuntimeException e) {
-                log.warn("controlled shutdown of node {} did not complete: {}", config.nodeId(), e.toString());
-            }
-        }
-        if (server != null) server.close();
-        if (console != null) console.close();
-        if (requestPool != null) {
-            requestPool.shutdown();
-            try {
-                if (!requestPool.awaitTermination(10, TimeUnit.SECONDS)) requestPool.shutdownNow();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (transactions != null) transactions.close();
-        if (groups != null) groups.close();
-        if (replicas != null) replicas.close();
-        if (cleaner != null) cleaner.close();
-        try {
-            if (logs != null) logs.close();
-            if (controller != null) controller.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        try (ShutdownProgress progress = new ShutdownProgress("node " + config.nodeId(), SHUTDOWN_REPORT_EVERY_MS,
+                System::nanoTime, log::info)) {
+            closeSteps(progress);
         }
         log.info("Fjord node {} stopped cleanly", config.nodeId());
+    }
+
+    /** How often a shutdown step that is still running is reported again. */
+    private static final long SHUTDOWN_REPORT_EVERY_MS = 2_000;
+
+    private void closeSteps(ShutdownProgress progress) {
+        if (server != null && controller != null && config.getBoolean("controlled.shutdown.enable")) {
+            // While still serving: clients and followers move to the new leaders before this node goes.
+            progress.step("controlled shutdown (leaderships moving to other replicas)", () -> {
+                try {
+                    controller.controlledShutdown(config.nodeId(), config.getLong("fjord.controlled.shutdown.timeout.ms"));
+                } catch (IOException | RuntimeException e) {
+                    log.warn("controlled shutdown of node {} did not complete: {}", config.nodeId(), e.toString());
+                }
+            });
+        }
+        if (server != null) progress.step("listeners to close", server::close);
+        if (console != null) console.close();
+        if (requestPool != null) {
+            progress.step("requests in flight (purgatory)", () -> {
+                requestPool.shutdown();
+                try {
+                    if (!requestPool.awaitTermination(10, TimeUnit.SECONDS)) requestPool.shutdownNow();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        if (transactions != null) progress.step("transaction coordinator unload", transactions::close);
+        if (groups != null) progress.step("group coordinator unload", groups::close);
+        if (replicas != null) progress.step("replica fetchers and purgatory", replicas::close);
+        if (cleaner != null) progress.step("log cleaner", cleaner::close);
+        if (logs != null) progress.step("logs to flush and close", logs::close);
+        if (controller != null) progress.step("metadata quorum (controller) to stop", () -> {
+            try {
+                controller.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /** The cluster id lives in meta.properties of the first log dir; a new one is made on first start. */

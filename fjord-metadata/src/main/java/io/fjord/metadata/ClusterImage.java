@@ -222,6 +222,19 @@ public final class ClusterImage {
         return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls);
     }
 
+    /** A broker was unregistered (decommissioned): no endpoint, incarnation, fencing or shutdown state is left. */
+    public ClusterImage withoutBroker(int brokerId) {
+        Map<Integer, BrokerNode> b = new HashMap<>(brokers);
+        b.remove(brokerId);
+        Map<Integer, String> inc = new HashMap<>(incarnations);
+        inc.remove(brokerId);
+        java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
+        f.remove(brokerId);
+        java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
+        down.remove(brokerId);
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls);
+    }
+
     public ClusterImage withFenced(int brokerId, boolean isFenced) {
         java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
         if (isFenced) f.add(brokerId);

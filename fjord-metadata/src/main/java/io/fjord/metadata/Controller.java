@@ -57,6 +57,27 @@ public interface Controller extends AutoCloseable {
      */
     boolean controlledShutdown(int brokerId, long timeoutMs) throws IOException;
 
+    /**
+     * UnregisterBroker: removes {@code brokerId}'s registration for good ({@link ReplicationControl#unregisterBroker}).
+     * Returns NONE or BROKER_ID_NOT_REGISTERED.
+     *
+     * @throws IOException if the change could not be committed (no quorum, timeout)
+     */
+    io.fjord.protocol.api.Errors unregisterBroker(int brokerId) throws IOException;
+
+    /**
+     * AddRaftVoter (KIP-853): makes node {@code voterId}, which already follows the metadata log at the Raft
+     * endpoint {@code host:port}, a voter. Nodes without a Raft quorum answer INVALID_REQUEST.
+     */
+    default VoterChangeResult addRaftVoter(int voterId, String host, int port, long timeoutMs) {
+        return new VoterChangeResult(io.fjord.protocol.api.Errors.INVALID_REQUEST, "this node runs no Raft metadata quorum");
+    }
+
+    /** RemoveRaftVoter (KIP-853): removes voter {@code voterId}; nodes without a Raft quorum answer INVALID_REQUEST. */
+    default VoterChangeResult removeRaftVoter(int voterId, long timeoutMs) {
+        return new VoterChangeResult(io.fjord.protocol.api.Errors.INVALID_REQUEST, "this node runs no Raft metadata quorum");
+    }
+
     /** ElectLeaders (KIP-460); {@code partitions} null means all. See {@link ReplicationControl#electLeaders}. */
     List<ElectionResult> electLeaders(ElectionType type, List<TopicPartitionRef> partitions) throws IOException;
 

@@ -48,6 +48,7 @@ public final class ImageApplier {
         if (r instanceof MetadataRecord.BrokerFenced f) return image.withFenced(f.id(), true);
         if (r instanceof MetadataRecord.BrokerUnfenced u) return image.withFenced(u.id(), false);
         if (r instanceof MetadataRecord.BrokerShuttingDown d) return image.withShuttingDown(d.id());
+        if (r instanceof MetadataRecord.BrokerUnregistered u) return image.withoutBroker(u.id());
         if (r instanceof MetadataRecord.PartitionChanged c) {
             TopicImage old = image.topic(c.topic());
             if (old == null || !old.id().equals(c.topicId()) || old.partition(c.partition()) == null) return image;

@@ -180,6 +180,17 @@ public final class LocalController implements Controller {
         return false;
     }
 
+    /**
+     * The only registered broker is this running node: unregistering it answers NONE and changes nothing, since a
+     * live broker registers again at once (what a live Kafka broker does on its next heartbeat). Any other id is
+     * BROKER_ID_NOT_REGISTERED.
+     */
+    @Override
+    public synchronized io.fjord.protocol.api.Errors unregisterBroker(int brokerId) {
+        return image.broker(brokerId) == null ? io.fjord.protocol.api.Errors.BROKER_ID_NOT_REGISTERED
+                : io.fjord.protocol.api.Errors.NONE;
+    }
+
     @Override
     public synchronized List<ElectionResult> electLeaders(ElectionType type, List<TopicPartitionRef> partitions)
             throws IOException {

@@ -35,6 +35,7 @@ import java.util.UUID;
  * fence   &lt;id&gt;
  * unfence &lt;id&gt;
  * shutdown &lt;id&gt;                                   (controlled shutdown began)
+ * unregister &lt;id&gt;                                 (decommissioned: registration removed)
  * partition-change &lt;topic&gt; &lt;uuid&gt; &lt;partition&gt; &lt;leader&gt; &lt;leaderEpoch&gt; &lt;partitionEpoch&gt; &lt;isr&gt;
  *                  [&lt;replicas&gt; &lt;adding&gt; &lt;removing&gt;]   (the three only when the assignment changes)
  *
@@ -149,6 +150,7 @@ public final class MetadataLog implements AutoCloseable {
         if (record instanceof MetadataRecord.BrokerFenced f) return "fence " + f.id();
         if (record instanceof MetadataRecord.BrokerUnfenced u) return "unfence " + u.id();
         if (record instanceof MetadataRecord.BrokerShuttingDown d) return "shutdown " + d.id();
+        if (record instanceof MetadataRecord.BrokerUnregistered u) return "unregister " + u.id();
         if (record instanceof MetadataRecord.PartitionChanged c) {
             String line = "partition-change " + enc(c.topic()) + " " + c.topicId() + " " + c.partition() + " " + c.leader() + " "
                     + c.leaderEpoch() + " " + c.partitionEpoch() + " " + ints(c.isr());
@@ -263,6 +265,9 @@ public final class MetadataLog implements AutoCloseable {
             }
             case "shutdown" -> {
                 return new MetadataRecord.BrokerShuttingDown(Integer.parseInt(f[1]));
+            }
+            case "unregister" -> {
+                return new MetadataRecord.BrokerUnregistered(Integer.parseInt(f[1]));
             }
             case "partition-change" -> {
                 boolean assignment = f.length > 8;

@@ -106,6 +106,14 @@ public sealed interface MetadataRecord {
     }
 
     /**
+     * A broker was decommissioned (UnregisterBroker): its registration, fencing and incarnation are gone. Partitions
+     * that list it keep it in their replica lists (as Kafka does); it leads nothing and is in no ISR unless it was
+     * a partition's last member. A process of that id still running registers again on its next heartbeat.
+     */
+    record BrokerUnregistered(int id) implements MetadataRecord {
+    }
+
+    /**
      * A partition's state changed (leader -1: no leader). {@code replicas}, {@code addingReplicas} and
      * {@code removingReplicas} are null when they stay as they are (records written before reassignment existed
      * have none); otherwise they replace them. The state machine applies it only if {@code partitionEpoch} is one

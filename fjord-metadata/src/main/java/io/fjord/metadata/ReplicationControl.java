@@ -149,6 +149,21 @@ public final class ReplicationControl {
         return out;
     }
 
+    /**
+     * UnregisterBroker: BROKER_ID_NOT_REGISTERED (nothing changes) for an id with no registration; otherwise the
+     * registration is removed and {@link #reconcile} runs on the image without it, so it leaves every ISR (unless
+     * the last member) and its leaderships move to the next eligible ISR replica, as a fence would do (Kafka
+     * handles an unregistration like a fencing, then drops the registration). A live broker is not refused, as in
+     * Kafka: its next heartbeat finds no registration and it registers again.
+     */
+    public static Outcome<Errors> unregisterBroker(ClusterImage image, int brokerId) {
+        if (image.broker(brokerId) == null) return new Outcome<>(List.of(), Errors.BROKER_ID_NOT_REGISTERED);
+        List<MetadataRecord> out = new ArrayList<>();
+        out.add(new MetadataRecord.BrokerUnregistered(brokerId));
+        out.addAll(reconcile(image.withoutBroker(brokerId), t -> false));
+        return new Outcome<>(out, Errors.NONE);
+    }
+
     /** The records that unfence {@code brokerId}: the unfence, then leaderless partitions it can lead elect it. */
     public static List<MetadataRecord> unfence(ClusterImage image, int brokerId, Predicate<TopicImage> uncleanAllowed) {
         List<MetadataRecord> out = new ArrayList<>();

@@ -49,6 +49,13 @@ class MetadataLogFormatTest {
     }
 
     @Test
+    void unregistrationsRoundTrip() {
+        MetadataRecord r = new MetadataRecord.BrokerUnregistered(7);
+        assertThat(MetadataLog.formatRecord(r)).isEqualTo("unregister 7");
+        assertThat(roundTrip(r)).isEqualTo(r);
+    }
+
+    @Test
     void partitionChangesWithAndWithoutAssignmentRoundTrip() {
         var isrOnly = new MetadataRecord.PartitionChanged("t", ID, 3, 2, List.of(2, 3), 4, 11);
         assertThat(roundTrip(isrOnly)).isEqualTo(isrOnly);

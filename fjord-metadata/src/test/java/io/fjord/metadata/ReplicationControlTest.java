@@ -57,6 +57,32 @@ class ReplicationControlTest {
     }
 
     @Test
+    void unregisteringRemovesTheRegistrationKeepsReplicaListsAndMovesLeaderships() {
+        ClusterImage img = Images.brokers(1, 2, 3).fenced(3)
+                .topic("t", p(0, List.of(3, 1, 2), List.of(3, 1, 2), 3, 0, 0), p(1, List.of(3), List.of(3), 3, 0, 0))
+                .image();
+        assertThat(ReplicationControl.unregisterBroker(img, 9).result()).isEqualTo(Errors.BROKER_ID_NOT_REGISTERED);
+        assertThat(ReplicationControl.unregisterBroker(img, 9).records()).isEmpty();
+
+        ReplicationControl.Outcome<Errors> out = ReplicationControl.unregisterBroker(img, 3);
+        assertThat(out.result()).isEqualTo(Errors.NONE);
+        ClusterImage after = Images.applyChecked(img, out.records());
+        assertThat(after.broker(3)).isNull();
+        assertThat(after.incarnation(3)).isNull();
+        assertThat(after.isFenced(3)).as("no fencing state left behind").isFalse();
+        assertThat(after.isEligible(3)).isFalse();
+        assertThat(after.topic("t").partition(0)).isEqualTo(p(0, List.of(3, 1, 2), List.of(1, 2), 1, 1, 1));
+        // Its only replica: leaderless, still the ISR's last member, as after a fencing.
+        assertThat(after.topic("t").partition(1)).isEqualTo(p(1, List.of(3), List.of(3), -1, 1, 1));
+        assertThat(ReplicationControl.reconcile(after, CLEAN)).isEmpty();
+        assertThat(ReplicationControl.unregisterBroker(after, 3).result()).isEqualTo(Errors.BROKER_ID_NOT_REGISTERED);
+        // A snapshot of the image rebuilds it without the broker.
+        ClusterImage rebuilt = new ClusterImage(after.clusterId(), after.controllerId(), Map.of(), List.of());
+        for (MetadataRecord r : ImageApplier.asRecords(after)) rebuilt = ImageApplier.apply(rebuilt, r);
+        assertThat(rebuilt.brokers().keySet()).containsExactlyInAnyOrder(1, 2);
+    }
+
+    @Test
     void uncleanElectionOnlyWhenAllowedAndThenTheIsrIsTheNewLeaderAlone() {
         // ISR [1] and 1 is fenced: 2 and 3 are live replicas outside the ISR.
         ClusterImage img = Images.brokers(1, 2, 3).fenced(1)

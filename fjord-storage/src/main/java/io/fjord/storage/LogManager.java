@@ -69,7 +69,13 @@ public final class LogManager implements AutoCloseable {
      * {@link PartitionLog#updateConfig}.
      */
     public static LogManager open(List<Path> logDirs, LogConfig defaultConfig, Clock clock) {
+        return open(logDirs, defaultConfig, clock, DEFAULT_PROGRESS_INTERVAL_MS);
+    }
+
+    /** As above, reporting the loading progress every {@code progressIntervalMs} (see {@link LoadProgress}). */
+    static LogManager open(List<Path> logDirs, LogConfig defaultConfig, Clock clock, long progressIntervalMs) {
         LogManager m = new LogManager(logDirs, defaultConfig, clock);
+        m.progressIntervalMs = progressIntervalMs;
         try {
             for (Path d : m.logDirs) m.loadDir(d);
         } catch (IOException e) {
@@ -101,7 +107,19 @@ public final class LogManager implements AutoCloseable {
             for (Path p : ds) partitionDirs.add(p);
         }
         if (!clean && !partitionDirs.isEmpty()) log.info("No clean shutdown marker in {}; recovering its logs", logDir);
+        int partitionsToLoad = 0;
+        int segmentFiles = 0;
         for (Path p : partitionDirs) {
+            String name = p.getFileName().toString();
+            if (name.endsWith(DELETE_SUFFIX) || name.startsWith("__cluster_metadata") || parseDirName(name) == null) continue;
+            partitionsToLoad++;
+            segmentFiles += countSegmentFiles(p);
+        }
+        LoadProgress progress = new LoadProgress(logDir.toString(), partitionsToLoad, segmentFiles, !clean, clock,
+                progressIntervalMs, log::info);
+        progress.begin();
+        for (Path p : partitionDirs) {
+            int files = countSegmentFiles(p);
             String name = p.getFileName().toString();
             if (name.endsWith(DELETE_SUFFIX)) {
                 PartitionLog.deleteRecursively(p);
@@ -124,11 +142,23 @@ public final class LogManager implements AutoCloseable {
                 pl.close();
                 throw new IllegalStateException("partition " + tp + " found in both " + dup.dir() + " and " + p);
             }
+            progress.partitionDone(files);
         }
+        progress.finish();
         // Only now: if loading failed we want the next start to recover again.
         Files.deleteIfExists(marker);
         fsyncDir(logDir);
     }
+
+    private static int countSegmentFiles(Path partitionDir) throws IOException {
+        try (var files = Files.list(partitionDir)) {
+            return (int) files.filter(f -> f.getFileName().toString().endsWith(LogSegment.LOG_SUFFIX)).count();
+        }
+    }
+
+    /** How often loading at start reports its progress (tests set it lower). */
+    static final long DEFAULT_PROGRESS_INTERVAL_MS = 5_000;
+    private volatile long progressIntervalMs = DEFAULT_PROGRESS_INTERVAL_MS;
 
     static TopicPartition parseDirName(String name) {
         int dash = name.lastIndexOf('-');

@@ -104,6 +104,51 @@ class LogManagerTest {
     }
 
     @Test
+    void recoveryAtStartLogsPartitionsAndSegmentsDoneAndLeftThenAFinalLine() throws IOException {
+        LogManager m = open();
+        for (int p = 0; p < 3; p++) {
+            PartitionLog l = m.getOrCreate("orders", p, ORDERS, cfg);
+            for (int i = 0; i < 15; i++) l.append(batch(1, i, 100)); // 161-byte batches, 1 KiB segments: 3 segments
+        }
+        int segments = 0;
+        for (PartitionLog l : m.allLogs()) segments += l.segments().size();
+        assertThat(segments).isGreaterThan(3);
+        // crash: no close, so no clean-shutdown marker. Every partition reports (interval 0), then a final line.
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(LogManager.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines = new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        ch.qos.logback.classic.Level level = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO); // the test config may keep this logger quieter
+        logger.addAppender(lines);
+        LogManager m2 = LogManager.open(List.of(tmp.resolve("d1"), tmp.resolve("d2")), cfg, clock, 0);
+        try {
+            logger.detachAppender(lines);
+            List<String> messages = lines.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .filter(s -> s.startsWith("log dir ")).toList();
+            int total = segments;
+            assertThat(messages).anyMatch(s -> s.contains("recovering") && s.matches(".*: recovering \\d+ partitions, \\d+ segments"));
+            assertThat(messages).anyMatch(s -> s.matches(".*recovering, 1/\\d partitions and \\d+/\\d+ segments done; \\d partitions and \\d+ segments left.*"));
+            long finals = messages.stream().filter(s -> s.matches(".*recovered \\d+ partitions, \\d+ segments in \\d+ ms")).count();
+            assertThat(finals).as(messages.toString()).isBetween(1L, 2L); // one per dir holding partitions
+            int recoveredPartitions = 0;
+            int recoveredSegments = 0;
+            for (String s : messages) {
+                var mt = java.util.regex.Pattern.compile("recovered (\\d+) partitions, (\\d+) segments").matcher(s);
+                if (mt.find()) {
+                    recoveredPartitions += Integer.parseInt(mt.group(1));
+                    recoveredSegments += Integer.parseInt(mt.group(2));
+                }
+            }
+            assertThat(recoveredPartitions).isEqualTo(3);
+            assertThat(recoveredSegments).isEqualTo(total);
+        } finally {
+            logger.detachAppender(lines);
+            logger.setLevel(level);
+            m2.close();
+        }
+    }
+
+    @Test
     void highWatermarksAreCheckpointedAndRestored() throws IOException {
         LogManager m = open();
         PartitionLog l0 = m.getOrCreate("orders", 0, ORDERS, cfg);

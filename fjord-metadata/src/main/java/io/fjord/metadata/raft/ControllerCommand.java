@@ -31,11 +31,12 @@ import java.util.UUID;
  * <pre>
  * cmd alter-partition &lt;topic&gt; &lt;topic id | -&gt; &lt;partition&gt; &lt;leader&gt; &lt;leaderEpoch&gt; &lt;partitionEpoch&gt; &lt;new isr&gt;
  * cmd controlled-shutdown &lt;broker&gt; &lt;incarnation&gt;
+ * cmd unregister-broker &lt;broker&gt;
  * cmd elect-leaders &lt;PREFERRED | UNCLEAN&gt; &lt;* | topic:partition,topic:partition,...&gt;
  * cmd reassign &lt;topic:partition:&lt;replicas | -&gt;&gt;;...              (- cancels)
  * </pre>
  * Replies: {@code <error code> [<partition>:<leader>:<leaderEpoch>:<partitionEpoch>:<replicas>:<isr>:<adding>:<removing>]}
- * for alter-partition, {@code true|false} for controlled-shutdown, {@code topic:partition:code,...} for
+ * for alter-partition, {@code true|false} for controlled-shutdown, the error code for unregister-broker, {@code topic:partition:code,...} for
  * elect-leaders and {@code topic:partition:code:message,...} (message URL-encoded, {@code -} for none) for reassign.
  */
 sealed interface ControllerCommand<R> {
@@ -81,6 +82,7 @@ sealed interface ControllerCommand<R> {
                     f[2].equals("-") ? null : UUID.fromString(f[2]), Integer.parseInt(f[3]), Integer.parseInt(f[4]),
                     Integer.parseInt(f[5]), Integer.parseInt(f[6]), ints(f[7]), f.length > 8 ? epochs(f[8]) : Map.of()));
             case "controlled-shutdown" -> new ControlledShutdown(Integer.parseInt(f[1]), dec(f[2]));
+            case "unregister-broker" -> new UnregisterBroker(Integer.parseInt(f[1]));
             case "elect-leaders" -> new ElectLeaders(ElectionType.valueOf(f[1]), f[2].equals("*") ? null : refs(f[2]));
             case "reassign" -> {
                 List<ReassignmentRequest> out = new ArrayList<>();
@@ -152,6 +154,28 @@ sealed interface ControllerCommand<R> {
         @Override
         public Boolean decodeResult(String reply) {
             return Boolean.parseBoolean(reply);
+        }
+    }
+
+    record UnregisterBroker(int brokerId) implements ControllerCommand<Errors> {
+        @Override
+        public ReplicationControl.Outcome<Errors> evaluate(ClusterImage image) {
+            return ReplicationControl.unregisterBroker(image, brokerId);
+        }
+
+        @Override
+        public String line() {
+            return PREFIX + "unregister-broker " + brokerId;
+        }
+
+        @Override
+        public String encodeResult(Errors result) {
+            return Short.toString(result.code());
+        }
+
+        @Override
+        public Errors decodeResult(String reply) {
+            return error(Short.parseShort(reply));
         }
     }
 

@@ -326,6 +326,11 @@ public final class RaftController implements Controller {
                 } else {
                     List<RaftPeer> servers = org.apache.ratis.util.ProtoUtils.toRaftPeers(conf.getPeersList());
                     List<RaftPeer> listeners = org.apache.ratis.util.ProtoUtils.toRaftPeers(conf.getListenersList());
+                    if (servers.stream().anyMatch(v -> v.getId().equals(me.getId()))) {
+                        // Made a voter at run time (AddRaftVoter): the configuration in the log says so, keep it.
+                        log.info("node {} is a voter of the metadata quorum (added by AddRaftVoter)", settings.nodeId());
+                        return;
+                    }
                     if (listeners.stream().anyMatch(l -> l.getId().equals(me.getId()) && l.getAddress().equals(me.getAddress()))) {
                         log.info("node {} follows the metadata quorum as a Raft listener", settings.nodeId());
                         return;
@@ -366,7 +371,8 @@ public final class RaftController implements Controller {
                 lastHeartbeatSent = now;
                 heartbeat();
             }
-            if (settings.controller()) controllerDuties();
+            // Any node may become a voter (AddRaftVoter), so the duties follow Raft leadership, not the configured role.
+            controllerDuties();
         } catch (Exception e) {
             if (!closed) log.debug("controller tick: {}", e.toString());
         }
@@ -618,6 +624,59 @@ public final class RaftController implements Controller {
     }
 
     @Override
+    public io.fjord.metadata.VoterChangeResult addRaftVoter(int voterId, String host, int port, long timeoutMs) {
+        return voterChange(() -> voterChanges().add(voterId, host, port, timeoutMs));
+    }
+
+    @Override
+    public io.fjord.metadata.VoterChangeResult removeRaftVoter(int voterId, long timeoutMs) {
+        return voterChange(() -> {
+            // Removing the leader itself left a Ratis leader serving the old configuration for a minute in a test
+            // run: hand leadership to another voter first, as a removed Kafka leader resigns.
+            if (voterId == activeControllerId()) {
+                for (int other : currentVoterIds()) {
+                    if (other != voterId && client.admin().transferLeadership(peerId(other), 3000).isSuccess()) break;
+                }
+            }
+            return voterChanges().remove(voterId, timeoutMs);
+        });
+    }
+
+    private interface VoterChangeCall {
+        io.fjord.metadata.VoterChangeResult call() throws IOException, InterruptedException;
+    }
+
+    private io.fjord.metadata.VoterChangeResult voterChange(VoterChangeCall call) {
+        try {
+            return call.call();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new io.fjord.metadata.VoterChangeResult(io.fjord.protocol.api.Errors.REQUEST_TIMED_OUT, "interrupted");
+        } catch (IOException | RuntimeException e) {
+            return new io.fjord.metadata.VoterChangeResult(io.fjord.protocol.api.Errors.REQUEST_TIMED_OUT, e.toString());
+        }
+    }
+
+    private VoterChanges voterChanges() {
+        return new VoterChanges(client, () -> server.getDivision(group.getGroupId()).getRaftConf());
+    }
+
+    /** Node ids of the current voters (the Raft configuration's peers), as this node knows them. */
+    public List<Integer> currentVoterIds() throws IOException {
+        List<Integer> out = new ArrayList<>();
+        for (RaftPeer p : server.getDivision(group.getGroupId()).getRaftConf().getCurrentPeers()) out.add(nodeIdOf(p.getId()));
+        java.util.Collections.sort(out);
+        return out;
+    }
+
+    @Override
+    public io.fjord.protocol.api.Errors unregisterBroker(int brokerId) throws IOException {
+        io.fjord.protocol.api.Errors result = submit(new ControllerCommand.UnregisterBroker(brokerId), WRITE_TIMEOUT_MS);
+        if (result == io.fjord.protocol.api.Errors.NONE) log.info("broker {} unregistered", brokerId);
+        return result;
+    }
+
+    @Override
     public List<ElectionResult> electLeaders(ElectionType type, List<TopicPartitionRef> partitions) throws IOException {
         return submit(new ControllerCommand.ElectLeaders(type, partitions == null ? null : List.copyOf(partitions)),
                 WRITE_TIMEOUT_MS);
@@ -668,16 +727,23 @@ public final class RaftController implements Controller {
      * runs aside and is abandoned after {@link #STEP_DOWN_BUDGET_MS}; closing the client then ends it.
      */
     private void stepDown() {
-        if (settings.voters().size() < 2 || !isActive()) return;
+        List<Integer> voters;
+        try {
+            voters = currentVoterIds(); // the voters now, which AddRaftVoter/RemoveRaftVoter may have changed
+        } catch (IOException e) {
+            voters = settings.voters().stream().map(Voter::id).toList();
+        }
+        if (voters.size() < 2 || !isActive()) return;
+        List<Integer> others = voters;
         java.util.concurrent.CompletableFuture<Void> attempt = new java.util.concurrent.CompletableFuture<>();
         Thread t = new Thread(() -> {
-            for (Voter v : settings.voters()) {
-                if (v.id() == settings.nodeId() || attempt.isDone()) continue;
+            for (int v : others) {
+                if (v == settings.nodeId() || attempt.isDone()) continue;
                 try {
-                    var r = client.admin().transferLeadership(peerId(v.id()), 1000);
+                    var r = client.admin().transferLeadership(peerId(v), 1000);
                     if (r.isSuccess()) break;
                 } catch (IOException | RuntimeException e) {
-                    log.debug("leadership transfer to {} failed: {}", v.id(), e.toString());
+                    log.debug("leadership transfer to {} failed: {}", v, e.toString());
                 }
             }
             attempt.complete(null);

@@ -33,6 +33,10 @@ class ControllerCommandTest {
         assertThat(again(byName)).isEqualTo(byName);
         var shutdown = new ControllerCommand.ControlledShutdown(3, "a b/c");
         assertThat(again(shutdown)).isEqualTo(shutdown);
+        var unregister = new ControllerCommand.UnregisterBroker(4);
+        assertThat(again(unregister)).isEqualTo(unregister);
+        assertThat(unregister.decodeResult(unregister.encodeResult(io.fjord.protocol.api.Errors.BROKER_ID_NOT_REGISTERED)))
+                .isEqualTo(io.fjord.protocol.api.Errors.BROKER_ID_NOT_REGISTERED);
         var all = new ControllerCommand.ElectLeaders(ElectionType.PREFERRED, null);
         assertThat(again(all)).isEqualTo(all);
         var some = new ControllerCommand.ElectLeaders(ElectionType.UNCLEAN,

@@ -48,6 +48,9 @@ public final class Apis {
         register(ListPartitionReassignmentsApi.SPEC);
         register(DescribeLogDirsApi.SPEC);
         register(DescribeQuorumApi.SPEC);
+        register(UnregisterBrokerApi.SPEC);
+        register(AddRaftVoterApi.SPEC);
+        register(RemoveRaftVoterApi.SPEC);
         register(ConsumerGroupHeartbeatApi.SPEC);
         register(ConsumerGroupDescribeApi.SPEC);
         register(AddPartitionsToTxnApi.SPEC);
