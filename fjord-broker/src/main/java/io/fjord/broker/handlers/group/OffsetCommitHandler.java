@@ -5,7 +5,6 @@ import io.fjord.broker.group.GroupCoordinator;
 import io.fjord.broker.group.GroupCoordinatorShard;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
-import io.fjord.metadata.TopicImage;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
 import java.util.ArrayList;
@@ -29,23 +28,7 @@ public final class OffsetCommitHandler implements ApiHandler {
         short v = ctx.version();
         List<GroupCoordinatorShard.OffsetCommit> commits = new ArrayList<>();
         List<Object[]> order = new ArrayList<>(); // {topic struct, partition struct, commit or error}
-        for (Struct t : request.getStructs("Topics")) {
-            String name = t.getString("Name");
-            if (v >= 10) {
-                TopicImage topic = admin.image().topic(t.getUuid("TopicId"));
-                name = topic == null ? null : topic.name();
-            }
-            for (Struct p : t.getStructs("Partitions")) {
-                if (name == null) {
-                    order.add(new Object[]{t, p, Errors.UNKNOWN_TOPIC_ID});
-                    continue;
-                }
-                GroupCoordinatorShard.OffsetCommit c = new GroupCoordinatorShard.OffsetCommit(name, p.getInt("PartitionIndex"),
-                        p.getLong("CommittedOffset"), v >= 6 ? p.getInt("CommittedLeaderEpoch") : -1, p.getString("CommittedMetadata"));
-                commits.add(c);
-                order.add(new Object[]{t, p, c});
-            }
-        }
+        OffsetCommitRequests.read(request, v, 10, 6, admin, commits, order);
         return coordinator.commit(request.getString("GroupId"), request.getInt("GenerationIdOrMemberEpoch"),
                 request.getString("MemberId"), v >= 7 ? request.getString("GroupInstanceId") : null, commits)
                 .thenApply(r -> toResponse(ctx, order, r));

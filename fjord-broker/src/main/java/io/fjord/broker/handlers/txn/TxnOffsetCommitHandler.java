@@ -3,9 +3,9 @@ package io.fjord.broker.handlers.txn;
 import io.fjord.broker.TopicAdmin;
 import io.fjord.broker.group.GroupCoordinator;
 import io.fjord.broker.group.GroupCoordinatorShard;
+import io.fjord.broker.handlers.group.OffsetCommitRequests;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
-import io.fjord.metadata.TopicImage;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
 import java.util.ArrayList;
@@ -32,23 +32,7 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
         short v = ctx.version();
         List<GroupCoordinatorShard.OffsetCommit> commits = new ArrayList<>();
         List<Object[]> order = new ArrayList<>(); // {topic struct, partition struct, commit or error}
-        for (Struct t : request.getStructs("Topics")) {
-            String name = t.getString("Name");
-            if (v >= 6) {
-                TopicImage topic = admin.image().topic(t.getUuid("TopicId"));
-                name = topic == null ? null : topic.name();
-            }
-            for (Struct p : t.getStructs("Partitions")) {
-                if (name == null) {
-                    order.add(new Object[]{t, p, Errors.UNKNOWN_TOPIC_ID});
-                    continue;
-                }
-                GroupCoordinatorShard.OffsetCommit c = new GroupCoordinatorShard.OffsetCommit(name, p.getInt("PartitionIndex"),
-                        p.getLong("CommittedOffset"), v >= 2 ? p.getInt("CommittedLeaderEpoch") : -1, p.getString("CommittedMetadata"));
-                commits.add(c);
-                order.add(new Object[]{t, p, c});
-            }
-        }
+        OffsetCommitRequests.read(request, v, 6, 2, admin, commits, order);
         return groups.txnCommit(request.getString("GroupId"), request.getLong("ProducerId"), request.getShort("ProducerEpoch"),
                 v >= 3 ? request.getInt("GenerationIdOrMemberEpoch") : -1, v >= 3 ? request.getString("MemberId") : "",
                 v >= 3 ? request.getString("GroupInstanceId") : null, commits)
