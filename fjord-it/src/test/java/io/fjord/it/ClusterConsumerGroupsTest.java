@@ -9,27 +9,18 @@ import io.fjord.protocol.types.Struct;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,59 +43,6 @@ class ClusterConsumerGroupsTest {
         if (cluster != null) cluster.close();
     }
 
-    /** A kafka-clients member polling on its own thread, committing after each batch it processed. */
-    static final class Member implements AutoCloseable {
-        final KafkaConsumer<String, String> consumer;
-        final Thread thread;
-        final AtomicBoolean running = new AtomicBoolean(true);
-        volatile Set<TopicPartition> assignment = Set.of();
-
-        Member(String name, String bootstrap, Map<String, List<String>> seenBy) {
-            consumer = Clients.consumer(bootstrap, Map.of(ConsumerConfig.GROUP_ID_CONFIG, GROUP,
-                    ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000", ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500",
-                    ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "60000", ConsumerConfig.CLIENT_ID_CONFIG, name));
-            thread = new Thread(() -> {
-                consumer.subscribe(List.of(TOPIC), new ConsumerRebalanceListener() {
-                    @Override
-                    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                        commit();
-                    }
-
-                    @Override
-                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    }
-                });
-                try {
-                    while (running.get()) {
-                        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
-                            seenBy.computeIfAbsent(r.value(), k -> new CopyOnWriteArrayList<>()).add(name);
-                        }
-                        commit();
-                        assignment = Set.copyOf(consumer.assignment());
-                    }
-                } finally {
-                    consumer.close(Duration.ofSeconds(10));
-                }
-            }, "member-" + name);
-            thread.start();
-        }
-
-        /** A commit refused while the coordinator moves is retried with the next batch (nothing was lost yet). */
-        private void commit() {
-            try {
-                consumer.commitSync(Duration.ofSeconds(20));
-            } catch (KafkaException e) {
-                // the next loop commits again
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join(60_000);
-        }
-    }
-
     private void produce(int from, int count) {
         try (KafkaProducer<String, String> p = Clients.producer(cluster.bootstrap())) {
             for (int i = from; i < from + count; i++) p.send(new ProducerRecord<>(TOPIC, "k" + i, "v" + i));
@@ -112,25 +50,15 @@ class ClusterConsumerGroupsTest {
         }
     }
 
-    private static List<Member> members(String prefix, String bootstrap, Map<String, List<String>> seenBy) {
-        List<Member> m = new ArrayList<>();
-        for (int i = 0; i < 3; i++) m.add(new Member(prefix + i, bootstrap, seenBy));
+    private static KafkaGroupMember member(String name, String bootstrap, Map<String, List<String>> seenBy, String protocol) {
+        return new KafkaGroupMember(name, bootstrap, GROUP, TOPIC, protocol, Map.of(),
+                r -> seenBy.computeIfAbsent(r.value(), k -> new CopyOnWriteArrayList<>()).add(name));
+    }
+
+    private static List<KafkaGroupMember> members(String prefix, String bootstrap, Map<String, List<String>> seenBy) {
+        List<KafkaGroupMember> m = new ArrayList<>();
+        for (int i = 0; i < 3; i++) m.add(member(prefix + i, bootstrap, seenBy, "classic"));
         return m;
-    }
-
-    private static void awaitSplit(List<Member> members) {
-        await("three members with two partitions each").atMost(Duration.ofSeconds(90)).until(() -> {
-            Set<TopicPartition> all = new HashSet<>();
-            for (Member m : members) {
-                if (m.assignment.size() != 2) return false;
-                all.addAll(m.assignment);
-            }
-            return all.size() == 6;
-        });
-    }
-
-    private static void closeAll(List<Member> members) throws InterruptedException {
-        for (Member m : members) m.close();
     }
 
     @Test
@@ -144,10 +72,10 @@ class ClusterConsumerGroupsTest {
         produce(0, 3000);
 
         Map<String, List<String>> seenBy = new ConcurrentHashMap<>();
-        List<Member> first = members("a", cluster.bootstrap(), seenBy);
+        List<KafkaGroupMember> first = members("a", cluster.bootstrap(), seenBy);
         int coordinator;
         try {
-            awaitSplit(first);
+            KafkaGroupMember.awaitSplit(first, 6);
             await().atMost(Duration.ofSeconds(60)).until(() -> seenBy.size() == 3000);
             // Every broker answers for the group alike: its members, its offsets, no lag once committed.
             coordinator = -1;
@@ -181,11 +109,11 @@ class ClusterConsumerGroupsTest {
                     return false;
                 }
             });
-            awaitSplit(first);
+            KafkaGroupMember.awaitSplit(first, 6);
             System.out.printf("coordinator fail-over: crash of node %d -> group Stable with 3 members on a new coordinator in %d ms%n",
                     crashed, (System.nanoTime() - t0) / 1_000_000);
         } finally {
-            closeAll(first);
+            KafkaGroupMember.closeAll(first);
         }
         assertThat(seenBy).hasSize(3000);
         assertThat(seenBy.values()).allMatch(l -> l.size() == 1);
@@ -193,12 +121,12 @@ class ClusterConsumerGroupsTest {
         // New members resume exactly at the committed offsets, which survived on the new leader.
         produce(3000, 3000);
         Map<String, List<String>> seenAfter = new ConcurrentHashMap<>();
-        List<Member> second = members("b", cluster.bootstrap(), seenAfter);
+        List<KafkaGroupMember> second = members("b", cluster.bootstrap(), seenAfter);
         try {
-            awaitSplit(second);
+            KafkaGroupMember.awaitSplit(second, 6);
             await().atMost(Duration.ofSeconds(60)).until(() -> seenAfter.size() >= 3000);
         } finally {
-            closeAll(second);
+            KafkaGroupMember.closeAll(second);
         }
         assertThat(seenAfter).hasSize(3000);
         assertThat(seenAfter.keySet()).allMatch(v -> Integer.parseInt(v.substring(1)) >= 3000);

@@ -6,27 +6,21 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -59,63 +53,6 @@ class GroupCoordinatorKillTest {
         if (cluster != null) cluster.close();
     }
 
-    /** A kafka-clients member on its own thread, committing synchronously after each batch it processed. */
-    static final class Member implements AutoCloseable {
-        final KafkaConsumer<String, String> consumer;
-        final Thread thread;
-        final AtomicBoolean running = new AtomicBoolean(true);
-
-        Member(String name, String bootstrap, Map<String, AtomicInteger> seen, String protocol) {
-            Map<String, String> props = new HashMap<>(Map.of(ConsumerConfig.GROUP_ID_CONFIG, GROUP,
-                    ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "60000", ConsumerConfig.CLIENT_ID_CONFIG, name,
-                    ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000", ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500",
-                    ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol));
-            if (protocol.equals("classic")) { // the consumer protocol takes both from the broker (group configs)
-                props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
-                props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "500");
-            }
-            consumer = Clients.consumer(bootstrap, props);
-            thread = new Thread(() -> {
-                consumer.subscribe(List.of(TOPIC), new ConsumerRebalanceListener() {
-                    @Override
-                    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                        commit();
-                    }
-
-                    @Override
-                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    }
-                });
-                try {
-                    while (running.get()) {
-                        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
-                            seen.computeIfAbsent(r.value(), k -> new AtomicInteger()).incrementAndGet();
-                        }
-                        commit();
-                    }
-                } finally {
-                    consumer.close(Duration.ofSeconds(10));
-                }
-            }, "member-" + name);
-            thread.start();
-        }
-
-        /** A commit refused while the coordinator moves is retried after the next poll (its records are kept). */
-        private void commit() {
-            try {
-                consumer.commitSync(Duration.ofSeconds(20));
-            } catch (KafkaException e) {
-                // the next loop commits again
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join(60_000);
-        }
-    }
-
     private void produce(int from, int count) {
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 cluster.bootstrap(), ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
@@ -126,7 +63,9 @@ class GroupCoordinatorKillTest {
 
     /** Two kafka-clients members and one console consumer, all reading into {@code seen} (the console's via its file). */
     private ConsoleConsumerProcess startMembers(String prefix, Map<String, AtomicInteger> seen, String protocol) throws Exception {
-        for (int i = 0; i < 2; i++) members.add(new Member(prefix + i, cluster.bootstrap(), seen, protocol));
+        for (int i = 0; i < 2; i++) members.add(new KafkaGroupMember(prefix + i, cluster.bootstrap(), GROUP, TOPIC, protocol,
+                Map.of(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000", ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500"),
+                r -> seen.computeIfAbsent(r.value(), k -> new AtomicInteger()).incrementAndGet()));
         List<String> props = new ArrayList<>(List.of("auto.commit.interval.ms=200", "request.timeout.ms=5000",
                 "client.id=" + prefix + "-console", "group.protocol=" + protocol));
         if (protocol.equals("classic")) props.addAll(List.of("session.timeout.ms=10000", "heartbeat.interval.ms=500"));
