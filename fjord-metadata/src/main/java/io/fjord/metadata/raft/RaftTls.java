@@ -31,8 +31,8 @@ public record RaftTls(KeyManager keyManager, TrustManager trustManager) {
         GrpcConfigKeys.Client.setTlsConf(parameters, conf);
     }
 
-    /** Ratis parameters for a node with {@code tls} (null: plaintext gRPC). */
-    static Parameters parameters(RaftTls tls) {
+    /** Ratis parameters for a Raft server or client with {@code tls} (null: plaintext gRPC). */
+    public static Parameters parameters(RaftTls tls) {
         Parameters p = new Parameters();
         if (tls != null) tls.applyTo(p);
         return p;
