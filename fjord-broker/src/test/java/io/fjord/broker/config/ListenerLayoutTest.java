@@ -243,6 +243,10 @@ class ListenerLayoutTest {
         refused(with(new LinkedHashMap<>(broker), "fjord.metadata.listener", null), "fjord.metadata.listener");
         refused(with(new LinkedHashMap<>(broker), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_SSL"),
                 "controller listener CONTROLLER", "uses security protocol SASL_SSL: SASL is not supported on controller listeners");
+        // A broker-only node dials the quorum in mutual TLS when its map says CONTROLLER:SSL: it needs its key store
+        // (no ssl.client.auth: it serves no controller listener).
+        refused(with(new LinkedHashMap<>(broker), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL"),
+                "controller listener CONTROLLER (SSL, the Raft traffic)", "listener.name.controller.ssl.keystore.location");
         refused(with(new LinkedHashMap<>(broker), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT"),
                 "Controller listener with name CONTROLLER defined in controller.listener.names not found in listener.security.protocol.map");
     }
