@@ -73,8 +73,14 @@ class ClusterSecurityTest {
             // Each node: a SASL_SSL listener (clients and replication) and its controller listener (the Raft port).
             Map<Integer, Integer> saslPorts = new HashMap<>();
             Map<Integer, Integer> raftPorts = new HashMap<>();
-            TestCluster cluster = new TestCluster(dir.resolve("nodes"), 3, common, id -> Map.of("listeners",
-                    "SASL_SSL://127.0.0.1:" + saslPorts.get(id) + ",CONTROLLER://127.0.0.1:" + raftPorts.get(id)));
+            // A node id listed here presents that key store on its controller listener (the Raft port) instead.
+            Map<Integer, Path> raftKeyStores = new HashMap<>();
+            TestCluster cluster = new TestCluster(dir.resolve("nodes"), 3, common, id -> {
+                Map<String, String> own = new HashMap<>();
+                own.put("listeners", "SASL_SSL://127.0.0.1:" + saslPorts.get(id) + ",CONTROLLER://127.0.0.1:" + raftPorts.get(id));
+                if (raftKeyStores.containsKey(id)) own.put("listener.name.controller.ssl.keystore.location", raftKeyStores.get(id).toString());
+                return own;
+            });
             for (int id = 1; id <= 3; id++) {
                 saslPorts.put(id, cluster.kafkaPort(id));
                 raftPorts.put(id, cluster.raftPort(id));
@@ -148,7 +154,36 @@ class ClusterSecurityTest {
                 }
                 assertThat(got).hasSize(100);
                 for (int i = 0; i < 100; i++) assertThat(got.get(i).value()).startsWith("value-" + i + "-");
+                System.out.printf("after the leader (node %d) stopped, the former followers served %d of 100 records%n", leader, got.size());
+                if (FaultSettings.rounds() > 3 || Boolean.getBoolean("fjord.it.untrustedNode")) {
+                    untrustedNodeCannotJoin(secured, leader, raftKeyStores, intruderStore);
+                }
             }
+        }
+    }
+
+    /**
+     * The stopped node comes back presenting a certificate the quorum does not trust on its Raft port: its
+     * registration cannot reach the leader, so its start fails (after the 30 s metadata write bound, which is why
+     * this runs with -Pfault-long or -Dfjord.it.untrustedNode=true), and the other nodes still see it fenced with
+     * its old incarnation. (The leader does not send it the log either: it checks the certificate the node's Raft
+     * server presents.)
+     */
+    private static void untrustedNodeCannotJoin(TestCluster secured, int node, Map<Integer, Path> raftKeyStores, Path intruderStore) {
+        int observer = secured.running().get(0);
+        String before = secured.node(observer).broker().controller().image().incarnation(node);
+        await("node " + node + " fenced").atMost(Duration.ofSeconds(30))
+                .until(() -> secured.node(observer).broker().controller().image().isFenced(node));
+        raftKeyStores.put(node, intruderStore);
+        long started = System.nanoTime();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> secured.restart(node)).hasMessageContaining("metadata write");
+        System.out.printf("node %d with an untrusted certificate was refused; its start failed after %d ms%n", node,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        for (int id : List.of(1, 2, 3)) {
+            if (id == node || secured.node(id) == null) continue;
+            var image = secured.node(id).broker().controller().image();
+            assertThat(image.isFenced(node)).as("node %d on node %d", node, id).isTrue();
+            assertThat(image.incarnation(node)).isEqualTo(before);
         }
     }
 }
