@@ -57,6 +57,9 @@ class ClusterSecurityTest {
         common.put("inter.broker.listener.name", "SASL_SSL");
         common.put("controller.listener.names", "CONTROLLER");
         common.put("listener.name.controller.ssl.client.auth", "required");
+        // Fjord's 150 ms (150-300) let leaderships churn on a loaded two-core test machine once every heartbeat is
+        // encrypted; 400 (400-800) keeps one leader.
+        common.put("controller.quorum.election.timeout.ms", "400");
         common.put("ssl.keystore.type", "PKCS12");
         common.put("ssl.keystore.location", keyStore.toString());
         common.put("ssl.keystore.password", TestCertificates.PASSWORD);
