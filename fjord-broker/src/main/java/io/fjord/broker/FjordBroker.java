@@ -417,7 +417,7 @@ public final class FjordBroker implements AutoCloseable {
                 dirs.get(0).resolve("__cluster_metadata").resolve("raft"), clusterId, self,
                 config.getLong("broker.session.timeout.ms"), config.getLong("broker.heartbeat.interval.ms"),
                 config.getLong("fjord.metadata.snapshot.entries"), election, 2 * election,
-                broker, controller, config.listenerLayout().raftEndpoint().address(), controllerPolicy());
+                broker, controller, config.listenerLayout().raftEndpoint().address(), controllerPolicy(), config.raftTls());
     }
 
     private io.fjord.metadata.ControllerPolicy controllerPolicy() {

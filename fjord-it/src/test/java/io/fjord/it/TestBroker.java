@@ -48,7 +48,12 @@ public final class TestBroker implements AutoCloseable {
         settings.putAll(overrides);
         FjordBroker b = new FjordBroker(BrokerConfig.of(settings));
         wrappers.forEach(b::withHandlerWrapper);
-        broker = b.start();
+        try {
+            broker = b.start();
+        } catch (Exception | Error e) {
+            b.close(); // what the failed start had begun (listeners, threads) must not outlive it
+            throw e;
+        }
         return this;
     }
 

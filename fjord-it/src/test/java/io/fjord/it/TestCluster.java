@@ -134,12 +134,17 @@ final class TestCluster implements AutoCloseable {
         return nodes.length;
     }
 
-    /** Node {@code id} (1-based), or null while stopped. */
+    /** The Raft port picked for node {@code id} (its {@code controller.quorum.voters} entry's). */
+    int raftPort(int id) {
+        return raftPorts[id - 1];
+    }
+
     /** The Kafka port picked for node {@code id} (its first listener's). */
     int kafkaPort(int id) {
         return kafkaPorts[id - 1];
     }
 
+    /** Node {@code id} (1-based), or null while stopped. */
     TestBroker node(int id) {
         TestBroker b = nodes[id - 1];
         return b == null || b.broker() == null ? null : b;

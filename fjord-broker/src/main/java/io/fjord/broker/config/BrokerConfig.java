@@ -163,6 +163,7 @@ public final class BrokerConfig {
     private ListenerLayout listenerLayout;
     /** Set once by {@link #validate()}: each Kafka listener's protocol, TLS and SASL settings. */
     private Map<String, io.fjord.broker.security.ListenerSecurity> listenerSecurity;
+    private io.fjord.metadata.raft.RaftTls raftTls;
 
     private BrokerConfig(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
@@ -240,6 +241,7 @@ public final class BrokerConfig {
         }
         listenerSecurity = Collections.unmodifiableMap(security);
         if (listenerLayout.isBroker()) io.fjord.broker.security.InterBrokerClient.settings(this); // checks the inter-broker login
+        raftTls = io.fjord.broker.security.RaftTransportSecurity.create(this);
         if (getInt("num.partitions") < 1) throw new ConfigException("num.partitions must be at least 1");
         if (getInt("socket.request.max.bytes") < 1024) throw new ConfigException("socket.request.max.bytes must be at least 1024");
         if (getInt("queued.max.requests") < 1) throw new ConfigException("queued.max.requests must be at least 1");
@@ -314,6 +316,11 @@ public final class BrokerConfig {
 
     public ListenerLayout listenerLayout() {
         return listenerLayout;
+    }
+
+    /** The mutual TLS of this node's Raft traffic (null: PLAINTEXT); see {@code security.RaftTransportSecurity}. */
+    public io.fjord.metadata.raft.RaftTls raftTls() {
+        return raftTls;
     }
 
     public long logRollMs() {

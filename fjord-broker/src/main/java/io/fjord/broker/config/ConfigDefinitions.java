@@ -42,10 +42,10 @@ public final class ConfigDefinitions {
         def("process.roles", LIST, "broker, controller, or both", "What this node runs.");
         def("listeners", LIST, "NAME://host:port,...", "Where the node accepts connections (Kafka listeners, including the controller's).");
         def("advertised.listeners", LIST, "NAME://host:port,...", "Addresses given to clients; empty: the listeners'.");
-        def("listener.security.protocol.map", LIST, "NAME:PROTOCOL,...", "Each listener's security protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL).");
+        def("listener.security.protocol.map", LIST, "NAME:PROTOCOL,...", "Each listener's security protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL; a controller listener PLAINTEXT or SSL, which runs the Raft traffic in mutual TLS).");
         def("inter.broker.listener.name", S, "a listener name", "Listener brokers use among themselves; empty: from security.inter.broker.protocol.");
         def("security.inter.broker.protocol", S, "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL", "Protocol between brokers when no inter-broker listener is named.");
-        def("controller.listener.names", LIST, "listener names", "Listeners the KRaft controller serves.");
+        def("controller.listener.names", LIST, "listener names", "Listeners the KRaft controller serves; the first one's protocol secures all Raft traffic of the node (SASL refused).");
         def("controller.quorum.voters", LIST, "id@host:port,...", "The static controller quorum; empty: a single-node local controller.");
         def("controller.quorum.bootstrap.servers", LIST, "must stay empty", "Kafka's dynamic quorum bootstrap; refused (Fjord's quorum is static).");
         def("controller.quorum.election.timeout.ms", I, "> 0", "Raft election timeout of the controller quorum.");
@@ -163,7 +163,7 @@ public final class ConfigDefinitions {
         def("authorizer.class.name", S, "empty or org.apache.kafka.metadata.authorizer.StandardAuthorizer", "Kafka's StandardAuthorizer class name turns on Fjord's ACL authorizer; any other class is refused.");
         def("super.users", S, "User:a;User:b", "Principals allowed everything.");
         def("allow.everyone.if.no.acl.found", B, "true, false", "Whether a resource no ACL names is open to everyone.");
-        def("ssl.client.auth", S, "none, requested, required", "Whether TLS clients must present a certificate.");
+        def("ssl.client.auth", S, "none, requested, required", "Whether TLS clients must present a certificate; required on an SSL controller listener.");
         def("ssl.protocol", S, "TLSv1.2, TLSv1.3", "Protocol of the SSL context.");
         def("ssl.enabled.protocols", LIST, "TLSv1.2, TLSv1.3", "TLS versions accepted.");
         def("ssl.cipher.suites", LIST, "JSSE names", "Cipher suites accepted; empty: the JVM's.");

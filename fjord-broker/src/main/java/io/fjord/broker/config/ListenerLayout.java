@@ -29,7 +29,8 @@ import java.util.TreeSet;
  * A broker-only node never declares a controller listener (Kafka refuses it too); its Raft listener (it follows
  * the metadata log as a Ratis LISTENER) is {@code fjord.metadata.listener}. Kafka listeners may use PLAINTEXT, SSL,
  * SASL_PLAINTEXT or SASL_SSL (their TLS and SASL settings are checked by {@code security.ListenerSecurity} when the
- * config loads); controller listeners must be PLAINTEXT, since the Raft traffic is not wrapped.
+ * config loads); controller listeners PLAINTEXT or SSL (mutual TLS on the Raft traffic, {@code
+ * security.RaftTransportSecurity}), not SASL, which Ratis' gRPC channels cannot carry.
  */
 public final class ListenerLayout {
     public static final String BROKER = "broker";
@@ -126,7 +127,7 @@ public final class ListenerLayout {
                             + " listener.security.protocol.map is non-empty, or if there are security protocols other"
                             + " than PLAINTEXT in use)");
                 }
-                requirePlaintext("controller listener " + name + " (controller.listener.names)", protocol);
+                requireRaftProtocol("controller listener " + name + " (controller.listener.names)", name, protocol);
             }
             raftEndpoint = metadataListener(c.get("fjord.metadata.listener"));
         } else if (raft) {
@@ -217,9 +218,9 @@ public final class ListenerLayout {
             String protocol = protocols.get(l.name());
             if (protocol == null) throw new ConfigException("No security protocol defined for listener " + l.name() + " (" + key + ")");
             // Kafka listeners may use any protocol (checked in full by ListenerSecurity); the Raft server speaks
-            // Ratis' own gRPC, which Fjord does not wrap in TLS or SASL.
+            // Ratis' own gRPC, plaintext or in mutual TLS, never SASL.
             if (controllerNames.contains(l.name())) {
-                requirePlaintext("controller listener " + l.name() + "://" + l.host() + ":" + l.port() + " (" + key + ")", protocol);
+                requireRaftProtocol("controller listener " + l.name() + "://" + l.host() + ":" + l.port() + " (" + key + ")", l.name(), protocol);
             }
             if (!names.add(l.name())) throw new ConfigException("Each listener must have a different name, " + key + ": " + names(listeners));
             if (l.port() != 0 && !ports.add(l.port())) {
@@ -234,11 +235,23 @@ public final class ListenerLayout {
         return String.join(",", out);
     }
 
-    private static void requirePlaintext(String listener, String protocol) {
-        if (!protocol.equals("PLAINTEXT")) {
-            throw new ConfigException(listener + " uses security protocol " + protocol + ": " + protocol
-                    + " is not supported on controller listeners: Fjord's Raft traffic is PLAINTEXT only (map the"
-                    + " listener to PLAINTEXT in listener.security.protocol.map)");
+    /**
+     * The Raft traffic is Ratis' gRPC: it runs plaintext or in mutual TLS ({@code security.RaftTransportSecurity}),
+     * but its peer and client channels offer no hook to send credentials, so SASL cannot be carried there.
+     */
+    private static void requireRaftProtocol(String listener, String name, String protocol) {
+        if (protocol.equals("SASL_SSL") || protocol.equals("SASL_PLAINTEXT")) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            throw new ConfigException(listener + " uses security protocol " + protocol + ": SASL is not supported on"
+                    + " controller listeners (Fjord's Raft traffic is Ratis gRPC, whose peer and client channels cannot"
+                    + " carry a SASL login, so sasl.mechanism.controller.protocol and listener.name." + lower
+                    + ".*.sasl.jaas.config cannot be honoured). Map " + name + " to SSL in listener.security.protocol.map"
+                    + " and set listener.name." + lower + ".ssl.client.auth=required: mutual TLS authenticates"
+                    + " controllers and brokers on the Raft port");
+        }
+        if (!protocol.equals("PLAINTEXT") && !protocol.equals("SSL")) {
+            throw new ConfigException(listener + " uses security protocol " + protocol + ", which controller listeners"
+                    + " do not support (PLAINTEXT or SSL)");
         }
     }
 

@@ -94,7 +94,7 @@ public final class SslEngineFactory {
         }
     }
 
-    private static KeyStore load(String type, String location, String password, String key) throws GeneralSecurityException, IOException {
+    static KeyStore load(String type, String location, String password, String key) throws GeneralSecurityException, IOException {
         Path p = Path.of(location);
         if (!Files.isReadable(p)) throw new ConfigException(key + "=" + location + ": no such readable file");
         KeyStore ks = KeyStore.getInstance(type == null || type.isBlank() ? "JKS" : type);
@@ -106,7 +106,7 @@ public final class SslEngineFactory {
         return ks;
     }
 
-    private static String blankToNull(String v) {
+    static String blankToNull(String v) {
         return v == null || v.isEmpty() ? null : v;
     }
 

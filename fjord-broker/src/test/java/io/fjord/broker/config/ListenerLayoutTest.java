@@ -92,9 +92,17 @@ class ListenerLayoutTest {
         // Kafka's default map: with an SSL or SASL name in use, the controller listener is not mapped implicitly.
         refused(with(kafkaCombined(), "listeners", withSasl, "listener.security.protocol.map", null),
                 "No security protocol defined for listener CONTROLLER");
-        // The Raft traffic is not wrapped: a controller listener must stay PLAINTEXT.
+        // An SSL controller listener runs the Raft traffic in mutual TLS: without client auth required it is refused,
+        // and without a key store too.
         refused(with(kafkaCombined(), "listener.security.protocol.map", "CONTROLLER:SSL,PLAINTEXT:PLAINTEXT"),
-                "controller listener CONTROLLER://127.0.0.1:9093", "SSL is not supported on controller listeners");
+                "controller listener CONTROLLER (SSL, the Raft traffic)", "listener.name.controller.ssl.client.auth=required");
+        refused(with(kafkaCombined(), "listener.security.protocol.map", "CONTROLLER:SSL,PLAINTEXT:PLAINTEXT",
+                        "listener.name.controller.ssl.client.auth", "required"),
+                "controller listener CONTROLLER (SSL, the Raft traffic)", "listener.name.controller.ssl.keystore.location");
+        // SASL cannot be carried by Ratis' gRPC: refused naming the map and the mutual TLS way.
+        refused(with(kafkaCombined(), "listener.security.protocol.map", "CONTROLLER:SASL_SSL,PLAINTEXT:PLAINTEXT"),
+                "controller listener CONTROLLER://127.0.0.1:9093", "SASL is not supported on controller listeners",
+                "Map CONTROLLER to SSL in listener.security.protocol.map", "listener.name.controller.ssl.client.auth=required");
         // SASL with Kafka's default mechanism (GSSAPI), which Fjord does not offer.
         refused(with(kafkaCombined(), "listeners", "CLIENT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
                         "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,CLIENT:SASL_PLAINTEXT",
@@ -234,7 +242,11 @@ class ListenerLayoutTest {
                 "If process.roles contains just the 'broker' role, the node id 2 must not be included in the set of voters");
         refused(with(new LinkedHashMap<>(broker), "fjord.metadata.listener", null), "fjord.metadata.listener");
         refused(with(new LinkedHashMap<>(broker), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_SSL"),
-                "controller listener CONTROLLER", "SASL_SSL is not supported on controller listeners");
+                "controller listener CONTROLLER", "uses security protocol SASL_SSL: SASL is not supported on controller listeners");
+        // A broker-only node dials the quorum in mutual TLS when its map says CONTROLLER:SSL: it needs its key store
+        // (no ssl.client.auth: it serves no controller listener).
+        refused(with(new LinkedHashMap<>(broker), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL"),
+                "controller listener CONTROLLER (SSL, the Raft traffic)", "listener.name.controller.ssl.keystore.location");
         refused(with(new LinkedHashMap<>(broker), "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT"),
                 "Controller listener with name CONTROLLER defined in controller.listener.names not found in listener.security.protocol.map");
     }

@@ -77,14 +77,24 @@ public final class RaftController implements Controller {
      * the host:port this node's Raft server binds: for a voter, its controller listener (null or blank: its
      * {@code voters} entry; the port must be the entry's, since the other voters dial the entry); for a
      * broker-only node, its Raft listener, which is also the address the leader sends the log to. {@code policy}
-     * holds the settings of the decisions this node takes while it is the active controller.
+     * holds the settings of the decisions this node takes while it is the active controller; {@code tls} the mutual
+     * TLS of every Raft connection (null: plaintext gRPC).
      */
     public record Settings(int nodeId, List<Voter> voters, Path dir, String clusterId, BrokerNode self,
                            long sessionTimeoutMs, long heartbeatIntervalMs, long snapshotEntries,
                            long electionTimeoutMinMs, long electionTimeoutMaxMs,
-                           boolean broker, boolean controller, String listenerAddress, ControllerPolicy policy) {
+                           boolean broker, boolean controller, String listenerAddress, ControllerPolicy policy, RaftTls tls) {
         public Settings {
             if (policy == null) policy = ControllerPolicy.DEFAULT;
+        }
+
+        /** Plaintext Raft connections. */
+        public Settings(int nodeId, List<Voter> voters, Path dir, String clusterId, BrokerNode self,
+                        long sessionTimeoutMs, long heartbeatIntervalMs, long snapshotEntries,
+                        long electionTimeoutMinMs, long electionTimeoutMaxMs,
+                        boolean broker, boolean controller, String listenerAddress, ControllerPolicy policy) {
+            this(nodeId, voters, dir, clusterId, self, sessionTimeoutMs, heartbeatIntervalMs, snapshotEntries,
+                    electionTimeoutMinMs, electionTimeoutMaxMs, broker, controller, listenerAddress, policy, null);
         }
 
         /** With Kafka's default controller policy. */
@@ -168,8 +178,8 @@ public final class RaftController implements Controller {
         if (s.controller()) {
             if (me == null) throw new IllegalArgumentException("node.id " + s.nodeId() + " is not in controller.quorum.voters");
             boolean own = s.listenerAddress() != null && !s.listenerAddress().isBlank();
-            bindHost = own ? hostOf(s.listenerAddress()) : me.host();
-            port = own ? portOf(s.listenerAddress()) : me.port();
+            bindHost = own ? RaftAddresses.hostOf(s.listenerAddress()) : me.host();
+            port = own ? RaftAddresses.portOf(s.listenerAddress()) : me.port();
             if (port != me.port()) {
                 throw new IllegalArgumentException("Raft listener " + s.listenerAddress() + " and controller.quorum.voters entry "
                         + me.id() + "@" + me.host() + ":" + me.port() + " name different ports");
@@ -179,8 +189,8 @@ public final class RaftController implements Controller {
             if (s.listenerAddress() == null || s.listenerAddress().isBlank()) {
                 throw new IllegalArgumentException("a broker-only node needs fjord.metadata.listener (host:port)");
             }
-            bindHost = hostOf(s.listenerAddress());
-            port = portOf(s.listenerAddress());
+            bindHost = RaftAddresses.hostOf(s.listenerAddress());
+            port = RaftAddresses.portOf(s.listenerAddress());
             listener = RaftPeer.newBuilder().setId(peerId(s.nodeId())).setAddress(s.listenerAddress())
                     .setStartupRole(org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER).build();
             List<RaftPeer> all = new ArrayList<>(peers);
@@ -213,20 +223,21 @@ public final class RaftController implements Controller {
 
         ClusterImage empty = new ClusterImage(s.clusterId(), -1, Map.of(), List.of());
         MetadataStateMachine sm = new MetadataStateMachine(empty);
+        org.apache.ratis.conf.Parameters transport = RaftTls.parameters(s.tls());
         RaftServer server = RaftServer.newBuilder().setServerId(peerId(s.nodeId())).setStateMachine(sm)
-                .setProperties(p).setGroup(serverGroup)
+                .setProperties(p).setParameters(transport).setGroup(serverGroup)
                 .setOption(exists ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT).build();
         RaftClient client = null;
         try {
             // Ratis answers a failed bind with System.exit from inside start() (ExitUtils.terminate), after logging
             // it; a caller holding a lock its shutdown hook needs then hangs for ever. So the port is tried first.
             // A process taking the port between this probe and start() still ends the JVM (exit 1), not a hang.
-            checkBindable(bindHost, port);
+            RaftAddresses.checkBindable(bindHost, port);
             server.start();
             if (server.getLifeCycleState() != org.apache.ratis.util.LifeCycle.State.RUNNING) {
                 throw new IOException("the Raft server on " + bindHost + ":" + port + " did not start: " + server.getLifeCycleState());
             }
-            client = RaftClient.newBuilder().setProperties(p).setRaftGroup(group)
+            client = RaftClient.newBuilder().setProperties(p).setParameters(transport).setRaftGroup(group)
                     .setRetryPolicy(RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(10, TimeUnit.MILLISECONDS)))
                     .build();
             RaftController c = new RaftController(s, group, sm, server, client);
@@ -238,33 +249,6 @@ public final class RaftController implements Controller {
             if (client != null) client.close();
             server.close();
             throw e;
-        }
-    }
-
-    /** Binds and releases host:port; a {@link java.net.BindException} names the address and the cause. */
-    static void checkBindable(String host, int port) throws java.net.BindException {
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-            probe.setReuseAddress(true); // as the gRPC server binds: a socket lingering in TIME_WAIT is no obstacle
-            probe.bind(new java.net.InetSocketAddress(host, port));
-        } catch (IOException e) {
-            java.net.BindException b = new java.net.BindException("cannot bind the Raft server to " + host + ":" + port
-                    + ": " + e.getMessage());
-            b.initCause(e);
-            throw b;
-        }
-    }
-
-    private static String hostOf(String address) {
-        int colon = address.lastIndexOf(':');
-        String host = colon < 0 ? "" : address.substring(0, colon).trim();
-        return host.isEmpty() ? "0.0.0.0" : host;
-    }
-
-    private static int portOf(String address) {
-        try {
-            return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1).trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Raft listener address '" + address + "' is not host:port");
         }
     }
 
