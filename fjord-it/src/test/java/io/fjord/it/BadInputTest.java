@@ -309,6 +309,60 @@ class BadInputTest {
         }
     }
 
+    // ---------------------------------------------------------------- (h) decompression bomb
+
+    /**
+     * 100 MB of zeros gzip-ed (~100 KB, inside one default-sized request) as a batch's records section, CRC intact.
+     * A compacted topic must open the batch (keys are required): the reader stops at its bound and the partition
+     * answers INVALID_RECORD; nothing is appended, the same connection serves the next request. Elsewhere batches are
+     * stored as sent, unopened (as Fjord always does); a timestamp look-up that has to open it answers at batch
+     * precision instead of inflating it.
+     */
+    @Test
+    @Order(11)
+    void decompressionBombIsRefusedAndTheConnectionStaysUsable() throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = Clients.admin(broker.bootstrap())) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("compacted", 1, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact")))).all().get(60, TimeUnit.SECONDS);
+        }
+        ByteBuffer bomb = gzipBomb(100_000_000L);
+        assertThat(bomb.remaining()).isLessThan(MAX_REQUEST / 2);
+        try (RawClient c = new RawClient(broker.port())) {
+            long before = latestOffset(c, "compacted", 0);
+            Struct pr = produce(c, "compacted", 0, bomb.duplicate());
+            assertThat(pr.getShort("ErrorCode")).isEqualTo(Errors.INVALID_RECORD.code()).isEqualTo((short) 87);
+            assertThat(pr.getString("ErrorMessage")).contains("more than " + CompressionType.MAX_DECOMPRESSED_BYTES);
+            assertThat(latestOffset(c, "compacted", 0)).isEqualTo(before);
+            assertThat(produce(c, "compacted", 0, batch("after-the-bomb")).getShort("ErrorCode")).isZero();
+
+            long at = latestOffset(c, TARGET, 1);
+            assertThat(produce(c, TARGET, 1, bomb.duplicate()).getShort("ErrorCode")).isZero();
+            Struct req = ListOffsetsApi.SPEC.newRequest().set("ReplicaId", -1).set("IsolationLevel", (byte) 0);
+            Struct t = req.child("Topics").set("Name", TARGET);
+            t.add("Partitions", t.child("Partitions").set("PartitionIndex", 1).set("Timestamp", RecordBatch.maxTimestamp(bomb, 0)));
+            req.add("Topics", t);
+            Struct p = c.request(ListOffsetsApi.SPEC, (short) 7, req).getStructs("Topics").get(0).getStructs("Partitions").get(0);
+            assertThat(p.getShort("ErrorCode")).isZero();
+            assertThat(p.getLong("Offset")).as("the bomb's own offset, found without opening it").isEqualTo(at);
+        }
+    }
+
+    /** A one-record gzip batch whose records section is {@code zeros} zero bytes gzip-ed (streamed, never held). */
+    private static ByteBuffer gzipBomb(long zeros) throws IOException {
+        java.io.ByteArrayOutputStream section = new java.io.ByteArrayOutputStream();
+        byte[] chunk = new byte[64 * 1024];
+        try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(section, 64 * 1024)) {
+            for (long left = zeros; left > 0; left -= chunk.length) out.write(chunk, 0, (int) Math.min(chunk.length, left));
+        }
+        ByteBuffer header = new RecordBatchBuilder(0, CompressionType.GZIP)
+                .append(System.currentTimeMillis(), "k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8)).build();
+        ByteBuffer out = ByteBuffer.allocate(RecordBatch.HEADER_SIZE + section.size());
+        out.put(header.duplicate().limit(RecordBatch.HEADER_SIZE)).put(section.toByteArray()).flip();
+        out.putInt(RecordBatch.LENGTH_OFFSET, out.limit() - RecordBatch.LOG_OVERHEAD);
+        out.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.computeCrc(out, 0));
+        return out;
+    }
+
     // ---------------------------------------------------------------- at the end
 
     @Test

@@ -15,7 +15,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * DescribeTopicPartitions (v0): topics in name order, paged by {@code ResponsePartitionLimit} partitions with a
- * cursor (topic, first partition) to continue from. An empty topic list means every topic.
+ * cursor (topic, first partition) to continue from. An empty topic list means every topic. As in Kafka, topics the
+ * principal may not DESCRIBE are left out of an every-topic answer and answer TOPIC_AUTHORIZATION_FAILED when named.
  */
 public final class DescribeTopicPartitionsHandler implements ApiHandler {
     private final TopicAdmin admin;
@@ -31,7 +32,9 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler {
         TreeSet<String> names = new TreeSet<>();
         List<Struct> asked = request.getStructs("Topics");
         if (asked.isEmpty()) {
-            for (TopicImage t : image.topics()) names.add(t.name());
+            for (TopicImage t : image.topics()) {
+                if (ctx.authorized(io.fjord.broker.security.acl.AclOperation.DESCRIBE, io.fjord.broker.security.acl.AclResourceType.TOPIC, t.name())) names.add(t.name());
+            }
         } else {
             for (Struct t : asked) names.add(t.getString("Name"));
         }
@@ -43,6 +46,10 @@ public final class DescribeTopicPartitionsHandler implements ApiHandler {
         for (String name : startTopic == null ? names : names.tailSet(startTopic, true)) {
             TopicImage topic = image.topic(name);
             Struct t = response.child("Topics").set("Name", name);
+            if (!ctx.authorized(io.fjord.broker.security.acl.AclOperation.DESCRIBE, io.fjord.broker.security.acl.AclResourceType.TOPIC, name)) {
+                response.add("Topics", t.set("ErrorCode", Errors.TOPIC_AUTHORIZATION_FAILED.code()));
+                continue;
+            }
             if (topic == null) {
                 response.add("Topics", t.set("ErrorCode", Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
                 continue;

@@ -1,6 +1,7 @@
 package io.fjord.broker.handlers;
 
 import io.fjord.broker.replica.Partition;
+import io.fjord.protocol.record.InvalidRecordException;
 import io.fjord.protocol.record.Record;
 import io.fjord.protocol.record.RecordBatch;
 import io.fjord.protocol.record.RecordBatchReader;
@@ -85,11 +86,18 @@ final class RecordTimestamps {
         long batchMax = RecordBatch.maxTimestamp(batches, pos);
         ByteBuffer one = batches.duplicate();
         one.position(pos).limit(pos + RecordBatch.sizeInBytes(batches, pos));
-        RecordBatchReader reader = new RecordBatchReader(one.slice(), 0);
-        while (reader.hasNext()) {
-            Record r = reader.next();
-            long recordTs = appendTime ? batchMax : r.timestamp();
-            if (r.offset() >= minOffset && recordTs >= ts) return new TimestampAndOffset(recordTs, r.offset());
+        try {
+            RecordBatchReader reader = new RecordBatchReader(one.slice(), 0);
+            while (reader.hasNext()) {
+                Record r = reader.next();
+                long recordTs = appendTime ? batchMax : r.timestamp();
+                if (r.offset() >= minOffset && recordTs >= ts) return new TimestampAndOffset(recordTs, r.offset());
+            }
+        } catch (InvalidRecordException e) {
+            // A batch that cannot be opened (one whose records inflate past the bound, stored compressed as sent):
+            // answer at batch precision, its first offset and max timestamp, rather than fail the request.
+            long first = Math.max(minOffset, RecordBatch.baseOffset(batches, pos));
+            return batchMax >= ts && first <= RecordBatch.lastOffset(batches, pos) ? new TimestampAndOffset(batchMax, first) : null;
         }
         return null;
     }

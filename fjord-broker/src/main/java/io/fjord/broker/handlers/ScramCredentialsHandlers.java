@@ -36,12 +36,29 @@ public final class ScramCredentialsHandlers {
     private ScramCredentialsHandlers() {
     }
 
+    /** Needs CLUSTER Describe, as in Kafka (else CLUSTER_AUTHORIZATION_FAILED for the request). */
     public static ApiHandler describe(Controller controller) {
-        return (ctx, request) -> CompletableFuture.completedFuture(describe(ctx, request, controller.image()));
+        return new ClusterAclGate((ctx, request) -> CompletableFuture.completedFuture(describe(ctx, request, controller.image())),
+                io.fjord.broker.security.acl.AclOperation.DESCRIBE);
     }
 
+    /** Needs CLUSTER Alter, as in Kafka (else every user named answers CLUSTER_AUTHORIZATION_FAILED, nothing changes). */
     public static ApiHandler alter(Controller controller) {
-        return (ctx, request) -> CompletableFuture.completedFuture(alter(ctx, request, controller));
+        return (ctx, request) -> CompletableFuture.completedFuture(
+                ctx.authorized(io.fjord.broker.security.acl.AclOperation.ALTER, io.fjord.broker.security.acl.AclResourceType.CLUSTER,
+                        io.fjord.broker.security.acl.AclResourceType.CLUSTER_NAME) ? alter(ctx, request, controller) : refused(ctx, request));
+    }
+
+    private static Struct refused(RequestContext ctx, Struct request) {
+        Struct response = ctx.spec().newResponse();
+        Set<String> users = new LinkedHashSet<>();
+        for (Struct d : request.<Struct>getList("Deletions")) users.add(d.getString("Name"));
+        for (Struct u : request.<Struct>getList("Upsertions")) users.add(u.getString("Name"));
+        for (String user : users) {
+            response.add("Results", response.child("Results").set("User", user)
+                    .set("ErrorCode", Errors.CLUSTER_AUTHORIZATION_FAILED.code()).set("ErrorMessage", "Cluster authorization failed."));
+        }
+        return response;
     }
 
     static Struct describe(RequestContext ctx, Struct request, ClusterImage image) {

@@ -11,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Kafka's TRANSACTIONAL_ID Write check in front of a transaction API whose request names one transactional id and
  * whose response has a top-level error (InitProducerId, EndTxn, AddOffsetsToTxn): refused requests get
- * TRANSACTIONAL_ID_AUTHORIZATION_FAILED and never reach the coordinator. A null id (an idempotent producer's
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED and never reach the coordinator; AddOffsetsToTxn's group also needs GROUP
+ * Read (GROUP_AUTHORIZATION_FAILED). A null id (an idempotent producer's
  * InitProducerId) passes. Stateless; thread-safe.
  */
 public final class TransactionalIdAclGate implements ApiHandler {
@@ -24,8 +25,14 @@ public final class TransactionalIdAclGate implements ApiHandler {
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         String id = request.getString("TransactionalId");
-        if (id == null || ctx.authorized(AclOperation.WRITE, AclResourceType.TRANSACTIONAL_ID, id)) return inner.handle(ctx, request);
-        Struct response = ctx.spec().newResponse().set("ErrorCode", Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+        Errors refused = id != null && !ctx.authorized(AclOperation.WRITE, AclResourceType.TRANSACTIONAL_ID, id)
+                ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : null;
+        if (refused == null && request.schema().has("GroupId")
+                && !ctx.authorized(AclOperation.READ, AclResourceType.GROUP, request.getString("GroupId"))) {
+            refused = Errors.GROUP_AUTHORIZATION_FAILED; // AddOffsetsToTxn also needs GROUP Read, checked second as in Kafka
+        }
+        if (refused == null) return inner.handle(ctx, request);
+        Struct response = ctx.spec().newResponse().set("ErrorCode", refused.code());
         if (response.schema().has("ProducerId")) response.set("ProducerId", -1L).set("ProducerEpoch", (short) -1);
         return CompletableFuture.completedFuture(response);
     }

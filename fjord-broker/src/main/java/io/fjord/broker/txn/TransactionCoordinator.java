@@ -101,9 +101,11 @@ public final class TransactionCoordinator implements AutoCloseable {
         }, logIo, workers, clock, true);
         TransactionCoordinator c = new TransactionCoordinator(rt, admin::image, admin, config, offsets, workers);
         self[0] = c;
+        // Both talk to other brokers' inter-broker listener, so they log in the way replica fetchers do (TLS, SASL).
+        Map<String, Object> interBroker = io.fjord.broker.security.InterBrokerClient.settings(config);
         c.markers = new TransactionMarkerChannel(admin::image, c::complete, selfAddress,
-                config.getLong("request.timeout.ms"), 100);
-        c.gate = new TransactionPartitionGate(c, config.nodeId(), selfAddress, config.getLong("request.timeout.ms"));
+                config.getLong("request.timeout.ms"), 100, interBroker);
+        c.gate = new TransactionPartitionGate(c, config.nodeId(), selfAddress, config.getLong("request.timeout.ms"), interBroker);
         replicas.addLeadershipListener(new ReplicaManager.LeadershipListener() {
             @Override
             public void onBecomeLeader(TopicPartition tp, int leaderEpoch) {

@@ -28,13 +28,15 @@ public final class TransactionPartitionGate implements AutoCloseable {
     private final int localBrokerId;
     private final NetworkClient client;
 
-    TransactionPartitionGate(TransactionCoordinator coordinator, int localBrokerId, String bootstrap, long requestTimeoutMs) {
+    TransactionPartitionGate(TransactionCoordinator coordinator, int localBrokerId, String bootstrap, long requestTimeoutMs,
+                             Map<String, Object> security) {
         this.coordinator = coordinator;
         this.localBrokerId = localBrokerId;
         Map<String, Object> cfg = new HashMap<>();
         cfg.put("bootstrap.servers", bootstrap);
         cfg.put("client.id", "fjord-txn-partition-gate");
         cfg.put("request.timeout.ms", requestTimeoutMs);
+        cfg.putAll(security); // the inter-broker listener's protocol and login
         this.client = new NetworkClient(new ClientConfig(cfg), "fjord-txn-gate-io");
     }
 

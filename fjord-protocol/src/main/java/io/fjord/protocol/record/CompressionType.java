@@ -115,16 +115,53 @@ public enum CompressionType {
     }
 
     /**
-     * Decompresses the remaining bytes of {@code src} (its position is not moved) into a new array.
+     * The most one batch's records section may decompress to (32 MiB). Kafka has no such bound; without one a
+     * batch of a few kilobytes (100 MB of zeros gzip to ~100 KB, zstd to ~3 KB) makes the reader allocate and
+     * inflate whatever the stream says. 32 times the default {@code message.max.bytes} leaves room for any real
+     * compression ratio of a full-size batch; a larger section is refused as an invalid record.
+     */
+    public static final int MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
+
+    /**
+     * Decompresses the remaining bytes of {@code src} (its position is not moved) into a new array of at most
+     * {@link #MAX_DECOMPRESSED_BYTES}.
      *
-     * @throws InvalidRecordException if the bytes are not a well-formed stream of this codec
+     * @throws InvalidRecordException if the bytes are not a well-formed stream of this codec or inflate to more
      */
     public byte[] decompress(ByteBuffer src) {
+        return decompress(src, MAX_DECOMPRESSED_BYTES);
+    }
+
+    /** As {@link #decompress(ByteBuffer)} with another bound ({@code maxBytes} > 0). */
+    public byte[] decompress(ByteBuffer src, int maxBytes) {
+        if (maxBytes <= 0) throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
         if (this == SNAPPY) checkSnappyLengths(src);
         try (InputStream in = wrapForInput(new ByteBufferStreams.Input(src.duplicate()))) {
-            return in.readAllBytes();
+            return readAtMost(in, maxBytes, src.remaining());
         } catch (IOException | RuntimeException e) {
             throw new InvalidRecordException("cannot decompress " + configName + " records: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads {@code in} to its end into an array that grows by doubling but never past {@code max}; one byte more
+     * stops the read. So a bomb costs at most about three times {@code max} in allocations, and the inflating
+     * stops at the bound instead of running to the stream's end.
+     */
+    private static byte[] readAtMost(InputStream in, int max, int compressedSize) throws IOException {
+        byte[] buf = new byte[(int) Math.min(max, Math.max(1024L, 4L * compressedSize))];
+        int n = 0;
+        while (true) {
+            if (n == buf.length) {
+                if (buf.length >= max) {
+                    if (in.read() < 0) return buf;
+                    throw new InvalidRecordException("records decompress to more than " + max + " bytes");
+                }
+                buf = java.util.Arrays.copyOf(buf, (int) Math.min(max, 2L * buf.length));
+            }
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) return n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
+            n += r;
         }
     }
 

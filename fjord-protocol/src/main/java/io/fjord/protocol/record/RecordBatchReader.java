@@ -23,8 +23,16 @@ public final class RecordBatchReader implements Iterator<Record> {
     private final ByteBuffer data;
     private int read;
 
-    /** Reads the batch starting at absolute position {@code pos} of {@code buffer}. */
+    /**
+     * Reads the batch starting at absolute position {@code pos} of {@code buffer}; a compressed section may
+     * inflate to at most {@link CompressionType#MAX_DECOMPRESSED_BYTES}.
+     */
     public RecordBatchReader(ByteBuffer buffer, int pos) {
+        this(buffer, pos, CompressionType.MAX_DECOMPRESSED_BYTES);
+    }
+
+    /** As {@link #RecordBatchReader(ByteBuffer, int)}, a compressed section inflating to at most {@code maxDecompressedBytes}. */
+    public RecordBatchReader(ByteBuffer buffer, int pos, int maxDecompressedBytes) {
         if (buffer.limit() - pos < RecordBatch.HEADER_SIZE) throw new InvalidRecordException("truncated batch header");
         int length = RecordBatch.batchLength(buffer, pos);
         if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD
@@ -47,7 +55,7 @@ public final class RecordBatchReader implements Iterator<Record> {
         ByteBuffer body = buffer.duplicate();
         body.limit(pos + RecordBatch.LOG_OVERHEAD + length).position(pos + RecordBatch.HEADER_SIZE);
         body = body.slice().asReadOnlyBuffer();
-        this.data = compression == CompressionType.NONE ? body : ByteBuffer.wrap(compression.decompress(body))
+        this.data = compression == CompressionType.NONE ? body : ByteBuffer.wrap(compression.decompress(body, maxDecompressedBytes))
                 .asReadOnlyBuffer();
     }
 

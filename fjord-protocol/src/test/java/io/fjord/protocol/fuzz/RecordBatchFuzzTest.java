@@ -24,10 +24,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>Properties: the validators never throw (they answer with an error code); the reader throws only
  * {@link InvalidRecordException}; decoding allocates at most a fixed amount plus a multiple of the input (a
- * compressed section's expansion is bounded, see {@code CompressionType#decompress}); every input ends.
+ * compressed section's expansion is bounded, see {@code CompressionType#decompress} and the snappy length checks);
+ * every input ends.
  */
 class RecordBatchFuzzTest {
     private static final long PER_BYTE = 64;
+    /**
+     * The reader's bound on a decompressed section, lowered from {@code CompressionType.MAX_DECOMPRESSED_BYTES}
+     * (32 MiB) so each input stays fast; the same code enforces both. Reading a section to the bound allocates at
+     * most about three times it (the growing array), hence PER_BATCH. Seed regression-zstd-bomb-100MB: 3 KB of zstd
+     * inflating to 100 MB, which before the bound allocated it all.
+     */
+    private static final int FUZZ_MAX_DECOMPRESSED = 1024 * 1024;
     private static final long FIXED = 256 * 1024;
     /**
      * Per batch read: the codec's own buffers, freed when the batch is done. lz4's frame stream allocates two
@@ -35,7 +43,7 @@ class RecordBatchFuzzTest {
      * Found by the long run (regression-many-small-lz4-batches): a budget per input, not per batch, flagged 25
      * small lz4 batches of 140 KiB buffers each.
      */
-    private static final long PER_BATCH = 9L * 1024 * 1024;
+    private static final long PER_BATCH = 9L * 1024 * 1024 + 3L * FUZZ_MAX_DECOMPRESSED;
 
     static {
         SeedMutator.warmUp(RecordBatchFuzzTest.class, "validateAndReadBatches", b -> readAll(withFixedCrcs(b)));
@@ -75,7 +83,7 @@ class RecordBatchFuzzTest {
     }
 
     private static void readBatch(ByteBuffer buf, int pos) {
-        RecordBatchReader reader = new RecordBatchReader(buf, pos);
+        RecordBatchReader reader = new RecordBatchReader(buf, pos, FUZZ_MAX_DECOMPRESSED);
         while (reader.hasNext()) {
             Record r = reader.next();
             if (r.key() != null) r.key().remaining();

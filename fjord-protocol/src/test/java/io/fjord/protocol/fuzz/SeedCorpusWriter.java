@@ -19,7 +19,7 @@ import java.util.List;
  * changes: {@code java -cp <test classpath> io.fjord.protocol.fuzz.SeedCorpusWriter src/test/resources}).
  * Requests: one default-valued request per API at its lowest, first flexible and highest version. Batches:
  * a small batch per codec, an idempotent one, a transactional one with headers, an end-transaction marker and
- * two batches back to back.
+ * two batches back to back, and a zstd decompression bomb.
  */
 public final class SeedCorpusWriter {
     private SeedCorpusWriter() {
@@ -54,6 +54,9 @@ public final class SeedCorpusWriter {
         ByteBuffer two = new RecordBatchBuilder(1, CompressionType.GZIP).append(2L, null, "b".getBytes()).build();
         ByteBuffer both = ByteBuffer.allocate(one.remaining() + two.remaining()).put(one).put(two).flip();
         write(batches.resolve("two-batches"), both);
+        // A decompression bomb: 100 MB of zeros as one zstd records section of ~3 KB (see DecompressionBombTest).
+        write(batches.resolve("regression-zstd-bomb-100MB"), io.fjord.protocol.record.DecompressionBombTest.batchWithSection(
+                CompressionType.ZSTD, io.fjord.protocol.record.DecompressionBombTest.compressedZeros(CompressionType.ZSTD, 100_000_000L)));
     }
 
     private static void write(Path file, ByteBuffer buf) throws IOException {

@@ -4,6 +4,8 @@ import io.fjord.broker.group.GroupCoordinator;
 import io.fjord.broker.group.consumer.ConsumerGroupDescription;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
 import java.util.ArrayList;
@@ -12,7 +14,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * ConsumerGroupDescribe (v0-1, KIP-848). A group that is not a consumer group is GROUP_ID_NOT_FOUND, as Kafka
- * answers, so Admin.describeConsumerGroups falls back to DescribeGroups for classic groups.
+ * answers, so Admin.describeConsumerGroups falls back to DescribeGroups for classic groups. Kafka's checks: GROUP
+ * Describe on the group (else GROUP_AUTHORIZATION_FAILED, the coordinator is not asked), then TOPIC Describe on
+ * every topic its members subscribe to or are assigned (else TOPIC_AUTHORIZATION_FAILED for the group, so a
+ * description never leaks a hidden topic's name).
  */
 public final class ConsumerGroupDescribeHandler implements ApiHandler {
     private static final byte CONSUMER_MEMBER = 1; // MemberType (v1): 0 classic, 1 consumer
@@ -27,7 +32,10 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler {
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         List<String> ids = request.getList("GroupIds");
         List<CompletableFuture<GroupCoordinator.ConsumerDescribeResult>> results = new ArrayList<>();
-        for (String id : ids) results.add(coordinator.consumerGroupDescribe(id));
+        for (String id : ids) {
+            results.add(ctx.authorized(AclOperation.DESCRIBE, AclResourceType.GROUP, id) ? coordinator.consumerGroupDescribe(id)
+                    : CompletableFuture.completedFuture(new GroupCoordinator.ConsumerDescribeResult(Errors.GROUP_AUTHORIZATION_FAILED, null)));
+        }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
             Struct response = ctx.spec().newResponse();
             for (int i = 0; i < ids.size(); i++) {
@@ -40,6 +48,12 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler {
                     g.set("ErrorCode", e.code()).set("GroupState", "").set("AssignorName", "")
                             .set("ErrorMessage", d == null && r.error() == Errors.NONE
                                     ? "Group " + ids.get(i) + " not found." : null);
+                    continue;
+                }
+                List<String> hidden = hiddenTopics(ctx, d);
+                if (!hidden.isEmpty()) {
+                    g.set("ErrorCode", Errors.TOPIC_AUTHORIZATION_FAILED.code()).set("GroupState", "").set("AssignorName", "")
+                            .set("ErrorMessage", "The group has described topic(s) that the client is not authorized to describe.");
                     continue;
                 }
                 g.set("ErrorCode", Errors.NONE.code()).set("GroupState", d.state()).set("GroupEpoch", d.groupEpoch())
@@ -56,6 +70,18 @@ public final class ConsumerGroupDescribeHandler implements ApiHandler {
             }
             return response;
         });
+    }
+
+    private static List<String> hiddenTopics(RequestContext ctx, ConsumerGroupDescription d) {
+        java.util.Set<String> topics = new java.util.TreeSet<>();
+        for (ConsumerGroupDescription.Member m : d.members()) {
+            if (m.subscribedTopicNames() != null) topics.addAll(m.subscribedTopicNames());
+            for (ConsumerGroupDescription.TopicPartitions tp : m.assignment()) if (tp.topicName() != null) topics.add(tp.topicName());
+            for (ConsumerGroupDescription.TopicPartitions tp : m.targetAssignment()) if (tp.topicName() != null) topics.add(tp.topicName());
+        }
+        List<String> hidden = new ArrayList<>();
+        for (String t : topics) if (!ctx.authorized(AclOperation.DESCRIBE, AclResourceType.TOPIC, t)) hidden.add(t);
+        return hidden;
     }
 
     private static Struct assignment(Struct a, List<ConsumerGroupDescription.TopicPartitions> tps) {

@@ -6,11 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
 import java.util.concurrent.CompletableFuture;
 
-/** DescribeGroups (v0-6): state, protocol and members (with metadata and assignment once Stable). */
+/**
+ * DescribeGroups (v0-6): state, protocol and members (with metadata and assignment once Stable). A group the
+ * principal may not DESCRIBE answers GROUP_AUTHORIZATION_FAILED and is not asked of the coordinator (Kafka's check).
+ */
 public final class DescribeGroupsHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
 
@@ -22,7 +27,10 @@ public final class DescribeGroupsHandler implements ApiHandler {
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
         List<Object> ids = request.getList("Groups");
         List<CompletableFuture<GroupCoordinator.DescribeResult>> results = new ArrayList<>();
-        for (Object id : ids) results.add(coordinator.describe((String) id));
+        for (Object id : ids) {
+            results.add(ctx.authorized(AclOperation.DESCRIBE, AclResourceType.GROUP, (String) id) ? coordinator.describe((String) id)
+                    : CompletableFuture.completedFuture(new GroupCoordinator.DescribeResult(Errors.GROUP_AUTHORIZATION_FAILED, null)));
+        }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> toResponse(ctx, ids, results));
     }
 

@@ -3,6 +3,8 @@ package io.fjord.broker.handlers.group;
 import io.fjord.broker.group.GroupCoordinator;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
 import java.util.concurrent.CompletableFuture;
@@ -11,7 +13,8 @@ import java.util.concurrent.CompletableFuture;
  * FindCoordinator (v0-6): a group's coordinator is the leader of its {@code __consumer_offsets} partition, asked of
  * any broker (COORDINATOR_NOT_AVAILABLE while the partition has no leader or the topic cannot be created yet).
  * A transactional id's coordinator (key type 1) is the leader of its {@code __transaction_state} partition, the
- * same way. v4+ batches keys.
+ * same way. v4+ batches keys. Kafka's checks: a group key needs GROUP Describe (GROUP_AUTHORIZATION_FAILED), a
+ * transactional id TRANSACTIONAL_ID Describe (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), per key.
  */
 public final class FindCoordinatorHandler implements ApiHandler {
     private static final byte GROUP = 0;
@@ -32,16 +35,25 @@ public final class FindCoordinatorHandler implements ApiHandler {
         if (v >= 4) {
             for (Object key : request.getList("CoordinatorKeys")) {
                 Struct c = response.child("Coordinators").set("Key", key);
-                fill(c, keyType, (String) key, true, ctx.listenerName());
+                fill(ctx, c, keyType, (String) key, true);
                 response.add("Coordinators", c);
             }
         } else {
-            fill(response, keyType, request.getString("Key"), v >= 1, ctx.listenerName());
+            fill(ctx, response, keyType, request.getString("Key"), v >= 1);
         }
         return CompletableFuture.completedFuture(response);
     }
 
-    private void fill(Struct s, byte keyType, String key, boolean hasMessage, String listener) {
+    private void fill(RequestContext ctx, Struct s, byte keyType, String key, boolean hasMessage) {
+        String listener = ctx.listenerName();
+        if (keyType == GROUP && !ctx.authorized(AclOperation.DESCRIBE, AclResourceType.GROUP, key)) {
+            fill(s, Errors.GROUP_AUTHORIZATION_FAILED, null, null, hasMessage, listener);
+            return;
+        }
+        if (keyType == TRANSACTION && !ctx.authorized(AclOperation.DESCRIBE, AclResourceType.TRANSACTIONAL_ID, key)) {
+            fill(s, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null, null, hasMessage, listener);
+            return;
+        }
         if (keyType == TRANSACTION && transactions != null) {
             io.fjord.broker.txn.TransactionCoordinator.Coordinator t = transactions.findCoordinator(key);
             fill(s, t.error(), t.message(), t.node(), hasMessage, listener);

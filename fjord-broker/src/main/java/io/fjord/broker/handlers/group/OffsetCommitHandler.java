@@ -29,6 +29,10 @@ public final class OffsetCommitHandler implements ApiHandler {
         List<GroupCoordinatorShard.OffsetCommit> commits = new ArrayList<>();
         List<Object[]> order = new ArrayList<>(); // {topic struct, partition struct, commit or error}
         OffsetCommitRequests.read(request, v, 10, 6, admin, commits, order);
+        OffsetCommitRequests.refuse(ctx, null, commits, order); // TOPIC Read per topic (GROUP Read is GroupAclGate's)
+        if (commits.isEmpty() && !order.isEmpty()) {
+            return CompletableFuture.completedFuture(toResponse(ctx, order, new GroupCoordinatorShard.CommitResult(Errors.NONE, Map.of())));
+        }
         return coordinator.commit(request.getString("GroupId"), request.getInt("GenerationIdOrMemberEpoch"),
                 request.getString("MemberId"), v >= 7 ? request.getString("GroupInstanceId") : null, commits)
                 .thenApply(r -> toResponse(ctx, order, r));

@@ -2,6 +2,9 @@ package io.fjord.broker.handlers.group;
 
 import io.fjord.broker.TopicAdmin;
 import io.fjord.broker.group.GroupCoordinatorShard;
+import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.metadata.TopicImage;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
@@ -15,6 +18,25 @@ import java.util.List;
  */
 public final class OffsetCommitRequests {
     private OffsetCommitRequests() {
+    }
+
+    /**
+     * Kafka's checks after {@link #read}: every partition answers {@code refused} when it is not null, else those of
+     * a topic the principal may not READ answer TOPIC_AUTHORIZATION_FAILED; refused partitions leave
+     * {@code commits}, so they are never written.
+     */
+    public static void refuse(RequestContext ctx, Errors refused, List<GroupCoordinatorShard.OffsetCommit> commits, List<Object[]> order) {
+        for (Object[] o : order) {
+            if (!(o[2] instanceof GroupCoordinatorShard.OffsetCommit c)) continue;
+            if (refused != null) {
+                o[2] = refused;
+            } else if (!ctx.authorized(AclOperation.READ, AclResourceType.TOPIC, c.topic())) {
+                o[2] = Errors.TOPIC_AUTHORIZATION_FAILED;
+            } else {
+                continue;
+            }
+            commits.remove(c);
+        }
     }
 
     public static void read(Struct request, short version, int topicIdVersion, int leaderEpochVersion, TopicAdmin admin,

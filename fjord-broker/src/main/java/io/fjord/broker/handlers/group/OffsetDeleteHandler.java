@@ -4,6 +4,8 @@ import io.fjord.broker.group.GroupCoordinator;
 import io.fjord.broker.group.OffsetKey;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.protocol.api.ConsumerProtocol;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
@@ -15,7 +17,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-/** OffsetDelete (v0): deletes a group's offsets for topics none of its members subscribes to. */
+/**
+ * OffsetDelete (v0): deletes a group's offsets for topics none of its members subscribes to. Kafka's checks: GROUP
+ * Delete on the group (else GROUP_AUTHORIZATION_FAILED for the request), TOPIC Read on each topic (else
+ * TOPIC_AUTHORIZATION_FAILED for its partitions, which the coordinator never sees).
+ */
 public final class OffsetDeleteHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
 
@@ -25,12 +31,24 @@ public final class OffsetDeleteHandler implements ApiHandler {
 
     @Override
     public CompletableFuture<Struct> handle(RequestContext ctx, Struct request) {
-        List<OffsetKey> keys = new java.util.ArrayList<>();
-        for (Struct t : request.getStructs("Topics")) {
-            for (Struct p : t.getStructs("Partitions")) keys.add(new OffsetKey(t.getString("Name"), p.getInt("PartitionIndex")));
+        String group = request.getString("GroupId");
+        if (!ctx.authorized(AclOperation.DELETE, AclResourceType.GROUP, group)) {
+            return CompletableFuture.completedFuture(toResponse(ctx, request, Errors.GROUP_AUTHORIZATION_FAILED, Map.of()));
         }
-        return coordinator.deleteOffsets(request.getString("GroupId"), keys, OffsetDeleteHandler::subscribedTopics)
-                .thenApply(r -> toResponse(ctx, request, r.groupError(), r.partitions()));
+        List<OffsetKey> keys = new java.util.ArrayList<>();
+        Map<OffsetKey, Errors> refused = new java.util.HashMap<>();
+        for (Struct t : request.getStructs("Topics")) {
+            boolean readable = ctx.authorized(AclOperation.READ, AclResourceType.TOPIC, t.getString("Name"));
+            for (Struct p : t.getStructs("Partitions")) {
+                OffsetKey key = new OffsetKey(t.getString("Name"), p.getInt("PartitionIndex"));
+                if (readable) keys.add(key); else refused.put(key, Errors.TOPIC_AUTHORIZATION_FAILED);
+            }
+        }
+        return coordinator.deleteOffsets(group, keys, OffsetDeleteHandler::subscribedTopics).thenApply(r -> {
+            Map<OffsetKey, Errors> all = new java.util.HashMap<>(r.partitions());
+            all.putAll(refused);
+            return toResponse(ctx, request, r.groupError(), all);
+        });
     }
 
     private static Struct toResponse(RequestContext ctx, Struct request, Errors groupError, Map<OffsetKey, Errors> perPartition) {

@@ -5,6 +5,8 @@ import io.fjord.broker.group.GroupCoordinator;
 import io.fjord.broker.group.GroupCoordinatorShard;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.metadata.TopicImage;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
@@ -16,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * OffsetFetch (v1-10): one group (v1-7) or several (v8+); a null topic list asks for every committed offset.
  * With RequireStable (v7+, read_committed consumers) a partition whose offset waits for a transaction marker
- * answers UNSTABLE_OFFSET_COMMIT (the consumer retries), as Kafka does.
+ * answers UNSTABLE_OFFSET_COMMIT (the consumer retries), as Kafka does. GROUP Read is checked in front
+ * ({@code GroupAclGate}); TOPIC Describe here, as in Kafka: a named partition of a topic the principal may not
+ * describe answers TOPIC_AUTHORIZATION_FAILED, and such topics are left out of an all-offsets answer.
  */
 public final class OffsetFetchHandler implements ApiHandler {
     private final GroupCoordinator coordinator;
@@ -40,7 +44,7 @@ public final class OffsetFetchHandler implements ApiHandler {
                     }
                     return response.set("ErrorCode", r.error().code());
                 }
-                fill(response, r.offsets(), r.ids(), r.unstable(), v);
+                fill(ctx, response, r.offsets(), r.ids(), r.unstable(), request.getStructs("Topics") == null);
                 return response.set("ErrorCode", Errors.NONE.code());
             });
         }
@@ -52,7 +56,7 @@ public final class OffsetFetchHandler implements ApiHandler {
             for (int i = 0; i < groups.size(); i++) {
                 Fetched r = results.get(i).join();
                 Struct out = response.child("Groups").set("GroupId", groups.get(i).getString("GroupId"));
-                if (r.error() == Errors.NONE) fill(out, r.offsets(), r.ids(), r.unstable(), v);
+                if (r.error() == Errors.NONE) fill(ctx, out, r.offsets(), r.ids(), r.unstable(), groups.get(i).getStructs("Topics") == null);
                 out.set("ErrorCode", r.error().code());
                 response.add("Groups", out);
             }
@@ -99,11 +103,14 @@ public final class OffsetFetchHandler implements ApiHandler {
         return coordinator.fetchOffsets(groupId, wanted).thenCombine(unstable, (r, u) -> new Fetched(r.error(), r.offsets(), ids, u));
     }
 
-    /** Fills {@code holder}'s topic list with the group's offsets. */
-    private void fill(Struct holder, Map<String, Map<Integer, GroupCoordinatorShard.FetchedOffset>> offsets,
-                      Map<String, java.util.UUID> ids, java.util.Set<io.fjord.broker.group.OffsetKey> unstable, short v) {
+    /** Fills {@code holder}'s topic list with the group's offsets ({@code all}: the request named no topics). */
+    private void fill(RequestContext ctx, Struct holder, Map<String, Map<Integer, GroupCoordinatorShard.FetchedOffset>> offsets,
+                      Map<String, java.util.UUID> ids, java.util.Set<io.fjord.broker.group.OffsetKey> unstable, boolean all) {
+        short v = ctx.version();
         String field = "Topics";
         for (Map.Entry<String, Map<Integer, GroupCoordinatorShard.FetchedOffset>> e : offsets.entrySet()) {
+            boolean describable = ctx.authorized(AclOperation.DESCRIBE, AclResourceType.TOPIC, e.getKey());
+            if (all && !describable) continue;
             Struct t = holder.child(field);
             if (v >= 10) {
                 java.util.UUID id = ids.get(e.getKey());
@@ -118,10 +125,12 @@ public final class OffsetFetchHandler implements ApiHandler {
             for (Map.Entry<Integer, GroupCoordinatorShard.FetchedOffset> p : e.getValue().entrySet()) {
                 Struct ps = t.child("Partitions").set("PartitionIndex", p.getKey()).set("CommittedOffset", p.getValue().offset())
                         .set("Metadata", p.getValue().metadata()).set("ErrorCode", Errors.NONE.code());
-                if (unstable.contains(new io.fjord.broker.group.OffsetKey(e.getKey(), p.getKey()))) {
+                if (!describable) {
+                    ps.set("CommittedOffset", -1L).set("Metadata", "").set("ErrorCode", Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                } else if (unstable.contains(new io.fjord.broker.group.OffsetKey(e.getKey(), p.getKey()))) {
                     ps.set("CommittedOffset", -1L).set("ErrorCode", Errors.UNSTABLE_OFFSET_COMMIT.code());
                 }
-                if (v >= 5) ps.set("CommittedLeaderEpoch", p.getValue().leaderEpoch());
+                if (v >= 5) ps.set("CommittedLeaderEpoch", describable ? p.getValue().leaderEpoch() : -1);
                 t.add("Partitions", ps);
             }
             holder.add(field, t);

@@ -4,6 +4,8 @@ import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
 import io.fjord.broker.replica.TopicPartition;
 import io.fjord.broker.txn.TransactionCoordinator;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
 import java.util.ArrayList;
@@ -15,7 +17,10 @@ import java.util.concurrent.CompletableFuture;
  * AddPartitionsToTxn (v0-5). v0-3: one producer's transaction, one error for every partition. v4+: a batch of
  * transactions sent by partition leaders (KIP-890): with VerifyOnly each partition is answered by whether it is
  * already in the ongoing transaction (part 1); without it the partitions are added (part 2, transaction version
- * 2 producers, whose leaders add partitions for them).
+ * 2 producers, whose leaders add partitions for them). Kafka's checks: v0-3 come from producers and need
+ * TRANSACTIONAL_ID Write (else every partition TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and TOPIC Write on each topic
+ * (else its partitions TOPIC_AUTHORIZATION_FAILED and the others OPERATION_NOT_ATTEMPTED; nothing is added); v4+
+ * come from brokers and need CLUSTER ClusterAction (else CLUSTER_AUTHORIZATION_FAILED for the request).
  */
 public final class AddPartitionsToTxnHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
@@ -37,11 +42,23 @@ public final class AddPartitionsToTxnHandler implements ApiHandler {
         Struct response = ctx.spec().newResponse();
         if (ctx.version() <= 3) {
             List<Struct> topics = request.getStructs("V3AndBelowTopics");
+            Errors refused = refusedV3(ctx, request.getString("V3AndBelowTransactionalId"), topics);
+            if (refused != null) {
+                for (Struct t : topics) {
+                    Errors forTopic = refused == Errors.TOPIC_AUTHORIZATION_FAILED
+                            && ctx.authorized(AclOperation.WRITE, AclResourceType.TOPIC, t.getString("Name")) ? Errors.OPERATION_NOT_ATTEMPTED : refused;
+                    response.add("ResultsByTopicV3AndBelow", topicResult(response.child("ResultsByTopicV3AndBelow"), t, forTopic, null));
+                }
+                return CompletableFuture.completedFuture(response);
+            }
             return coordinator.addPartitions(request.getString("V3AndBelowTransactionalId"), request.getLong("V3AndBelowProducerId"),
                     request.getShort("V3AndBelowProducerEpoch"), partitions(topics), false).thenApply(e -> {
                         for (Struct t : topics) response.add("ResultsByTopicV3AndBelow", topicResult(response.child("ResultsByTopicV3AndBelow"), t, e, null));
                         return response;
                     });
+        }
+        if (!ctx.authorized(AclOperation.CLUSTER_ACTION, AclResourceType.CLUSTER, AclResourceType.CLUSTER_NAME)) {
+            return CompletableFuture.completedFuture(response.set("ErrorCode", Errors.CLUSTER_AUTHORIZATION_FAILED.code()));
         }
         List<CompletableFuture<Struct>> parts = new ArrayList<>();
         for (Struct txn : request.getStructs("Transactions")) {
@@ -67,6 +84,15 @@ public final class AddPartitionsToTxnHandler implements ApiHandler {
             for (CompletableFuture<Struct> f : parts) response.add("ResultsByTransaction", f.join());
             return response.set("ErrorCode", Errors.NONE.code());
         });
+    }
+
+    /** The error a producer's (v0-3) request is refused with, or null when it may go ahead. */
+    private static Errors refusedV3(RequestContext ctx, String transactionalId, List<Struct> topics) {
+        if (!ctx.authorized(AclOperation.WRITE, AclResourceType.TRANSACTIONAL_ID, transactionalId)) return Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        for (Struct t : topics) {
+            if (!ctx.authorized(AclOperation.WRITE, AclResourceType.TOPIC, t.getString("Name"))) return Errors.TOPIC_AUTHORIZATION_FAILED;
+        }
+        return null;
     }
 
     private static Struct topicResult(Struct out, Struct topic, Errors all, Map<TopicPartition, Errors> each) {

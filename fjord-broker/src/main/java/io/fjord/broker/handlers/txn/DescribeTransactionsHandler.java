@@ -5,6 +5,8 @@ import io.fjord.broker.network.RequestContext;
 import io.fjord.broker.replica.TopicPartition;
 import io.fjord.broker.txn.TransactionCoordinator;
 import io.fjord.broker.txn.TransactionMetadata;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.protocol.types.Struct;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +16,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * DescribeTransactions (v0): each id's state at this coordinator (NOT_COORDINATOR for ids coordinated elsewhere,
- * TRANSACTIONAL_ID_NOT_FOUND for unknown ones), as {@code kafka-transactions.sh describe} shows it.
+ * TRANSACTIONAL_ID_NOT_FOUND for unknown ones), as {@code kafka-transactions.sh describe} shows it. Kafka's
+ * checks: TRANSACTIONAL_ID Describe per id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), and the partitions listed
+ * are only those of topics the principal may DESCRIBE.
  */
 public final class DescribeTransactionsHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
@@ -29,6 +33,11 @@ public final class DescribeTransactionsHandler implements ApiHandler {
         List<CompletableFuture<Struct>> parts = new ArrayList<>();
         for (Object o : request.getList("TransactionalIds")) {
             String id = (String) o;
+            if (!ctx.authorized(AclOperation.DESCRIBE, AclResourceType.TRANSACTIONAL_ID, id)) {
+                parts.add(CompletableFuture.completedFuture(response.child("TransactionStates").set("TransactionalId", id)
+                        .set("ErrorCode", io.fjord.protocol.api.Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())));
+                continue;
+            }
             parts.add(coordinator.describe(id).thenApply(d -> {
                 Struct s = response.child("TransactionStates").set("TransactionalId", id).set("ErrorCode", d.error().code());
                 TransactionMetadata m = d.metadata();
@@ -37,7 +46,9 @@ public final class DescribeTransactionsHandler implements ApiHandler {
                         .set("TransactionStartTimeMs", m.startMs()).set("ProducerId", m.producerId())
                         .set("ProducerEpoch", m.producerEpoch());
                 Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
-                for (TopicPartition tp : m.partitions()) byTopic.computeIfAbsent(tp.topic(), k -> new ArrayList<>()).add(tp.partition());
+                for (TopicPartition tp : m.partitions()) {
+                    if (ctx.authorized(AclOperation.DESCRIBE, AclResourceType.TOPIC, tp.topic())) byTopic.computeIfAbsent(tp.topic(), k -> new ArrayList<>()).add(tp.partition());
+                }
                 byTopic.forEach((t, ps) -> s.add("Topics", s.child("Topics").set("Topic", t).set("Partitions", ps)));
                 return s;
             }));

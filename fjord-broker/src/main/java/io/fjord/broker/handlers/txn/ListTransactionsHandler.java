@@ -6,6 +6,8 @@ import io.fjord.broker.txn.TransactionCoordinator;
 import io.fjord.broker.txn.TransactionCoordinatorShard;
 import io.fjord.broker.txn.TransactionState;
 import io.fjord.protocol.api.Errors;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.protocol.types.Struct;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -17,7 +19,7 @@ import java.util.regex.PatternSyntaxException;
 /**
  * ListTransactions (v0-2): the transactional ids of this broker's coordinator shards, filtered by state names
  * (unknown names are echoed in UnknownStateFilters), producer ids, (v1) a minimum running time and (v2) a regular
- * expression (an invalid one: INVALID_REQUEST).
+ * expression (an invalid one: INVALID_REQUEST). As in Kafka, only the ids the principal may DESCRIBE are listed.
  */
 public final class ListTransactionsHandler implements ApiHandler {
     private final TransactionCoordinator coordinator;
@@ -53,6 +55,7 @@ public final class ListTransactionsHandler implements ApiHandler {
         long duration = ctx.version() >= 1 ? request.getLong("DurationFilter") : -1;
         return coordinator.list(states, pids, duration, pattern).thenApply(all -> {
             for (TransactionCoordinatorShard.Listing l : all) {
+                if (!ctx.authorized(AclOperation.DESCRIBE, AclResourceType.TRANSACTIONAL_ID, l.transactionalId())) continue;
                 response.add("TransactionStates", response.child("TransactionStates").set("TransactionalId", l.transactionalId())
                         .set("ProducerId", l.producerId()).set("TransactionState", l.state()));
             }

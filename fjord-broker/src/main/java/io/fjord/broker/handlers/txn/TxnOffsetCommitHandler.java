@@ -6,6 +6,8 @@ import io.fjord.broker.group.GroupCoordinatorShard;
 import io.fjord.broker.handlers.group.OffsetCommitRequests;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.protocol.api.Errors;
 import io.fjord.protocol.types.Struct;
 import java.util.ArrayList;
@@ -16,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
  * TxnOffsetCommit (v0-6), sent by a transactional producer to the group's coordinator: the offsets wait in the
  * group shard until the transaction's marker reaches the group's offsets partition. v3+ carry the consumer's
  * generation and member id, checked as Kafka does (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID);
- * v6 names topics by id.
+ * v6 names topics by id. Kafka's checks, in its order: TRANSACTIONAL_ID Write (else every partition
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED), GROUP Read (else GROUP_AUTHORIZATION_FAILED), TOPIC Read per topic (else
+ * TOPIC_AUTHORIZATION_FAILED for its partitions, which are not committed).
  */
 public final class TxnOffsetCommitHandler implements ApiHandler {
     private final GroupCoordinator groups;
@@ -33,10 +37,16 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
         List<GroupCoordinatorShard.OffsetCommit> commits = new ArrayList<>();
         List<Object[]> order = new ArrayList<>(); // {topic struct, partition struct, commit or error}
         OffsetCommitRequests.read(request, v, 6, 2, admin, commits, order);
-        return groups.txnCommit(request.getString("GroupId"), request.getLong("ProducerId"), request.getShort("ProducerEpoch"),
-                v >= 3 ? request.getInt("GenerationIdOrMemberEpoch") : -1, v >= 3 ? request.getString("MemberId") : "",
-                v >= 3 ? request.getString("GroupInstanceId") : null, commits)
-                .thenApply(r -> {
+        Errors refused = !ctx.authorized(AclOperation.WRITE, AclResourceType.TRANSACTIONAL_ID, request.getString("TransactionalId"))
+                ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                : !ctx.authorized(AclOperation.READ, AclResourceType.GROUP, request.getString("GroupId")) ? Errors.GROUP_AUTHORIZATION_FAILED : null;
+        OffsetCommitRequests.refuse(ctx, refused, commits, order);
+        CompletableFuture<GroupCoordinatorShard.CommitResult> written = commits.isEmpty() && !order.isEmpty()
+                ? CompletableFuture.completedFuture(new GroupCoordinatorShard.CommitResult(Errors.NONE, java.util.Map.of()))
+                : groups.txnCommit(request.getString("GroupId"), request.getLong("ProducerId"), request.getShort("ProducerEpoch"),
+                        v >= 3 ? request.getInt("GenerationIdOrMemberEpoch") : -1, v >= 3 ? request.getString("MemberId") : "",
+                        v >= 3 ? request.getString("GroupInstanceId") : null, commits);
+        return written.thenApply(r -> {
                     Struct response = ctx.spec().newResponse();
                     Struct current = null;
                     Struct currentIn = null;
