@@ -101,9 +101,10 @@ public final class TransactionCoordinator implements AutoCloseable {
         }, logIo, workers, clock, true);
         TransactionCoordinator c = new TransactionCoordinator(rt, admin::image, admin, config, offsets, workers);
         self[0] = c;
+        Map<String, Object> security = io.fjord.broker.security.InterBrokerClient.settings(config);
         c.markers = new TransactionMarkerChannel(admin::image, c::complete, selfAddress,
-                config.getLong("request.timeout.ms"), 100);
-        c.gate = new TransactionPartitionGate(c, config.nodeId(), selfAddress, config.getLong("request.timeout.ms"));
+                config.getLong("request.timeout.ms"), 100, security);
+        c.gate = new TransactionPartitionGate(c, config.nodeId(), selfAddress, config.getLong("request.timeout.ms"), security);
         replicas.addLeadershipListener(new ReplicaManager.LeadershipListener() {
             @Override
             public void onBecomeLeader(TopicPartition tp, int leaderEpoch) {

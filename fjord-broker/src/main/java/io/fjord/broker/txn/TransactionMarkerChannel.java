@@ -77,9 +77,12 @@ public final class TransactionMarkerChannel implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    /** @param bootstrap any broker's host:port (the client needs one; requests go to node ids from the image) */
+    /**
+     * @param bootstrap      any broker's host:port (the client needs one; requests go to node ids from the image)
+     * @param clientSecurity the inter-broker listener's client settings (security.protocol, ssl.*, sasl.*)
+     */
     public TransactionMarkerChannel(Supplier<ClusterImage> image, Completion completion, String bootstrap,
-                                    long requestTimeoutMs, long retryBackoffMs) {
+                                    long requestTimeoutMs, long retryBackoffMs, Map<String, Object> clientSecurity) {
         this.image = image;
         this.completion = completion;
         this.requestTimeoutMs = requestTimeoutMs;
@@ -90,6 +93,7 @@ public final class TransactionMarkerChannel implements AutoCloseable {
         cfg.put("request.timeout.ms", requestTimeoutMs);
         cfg.put("reconnect.backoff.ms", 50L);
         cfg.put("reconnect.backoff.max.ms", 1000L);
+        cfg.putAll(clientSecurity); // the inter-broker listener's protocol, as the replica fetchers use
         this.client = new NetworkClient(new ClientConfig(cfg), "fjord-txn-markers-io");
         this.thread = new Thread(this::loop, "fjord-txn-markers");
         thread.setDaemon(true);

@@ -3,7 +3,9 @@ package io.fjord.broker.handlers.txn;
 import io.fjord.broker.TopicAdmin;
 import io.fjord.broker.group.GroupCoordinator;
 import io.fjord.broker.group.GroupCoordinatorShard;
+import io.fjord.broker.handlers.ProduceHandler;
 import io.fjord.broker.handlers.group.OffsetCommitRequests;
+import io.fjord.broker.replica.TopicPartition;
 import io.fjord.broker.network.ApiHandler;
 import io.fjord.broker.network.RequestContext;
 import io.fjord.protocol.api.Errors;
@@ -17,14 +19,41 @@ import java.util.concurrent.CompletableFuture;
  * group shard until the transaction's marker reaches the group's offsets partition. v3+ carry the consumer's
  * generation and member id, checked as Kafka does (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID);
  * v6 names topics by id.
+ *
+ * <p>KIP-890: before the offsets are taken, the group's {@code __consumer_offsets} partition is checked with the
+ * producer's transaction coordinator, as a produce is: v5+ come from a transaction version 2 producer, which sends
+ * no AddOffsetsToTxn, so the partition is added ({@code add}); older versions only verify that it was added (when
+ * {@code transaction.partition.verification.enable}). The coordinator's retriable errors are answered as
+ * COORDINATOR_LOAD_IN_PROGRESS, which the producer retries; PRODUCER_FENCED as INVALID_PRODUCER_EPOCH.
  */
 public final class TxnOffsetCommitHandler implements ApiHandler {
     private final GroupCoordinator groups;
     private final TopicAdmin admin;
+    private final ProduceHandler.TransactionVerifier verifier;
 
-    public TxnOffsetCommitHandler(GroupCoordinator groups, TopicAdmin admin) {
+    public TxnOffsetCommitHandler(GroupCoordinator groups, TopicAdmin admin, ProduceHandler.TransactionVerifier verifier) {
         this.groups = groups;
         this.admin = admin;
+        this.verifier = verifier;
+    }
+
+    /** The transaction coordinator's answer for the group's offsets partition, as this API's error. */
+    private CompletableFuture<Errors> verify(short v, String transactionalId, long producerId, short epoch, String groupId) {
+        boolean add = v >= 5;
+        if (groupId == null || groupId.isEmpty() || transactionalId == null
+                || !(add || Boolean.parseBoolean(admin.brokerConfig().get("transaction.partition.verification.enable")))) {
+            return CompletableFuture.completedFuture(Errors.NONE);
+        }
+        TopicPartition offsets = new TopicPartition("__consumer_offsets", groups.offsetsPartitionOrPlanned(groupId));
+        return verifier.verify(transactionalId, producerId, epoch, offsets, add)
+                .exceptionally(e -> Errors.COORDINATOR_LOAD_IN_PROGRESS)
+                .thenApply(e -> switch (e) {
+                    case PRODUCER_FENCED -> Errors.INVALID_PRODUCER_EPOCH;
+                    case NOT_ENOUGH_REPLICAS, CONCURRENT_TRANSACTIONS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR,
+                         REQUEST_TIMED_OUT -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
+                    case TRANSACTION_ABORTABLE -> v >= 4 ? Errors.TRANSACTION_ABORTABLE : Errors.INVALID_TXN_STATE;
+                    default -> e;
+                });
     }
 
     @Override
@@ -33,9 +62,15 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
         List<GroupCoordinatorShard.OffsetCommit> commits = new ArrayList<>();
         List<Object[]> order = new ArrayList<>(); // {topic struct, partition struct, commit or error}
         OffsetCommitRequests.read(request, v, 6, 2, admin, commits, order);
-        return groups.txnCommit(request.getString("GroupId"), request.getLong("ProducerId"), request.getShort("ProducerEpoch"),
-                v >= 3 ? request.getInt("GenerationIdOrMemberEpoch") : -1, v >= 3 ? request.getString("MemberId") : "",
-                v >= 3 ? request.getString("GroupInstanceId") : null, commits)
+        String groupId = request.getString("GroupId");
+        long producerId = request.getLong("ProducerId");
+        short epoch = request.getShort("ProducerEpoch");
+        return verify(v, request.getString("TransactionalId"), producerId, epoch, groupId)
+                .thenCompose(verified -> verified != Errors.NONE
+                        ? CompletableFuture.completedFuture(new GroupCoordinatorShard.CommitResult(verified, java.util.Map.of()))
+                        : groups.txnCommit(groupId, producerId, epoch,
+                                v >= 3 ? request.getInt("GenerationIdOrMemberEpoch") : -1, v >= 3 ? request.getString("MemberId") : "",
+                                v >= 3 ? request.getString("GroupInstanceId") : null, commits))
                 .thenApply(r -> {
                     Struct response = ctx.spec().newResponse();
                     Struct current = null;
