@@ -157,7 +157,8 @@ public final class FjordBroker implements AutoCloseable {
         Set<Short> served = new TreeSet<>();
         register(dispatcher, served, ApiVersionsApi.KEY, new ApiVersionsHandler(served));
         register(dispatcher, served, (short) 3, new MetadataHandler(admin));
-        register(dispatcher, served, (short) 0, new ProduceHandler(admin, replicas));
+        ProduceHandler produce = new ProduceHandler(admin, replicas);
+        register(dispatcher, served, (short) 0, produce);
         register(dispatcher, served, (short) 1, new FetchHandler(admin, replicas, fetchSessions));
         register(dispatcher, served, (short) 2, new ListOffsetsHandler(admin, replicas));
         register(dispatcher, served, io.fjord.protocol.api.OffsetForLeaderEpochApi.KEY,
@@ -178,6 +179,8 @@ public final class FjordBroker implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         }, groups::offsetsPartitionOrPlanned, self.host() + ":" + self.port());
+        io.fjord.broker.txn.TransactionPartitionGate txnGate = transactions.partitionGate();
+        produce.setTransactionVerifier(txnGate::admit, requestPool); // KIP-890 on the produce path
         registerGroupApis(dispatcher, served, admin);
         registerTransactionApis(dispatcher, served, admin);
         if (console != null) {
@@ -285,7 +288,8 @@ public final class FjordBroker implements AutoCloseable {
         register(d, served, io.fjord.protocol.api.AddPartitionsToTxnApi.KEY, new io.fjord.broker.handlers.txn.AddPartitionsToTxnHandler(transactions));
         register(d, served, io.fjord.protocol.api.AddOffsetsToTxnApi.KEY, new io.fjord.broker.handlers.TransactionalIdAclGate(new io.fjord.broker.handlers.txn.AddOffsetsToTxnHandler(transactions)));
         register(d, served, io.fjord.protocol.api.EndTxnApi.KEY, new io.fjord.broker.handlers.TransactionalIdAclGate(new io.fjord.broker.handlers.txn.EndTxnHandler(transactions)));
-        register(d, served, io.fjord.protocol.api.TxnOffsetCommitApi.KEY, new io.fjord.broker.handlers.txn.TxnOffsetCommitHandler(groups, admin));
+        register(d, served, io.fjord.protocol.api.TxnOffsetCommitApi.KEY, new io.fjord.broker.handlers.txn.TxnOffsetCommitHandler(groups, admin,
+                transactions.partitionGate()::admit));
         register(d, served, io.fjord.protocol.api.DescribeTransactionsApi.KEY, new io.fjord.broker.handlers.txn.DescribeTransactionsHandler(transactions));
         register(d, served, io.fjord.protocol.api.ListTransactionsApi.KEY, new io.fjord.broker.handlers.txn.ListTransactionsHandler(transactions));
     }

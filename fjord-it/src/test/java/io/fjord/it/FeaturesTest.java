@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The features of ApiVersions v3+ as kafka-clients' {@code Admin.describeFeatures} and Kafka's
  * {@code kafka-features.sh describe} (FeatureCommand) read them: metadata.version finalized at 4.4-IV2 (33),
- * group.version at 1, transaction.version supported at 0 only and not finalized (so kafka-clients stay on
- * transaction version 1 until the produce path adds partitions for TV2 producers).
+ * group.version at 1, transaction.version supported 0-2 and finalized at 2 (so kafka-clients use transaction
+ * version 2: Produce v12, EndTxn v5, no AddPartitionsToTxn), as a new Kafka 4.4 cluster.
  */
 class FeaturesTest {
     @TempDir
@@ -40,9 +40,9 @@ class FeaturesTest {
             FeatureMetadata m = admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS);
             assertThat(m.finalizedFeatures().get("metadata.version").maxVersionLevel()).isEqualTo((short) 33);
             assertThat(m.finalizedFeatures().get("group.version").maxVersionLevel()).isEqualTo((short) 1);
-            assertThat(m.finalizedFeatures()).doesNotContainKey("transaction.version");
+            assertThat(m.finalizedFeatures().get("transaction.version").maxVersionLevel()).isEqualTo((short) 2);
             assertThat(m.supportedFeatures().get("metadata.version").minVersion()).isEqualTo((short) 7);
-            assertThat(m.supportedFeatures().get("transaction.version").maxVersion()).isEqualTo((short) 0);
+            assertThat(m.supportedFeatures().get("transaction.version").maxVersion()).isEqualTo((short) 2);
             assertThat(m.finalizedFeaturesEpoch()).hasValue(0L);
         }
         KafkaTool.Result describe = KafkaTool.run(dir.resolve("tool"), "org.apache.kafka.tools.FeatureCommand",

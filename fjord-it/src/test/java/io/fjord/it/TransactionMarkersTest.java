@@ -40,9 +40,13 @@ import org.junit.jupiter.api.io.TempDir;
  * over a raw connection (our RecordBatchBuilder with the transactional bit), then WriteTxnMarkers; kafka-clients'
  * KafkaConsumer is the oracle for read_committed (committed data once, aborted never) and read_uncommitted (all),
  * Admin for the last stable offset (ListOffsets read_committed) and DescribeProducers. On three nodes the followers
- * build the same aborted-transaction index from the replicated batches.
+ * build the same aborted-transaction index from the replicated batches. There is no transaction coordinator in
+ * the loop, so KIP-890 verification of the raw transactional batches is off ({@link #NO_VERIFICATION}).
  */
 class TransactionMarkersTest {
+    /** The batches here belong to no coordinator's transaction: the partition leader must not ask one. */
+    private static final Map<String, String> NO_VERIFICATION = Map.of("transaction.partition.verification.enable", "false");
+
     private static final long P1 = 7001L, P2 = 7002L, P3 = 7003L;
 
     @TempDir
@@ -119,7 +123,7 @@ class TransactionMarkersTest {
 
     @Test
     void committedSeenOnceAbortedNeverAndTheStableOffsetWaitsForMarkers() throws Exception {
-        try (TestBroker b = new TestBroker(dir.resolve("data")).start();
+        try (TestBroker b = new TestBroker(dir.resolve("data"), NO_VERIFICATION).start();
              Admin admin = Clients.admin(b.bootstrap());
              RawClient c = new RawClient(b.port())) {
             admin.createTopics(List.of(new NewTopic("orders", 2, (short) 1), new NewTopic("audit", 1, (short) 1)))
@@ -215,7 +219,7 @@ class TransactionMarkersTest {
     @Test
     void followersHoldTheSameAbortedTransactionIndex() throws Exception {
         String topic = "replicated-txn";
-        try (TestCluster cluster = new TestCluster(dir, 3, Map.of()).start();
+        try (TestCluster cluster = new TestCluster(dir, 3, NO_VERIFICATION).start();
              Admin admin = Clients.admin(cluster.bootstrap())) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 3).configs(Map.of("min.insync.replicas", "2"))))
                     .all().get(60, TimeUnit.SECONDS);
@@ -255,7 +259,8 @@ class TransactionMarkersTest {
         List<String> committed;
         int port1 = Clients.freePort();
         try (FjordProcess node = FjordProcess.startJava(dir, dir.resolve("run1.out"), port1, List.of(
-                "listeners=PLAINTEXT://127.0.0.1:" + port1, "log.dirs=" + data, "num.io.threads=2"))) {
+                "listeners=PLAINTEXT://127.0.0.1:" + port1, "log.dirs=" + data, "num.io.threads=2",
+                "transaction.partition.verification.enable=false"))) {
             node.awaitReady(Duration.ofSeconds(90));
             String bootstrap = "127.0.0.1:" + port1;
             Clients.createTopic(bootstrap, tp.topic(), 1);
@@ -278,7 +283,8 @@ class TransactionMarkersTest {
         }
         int port2 = Clients.freePort();
         try (FjordProcess node = FjordProcess.startJava(dir, dir.resolve("run2.out"), port2, List.of(
-                "listeners=PLAINTEXT://127.0.0.1:" + port2, "log.dirs=" + data, "num.io.threads=2"))) {
+                "listeners=PLAINTEXT://127.0.0.1:" + port2, "log.dirs=" + data, "num.io.threads=2",
+                "transaction.partition.verification.enable=false"))) {
             node.awaitReady(Duration.ofSeconds(90));
             String bootstrap = "127.0.0.1:" + port2;
             try (RawClient c = new RawClient(port2); Admin admin = Clients.admin(bootstrap)) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fjord.broker.FjordBroker;
 import io.fjord.broker.config.BrokerConfig;
+import io.fjord.protocol.api.AddOffsetsToTxnApi;
 import io.fjord.protocol.api.AddPartitionsToTxnApi;
 import io.fjord.protocol.api.EndTxnApi;
 import io.fjord.protocol.api.Errors;
@@ -167,7 +168,10 @@ class TransactionsTest {
             assertThat(ongoing.transactionStartTimeMs()).isPresent();
             p.abortTransaction();
             await().atMost(Duration.ofSeconds(30)).until(() -> describe(admin, "tx-1").state() == TransactionState.COMPLETE_ABORT);
-            assertThat(markedPartitions(pid, epoch, false))
+            // Transaction version 2: every end bumps the epoch, and the markers carry the bumped one.
+            short abortEpoch = (short) describe(admin, "tx-1").producerEpoch();
+            assertThat(abortEpoch).isEqualTo((short) (epoch + 1));
+            assertThat(markedPartitions(pid, abortEpoch, false))
                     .containsExactlyInAnyOrder(new TopicPartition("a", 1), new TopicPartition("b", 0));
             List<TransactionListing> listed = new ArrayList<>(admin.listTransactions().all().get(30, TimeUnit.SECONDS));
             assertThat(listed).extracting(TransactionListing::transactionalId).contains("tx-1");
@@ -322,6 +326,13 @@ class TransactionsTest {
             Struct group = raw.request(FindCoordinatorApi.SPEC, (short) 3, new Struct(FindCoordinatorApi.REQUEST)
                     .set("Key", "g-raw").set("KeyType", (byte) 0));
             assertThat(group.getShort("ErrorCode")).isZero();
+            // Not in the transaction yet: KIP-890 verification at the transaction coordinator refuses it first.
+            Struct unverified = raw.request(TxnOffsetCommitApi.SPEC, (short) 3, commit);
+            assertThat(Errors.forCode(unverified.getStructs("Topics").get(0).getStructs("Partitions").get(0).getShort("ErrorCode")))
+                    .isEqualTo(Errors.INVALID_TXN_STATE);
+            Struct addOffsets = raw.request(AddOffsetsToTxnApi.SPEC, (short) 3, new Struct(AddOffsetsToTxnApi.REQUEST)
+                    .set("TransactionalId", "raw").set("ProducerId", pid).set("ProducerEpoch", epoch).set("GroupId", "g-raw"));
+            assertThat(Errors.forCode(addOffsets.getShort("ErrorCode"))).isEqualTo(Errors.NONE);
             Struct refused = raw.request(TxnOffsetCommitApi.SPEC, (short) 3, commit);
             assertThat(Errors.forCode(refused.getStructs("Topics").get(0).getStructs("Partitions").get(0).getShort("ErrorCode")))
                     .isEqualTo(Errors.ILLEGAL_GENERATION);

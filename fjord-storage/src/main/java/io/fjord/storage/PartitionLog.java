@@ -215,6 +215,26 @@ public final class PartitionLog {
         return TransactionIndex.collect(segments.snapshot(), segments.floor(startOffset), startOffset, upperBound);
     }
 
+    /** The producer's verification guard, read before verifying a partition with the coordinator (KIP-890). */
+    public long verificationGuard(long producerId) {
+        lock.lock();
+        try {
+            return producerState.verificationGuard(producerId);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the producer at {@code epoch} has a transaction open here (then its batches need no verification). */
+    public boolean hasOngoingTransaction(long producerId, short epoch) {
+        lock.lock();
+        try {
+            return producerState.hasOngoingTransaction(producerId, epoch);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The producers this partition keeps state for, with their open transactions (DescribeProducers). */
     public List<ProducerStateManager.ProducerInfo> activeProducers() {
         lock.lock();
@@ -326,6 +346,15 @@ public final class PartitionLog {
      *         producer batch already in the log
      */
     public LogAppendResult append(ByteBuffer batches) {
+        return append(batches, ProducerStateManager.NO_GUARD);
+    }
+
+    /**
+     * As {@link #append(ByteBuffer)} for batches verified with the transaction coordinator (KIP-890 part 1): a
+     * transactional batch that would open a transaction is refused (INVALID_TXN_STATE) if a marker of its producer
+     * was appended since {@code verificationGuard} was read ({@link #verificationGuard}).
+     */
+    public LogAppendResult append(ByteBuffer batches, long verificationGuard) {
         int size = batches.remaining();
         if (size == 0) throw new IllegalArgumentException("nothing to append");
         LogConfig cfg = config;
@@ -339,7 +368,7 @@ public final class PartitionLog {
             AppendBatches framed = AppendBatches.frame(batches);
             long firstOffset = local.logEndOffset();
             long lastOffset = firstOffset + framed.records() - 1;
-            LogAppendResult duplicate = producerState.checkAppend(batches);
+            LogAppendResult duplicate = producerState.checkAppend(batches, verificationGuard);
             if (duplicate != null) return duplicate;
             LogSegment seg = local.maybeRoll(size, framed.batchCount(), lastOffset, cfg, firstOffset);
             long offset = firstOffset;

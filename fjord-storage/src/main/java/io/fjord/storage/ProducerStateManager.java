@@ -95,6 +95,8 @@ public final class ProducerStateManager {
         int coordinatorEpoch = -1;
         long currentTxnFirstOffset = -1;
         long lastTimestamp = -1;
+        /** Markers applied to this producer since the log was opened (in memory only): the verification guard. */
+        long markersApplied;
         final ArrayDeque<BatchMetadata> batches = new ArrayDeque<>(BATCHES_RETAINED);
 
         int lastSeq() {
@@ -126,6 +128,7 @@ public final class ProducerStateManager {
             }
             coordinatorEpoch = markerCoordinatorEpoch;
             currentTxnFirstOffset = -1;
+            markersApplied++;
             lastTimestamp = timestamp;
             lastUpdateMs = now;
         }
@@ -174,6 +177,19 @@ public final class ProducerStateManager {
      * @throws ProducerStateException if a batch is fenced or out of sequence
      */
     LogAppendResult checkAppend(ByteBuffer batches) {
+        return checkAppend(batches, NO_GUARD);
+    }
+
+    /** No verification guard: the batches were not verified with the transaction coordinator. */
+    public static final long NO_GUARD = -1L;
+
+    /**
+     * As {@link #checkAppend(ByteBuffer)}, and a transactional batch that would open a transaction is refused with
+     * INVALID_TXN_STATE unless its producer's {@link #verificationGuard} still equals {@code guard} (KIP-890 part 1:
+     * a marker that arrived while the partition was being verified with the coordinator ended the transaction the
+     * verification was about, so the batch must not open a new one).
+     */
+    LogAppendResult checkAppend(ByteBuffer batches, long guard) {
         long now = clock.millis();
         Map<Long, long[]> earlier = null; // producer id -> {epoch, last seq} of an earlier batch in this append
         int limit = batches.limit();
@@ -203,6 +219,11 @@ public final class ProducerStateManager {
                                 + " producer " + pid + ": its transaction from offset " + e.currentTxnFirstOffset
                                 + " is still open");
                     }
+                }
+                if (guard != NO_GUARD && RecordBatch.isTransactional(batches, p) && (e == null || e.currentTxnFirstOffset < 0)
+                        && verificationGuard(pid) != guard) {
+                    throw new ProducerStateException(Errors.INVALID_TXN_STATE, "The transaction of producer " + pid
+                            + " ended while the partition was being verified with its coordinator");
                 }
             }
             if (p + RecordBatch.sizeInBytes(batches, p) < limit) {
@@ -385,6 +406,21 @@ public final class ProducerStateManager {
     public int lastSequenceOf(long producerId) {
         Entry e = producers.get(producerId);
         return e == null ? -1 : e.lastSeq();
+    }
+
+    /**
+     * The verification guard of {@code producerId} (KIP-890 part 1): read before asking the coordinator whether the
+     * partition is in the producer's transaction, passed to the append after; a marker in between changes it.
+     */
+    public long verificationGuard(long producerId) {
+        Entry e = producers.get(producerId);
+        return e == null ? 0 : e.markersApplied;
+    }
+
+    /** Whether {@code producerId} at {@code epoch} has a transaction open on this partition. */
+    public boolean hasOngoingTransaction(long producerId, short epoch) {
+        Entry e = producers.get(producerId);
+        return e != null && e.epoch == epoch && e.currentTxnFirstOffset >= 0;
     }
 
     /** First offset of {@code producerId}'s open transaction here, or -1. */

@@ -113,6 +113,7 @@ public final class BrokerConfig {
         d.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "10000");
         d.put("transactional.id.expiration.ms", "604800000");
         d.put("transaction.remove.expired.transaction.cleanup.interval.ms", "3600000");
+        d.put("transaction.partition.verification.enable", "true");
         d.put("request.timeout.ms", "30000"); // the marker channel's requests to partition leaders
         // Replication (Kafka's names and defaults).
         d.put("replica.lag.time.max.ms", "30000");

@@ -122,6 +122,7 @@ public final class ConfigDefinitions {
         def("transaction.abort.timed.out.transaction.cleanup.interval.ms", I, ">= 1", "How often timed-out transactions are aborted.");
         def("transactional.id.expiration.ms", I, ">= 1", "How long an idle transactional id is kept.");
         def("transaction.remove.expired.transaction.cleanup.interval.ms", I, ">= 1", "How often expired transactional ids are removed.");
+        def("transaction.partition.verification.enable", B, "", "Verify with the coordinator that a transactional batch's partition is in the transaction (KIP-890).");
         // Replication
         def("replica.lag.time.max.ms", L, ">= 1", "A follower not caught up for this long leaves the ISR.");
         def("num.replica.fetchers", I, ">= 1", "Fetcher threads per source broker.");

@@ -285,7 +285,9 @@ public final class GroupCoordinatorShard implements CoordinatorShard {
     public CoordinatorResult<CommitResult> txnCommit(String groupId, long producerId, short producerEpoch, int generationId,
                                                      String memberId, String groupInstanceId, List<OffsetCommit> commits) {
         if (groupId == null || groupId.isEmpty()) return CoordinatorResult.of(new CommitResult(Errors.INVALID_GROUP_ID, Map.of()));
-        Errors e = TransactionalOffsets.checkMember(groups.get(groupId), generationId, memberId, groupInstanceId);
+        // A consumer group (KIP-848): the member epoch stands in for the generation.
+        Errors e = consumer.group(groupId) != null ? consumer.validateTxnCommit(groupId, memberId, groupInstanceId, generationId)
+                : TransactionalOffsets.checkMember(groups.get(groupId), generationId, memberId, groupInstanceId);
         if (e != Errors.NONE) return CoordinatorResult.of(new CommitResult(e, Map.of()));
         Map<OffsetCommit, Errors> out = new LinkedHashMap<>();
         List<CoordinatorRecord> records = txnOffsets.commit(groupId, producerId, producerEpoch, commits, clock.getAsLong(),

@@ -34,10 +34,11 @@ public final class ApiVersionsHandler implements ApiHandler {
         if (context.version() >= 3) {
             feature(response, "SupportedFeatures", "metadata.version", "MinVersion", 7, "MaxVersion", 33);
             feature(response, "SupportedFeatures", "group.version", "MinVersion", 0, "MaxVersion", 1);
-            feature(response, "SupportedFeatures", "transaction.version", "MinVersion", 0, "MaxVersion", 0);
+            feature(response, "SupportedFeatures", "transaction.version", "MinVersion", 0, "MaxVersion", 2);
             response.set("FinalizedFeaturesEpoch", FINALIZED_EPOCH);
             feature(response, "FinalizedFeatures", "metadata.version", "MinVersionLevel", 33, "MaxVersionLevel", 33);
             feature(response, "FinalizedFeatures", "group.version", "MinVersionLevel", 1, "MaxVersionLevel", 1);
+            feature(response, "FinalizedFeatures", "transaction.version", "MinVersionLevel", 2, "MaxVersionLevel", 2);
         }
         return CompletableFuture.completedFuture(response);
     }

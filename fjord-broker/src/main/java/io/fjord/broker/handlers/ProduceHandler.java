@@ -19,9 +19,11 @@ import io.fjord.protocol.types.Records;
 import io.fjord.protocol.types.Struct;
 import io.fjord.storage.LogAppendResult;
 import io.fjord.storage.ProducerStateException;
+import io.fjord.storage.ProducerStateManager;
 import java.nio.ByteBuffer;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,16 +49,20 @@ public final class ProduceHandler implements ApiHandler {
     private final TopicAdmin admin;
     private final ReplicaManager replicas;
     private volatile TransactionVerifier verifier = TransactionVerifier.ACCEPT_ALL;
+    private volatile Executor continuation = Runnable::run;
 
     /**
-     * KIP-890 part 1 seam: may a transactional batch of {@code producerId}/{@code producerEpoch} go to {@code tp}?
-     * Returns NONE, or the partition's error (e.g. INVALID_TXN_STATE when the partition is not in the transaction).
+     * The transaction coordinator's side of KIP-890, asked before a transactional batch opens its producer's
+     * transaction on a partition: {@code add} false verifies that the producer added the partition (part 1), true
+     * adds it (part 2, Produce v12+ from a transaction version 2 producer). Completes with NONE or the coordinator's
+     * error for the partition; may complete on any thread.
      */
     @FunctionalInterface
     public interface TransactionVerifier {
-        TransactionVerifier ACCEPT_ALL = (transactionalId, producerId, producerEpoch, tp) -> Errors.NONE;
+        TransactionVerifier ACCEPT_ALL = (transactionalId, producerId, producerEpoch, tp, add) ->
+                CompletableFuture.completedFuture(Errors.NONE);
 
-        Errors verify(String transactionalId, long producerId, short producerEpoch, TopicPartition tp);
+        CompletableFuture<Errors> verify(String transactionalId, long producerId, short producerEpoch, TopicPartition tp, boolean add);
     }
 
     public ProduceHandler(TopicAdmin admin, ReplicaManager replicas) {
@@ -64,9 +70,19 @@ public final class ProduceHandler implements ApiHandler {
         this.replicas = replicas;
     }
 
-    /** Installs the transaction coordinator's verification (see {@link TransactionVerifier}). */
-    public void setTransactionVerifier(TransactionVerifier verifier) {
+    /**
+     * Installs the transaction coordinator's verification (see {@link TransactionVerifier}); appends that waited for
+     * it continue on {@code continuation} (not the thread that completed the verification: that may be a network
+     * client's or the coordinator's).
+     */
+    public void setTransactionVerifier(TransactionVerifier verifier, Executor continuation) {
+        this.continuation = continuation;
         this.verifier = verifier;
+    }
+
+    /** A partition's append: the acks=all wait (null if none) and the fsync-on-ack future (null if none). */
+    private record Appended(PendingAck ack, CompletableFuture<Void> durable) {
+        static final Appended NOTHING = new Appended(null, null);
     }
 
     /** An acks=all append waiting for the high watermark to pass {@code requiredOffset}. */
@@ -85,8 +101,7 @@ public final class ProduceHandler implements ApiHandler {
         short v = ctx.version();
         short acks = request.getShort("Acks");
         Struct response = ctx.spec().newResponse();
-        java.util.List<CompletableFuture<Void>> durable = new java.util.ArrayList<>();
-        java.util.List<PendingAck> pending = new java.util.ArrayList<>();
+        java.util.List<CompletableFuture<Appended>> appends = new java.util.ArrayList<>();
         // ACLs (Kafka's checks): a transactional write needs TRANSACTIONAL_ID Write, every topic TOPIC Write.
         String txnId = v >= 3 ? request.getString("TransactionalId") : null;
         boolean txnRefused = txnId != null && !ctx.authorized(AclOperation.WRITE, AclResourceType.TRANSACTIONAL_ID, txnId);
@@ -126,11 +141,27 @@ public final class ProduceHandler implements ApiHandler {
                     pr.set("ErrorCode", Errors.INVALID_REQUIRED_ACKS.code());
                     continue;
                 }
-                String transactionalId = v >= 3 ? request.getString("TransactionalId") : null;
-                PendingAck ack = appendOne(topic, partition, pd.getRecords("Records"), acks, v, pr, durable, transactionalId);
-                if (ack != null) pending.add(ack);
+                appends.add(appendOne(topic, partition, pd.getRecords("Records"), acks, v, pr, txnId));
             }
         }
+        // Transactional batches verified with the coordinator append once it answered; the rest already did.
+        CompletableFuture<Struct> answer = CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
+                .thenCompose(x -> {
+                    java.util.List<PendingAck> pending = new java.util.ArrayList<>();
+                    java.util.List<CompletableFuture<Void>> durable = new java.util.ArrayList<>();
+                    for (CompletableFuture<Appended> f : appends) {
+                        Appended a = f.join();
+                        if (a.ack() != null) pending.add(a.ack());
+                        if (a.durable() != null) durable.add(a.durable());
+                    }
+                    return awaitReplication(request, response, pending, durable);
+                });
+        return acks == 0 ? answer.thenApply(r -> null) : answer;
+    }
+
+    /** Answers once every acks=all append is replicated (or timed out) and every fsync-on-ack append is durable. */
+    private CompletableFuture<Struct> awaitReplication(Struct request, Struct response, java.util.List<PendingAck> pending,
+                                                       java.util.List<CompletableFuture<Void>> durable) {
         CompletableFuture<Struct> replicated = new CompletableFuture<>();
         if (pending.isEmpty() || pending.stream().allMatch(a -> resolve(a))) {
             replicated.complete(response);
@@ -160,7 +191,7 @@ public final class ProduceHandler implements ApiHandler {
             CompletableFuture<Void> fsynced = CompletableFuture.allOf(durable.toArray(CompletableFuture[]::new));
             return replicated.thenCombine(fsynced.handle((x, e) -> null), (r, x) -> r);
         }
-        return acks == 0 ? replicated.thenApply(r -> null) : replicated;
+        return replicated;
     }
 
     /** Sets the partition's answer if its acks=all wait is over; true if it was. */
@@ -176,39 +207,32 @@ public final class ProduceHandler implements ApiHandler {
     }
 
     /**
-     * Appends one partition's batch. For acks=all returns what to wait for (the high watermark passing the batch);
-     * adds the fsync-on-ack future to {@code durable} when there is one.
+     * Appends one partition's batch, after verifying it with the transaction coordinator if it would open its
+     * producer's transaction here (KIP-890). Completes with what acks=all waits for (the high watermark passing the
+     * batch) and the fsync-on-ack future.
      */
-    private PendingAck appendOne(TopicImage topic, Partition partition, Records records, short acks, short version, Struct pr,
-                                 java.util.List<CompletableFuture<Void>> durable, String transactionalId) {
+    private CompletableFuture<Appended> appendOne(TopicImage topic, Partition partition, Records records, short acks,
+                                                  short version, Struct pr, String transactionalId) {
         if (!(records instanceof MemoryRecords mem) || records.sizeInBytes() == 0) {
             pr.set("ErrorCode", Errors.INVALID_RECORD.code()).set("ErrorMessage", "No record batch in the request");
-            return null;
+            return DONE;
         }
         ByteBuffer buf = mem.buffer();
         BatchValidator.Result valid = BatchValidator.validateProduce(buf, version);
         if (!valid.isOk()) {
             pr.set("ErrorCode", valid.error().code()).set("ErrorMessage", valid.message());
-            return null;
+            return DONE;
         }
         int maxMessageBytes = Integer.parseInt(TopicConfigs.get(topic.configs(), admin.brokerConfig(), "max.message.bytes"));
         if (buf.remaining() > maxMessageBytes) {
             pr.set("ErrorCode", Errors.MESSAGE_TOO_LARGE.code()).set("ErrorMessage",
                     "The batch is " + buf.remaining() + " bytes, more than max.message.bytes=" + maxMessageBytes);
-            return null;
-        }
-        if (RecordBatch.isTransactional(buf, buf.position())) {
-            Errors verified = verifier.verify(transactionalId, RecordBatch.producerId(buf, buf.position()),
-                    RecordBatch.producerEpoch(buf, buf.position()), partition.topicPartition());
-            if (verified != Errors.NONE) {
-                pr.set("ErrorCode", verified.code()).set("ErrorMessage", "The partition is not part of the transaction");
-                return null;
-            }
+            return DONE;
         }
         String keyless = compactedTopicKeyCheck(partition, buf);
         if (keyless != null) {
             pr.set("ErrorCode", Errors.INVALID_RECORD.code()).set("ErrorMessage", keyless);
-            return null;
+            return DONE;
         }
         int minIsr = Integer.parseInt(TopicConfigs.get(topic.configs(), admin.brokerConfig(), "min.insync.replicas"));
         if (acks == -1 && partition.inSyncReplicaCount() < minIsr) {
@@ -216,8 +240,58 @@ public final class ProduceHandler implements ApiHandler {
                     partition.topicPartition(), partition.state().isr(), minIsr);
             pr.set("ErrorCode", Errors.NOT_ENOUGH_REPLICAS.code()).set("ErrorMessage",
                     "The in-sync set has " + partition.inSyncReplicaCount() + " replica(s), fewer than min.insync.replicas=" + minIsr);
-            return null;
+            return DONE;
         }
+        int pos = buf.position();
+        if (transactionalId != null && RecordBatch.isTransactional(buf, pos)) {
+            long pid = RecordBatch.producerId(buf, pos);
+            short epoch = RecordBatch.producerEpoch(buf, pos);
+            // Produce v12+ comes from a transaction version 2 producer, which leaves adding partitions to the leader.
+            boolean add = version >= 12;
+            boolean verify = add || Boolean.parseBoolean(admin.brokerConfig().get("transaction.partition.verification.enable"));
+            // Only a batch that would open the producer's transaction here needs the coordinator: once it is open,
+            // the partition's producer state is the cache (a marker closes it, so the next transaction asks again).
+            if (verify && !partition.log().hasOngoingTransaction(pid, epoch)) {
+                long guard = partition.log().verificationGuard(pid);
+                Executor next = continuation;
+                return verifier.verify(transactionalId, pid, epoch, partition.topicPartition(), add)
+                        .exceptionally(e -> Errors.NOT_ENOUGH_REPLICAS)
+                        .thenApplyAsync(error -> {
+                            Errors e = forProduce(error, version);
+                            if (e != Errors.NONE) {
+                                pr.set("ErrorCode", e.code()).set("ErrorMessage", error == Errors.INVALID_TXN_STATE
+                                        ? "Partition was not added to the transaction"
+                                        : "Unable to verify the partition with the transaction coordinator: " + error);
+                                return Appended.NOTHING;
+                            }
+                            return append(topic, partition, buf, acks, pr, guard);
+                        }, next);
+            }
+        }
+        return CompletableFuture.completedFuture(append(topic, partition, buf, acks, pr, ProducerStateManager.NO_GUARD));
+    }
+
+    private static final CompletableFuture<Appended> DONE = CompletableFuture.completedFuture(Appended.NOTHING);
+
+    /**
+     * The produce error for a coordinator's verification answer (Kafka's translation): PRODUCER_FENCED becomes
+     * INVALID_PRODUCER_EPOCH (abortable, as for a fenced partition write); the coordinator's retriable errors
+     * become NOT_ENOUGH_REPLICAS, which every producer retries without refreshing metadata; TRANSACTION_ABORTABLE,
+     * unknown to producers before Produce v11, becomes INVALID_TXN_STATE for them.
+     */
+    static Errors forProduce(Errors coordinatorError, short produceVersion) {
+        return switch (coordinatorError) {
+            case PRODUCER_FENCED -> Errors.INVALID_PRODUCER_EPOCH;
+            case CONCURRENT_TRANSACTIONS, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE,
+                 NOT_COORDINATOR, REQUEST_TIMED_OUT -> Errors.NOT_ENOUGH_REPLICAS;
+            case TRANSACTION_ABORTABLE -> produceVersion >= 11 ? Errors.TRANSACTION_ABORTABLE : Errors.INVALID_TXN_STATE;
+            default -> coordinatorError;
+        };
+    }
+
+    /** The append proper: stamps the append time if the topic wants it, appends, and says what to wait for. */
+    private Appended append(TopicImage topic, Partition partition, ByteBuffer buf, short acks, Struct pr, long verificationGuard) {
+        int minIsr = Integer.parseInt(TopicConfigs.get(topic.configs(), admin.brokerConfig(), "min.insync.replicas"));
         // The request buffer is private to this request, so the header can be stamped in place (the leader epoch
         // is stamped by the partition, under its lock).
         int pos = buf.position();
@@ -228,30 +302,27 @@ public final class ProduceHandler implements ApiHandler {
         }
         try {
             int epoch = partition.leaderEpoch();
-            LogAppendResult r = replicas.appendAsLeader(partition, buf);
+            LogAppendResult r = replicas.appendAsLeader(partition, buf, verificationGuard);
             // A duplicate (retried idempotent batch) is acknowledged with the offsets it got the first time.
             pr.set("ErrorCode", Errors.NONE.code()).set("BaseOffset", r.firstOffset())
                     .set("LogAppendTimeMs", r.isDuplicate() ? -1L : appendTime)
                     .set("LogStartOffset", partition.logStartOffset());
-            if (acks != -1) return null;
+            if (acks != -1) return Appended.NOTHING;
             CompletableFuture<Void> d = replicas.awaitDurable(partition, r.lastOffset() + 1).whenComplete((x, e) -> {
                 if (e != null) {
                     pr.set("ErrorCode", Errors.KAFKA_STORAGE_ERROR.code()).set("ErrorMessage", "fsync failed: " + e.getMessage());
                 }
             });
-            if (!d.isDone()) durable.add(d);
-            return new PendingAck(partition, epoch, r.lastOffset() + 1, minIsr, pr);
+            return new Appended(new PendingAck(partition, epoch, r.lastOffset() + 1, minIsr, pr), d.isDone() ? null : d);
         } catch (Partition.NotLeaderException e) {
             pr.set("ErrorCode", Errors.NOT_LEADER_OR_FOLLOWER.code()).set("ErrorMessage", e.getMessage());
-            return null;
         } catch (ProducerStateException e) {
             pr.set("ErrorCode", e.error().code()).set("ErrorMessage", e.getMessage());
-            return null;
         } catch (RuntimeException e) {
             log.error("append to {} failed", partition.topicPartition(), e);
             pr.set("ErrorCode", Errors.UNKNOWN_SERVER_ERROR.code()).set("ErrorMessage", "append failed: " + e.getMessage());
-            return null;
         }
+        return Appended.NOTHING;
     }
 
     private static void stampLogAppendTime(ByteBuffer buf, int pos, long now) {

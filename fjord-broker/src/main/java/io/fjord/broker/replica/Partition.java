@@ -164,13 +164,18 @@ public final class Partition {
      * it was appended in.
      */
     LogAppendResult appendAsLeader(ByteBuffer batches) {
+        return appendAsLeader(batches, io.fjord.storage.ProducerStateManager.NO_GUARD);
+    }
+
+    /** As {@link #appendAsLeader(ByteBuffer)} with a KIP-890 verification guard ({@code PartitionLog#append(ByteBuffer, long)}). */
+    LogAppendResult appendAsLeader(ByteBuffer batches, long verificationGuard) {
         synchronized (this) {
             if (role != Role.LEADER) throw new NotLeaderException(tp + " is not led by this broker");
             int epoch = state.leaderEpoch();
             for (int p = batches.position(); p + RecordBatch.LOG_OVERHEAD <= batches.limit(); p += RecordBatch.sizeInBytes(batches, p)) {
                 RecordBatch.setPartitionLeaderEpoch(batches, p, epoch);
             }
-            LogAppendResult r = log.append(batches);
+            LogAppendResult r = log.append(batches, verificationGuard);
             maybeAdvanceHighWatermark();
             return r;
         }

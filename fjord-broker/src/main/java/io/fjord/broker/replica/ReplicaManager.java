@@ -434,9 +434,14 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** Appends as leader and wakes fetches waiting on this partition (and produces, if the ISR is just us). */
     public LogAppendResult appendAsLeader(Partition partition, ByteBuffer batches) {
+        return appendAsLeader(partition, batches, io.fjord.storage.ProducerStateManager.NO_GUARD);
+    }
+
+    /** As {@link #appendAsLeader(Partition, ByteBuffer)} for batches verified with the transaction coordinator. */
+    public LogAppendResult appendAsLeader(Partition partition, ByteBuffer batches, long verificationGuard) {
         long hwBefore = partition.highWatermark();
         int bytes = batches.remaining();
-        LogAppendResult r = partition.appendAsLeader(batches);
+        LogAppendResult r = partition.appendAsLeader(batches, verificationGuard);
         TopicPartition tp = partition.topicPartition();
         io.fjord.broker.metrics.BrokerMetrics m = metrics;
         // Kafka counts every leader append (produce and coordinator writes) as bytes and messages in.

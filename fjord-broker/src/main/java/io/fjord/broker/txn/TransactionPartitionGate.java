@@ -28,6 +28,7 @@ public final class TransactionPartitionGate implements AutoCloseable {
     private final int localBrokerId;
     private final NetworkClient client;
 
+    /** @param security the inter-broker listener's client settings (security.protocol, ssl.*, sasl.*) */
     TransactionPartitionGate(TransactionCoordinator coordinator, int localBrokerId, String bootstrap, long requestTimeoutMs,
                              Map<String, Object> security) {
         this.coordinator = coordinator;
@@ -36,7 +37,9 @@ public final class TransactionPartitionGate implements AutoCloseable {
         cfg.put("bootstrap.servers", bootstrap);
         cfg.put("client.id", "fjord-txn-partition-gate");
         cfg.put("request.timeout.ms", requestTimeoutMs);
-        cfg.putAll(security); // the inter-broker listener's protocol and login
+        cfg.put("reconnect.backoff.ms", 50L);
+        cfg.put("reconnect.backoff.max.ms", 1000L);
+        cfg.putAll(security); // the inter-broker listener's protocol and login, as the replica fetchers use
         this.client = new NetworkClient(new ClientConfig(cfg), "fjord-txn-gate-io");
     }
 
@@ -58,7 +61,10 @@ public final class TransactionPartitionGate implements AutoCloseable {
                         v -> request(transactionalId, producerId, producerEpoch, tp, !add), true, -1)
                 .thenApply(r -> {
                     Struct body = r.body();
-                    if (body.getShort("ErrorCode") != 0) return Errors.forCode(body.getShort("ErrorCode"));
+                    Errors top = Errors.forCode(body.getShort("ErrorCode"));
+                    // This broker may not act for the cluster there: the batch cannot be verified (as Kafka answers).
+                    if (top == Errors.CLUSTER_AUTHORIZATION_FAILED) return Errors.INVALID_TXN_STATE;
+                    if (top != Errors.NONE) return top == null ? Errors.UNKNOWN_SERVER_ERROR : top;
                     for (Struct txn : body.getStructs("ResultsByTransaction")) {
                         for (Struct t : txn.getStructs("TopicResults")) {
                             for (Struct p : t.getStructs("ResultsByPartition")) {

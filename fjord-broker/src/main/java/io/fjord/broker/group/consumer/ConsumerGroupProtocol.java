@@ -517,6 +517,25 @@ public final class ConsumerGroupProtocol {
         return Errors.NONE;
     }
 
+    /**
+     * TxnOffsetCommit (v3+ carries member id and epoch) by a member of a consumer group, as Kafka checks it: a
+     * commit without member id, epoch and instance id is accepted (older versions do not send them); otherwise the
+     * member must exist (UNKNOWN_MEMBER_ID) and the epoch be its current one (STALE_MEMBER_EPOCH, or
+     * ILLEGAL_GENERATION for a classic member inside the group).
+     */
+    public Errors validateTxnCommit(String groupId, String memberId, String groupInstanceId, int memberEpoch) {
+        ConsumerGroup g = groups.get(groupId);
+        if (g == null) return Errors.NONE;
+        if (memberEpoch < 0 && g.members.isEmpty()) return Errors.NONE;
+        if (memberEpoch == -1 && (memberId == null || memberId.isEmpty()) && groupInstanceId == null) return Errors.NONE;
+        ConsumerGroupMember m = memberId == null ? null : g.members.get(memberId);
+        if (m == null) return Errors.UNKNOWN_MEMBER_ID;
+        if (memberEpoch != m.memberEpoch()) {
+            return g.classicMembers.containsKey(memberId) ? Errors.ILLEGAL_GENERATION : Errors.STALE_MEMBER_EPOCH;
+        }
+        return Errors.NONE;
+    }
+
     /** The records deleting a consumer group without members (its offsets are the caller's). */
     public List<CoordinatorRecord> deletionRecords(String groupId) {
         ConsumerGroup g = groups.get(groupId);

@@ -416,6 +416,26 @@ class ConsumerGroupShardTest {
     }
 
     @Test
+    void transactionalOffsetCommitsCheckTheMemberEpoch() {
+        lead(1);
+        heartbeat(join("a", List.of("t")));
+        var commit = List.of(new GroupCoordinatorShard.OffsetCommit("t", 1, 20, -1, null));
+        // The consumer's current epoch: accepted, pending until the marker.
+        assertThat(write(s -> s.txnCommit("g", 7, (short) 0, 1, "a", null, commit)).groupError()).isEqualTo(Errors.NONE);
+        java.util.Set<io.fjord.broker.group.OffsetKey> pending = read(s -> s.pendingTransactionalOffsets("g"));
+        assertThat(pending).hasSize(1);
+        // An older epoch of the member (a zombie after a rebalance), an unknown member.
+        assertThat(write(s -> s.txnCommit("g", 7, (short) 0, 0, "a", null, commit)).groupError()).isEqualTo(Errors.STALE_MEMBER_EPOCH);
+        assertThat(write(s -> s.txnCommit("g", 7, (short) 0, 2, "a", null, commit)).groupError()).isEqualTo(Errors.STALE_MEMBER_EPOCH);
+        assertThat(write(s -> s.txnCommit("g", 7, (short) 0, 1, "zz", null, commit)).groupError()).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        assertThat(write(s -> s.txnCommit("g", 7, (short) 0, 3, "", null, commit)).groupError()).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        // Versions before 3 carry neither: accepted, as Kafka does (unlike a plain OffsetCommit of a non-member).
+        assertThat(write(s -> s.txnCommit("g", 8, (short) 0, -1, "", null, commit)).groupError()).isEqualTo(Errors.NONE);
+        write(s -> s.completeTransaction(7, (short) 0, true));
+        assertThat(read(s -> s.fetchOffsets("g", null)).get("t").get(1).offset()).isEqualTo(20);
+    }
+
+    @Test
     void listDescribeAndDeleteSeeConsumerGroups() {
         lead(1);
         heartbeat(join("a", List.of("t")));
