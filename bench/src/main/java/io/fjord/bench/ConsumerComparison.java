@@ -56,6 +56,7 @@ public final class ConsumerComparison {
             dir = Files.createTempDirectory("fjord-bench");
             Map<String, String> s = new HashMap<>();
             s.put("listeners", "PLAINTEXT://127.0.0.1:0");
+            s.put("fjord.console.listener", "none"); // no fixed port in a test
             s.put("log.dirs", dir.toString());
             broker = new FjordBroker(BrokerConfig.of(s)).start();
             bootstrap = "127.0.0.1:" + broker.port();

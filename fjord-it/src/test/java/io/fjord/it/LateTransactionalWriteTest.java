@@ -56,6 +56,7 @@ class LateTransactionalWriteTest {
         s.put("listeners", "PLAINTEXT://127.0.0.1:0");
         s.put("log.dirs", data.resolve("node").toString());
         s.put("num.io.threads", "4");
+        s.put("fjord.console.listener", "none");
         s.put("offsets.topic.replication.factor", "1");
         s.put("offsets.topic.num.partitions", "3");
         s.put("transaction.state.log.replication.factor", "1");

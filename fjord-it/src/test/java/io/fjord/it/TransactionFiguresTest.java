@@ -41,6 +41,7 @@ class TransactionFiguresTest {
     void figures() throws Exception {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("listeners", "PLAINTEXT://127.0.0.1:0");
+        s.put("fjord.console.listener", "none"); // no fixed port in a test
         s.put("log.dirs", dir.resolve("fjord").toString());
         s.put("offsets.topic.replication.factor", "1");
         s.put("transaction.state.log.replication.factor", "1");

@@ -49,6 +49,7 @@ class TransactionsEndToEndTest {
     void start() throws Exception {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("listeners", "PLAINTEXT://127.0.0.1:0");
+        s.put("fjord.console.listener", "none"); // no fixed port in a test
         s.put("log.dirs", data.resolve("node").toString());
         s.put("offsets.topic.replication.factor", "1");
         s.put("offsets.topic.num.partitions", "3");

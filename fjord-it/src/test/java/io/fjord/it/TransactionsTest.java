@@ -65,6 +65,7 @@ class TransactionsTest {
     void start() throws Exception {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("listeners", "PLAINTEXT://127.0.0.1:0");
+        s.put("fjord.console.listener", "none"); // no fixed port in a test
         s.put("log.dirs", data.resolve("node").toString());
         s.put("num.io.threads", "4");
         s.put("num.network.threads", "2");
