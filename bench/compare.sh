@@ -12,15 +12,18 @@
 #   --sizes "100 1024"     record sizes in bytes [SIZES] --partitions N            [PARTITIONS, 6; e.g. 1000]
 #   --producers N          concurrent producer processes per step, records split between them [PRODUCERS, 1; e.g. 50]
 #   --keyed RANGE          keyed records, keys 0..RANGE-1 (ProducerPerformance --record-key-range) [KEY_RANGE]
-#   --steps "..."          produce steps out of: acks1 acksall idempotent lz4 zstd [STEPS, all five]
+#   --steps "..."          produce steps out of: acks1 acksall idempotent lz4 zstd fsync [STEPS, all six]
 # More env: E2E_RECORDS (10000) WARMUP_RECORDS (NUM_RECORDS/2) KAFKA_HEAP_OPTS ("-Xmx1G -Xms1G", Kafka's default)
 #   FJORD_HEAP_OPTS (unset: bin/fjord's default) KAFKA_VERSION (4.4.0) KAFKA_LIB (where the jars go)
 #   STEP_TIMEOUT (600 s per tool run) START_TIMEOUT (120 s) RESULTS_DIR (~/.cache/fjord-bench/compare-<timestamp>)
 #
 # Produce steps (ProducerPerformance, --throughput -1, linger.ms=5 batch.size=65536): acks1 = acks=1, acksall =
 # acks=all, both enable.idempotence=false; idempotent = acks=all with enable.idempotence=true; lz4 / zstd = acks=all,
-# idempotent (Kafka's default producer) with that compression. Topics: one per record size, PARTITIONS partitions,
-# RF = nodes (min.insync.replicas=2 on three nodes); every step of every round appends to it. Broker CPU = user+sys
+# idempotent (Kafka's default producer) with that compression; fsync = acks=all, idempotence off, after the rounds of
+# the others with every node restarted with durable acks: Fjord fjord.log.fsync.on.ack=true (group commit), Kafka
+# log.flush.interval.messages=1 (an fsync after every append: the only way Kafka promises the same). Topics: one per
+# record size, PARTITIONS partitions, RF = nodes (min.insync.replicas=2 on three nodes); every step of every round
+# appends to it. Broker CPU = user+sys
 # of all node JVMs over the step (/proc/<pid>/stat), per million records. Consume: ConsumerPerformance reading
 # NUM_RECORDS of the first size's topic from the start (whole run, and its fetch-only rate). End-to-end:
 # EndToEndLatency, acks=all, 1 partition. Start-up: launch -> client port open (Kafka: and "Kafka Server started"),
@@ -57,7 +60,7 @@ SIZES="${SIZES:-100 1024}"
 PARTITIONS="${PARTITIONS:-6}"
 PRODUCERS="${PRODUCERS:-1}"
 KEY_RANGE="${KEY_RANGE:-}"
-STEPS="${STEPS:-acks1 acksall idempotent lz4 zstd}"
+STEPS="${STEPS:-acks1 acksall idempotent lz4 zstd fsync}"
 E2E_RECORDS="${E2E_RECORDS:-10000}"
 WARMUP_RECORDS="${WARMUP_RECORDS:-$((NUM_RECORDS / 2))}"
 KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
@@ -217,7 +220,7 @@ create_topic() {  # create_topic NAME PARTITIONS RF (retried until enough broker
 step_props() {  # the producer properties of a produce step
   case "$1" in
     acks1) echo "acks=1 enable.idempotence=false" ;;
-    acksall) echo "acks=all enable.idempotence=false" ;;
+    acksall|fsync) echo "acks=all enable.idempotence=false" ;;
     idempotent) echo "acks=all enable.idempotence=true" ;;
     lz4) echo "acks=all enable.idempotence=true compression.type=lz4" ;;
     zstd) echo "acks=all enable.idempotence=true compression.type=zstd" ;;
@@ -327,14 +330,35 @@ run_system() {  # run_system KIND NODES
   for ROUND in $(seq 1 "$ROUNDS"); do
     log "  round $ROUND of $ROUNDS"
     for size in $SIZES; do
-      for step in $STEPS; do produce "produce.$step.$size" "bench-$size" "$size" "$NUM_RECORDS" "$step" || true; done
+      for step in $STEPS; do
+        [ "$step" = fsync ] && continue   # below, after a restart with durable acks
+        produce "produce.$step.$size" "bench-$size" "$size" "$NUM_RECORDS" "$step" || true
+      done
     done
     consume "bench-$first_size"
     e2e bench-e2e "$first_size"
   done
   echo "rss_mb=$(nodes_rss_mb)" >> "$FIG"
   log "  RSS after the run: $(nodes_rss_mb) MB (all nodes)"
+  case " $STEPS " in *" fsync "*) fsync_rounds "$kind" "$n" ;; esac
   stop_nodes
+}
+
+fsync_rounds() {  # fsync_rounds KIND NODES: restart every node with durable acks, then ROUNDS rounds of the fsync step
+  local kind="$1" n="$2" id size t0
+  stop_nodes
+  for id in $(seq 1 "$n"); do
+    mv "$SDIR/node-$id/logs" "$SDIR/node-$id/logs-main"   # the restart's readiness must not see the first run's log
+    if [ "$kind" = kafka ]; then echo "log.flush.interval.messages=1" >> "$SDIR/node-$id/server.properties"
+    else echo "fjord.log.fsync.on.ack=true" >> "$SDIR/node-$id/server.properties"; fi
+  done
+  log "  restart with durable acks ($([ "$kind" = kafka ] && echo log.flush.interval.messages=1 || echo fjord.log.fsync.on.ack=true))"
+  t0=$(now_ms)
+  for id in $(seq 1 "$n"); do start_node "$kind" "$id" "$SDIR/node-$id"; done
+  for id in $(seq 1 "$n"); do wait_node "$kind" "$id" "$t0" > /dev/null || exit 1; done
+  for ROUND in $(seq 1 "$ROUNDS"); do
+    for size in $SIZES; do produce "produce.fsync.$size" "bench-$size" "$size" "$NUM_RECORDS" fsync || true; done
+  done
 }
 
 # ---- main ---------------------------------------------------------------------------------------------------------
@@ -388,6 +412,8 @@ row() {  # row N LABEL KEY
     row "$n" "RSS idle, MB (all nodes)" rss_idle_mb
     row "$n" "RSS after the run, MB (all nodes)" rss_mb
     row "$n" "start-up, launch -> ready, ms (slowest node)" startup_ms
+    case " $STEPS " in *" fsync "*) echo "fsync: acks=all after a restart with fjord.log.fsync.on.ack=true (Fjord)" \
+      "or log.flush.interval.messages=1 (Kafka)" ;; esac
   done
   echo "raw output: $RESULTS_DIR"
 } | tee "$RESULTS_DIR/table.md"

@@ -30,6 +30,11 @@ final class Clients {
     }
 
     static KafkaProducer<String, String> producer(String bootstrap) {
+        return producer(bootstrap, Map.of());
+    }
+
+    /** {@link #producer(String)} with some settings replaced. */
+    static KafkaProducer<String, String> producer(String bootstrap, Map<String, String> overrides) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
@@ -40,6 +45,7 @@ final class Clients {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.putAll(overrides);
         return new KafkaProducer<>(p);
     }
 

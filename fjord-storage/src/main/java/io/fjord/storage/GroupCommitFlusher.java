@@ -12,13 +12,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Group commit: makes appends durable before they are acknowledged without one fsync per request. A single
- * flusher thread repeatedly takes every request that arrived since its last round, fsyncs each distinct log named
- * in them once ({@link PartitionLog#flush()}), then completes all their futures. While a round's forces run, new
- * requests queue up and are served together by the next round, so under load one fsync per partition covers many
- * produce requests, across connections and partitions; with a single writer it degenerates to one fsync per
- * request. A request whose offset is already below the log's recovery point completes at once.
+ * flusher thread repeatedly takes every request that arrived since its last round, forces the .log of each
+ * distinct log named in them once ({@link PartitionLog#forceLog()}: the .log only, indexes and producer state are
+ * rebuilt by recovery), then completes every request whose offset lies below the position that force reached.
+ * While a round's forces run, new requests queue up and are served together by the next round, so under load one
+ * force per partition covers many produce requests, across connections and partitions; with a single writer it
+ * degenerates to one force per request. A request already below the log's durable offset completes at once,
+ * without queueing (an earlier force covered it).
  *
- * <p>Thread-safe. {@link #close()} fails outstanding requests.
+ * <p>Futures are completed on the flusher thread: callers must only hand work on from there (the produce path
+ * schedules its response write on the connection's event loop), never block it. Thread-safe. {@link #close()}
+ * fails outstanding requests.
  */
 public final class GroupCommitFlusher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommitFlusher.class);
@@ -32,10 +36,20 @@ public final class GroupCommitFlusher implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong forces = new AtomicLong();
 
+    /** Starts the flusher on a daemon thread called {@code name}. */
     public GroupCommitFlusher(String name) {
-        thread = new Thread(this::run, name);
-        thread.setDaemon(true);
+        this(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts the flusher on a thread made by {@code threads} (tests gate the first round with it). */
+    public GroupCommitFlusher(java.util.concurrent.ThreadFactory threads) {
+        thread = threads.newThread(this::run);
         thread.start();
     }
 
@@ -44,7 +58,7 @@ public final class GroupCommitFlusher implements AutoCloseable {
      * flush fails or the flusher is closed).
      */
     public CompletableFuture<Void> flushed(PartitionLog log, long upToOffset) {
-        if (log.recoveryPoint() >= upToOffset) return CompletableFuture.completedFuture(null);
+        if (log.durableOffset() >= upToOffset) return CompletableFuture.completedFuture(null);
         CompletableFuture<Void> f = new CompletableFuture<>();
         synchronized (monitor) {
             if (closed) {
@@ -60,6 +74,11 @@ public final class GroupCommitFlusher implements AutoCloseable {
     /** Flush rounds run so far (each is one fsync per log involved). */
     public long rounds() {
         return rounds.get();
+    }
+
+    /** .log forces issued so far (at most one per log per round; none for a log an earlier force covered). */
+    public long forces() {
+        return forces.get();
     }
 
     /** Requests served so far. */
@@ -88,7 +107,10 @@ public final class GroupCommitFlusher implements AutoCloseable {
             for (Request r : batch) wanted.merge(r.log(), r.upToOffset(), Math::max);
             for (Map.Entry<PartitionLog, Long> e : wanted.entrySet()) {
                 try {
-                    if (e.getKey().recoveryPoint() < e.getValue()) e.getKey().flush();
+                    if (e.getKey().durableOffset() < e.getValue()) {
+                        e.getKey().forceLog();
+                        forces.incrementAndGet();
+                    }
                 } catch (RuntimeException ex) {
                     log.error("Group commit flush of {} failed", e.getKey(), ex);
                     failures.put(e.getKey(), ex);
@@ -98,8 +120,9 @@ public final class GroupCommitFlusher implements AutoCloseable {
             requests.addAndGet(batch.size());
             for (Request r : batch) {
                 Throwable t = failures.get(r.log());
-                if (t == null && r.log().recoveryPoint() < r.upToOffset()) {
-                    t = new StorageException("log " + r.log() + " closed before it was flushed", null);
+                if (t == null && r.log().durableOffset() < r.upToOffset()) { // truncated meanwhile (or closed)
+                    t = new StorageException("log " + r.log() + " lost offsets below " + r.upToOffset()
+                            + " before they were forced", null);
                 }
                 if (t == null) r.done().complete(null);
                 else r.done().completeExceptionally(t);

@@ -46,6 +46,12 @@ final class LocalLog {
     private volatile long logEndOffset;
     /** Every offset below this is known to be on disk (fsynced); recovery scans from the segment holding it. */
     private volatile long recoveryPoint;
+    /**
+     * Every offset below this has its .log bytes forced (at least the recovery point; higher after a
+     * {@link #forceLog}, which leaves indexes and producer state to recovery and so does not move the recovery
+     * point). Changed under the flush lock only.
+     */
+    private volatile long forcedOffset;
     private volatile long lastFlushMs;
     private long unflushedMessages;
     /** Serialises flushes, so the recovery point only moves after the force that covers it returned. */
@@ -59,6 +65,7 @@ final class LocalLog {
         this.active = segments.last();
         this.logEndOffset = logEndOffset;
         this.recoveryPoint = recoveryPoint;
+        this.forcedOffset = recoveryPoint;
         this.lastFlushMs = clock.millis();
     }
 
@@ -81,6 +88,11 @@ final class LocalLog {
 
     long recoveryPoint() {
         return recoveryPoint;
+    }
+
+    /** Offsets below this are on disk (their .log bytes at least): never below the recovery point. */
+    long durableOffset() {
+        return Math.max(forcedOffset, recoveryPoint);
     }
 
     long lastFlushMs() {
@@ -242,6 +254,7 @@ final class LocalLog {
         flushLock.lock();
         try {
             recoveryPoint = newOffset;
+            forcedOffset = newOffset;
         } finally {
             flushLock.unlock();
         }
@@ -255,6 +268,7 @@ final class LocalLog {
         flushLock.lock();
         try {
             if (recoveryPoint > end) recoveryPoint = end;
+            if (forcedOffset > end) forcedOffset = end;
         } finally {
             flushLock.unlock();
         }
@@ -318,8 +332,31 @@ final class LocalLog {
             segments.flushDirty(Long.MAX_VALUE);
             flushObserver.accept(System.nanoTime() - t0);
             if (end > recoveryPoint) recoveryPoint = end;
+            if (end > forcedOffset) forcedOffset = end;
             unflushedMessages = 0;
             lastFlushMs = clock.millis();
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /**
+     * Group commit: forces the .log bytes written since the last force, in the segment holding the forced offset
+     * and every later one, and returns the log end read before the force (every offset below it is then on disk).
+     * Indexes and producer state are not forced and the recovery point does not move: after a crash recovery scans
+     * from the recovery point and rebuilds them from the .log. Serialised with flushes and truncations by the
+     * flush lock, so a truncation cannot leave the forced offset above the new end.
+     */
+    long forceLog() throws IOException {
+        flushLock.lock();
+        try {
+            long end = logEndOffset; // everything below was written before this read
+            if (end <= durableOffset()) return durableOffset();
+            long t0 = System.nanoTime();
+            segments.forceLogsFrom(durableOffset());
+            flushObserver.accept(System.nanoTime() - t0);
+            forcedOffset = end;
+            return end;
         } finally {
             flushLock.unlock();
         }
@@ -344,7 +381,10 @@ final class LocalLog {
     /** Writer: closes every file (flushed and trimmed first); afterwards the recovery point is the log end. */
     IOException close() {
         IOException failure = segments.closeAll(clock.millis());
-        if (failure == null) recoveryPoint = logEndOffset;
+        if (failure == null) {
+            recoveryPoint = logEndOffset;
+            forcedOffset = logEndOffset;
+        }
         return failure;
     }
 }

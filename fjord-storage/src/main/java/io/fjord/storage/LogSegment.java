@@ -47,6 +47,8 @@ public final class LogSegment {
     /** Largest batch max-timestamp in the segment, -1 if none. */
     private volatile long maxTimestampSoFar = -1;
     private volatile boolean dirty;
+    /** The .log has bytes not yet forced (by {@link #flush} or {@link #forceLog}); indexes are not tracked here. */
+    private volatile boolean logUnforced;
     private long truncatedOnLoad;
 
     // Writer-only state.
@@ -192,6 +194,7 @@ public final class LogSegment {
             throw e;
         }
         dirty = true;
+        logUnforced = true;
         size = (int) pos;
         int p = batches.position();
         int filePos = start;
@@ -413,6 +416,7 @@ public final class LogSegment {
         size = (int) pos;
         nextOffset = expectedMin;
         dirty = true;
+        logUnforced = true;
         return truncated;
     }
 
@@ -444,6 +448,7 @@ public final class LogSegment {
         nextOffset = Math.max(baseOffset, Math.min(nextOffset, cutBase));
         channel.truncate(cut);
         dirty = true;
+        logUnforced = true;
         offsetIndex.truncateFrom(cutBase);
         timeIndex.truncateFrom(cutBase);
         txnIndex.truncateFrom(cutBase);
@@ -485,10 +490,23 @@ public final class LogSegment {
     /** Forces the .log and index files to disk. Safe to call concurrently with appends. */
     void flush() throws IOException {
         dirty = false;
+        logUnforced = false;
         channel.force(false);
         offsetIndex.flush();
         timeIndex.flush();
         txnIndex.flush();
+    }
+
+    /**
+     * Forces only the .log file, if it was written since its last force (group commit). The indexes stay dirty for
+     * the next {@link #flush}: they are derived from the .log and rebuilt by recovery above the recovery point.
+     * Safe to call concurrently with appends (bytes written meanwhile may or may not be included; the flag is
+     * cleared before the force, so they are forced by the next call at the latest).
+     */
+    void forceLog() throws IOException {
+        if (!logUnforced) return;
+        logUnforced = false;
+        channel.force(false);
     }
 
     /** Writer: flushes, trims the indexes and closes the channel; in-flight slices fail afterwards. */

@@ -202,6 +202,12 @@ final class LogSegments {
         }
     }
 
+    /** Forces the .log (only) of the segment holding {@code fromOffset} and of every later one that was written. */
+    void forceLogsFrom(long fromOffset) throws IOException {
+        Long from = byBase.floorKey(fromOffset);
+        for (LogSegment s : (from == null ? byBase : byBase.tailMap(from, true)).values()) s.forceLog();
+    }
+
     /** Writer: closes every segment's files and every retired channel; returns the first failure, if any. */
     IOException closeAll(long nowMs) {
         closeRetired(nowMs, true);

@@ -694,6 +694,25 @@ public final class PartitionLog {
         }
     }
 
+    /** Offsets below this are on disk: the recovery point, or higher after {@link #forceLog}. */
+    public long durableOffset() {
+        return local.durableOffset();
+    }
+
+    /**
+     * Group commit: forces only the .log bytes written since the last force; returns {@link #durableOffset()}. The
+     * recovery point stays, so a crash's load re-validates the .log from there and rebuilds indexes and producer
+     * state ({@link LogLoader}): forcing those too would double the syncs. Takes no partition lock.
+     */
+    public long forceLog() {
+        if (closed) return local.durableOffset();
+        try {
+            return local.forceLog();
+        } catch (IOException e) {
+            throw new StorageException("force of " + dir + " failed", e);
+        }
+    }
+
     /**
      * Flushes the segments rolled since the last flush (not the active one) and moves the recovery point to the
      * active segment's base, as Kafka does after a roll. Returns whether anything was flushed.

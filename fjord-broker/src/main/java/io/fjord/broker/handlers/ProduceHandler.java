@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * LogAppendTime topics, and append the bytes as received (the partition stamps its leader epoch). acks=1 is
  * answered after the leader's append; acks=all once the high watermark covers the batch — every in-sync replica
  * has it — waiting in the produce purgatory up to the request's {@code TimeoutMs} (then REQUEST_TIMED_OUT), or
- * NOT_LEADER_OR_FOLLOWER if leadership moves first. acks=0 gets no response at all.
+ * NOT_LEADER_OR_FOLLOWER if leadership moves first. acks=0 gets no response at all. With
+ * {@code fjord.log.fsync.on.ack} acks=1 and acks=all answers also wait for the group commit to force the leader's
+ * .log past the batch (the flusher thread completes that; the answer is written from the connection's event loop).
  *
  * <p>Transactional batches (attribute bit 4, with a producer id) are appended like idempotent ones; the partition's
  * producer state opens the producer's transaction there and refuses an older epoch (INVALID_PRODUCER_EPOCH, what
@@ -307,13 +309,16 @@ public final class ProduceHandler implements ApiHandler {
             pr.set("ErrorCode", Errors.NONE.code()).set("BaseOffset", r.firstOffset())
                     .set("LogAppendTimeMs", r.isDuplicate() ? -1L : appendTime)
                     .set("LogStartOffset", partition.logStartOffset());
-            if (acks != -1) return Appended.NOTHING;
+            if (acks == 0) return Appended.NOTHING; // no answer to hold back
+            // fjord.log.fsync.on.ack: acks=1 and acks=all answers wait for the group commit's force of the .log.
             CompletableFuture<Void> d = replicas.awaitDurable(partition, r.lastOffset() + 1).whenComplete((x, e) -> {
                 if (e != null) {
                     pr.set("ErrorCode", Errors.KAFKA_STORAGE_ERROR.code()).set("ErrorMessage", "fsync failed: " + e.getMessage());
                 }
             });
-            return new Appended(new PendingAck(partition, epoch, r.lastOffset() + 1, minIsr, pr), d.isDone() ? null : d);
+            CompletableFuture<Void> wait = d.isDone() ? null : d;
+            if (acks != -1) return new Appended(null, wait);
+            return new Appended(new PendingAck(partition, epoch, r.lastOffset() + 1, minIsr, pr), wait);
         } catch (Partition.NotLeaderException e) {
             pr.set("ErrorCode", Errors.NOT_LEADER_OR_FOLLOWER.code()).set("ErrorMessage", e.getMessage());
         } catch (ProducerStateException e) {

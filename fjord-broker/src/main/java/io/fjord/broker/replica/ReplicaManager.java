@@ -75,7 +75,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final DelayedOperationPurgatory fetchPurgatory = new DelayedOperationPurgatory("fetch");
     private final DelayedOperationPurgatory producePurgatory = new DelayedOperationPurgatory("produce");
-    /** Set when fjord.log.fsync.on.ack is on: acks=all answers wait for the group-commit fsync. */
+    /** Set when fjord.log.fsync.on.ack is on: acks=1 and acks=all answers wait for the group-commit force. */
     private final GroupCommitFlusher groupCommit;
     private final LogMaintenance maintenance;
     private final ReplicaFetcherManager fetchers;
@@ -186,8 +186,8 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     /**
-     * Completes once offsets below {@code upToOffset} of the partition are fsynced when fsync-on-ack is on (group
-     * commit), at once otherwise.
+     * Completes once offsets below {@code upToOffset} of the partition's .log are forced to disk when fsync-on-ack
+     * is on (group commit, on the flusher thread), at once otherwise.
      */
     public CompletableFuture<Void> awaitDurable(Partition partition, long upToOffset) {
         if (groupCommit == null) return CompletableFuture.completedFuture(null);
