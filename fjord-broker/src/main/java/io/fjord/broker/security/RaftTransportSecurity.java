@@ -33,6 +33,22 @@ public final class RaftTransportSecurity {
     }
 
     /**
+     * Kafka's {@code ssl.endpoint.identification.algorithm}: https (the default) checks that the certificate of
+     * the Raft server dialled names the host of its {@code controller.quorum.voters} entry; empty does not.
+     */
+    private static javax.net.ssl.TrustManager trustManager(TrustManagerFactory tmf, ListenerSettings s) {
+        String algorithm = s.get("ssl.endpoint.identification.algorithm");
+        String a = algorithm == null ? "" : algorithm.trim();
+        javax.net.ssl.TrustManager tm = tmf.getTrustManagers()[0];
+        if (a.equalsIgnoreCase("https")) return tm;
+        if (!a.isEmpty()) {
+            throw new ConfigException(s.source("ssl.endpoint.identification.algorithm") + "=" + algorithm
+                    + ": the Raft port supports https or empty");
+        }
+        return new HostNameUncheckedTrustManager((javax.net.ssl.X509ExtendedTrustManager) tm);
+    }
+
+    /**
      * With ACLs on ({@code authorizer.class.name}), only {@code super.users} may use the Raft port: the principal of
      * the peer's certificate, mapped by the controller listener's {@code ssl.principal.mapping.rules}, must be one
      * (Kafka's controllers and brokers need CLUSTER ClusterAction, which their principals have as super users; ACL
@@ -105,7 +121,7 @@ public final class RaftTransportSecurity {
                     SslEngineFactory.blankToNull(s.get("ssl.truststore.password")), s.source("ssl.truststore.location"));
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(ts);
-            return new RaftTls(kmf.getKeyManagers()[0], tmf.getTrustManagers()[0], peerCheck(config, s));
+            return new RaftTls(kmf.getKeyManagers()[0], trustManager(tmf, s), peerCheck(config, s));
         } catch (ConfigException e) {
             throw new ConfigException(what + ": " + e.getMessage());
         } catch (GeneralSecurityException | IOException e) {
