@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * registrations, heartbeats, metadata writes) runs in mutual TLS. Replica fetchers connect to leaders with TLS and
  * log in, so an RF 3 topic written with acks=all reaches every replica; after the leader stops, the former followers
  * serve every record. On the Raft port, a Ratis client that speaks plaintext or presents a certificate the quorum
- * does not trust gets no answer, while one with the nodes' certificate does.
+ * does not trust gets no answer, nor does one whose trusted certificate's principal is not a super user (ACLs are
+ * on), while one with the nodes' certificate does.
  */
 class ClusterSecurityTest {
     private static final String PLAIN = "org.apache.kafka.common.security.plain.PlainLoginModule";
@@ -50,13 +51,18 @@ class ClusterSecurityTest {
     void replicationRunsOverTheSaslSslInterBrokerListener() throws Exception {
         TestCertificates certs = new TestCertificates(dir);
         Path keyStore = certs.keyStore("broker", "CN=localhost,O=Fjord");
-        Path trustStore = certs.trustStore("trust", "broker");
+        // Trusted: the nodes' certificate and an outsider's (as a CA would sign a Kafka client's); not trusted: the intruder's.
+        Path outsiderStore = certs.keyStore("outsider", "CN=localhost,O=Outsider");
+        Path trustStore = certs.trustStore("trust", "broker", "outsider");
         Path intruderStore = certs.keyStore("intruder", "CN=localhost,O=Elsewhere");
         Map<String, String> common = new LinkedHashMap<>();
         common.put("listener.security.protocol.map", "SASL_SSL:SASL_SSL,CONTROLLER:SSL");
         common.put("inter.broker.listener.name", "SASL_SSL");
         common.put("controller.listener.names", "CONTROLLER");
         common.put("listener.name.controller.ssl.client.auth", "required");
+        // With ACLs on, only super users may use the Raft port: the nodes' certificate principal is one, the outsider's is not.
+        common.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        common.put("super.users", "User:CN=localhost,O=Fjord;User:broker;User:alice");
         // Fjord's 150 ms (150-300) let leaderships churn on a loaded two-core test machine once every heartbeat is
         // encrypted; 400 (400-800) keeps one leader.
         common.put("controller.quorum.election.timeout.ms", "400");
@@ -98,6 +104,8 @@ class ClusterSecurityTest {
                 assertThat(probe.groupsSeen(RaftPortProbe.tls(keyStore, trustStore))).as("trusted certificate").isEqualTo(1);
                 assertThat(probe.refusal(null)).as("plaintext Ratis client").isNotNull();
                 assertThat(probe.refusal(RaftPortProbe.tls(intruderStore, trustStore))).as("untrusted certificate").isNotNull();
+                assertThat(probe.refusal(RaftPortProbe.tls(outsiderStore, trustStore))).as("trusted, not a super user")
+                        .hasStackTraceContaining("PERMISSION_DENIED");
                 String bootstrap = "127.0.0.1:" + saslPorts.get(1) + ",127.0.0.1:" + saslPorts.get(2);
                 Map<String, Object> client = new HashMap<>();
                 client.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");

@@ -86,6 +86,58 @@ class ProcessRolesTest {
         }
     }
 
+    /**
+     * A controller-only node whose controller listener is SSL (mutual TLS) and a broker-only node that reads the
+     * controller listener's protocol from its own map (as Kafka's brokers do): the broker registers and writes
+     * through the TLS quorum, and the leader sends the log to the broker's Raft listener over TLS too. The Raft
+     * addresses are on 127.0.0.2, which the certificate does not name: a Ratis client checking host names (Kafka's
+     * default https) is refused, and the nodes work because they say {@code ssl.endpoint.identification.algorithm=}.
+     */
+    @Test
+    void brokerOnlyNodeFollowsAMutualTlsQuorum() throws Exception {
+        TestCertificates certs = new TestCertificates(dir);
+        Path keyStore = certs.keyStore("node", "CN=localhost,O=Fjord");
+        Path trustStore = certs.trustStore("trust", "node");
+        int raftPort = Clients.freePort();
+        List<String> voters = List.of("1@127.0.0.2:" + raftPort);
+        Map<String, String> tls = new LinkedHashMap<>();
+        tls.put("controller.listener.names", "CONTROLLER");
+        tls.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:SSL");
+        tls.put("listener.name.controller.ssl.keystore.type", "PKCS12");
+        tls.put("listener.name.controller.ssl.keystore.location", keyStore.toString());
+        tls.put("listener.name.controller.ssl.keystore.password", TestCertificates.PASSWORD);
+        tls.put("listener.name.controller.ssl.truststore.type", "PKCS12");
+        tls.put("listener.name.controller.ssl.truststore.location", trustStore.toString());
+        tls.put("listener.name.controller.ssl.truststore.password", TestCertificates.PASSWORD);
+        tls.put("listener.name.controller.ssl.endpoint.identification.algorithm", "");
+        Map<String, String> c = settings(1, "controller", voters);
+        c.putAll(tls);
+        c.put("listeners", "CONTROLLER://127.0.0.2:" + raftPort);
+        c.put("listener.name.controller.ssl.client.auth", "required");
+        Map<String, String> b = settings(2, "broker", voters);
+        b.putAll(tls);
+        b.put("fjord.metadata.listener", "127.0.0.2:" + Clients.freePort());
+        FjordBroker controller = new FjordBroker(BrokerConfig.of(c));
+        FjordBroker broker = new FjordBroker(BrokerConfig.of(b));
+        try {
+            controller.start();
+            broker.start();
+            Awaitility.await("the broker registered").atMost(Duration.ofSeconds(30)).until(() ->
+                    controller.controller().image().liveBrokers().keySet().equals(Set.of(2)));
+            String bootstrap = "127.0.0.1:" + broker.port();
+            Clients.createTopic(bootstrap, "over-tls", 2);
+            Awaitility.await("the topic reached the broker's copy of the log").atMost(Duration.ofSeconds(30)).until(() ->
+                    broker.controller().image().topic("over-tls") != null && controller.controller().image().topic("over-tls") != null);
+            assertThat(broker.controller().image().topic("over-tls").partitions())
+                    .isEqualTo(controller.controller().image().topic("over-tls").partitions());
+            assertThat(new RaftPortProbe("127.0.0.2", Map.of(1, raftPort)).refusal(RaftPortProbe.tls(keyStore, trustStore)))
+                    .as("host name checked").hasStackTraceContaining("No subject alternative names matching IP address 127.0.0.2");
+        } finally {
+            broker.close();
+            controller.close();
+        }
+    }
+
     private Map<String, String> settings(int id, String roles, List<String> voters) {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("node.id", Integer.toString(id));

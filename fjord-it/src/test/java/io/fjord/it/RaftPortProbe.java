@@ -25,14 +25,21 @@ import org.apache.ratis.util.TimeDuration;
 
 /**
  * A Ratis client of its own, aimed at a cluster's Raft ports (node id to port, peer ids {@code n<id>} as Fjord
- * names them): asks node 1's Raft server which groups it serves, plaintext or with given TLS material. Used to show
+ * names them): asks the lowest node id's Raft server which groups it serves, plaintext or with given TLS material. Used to show
  * what the Raft port accepts. Each call builds and closes its own client; bounded by a 30 s wait.
  */
 final class RaftPortProbe {
+    private final String host;
     private final Map<Integer, Integer> raftPorts;
 
     RaftPortProbe(Map<Integer, Integer> raftPorts) {
-        this.raftPorts = raftPorts;
+        this("127.0.0.1", raftPorts);
+    }
+
+    /** Raft servers on {@code host}; the one asked is the lowest node id's. */
+    RaftPortProbe(String host, Map<Integer, Integer> raftPorts) {
+        this.host = host;
+        this.raftPorts = new java.util.TreeMap<>(raftPorts);
     }
 
     /** TLS material from a PKCS12 key store and trust store made by {@link TestCertificates}. */
@@ -52,12 +59,12 @@ final class RaftPortProbe {
         return ks;
     }
 
-    /** How many Raft groups node 1 says it serves; throws if it does not answer. */
+    /** How many Raft groups the node asked says it serves; throws if it does not answer. */
     int groupsSeen(RaftTls tls) throws Exception {
         return ask(tls).get(30, TimeUnit.SECONDS);
     }
 
-    /** The failure of asking node 1 (null if it answered). */
+    /** The failure of asking the node (null if it answered). */
     Throwable refusal(RaftTls tls) throws Exception {
         try {
             ask(tls).get(30, TimeUnit.SECONDS);
@@ -70,13 +77,13 @@ final class RaftPortProbe {
     private CompletableFuture<Integer> ask(RaftTls tls) {
         return CompletableFuture.supplyAsync(() -> {
             List<RaftPeer> peers = new ArrayList<>();
-            raftPorts.forEach((id, port) -> peers.add(RaftPeer.newBuilder().setId("n" + id).setAddress("127.0.0.1:" + port).build()));
+            raftPorts.forEach((id, port) -> peers.add(RaftPeer.newBuilder().setId("n" + id).setAddress(host + ":" + port).build()));
             RaftProperties p = new RaftProperties();
             RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
             try (RaftClient client = RaftClient.newBuilder().setProperties(p).setParameters(RaftTls.parameters(tls))
                     .setRaftGroup(RaftGroup.valueOf(RaftGroupId.randomId(), peers))
                     .setRetryPolicy(RetryPolicies.noRetry()).build()) {
-                return client.getGroupManagementApi(RaftPeerId.valueOf("n1")).list().getGroupIds().size();
+                return client.getGroupManagementApi(RaftPeerId.valueOf("n" + ((java.util.TreeMap<Integer, Integer>) raftPorts).firstKey())).list().getGroupIds().size();
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -169,7 +169,7 @@ public final class ConfigDefinitions {
         def("ssl.enabled.protocols", LIST, "TLSv1.2, TLSv1.3", "TLS versions accepted.");
         def("ssl.cipher.suites", LIST, "JSSE names", "Cipher suites accepted; empty: the JVM's.");
         def("ssl.principal.mapping.rules", S, "DEFAULT or RULE:...", "How a certificate's subject becomes a principal name.");
-        def("ssl.endpoint.identification.algorithm", S, "https or empty", "Host name verification of peers' certificates.");
+        def("ssl.endpoint.identification.algorithm", S, "https or empty", "Host name verification of peers' certificates (replica fetchers; the Raft client on an SSL controller listener).");
         def("sasl.enabled.mechanisms", LIST, "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512", "SASL mechanisms accepted.");
         def("sasl.mechanism.inter.broker.protocol", S, "a SASL mechanism", "Mechanism between brokers.");
         def("sasl.jaas.config", P, "JAAS entry", "Login module settings (per listener: listener.name.<l>.<mechanism>.sasl.jaas.config).");

@@ -25,10 +25,55 @@ import javax.net.ssl.TrustManagerFactory;
  * that has not proven its identity must not reach it at all. A voter whose controller listener does not say
  * {@code ssl.client.auth=required} is refused at start rather than silently run stricter than declared. A
  * broker-only node's Raft listener (it receives the log from the leader) always asks for the leader's certificate.
+ * With ACLs on, a trusted certificate is not enough: its principal must be a super user ({@link #peerCheck}).
  * Stateless.
  */
 public final class RaftTransportSecurity {
     private RaftTransportSecurity() {
+    }
+
+    /**
+     * Kafka's {@code ssl.endpoint.identification.algorithm}: https (the default) checks that the certificate of
+     * the Raft server dialled names the host of its {@code controller.quorum.voters} entry; empty does not.
+     */
+    private static javax.net.ssl.TrustManager trustManager(TrustManagerFactory tmf, ListenerSettings s) {
+        String algorithm = s.get("ssl.endpoint.identification.algorithm");
+        String a = algorithm == null ? "" : algorithm.trim();
+        javax.net.ssl.TrustManager tm = tmf.getTrustManagers()[0];
+        if (a.equalsIgnoreCase("https")) return tm;
+        if (!a.isEmpty()) {
+            throw new ConfigException(s.source("ssl.endpoint.identification.algorithm") + "=" + algorithm
+                    + ": the Raft port supports https or empty");
+        }
+        return new HostNameUncheckedTrustManager((javax.net.ssl.X509ExtendedTrustManager) tm);
+    }
+
+    /**
+     * With ACLs on ({@code authorizer.class.name}), only {@code super.users} may use the Raft port: the principal of
+     * the peer's certificate, mapped by the controller listener's {@code ssl.principal.mapping.rules}, must be one
+     * (Kafka's controllers and brokers need CLUSTER ClusterAction, which their principals have as super users; ACL
+     * bindings, which live in the very log this port replicates, are not consulted). Without an authorizer, every
+     * trusted certificate is a member, as every principal is allowed everything then.
+     */
+    private static io.fjord.metadata.raft.RaftPeerCheck peerCheck(BrokerConfig config, ListenerSettings s) {
+        if (io.fjord.broker.security.acl.AclAuthorizer.checkClassName(config.get("authorizer.class.name")).isEmpty()) return null;
+        java.util.Set<String> superUsers = io.fjord.broker.security.acl.AclAuthorizer.parseSuperUsers(config.get("super.users"));
+        SslPrincipalMapper mapper;
+        try {
+            mapper = SslPrincipalMapper.fromRules(s.get("ssl.principal.mapping.rules"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(s.source("ssl.principal.mapping.rules") + ": " + e.getMessage());
+        }
+        return certificate -> {
+            String dn = certificate.getSubjectX500Principal().getName(javax.security.auth.x500.X500Principal.RFC2253);
+            String principal;
+            try {
+                principal = KafkaPrincipal.user(mapper.name(dn)).toString();
+            } catch (IllegalArgumentException e) {
+                return e.getMessage();
+            }
+            return superUsers.contains(principal) ? null : principal + " (certificate " + dn + ") is not in super.users";
+        };
     }
 
     /** The Raft TLS of this node (null: PLAINTEXT, no controller listener, or no quorum); checked when the config loads. */
@@ -76,7 +121,7 @@ public final class RaftTransportSecurity {
                     SslEngineFactory.blankToNull(s.get("ssl.truststore.password")), s.source("ssl.truststore.location"));
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(ts);
-            return new RaftTls(kmf.getKeyManagers()[0], tmf.getTrustManagers()[0]);
+            return new RaftTls(kmf.getKeyManagers()[0], trustManager(tmf, s), peerCheck(config, s));
         } catch (ConfigException e) {
             throw new ConfigException(what + ": " + e.getMessage());
         } catch (GeneralSecurityException | IOException e) {

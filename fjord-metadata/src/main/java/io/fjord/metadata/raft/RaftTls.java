@@ -12,14 +12,20 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
  * Each side presents the certificate of {@code keyManager} and accepts only peers whose certificate
  * {@code trustManager} trusts, so a node without a trusted certificate can neither join the quorum nor talk to it.
  * Ratis' gRPC client also checks that the certificate names the host it dials (the host of the
- * {@code controller.quorum.voters} entry). Immutable; the managers are shared by all connections.
+ * {@code controller.quorum.voters} entry). {@code peerCheck} (null: none) narrows, on the server, the holders of
+ * trusted certificates down to cluster members ({@link RaftPeerCheck}). Immutable; shared by all connections.
  *
  * <p>Why one configuration for all four Ratis roles (server, server-to-server client, admin, client): a Fjord
  * node serves them on one port and is, towards the quorum, a single identity.
  */
-public record RaftTls(KeyManager keyManager, TrustManager trustManager) {
+public record RaftTls(KeyManager keyManager, TrustManager trustManager, RaftPeerCheck peerCheck) {
     public RaftTls {
         if (keyManager == null || trustManager == null) throw new IllegalArgumentException("key and trust managers are required");
+    }
+
+    /** Every holder of a trusted certificate may use the Raft server. */
+    public RaftTls(KeyManager keyManager, TrustManager trustManager) {
+        this(keyManager, trustManager, null);
     }
 
     /** Sets this TLS configuration for the Ratis server, its peers' channels, the admin service and the client. */
@@ -29,6 +35,10 @@ public record RaftTls(KeyManager keyManager, TrustManager trustManager) {
         GrpcConfigKeys.Server.setTlsConf(parameters, conf);
         GrpcConfigKeys.Admin.setTlsConf(parameters, conf);
         GrpcConfigKeys.Client.setTlsConf(parameters, conf);
+        if (peerCheck != null) {
+            var interceptor = RaftPeerCheck.interceptor(peerCheck);
+            GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, services) -> builder.intercept(interceptor));
+        }
     }
 
     /** Ratis parameters for a Raft server or client with {@code tls} (null: plaintext gRPC). */
