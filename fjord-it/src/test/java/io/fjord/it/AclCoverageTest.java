@@ -53,7 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  * transactional producer, on one SASL_PLAINTEXT node under Kafka's StandardAuthorizer config (as {@link AclTest}):
  * DescribeGroups / ListGroups / DeleteGroups / OffsetDelete / ConsumerGroupDescribe and ConsumerGroupHeartbeat,
  * FindCoordinator, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, DescribeTransactions, ListTransactions,
- * DescribeProducers, Describe/AlterUserScramCredentials. Each method uses its own users' bindings, so the order
+ * DescribeProducers, Describe/AlterUserScramCredentials, an idempotent producer's InitProducerId. Each method uses its own users' bindings, so the order
  * does not matter.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -283,6 +283,21 @@ class AclCoverageTest {
             assertThat(j.describeTransactions(List.of("judy-tx")).all().get(30, TimeUnit.SECONDS)).containsKey("judy-tx");
             assertThat(j.listTransactions().all().get(30, TimeUnit.SECONDS)).anyMatch(t -> t.transactionalId().equals("judy-tx"));
             assertThat(j.describeProducers(List.of(events)).all().get(30, TimeUnit.SECONDS).get(events).activeProducers()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void idempotentProducersNeedIdempotentWriteOrWriteOnSomeTopic() throws Exception {
+        Map<String, Object> c = producerConfig("heidi", null);
+        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        grant(allow(ResourceType.TOPIC, "events", "heidi", AclOperation.DESCRIBE)); // metadata, not Write
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(c)) { // heidi may write no topic: no producer id
+            assertThatThrownBy(() -> p.send(new ProducerRecord<>("events", "i0")).get(30, TimeUnit.SECONDS))
+                    .hasStackTraceContaining("ClusterAuthorizationException");
+        }
+        grant(allow(ResourceType.TOPIC, "events", "heidi", AclOperation.WRITE)); // Write on a topic is enough (no IdempotentWrite)
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(c)) {
+            p.send(new ProducerRecord<>("events", "i1")).get(30, TimeUnit.SECONDS);
         }
     }
 
