@@ -138,7 +138,8 @@ class ClientQuotaTest {
     }
 
     /**
-     * Quotas live in the metadata log: set through one node, every node enforces and describes them from its image
+     * Quotas live in the metadata log: set through one node with Kafka's own {@code kafka-configs.sh} (ConfigCommand),
+     * every node enforces and describes them from its image
      * (a producer to a partition led by another node is throttled), a restarted node still has them, and a removal
      * reaches every node.
      */
@@ -148,7 +149,11 @@ class ClientQuotaTest {
         // Short windows, so a burst is over the quota within a second.
         try (TestCluster cluster = new TestCluster(dir, 3, java.util.Map.of("quota.window.num", "3", "quota.window.size.seconds", "1")).start()) {
             String viaNodeOne = cluster.node(1).bootstrap();
-            setQuota(viaNodeOne, client, "limited", ClientQuotaManager.PRODUCER_BYTE_RATE, 50_000.0);
+            // kafka-configs.sh --bootstrap-server <node 1> --alter --entity-type clients --entity-name limited ...
+            KafkaTool.Result alter = KafkaTool.run(dir.resolve("tool"), "org.apache.kafka.tools.ConfigCommand", java.time.Duration.ofSeconds(90),
+                    java.util.List.of("--bootstrap-server", viaNodeOne, "--alter", "--entity-type", "clients", "--entity-name", "limited",
+                            "--add-config", "producer_byte_rate=50000"));
+            assertThat(alter.exitCode()).as(alter.output()).isZero();
             setQuota(viaNodeOne, org.apache.kafka.common.quota.ClientQuotaEntity.USER, null, ClientQuotaManager.REQUEST_PERCENTAGE, 200.0);
             org.awaitility.Awaitility.await("every node has the quota").atMost(java.time.Duration.ofSeconds(30)).until(() -> {
                 for (int id = 1; id <= 3; id++) {
@@ -168,6 +173,11 @@ class ClientQuotaTest {
                         .isEqualTo(java.util.Map.of(ClientQuotaManager.PRODUCER_BYTE_RATE, 50_000.0));
             }
             cluster.awaitTopicEverywhere("q3");
+            KafkaTool.Result describe = KafkaTool.run(dir.resolve("tool"), "org.apache.kafka.tools.ConfigCommand", java.time.Duration.ofSeconds(90),
+                    java.util.List.of("--bootstrap-server", cluster.node(3).bootstrap(), "--describe", "--entity-type", "clients",
+                            "--entity-name", "limited"));
+            assertThat(describe.exitCode()).as(describe.output()).isZero();
+            assertThat(describe.output()).contains("producer_byte_rate=50000.0");
             try (KafkaProducer<String, String> p = producer(cluster.bootstrap(), "limited")) {
                 String value = "x".repeat(RECORD);
                 long started = System.nanoTime();
