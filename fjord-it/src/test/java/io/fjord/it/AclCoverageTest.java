@@ -302,7 +302,7 @@ class AclCoverageTest {
     }
 
     @Test
-    void scramAdminApisNeedClusterDescribeAndAlter() throws Exception {
+    void scramAndQuotaAdminApisNeedClusterBindings() throws Exception {
         UserScramCredentialUpsertion upsert = new UserScramCredentialUpsertion("newcomer",
                 new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "newcomer-secret");
         try (Admin m = Admin.create(client("mallory"))) {
@@ -311,7 +311,20 @@ class AclCoverageTest {
             assertThatThrownBy(() -> m.alterUserScramCredentials(List.of(upsert)).all().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(ClusterAuthorizationException.class);
         }
+        // The client quota APIs: CLUSTER DescribeConfigs / AlterConfigs.
+        var quota = new org.apache.kafka.common.quota.ClientQuotaAlteration(
+                new org.apache.kafka.common.quota.ClientQuotaEntity(Map.of("client-id", "c1")),
+                List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration.Op("producer_byte_rate", 1000.0)));
+        try (Admin m = Admin.create(client("mallory"))) {
+            assertThatThrownBy(() -> m.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> m.alterClientQuotas(List.of(quota)).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+        }
         try (Admin admin = Admin.create(client("admin"))) {
+            admin.alterClientQuotas(List.of(quota)).all().get(30, TimeUnit.SECONDS);
+            assertThat(admin.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
+                    .get(30, TimeUnit.SECONDS)).hasSize(1);
             assertThat(admin.describeUserScramCredentials().all().get(30, TimeUnit.SECONDS)).doesNotContainKey("newcomer");
             admin.alterUserScramCredentials(List.of(upsert)).all().get(30, TimeUnit.SECONDS);
             assertThat(admin.describeUserScramCredentials().all().get(30, TimeUnit.SECONDS)).containsKey("newcomer");
