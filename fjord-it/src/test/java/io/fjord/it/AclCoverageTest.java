@@ -222,31 +222,36 @@ class AclCoverageTest {
 
     @Test
     void transactionsNeedTopicWriteGroupReadAndTopicRead() throws Exception {
-        grant(allow(ResourceType.TRANSACTIONAL_ID, "judy-tx", "judy", AclOperation.WRITE),
+        // Write on every id starting judy-tx; each refused step uses an id of its own, so no step waits for the abort of
+        // the one before.
+        grant(new AclBinding(new ResourcePattern(ResourceType.TRANSACTIONAL_ID, "judy-tx", PatternType.PREFIXED),
+                        new AccessControlEntry("User:judy", "*", AclOperation.WRITE, AclPermissionType.ALLOW)),
                 allow(ResourceType.TOPIC, "hidden", "judy", AclOperation.DESCRIBE));
         // AddPartitionsToTxn: Write on the transactional id, only Describe on "hidden" (so its metadata is known).
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx"))) {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx-1"))) {
             p.initTransactions();
             p.beginTransaction();
             assertThatThrownBy(() -> {
                 p.send(new ProducerRecord<>("hidden", "x")).get(30, TimeUnit.SECONDS);
                 p.commitTransaction();
             }).hasStackTraceContaining("TopicAuthorizationException");
+            p.close(Duration.ZERO); // a refused transaction: nothing left worth waiting for
         }
         grant(allow(ResourceType.TOPIC, "events", "judy", AclOperation.WRITE));
         TopicPartition events = new TopicPartition("events", 0);
         Map<TopicPartition, OffsetAndMetadata> offsets = Map.of(events, new OffsetAndMetadata(1));
         // AddOffsetsToTxn: no Read on the group.
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx"))) {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx-2"))) {
             p.initTransactions();
             p.beginTransaction();
             p.send(new ProducerRecord<>("events", "t1")).get(30, TimeUnit.SECONDS);
             assertThatThrownBy(() -> p.sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata("judy-group")))
                     .isInstanceOf(GroupAuthorizationException.class);
+            p.close(Duration.ZERO);
         }
         // TxnOffsetCommit: Read on the group, none on the topic: the offset is refused and never committed.
         grant(allow(ResourceType.GROUP, "judy-group", "judy", AclOperation.READ));
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx"))) {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx-3"))) {
             p.initTransactions();
             p.beginTransaction();
             p.send(new ProducerRecord<>("events", "t2")).get(30, TimeUnit.SECONDS);
@@ -254,6 +259,7 @@ class AclCoverageTest {
                 p.sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata("judy-group"));
                 p.commitTransaction();
             }).hasStackTraceContaining("TxnOffsetCommit").hasStackTraceContaining("Topic authorization failed"); // the client calls it fatal
+            p.close(Duration.ZERO);
         }
         try (Admin admin = Admin.create(client("admin"))) {
             assertThat(admin.listConsumerGroupOffsets("judy-group").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS))
