@@ -230,7 +230,8 @@ public final class FjordBroker implements AutoCloseable {
         register(dispatcher, served, io.fjord.protocol.api.DescribeClientQuotasApi.KEY,
                 io.fjord.broker.quota.ClientQuotasHandlers.describe(server.clientQuotas()));
         register(dispatcher, served, io.fjord.protocol.api.AlterClientQuotasApi.KEY,
-                io.fjord.broker.quota.ClientQuotasHandlers.alter(server.clientQuotas()));
+                io.fjord.broker.quota.ClientQuotasHandlers.alter(controller));
+        server.clientQuotas().followImage(() -> controller.image().clientQuotas()); // quotas from the metadata log
         wrappers.forEach((key, w) -> register(dispatcher, served, key, w.wrap(this, dispatcher.handler(key))));
         server.startServing();
         log.info("Fjord node {} started: cluster {}, listening on {}, data in {}", nodeId, clusterId, self.endpoints(), dirs);

@@ -53,7 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
  * transactional producer, on one SASL_PLAINTEXT node under Kafka's StandardAuthorizer config (as {@link AclTest}):
  * DescribeGroups / ListGroups / DeleteGroups / OffsetDelete / ConsumerGroupDescribe and ConsumerGroupHeartbeat,
  * FindCoordinator, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, DescribeTransactions, ListTransactions,
- * DescribeProducers, Describe/AlterUserScramCredentials. Each method uses its own users' bindings, so the order
+ * DescribeProducers, Describe/AlterUserScramCredentials, an idempotent producer's InitProducerId. Each method uses its own users' bindings, so the order
  * does not matter.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -222,31 +222,36 @@ class AclCoverageTest {
 
     @Test
     void transactionsNeedTopicWriteGroupReadAndTopicRead() throws Exception {
-        grant(allow(ResourceType.TRANSACTIONAL_ID, "judy-tx", "judy", AclOperation.WRITE),
+        // Write on every id starting judy-tx; each refused step uses an id of its own, so no step waits for the abort of
+        // the one before.
+        grant(new AclBinding(new ResourcePattern(ResourceType.TRANSACTIONAL_ID, "judy-tx", PatternType.PREFIXED),
+                        new AccessControlEntry("User:judy", "*", AclOperation.WRITE, AclPermissionType.ALLOW)),
                 allow(ResourceType.TOPIC, "hidden", "judy", AclOperation.DESCRIBE));
         // AddPartitionsToTxn: Write on the transactional id, only Describe on "hidden" (so its metadata is known).
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx"))) {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx-1"))) {
             p.initTransactions();
             p.beginTransaction();
             assertThatThrownBy(() -> {
                 p.send(new ProducerRecord<>("hidden", "x")).get(30, TimeUnit.SECONDS);
                 p.commitTransaction();
             }).hasStackTraceContaining("TopicAuthorizationException");
+            p.close(Duration.ZERO); // a refused transaction: nothing left worth waiting for
         }
         grant(allow(ResourceType.TOPIC, "events", "judy", AclOperation.WRITE));
         TopicPartition events = new TopicPartition("events", 0);
         Map<TopicPartition, OffsetAndMetadata> offsets = Map.of(events, new OffsetAndMetadata(1));
         // AddOffsetsToTxn: no Read on the group.
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx"))) {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx-2"))) {
             p.initTransactions();
             p.beginTransaction();
             p.send(new ProducerRecord<>("events", "t1")).get(30, TimeUnit.SECONDS);
             assertThatThrownBy(() -> p.sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata("judy-group")))
                     .isInstanceOf(GroupAuthorizationException.class);
+            p.close(Duration.ZERO);
         }
         // TxnOffsetCommit: Read on the group, none on the topic: the offset is refused and never committed.
         grant(allow(ResourceType.GROUP, "judy-group", "judy", AclOperation.READ));
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx"))) {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(producerConfig("judy", "judy-tx-3"))) {
             p.initTransactions();
             p.beginTransaction();
             p.send(new ProducerRecord<>("events", "t2")).get(30, TimeUnit.SECONDS);
@@ -254,6 +259,7 @@ class AclCoverageTest {
                 p.sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata("judy-group"));
                 p.commitTransaction();
             }).hasStackTraceContaining("TxnOffsetCommit").hasStackTraceContaining("Topic authorization failed"); // the client calls it fatal
+            p.close(Duration.ZERO);
         }
         try (Admin admin = Admin.create(client("admin"))) {
             assertThat(admin.listConsumerGroupOffsets("judy-group").partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS))
@@ -287,7 +293,22 @@ class AclCoverageTest {
     }
 
     @Test
-    void scramAdminApisNeedClusterDescribeAndAlter() throws Exception {
+    void idempotentProducersNeedIdempotentWriteOrWriteOnSomeTopic() throws Exception {
+        Map<String, Object> c = producerConfig("heidi", null);
+        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        grant(allow(ResourceType.TOPIC, "events", "heidi", AclOperation.DESCRIBE)); // metadata, not Write
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(c)) { // heidi may write no topic: no producer id
+            assertThatThrownBy(() -> p.send(new ProducerRecord<>("events", "i0")).get(30, TimeUnit.SECONDS))
+                    .hasStackTraceContaining("ClusterAuthorizationException");
+        }
+        grant(allow(ResourceType.TOPIC, "events", "heidi", AclOperation.WRITE)); // Write on a topic is enough (no IdempotentWrite)
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(c)) {
+            p.send(new ProducerRecord<>("events", "i1")).get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void scramAndQuotaAdminApisNeedClusterBindings() throws Exception {
         UserScramCredentialUpsertion upsert = new UserScramCredentialUpsertion("newcomer",
                 new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "newcomer-secret");
         try (Admin m = Admin.create(client("mallory"))) {
@@ -296,7 +317,20 @@ class AclCoverageTest {
             assertThatThrownBy(() -> m.alterUserScramCredentials(List.of(upsert)).all().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(ClusterAuthorizationException.class);
         }
+        // The client quota APIs: CLUSTER DescribeConfigs / AlterConfigs.
+        var quota = new org.apache.kafka.common.quota.ClientQuotaAlteration(
+                new org.apache.kafka.common.quota.ClientQuotaEntity(Map.of("client-id", "c1")),
+                List.of(new org.apache.kafka.common.quota.ClientQuotaAlteration.Op("producer_byte_rate", 1000.0)));
+        try (Admin m = Admin.create(client("mallory"))) {
+            assertThatThrownBy(() -> m.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> m.alterClientQuotas(List.of(quota)).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+        }
         try (Admin admin = Admin.create(client("admin"))) {
+            admin.alterClientQuotas(List.of(quota)).all().get(30, TimeUnit.SECONDS);
+            assertThat(admin.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
+                    .get(30, TimeUnit.SECONDS)).hasSize(1);
             assertThat(admin.describeUserScramCredentials().all().get(30, TimeUnit.SECONDS)).doesNotContainKey("newcomer");
             admin.alterUserScramCredentials(List.of(upsert)).all().get(30, TimeUnit.SECONDS);
             assertThat(admin.describeUserScramCredentials().all().get(30, TimeUnit.SECONDS)).containsKey("newcomer");

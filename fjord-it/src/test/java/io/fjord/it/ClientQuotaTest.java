@@ -79,6 +79,17 @@ class ClientQuotaTest {
         }
     }
 
+    private static double maxThrottleMs(KafkaProducer<String, String> p) {
+        double max = 0;
+        for (java.util.Map.Entry<org.apache.kafka.common.MetricName, ? extends Metric> m : p.metrics().entrySet()) {
+            if (m.getKey().name().equals("produce-throttle-time-max") && m.getKey().group().equals("producer-metrics")) {
+                Object v = m.getValue().metricValue();
+                if (v instanceof Double d && !d.isNaN()) max = Math.max(max, d);
+            }
+        }
+        return max;
+    }
+
     /** What {@code kafka-configs.sh --alter --entity-type <type> --entity-name <name> --add-config key=value} sends. */
     private static void setQuota(String bootstrap, String type, String name, String key, Double value) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = Clients.admin(bootstrap)) {
@@ -123,6 +134,79 @@ class ClientQuotaTest {
             // Removing a quota (a null value) takes it away.
             setQuota(broker.bootstrap(), user, "alice", ClientQuotaManager.PRODUCER_BYTE_RATE, null);
             assertThat(broker.broker().clientQuotas().quota(ClientQuotaManager.PRODUCER_BYTE_RATE, "alice", "x")).isNull();
+        }
+    }
+
+    /**
+     * Quotas live in the metadata log: set through one node with Kafka's own {@code kafka-configs.sh} (ConfigCommand),
+     * every node enforces and describes them from its image
+     * (a producer to a partition led by another node is throttled), a restarted node still has them, and a removal
+     * reaches every node.
+     */
+    @Test
+    void quotasLiveInTheMetadataLogOfAThreeNodeCluster(@TempDir Path dir) throws Exception {
+        String client = org.apache.kafka.common.quota.ClientQuotaEntity.CLIENT_ID;
+        // Short windows, so a burst is over the quota within a second.
+        try (TestCluster cluster = new TestCluster(dir, 3, java.util.Map.of("quota.window.num", "3", "quota.window.size.seconds", "1")).start()) {
+            String viaNodeOne = cluster.node(1).bootstrap();
+            // kafka-configs.sh --bootstrap-server <node 1> --alter --entity-type clients --entity-name limited ...
+            KafkaTool.Result alter = KafkaTool.run(dir.resolve("tool"), "org.apache.kafka.tools.ConfigCommand", java.time.Duration.ofSeconds(90),
+                    java.util.List.of("--bootstrap-server", viaNodeOne, "--alter", "--entity-type", "clients", "--entity-name", "limited",
+                            "--add-config", "producer_byte_rate=50000"));
+            assertThat(alter.exitCode()).as(alter.output()).isZero();
+            setQuota(viaNodeOne, org.apache.kafka.common.quota.ClientQuotaEntity.USER, null, ClientQuotaManager.REQUEST_PERCENTAGE, 200.0);
+            org.awaitility.Awaitility.await("every node has the quota").atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+                for (int id = 1; id <= 3; id++) {
+                    if (!Double.valueOf(50_000.0).equals(cluster.node(id).broker().clientQuotas()
+                            .quota(ClientQuotaManager.PRODUCER_BYTE_RATE, "ANONYMOUS", "limited"))) return false;
+                }
+                return true;
+            });
+            // A partition led by node 3: its producer is throttled there.
+            try (org.apache.kafka.clients.admin.Admin admin = Clients.admin(cluster.node(3).bootstrap())) {
+                admin.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic("q3",
+                        java.util.Map.of(0, java.util.List.of(3, 1, 2))))).all().get(30, TimeUnit.SECONDS);
+                var described = admin.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
+                        .get(30, TimeUnit.SECONDS);
+                assertThat(described).hasSize(2);
+                assertThat(described.get(new org.apache.kafka.common.quota.ClientQuotaEntity(java.util.Map.of(client, "limited"))))
+                        .isEqualTo(java.util.Map.of(ClientQuotaManager.PRODUCER_BYTE_RATE, 50_000.0));
+            }
+            cluster.awaitTopicEverywhere("q3");
+            KafkaTool.Result describe = KafkaTool.run(dir.resolve("tool"), "org.apache.kafka.tools.ConfigCommand", java.time.Duration.ofSeconds(90),
+                    java.util.List.of("--bootstrap-server", cluster.node(3).bootstrap(), "--describe", "--entity-type", "clients",
+                            "--entity-name", "limited"));
+            assertThat(describe.exitCode()).as(describe.output()).isZero();
+            assertThat(describe.output()).contains("producer_byte_rate=50000.0");
+            try (KafkaProducer<String, String> p = producer(cluster.bootstrap(), "limited")) {
+                String value = "x".repeat(RECORD);
+                long started = System.nanoTime();
+                org.awaitility.Awaitility.await("node 3 throttles the limited producer").atMost(java.time.Duration.ofSeconds(60))
+                        .pollDelay(java.time.Duration.ZERO).until(() -> {
+                            p.send(new ProducerRecord<>("q3", value));
+                            return maxThrottleMs(p) > 0;
+                        });
+                System.out.printf("[ClientQuotaTest] 3 nodes: quota set via node 1, producer throttled by node 3 after %d ms (%.0f ms)%n",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), maxThrottleMs(p));
+                p.close(java.time.Duration.ZERO); // what is still buffered would only wait out the throttle
+            }
+            // A restarted node replays the quota from the metadata log.
+            cluster.restart(2);
+            cluster.awaitEveryNodeSeesAllBrokers();
+            org.awaitility.Awaitility.await("node 2 has the quota after its restart").atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> Double.valueOf(50_000.0).equals(cluster.node(2).broker().clientQuotas()
+                            .quota(ClientQuotaManager.PRODUCER_BYTE_RATE, "ANONYMOUS", "limited")));
+            assertThat(cluster.node(2).broker().clientQuotas().quota(ClientQuotaManager.REQUEST_PERCENTAGE, "anyone", "x")).isEqualTo(200.0);
+            // Removed through node 2: gone everywhere.
+            setQuota(cluster.node(2).bootstrap(), client, "limited", ClientQuotaManager.PRODUCER_BYTE_RATE, null);
+            org.awaitility.Awaitility.await("the removal reaches every node").atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+                for (int id = 1; id <= 3; id++) {
+                    if (cluster.node(id).broker().clientQuotas().quota(ClientQuotaManager.PRODUCER_BYTE_RATE, "ANONYMOUS", "limited") != null) {
+                        return false;
+                    }
+                }
+                return true;
+            });
         }
     }
 

@@ -34,6 +34,8 @@ public final class ClusterImage {
     private final Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials;
     /** Every ACL binding (Kafka's codes; a binding is its own identity, so a set). */
     private final java.util.Set<MetadataRecord.AclCreated> acls;
+    /** Client quotas (Kafka's keys, e.g. producer_byte_rate) by entity; an entity without quotas is absent. */
+    private final Map<QuotaEntity, Map<String, Double>> clientQuotas;
 
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics) {
         this(clusterId, controllerId, brokers, topics, Map.of());
@@ -48,7 +50,7 @@ public final class ClusterImage {
                         Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
                         Map<Integer, String> incarnations, long nextProducerIdBlock) {
         this(clusterId, controllerId, brokers, topics, brokerConfigs, fenced, incarnations, nextProducerIdBlock,
-                java.util.Set.of(), Map.of(), Map.of(), java.util.Set.of());
+                java.util.Set.of(), Map.of(), Map.of(), java.util.Set.of(), Map.of());
     }
 
     private ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
@@ -56,8 +58,9 @@ public final class ClusterImage {
                          Map<Integer, String> incarnations, long nextProducerIdBlock, java.util.Set<Integer> shuttingDown,
                          Map<String, Map<String, String>> groupConfigs,
                          Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials,
-                         java.util.Set<MetadataRecord.AclCreated> acls) {
+                         java.util.Set<MetadataRecord.AclCreated> acls, Map<QuotaEntity, Map<String, Double>> clientQuotas) {
         this.acls = java.util.Set.copyOf(acls);
+        this.clientQuotas = Map.copyOf(clientQuotas);
         this.groupConfigs = Map.copyOf(groupConfigs);
         this.scramCredentials = Map.copyOf(scramCredentials);
         this.shuttingDown = java.util.Set.copyOf(shuttingDown);
@@ -110,13 +113,13 @@ public final class ClusterImage {
     public ClusterImage withTopic(TopicImage topic) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.put(topic.name(), topic);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
     }
 
     public ClusterImage withoutTopic(String name) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.remove(name);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
     }
 
     /** Dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id); empty if none. */
@@ -128,7 +131,7 @@ public final class ClusterImage {
         Map<String, Map<String, String>> next = new HashMap<>(brokerConfigs);
         if (configs.isEmpty()) next.remove(resource);
         else next.put(resource, Map.copyOf(configs));
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
     }
 
     /** The config overrides of consumer group {@code group}; empty if none. */
@@ -146,7 +149,7 @@ public final class ClusterImage {
         if (configs.isEmpty()) next.remove(group);
         else next.put(group, Map.copyOf(configs));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, next, scramCredentials, acls);
+                nextProducerIdBlock, shuttingDown, next, scramCredentials, acls, clientQuotas);
     }
 
     /** Every dynamic broker settings resource with its settings. */
@@ -199,11 +202,11 @@ public final class ClusterImage {
     }
 
     public ClusterImage withController(int id) {
-        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls);
+        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
     }
 
     public ClusterImage withNextProducerIdBlock(long next) {
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown, groupConfigs, scramCredentials, acls);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
     }
 
     /**
@@ -219,7 +222,7 @@ public final class ClusterImage {
         f.remove(node.id());
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.remove(node.id());
-        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls);
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls, clientQuotas);
     }
 
     /** A broker was unregistered (decommissioned): no endpoint, incarnation, fencing or shutdown state is left. */
@@ -232,14 +235,14 @@ public final class ClusterImage {
         f.remove(brokerId);
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.remove(brokerId);
-        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls);
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls, clientQuotas);
     }
 
     public ClusterImage withFenced(int brokerId, boolean isFenced) {
         java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
         if (isFenced) f.add(brokerId);
         else f.remove(brokerId);
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
     }
 
     /** A broker began a controlled shutdown: fenced, and kept fenced until it registers again. */
@@ -249,7 +252,7 @@ public final class ClusterImage {
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.add(brokerId);
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations,
-                nextProducerIdBlock, down, groupConfigs, scramCredentials, acls);
+                nextProducerIdBlock, down, groupConfigs, scramCredentials, acls, clientQuotas);
     }
 
     /** The user's SCRAM credential for the mechanism (e.g. {@code SCRAM-SHA-256}), or null. */
@@ -269,7 +272,7 @@ public final class ClusterImage {
         mine.put(c.mechanism(), c);
         all.put(c.user(), Map.copyOf(mine));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, all, acls);
+                nextProducerIdBlock, shuttingDown, groupConfigs, all, acls, clientQuotas);
     }
 
     public ClusterImage withoutScramCredential(String user, String mechanism) {
@@ -280,7 +283,7 @@ public final class ClusterImage {
         if (mine.isEmpty()) all.remove(user);
         else all.put(user, Map.copyOf(mine));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, all, acls);
+                nextProducerIdBlock, shuttingDown, groupConfigs, all, acls, clientQuotas);
     }
 
     /** Every ACL binding. */
@@ -293,7 +296,7 @@ public final class ClusterImage {
         java.util.Set<MetadataRecord.AclCreated> next = new java.util.HashSet<>(acls);
         next.add(acl);
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, next);
+                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, next, clientQuotas);
     }
 
     public ClusterImage withoutAcl(MetadataRecord.AclCreated acl) {
@@ -301,7 +304,22 @@ public final class ClusterImage {
         java.util.Set<MetadataRecord.AclCreated> next = new java.util.HashSet<>(acls);
         next.remove(acl);
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, next);
+                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, next, clientQuotas);
+    }
+
+    /** Every entity's client quotas. */
+    public Map<QuotaEntity, Map<String, Double>> clientQuotas() {
+        return clientQuotas;
+    }
+
+    /** The image with {@code c} applied: the entity's quota for the key set to the value, or removed. */
+    public ClusterImage withClientQuota(MetadataRecord.ClientQuotaChanged c) {
+        Map<QuotaEntity, Map<String, Double>> all = new HashMap<>(clientQuotas);
+        Map<String, Double> mine = new HashMap<>(all.getOrDefault(c.entity(), Map.of()));
+        if (c.value() == null) mine.remove(c.key()); else mine.put(c.key(), c.value());
+        if (mine.isEmpty()) all.remove(c.entity()); else all.put(c.entity(), Map.copyOf(mine));
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
+                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, all);
     }
 
     public boolean isShuttingDown(int brokerId) {

@@ -95,6 +95,9 @@ public interface Controller extends AutoCloseable {
      */
     void alterScramCredentials(List<MetadataRecord> changes) throws IOException;
 
+    /** Applies client quota changes (AlterClientQuotas) as one committed batch, seen by every node from the image. */
+    void alterClientQuotas(List<MetadataRecord.ClientQuotaChanged> changes) throws IOException;
+
     /** Applies ACL changes ({@link MetadataRecord.AclCreated} and {@link MetadataRecord.AclDeleted} only) as one batch. */
     void alterAcls(List<MetadataRecord> changes) throws IOException;
 

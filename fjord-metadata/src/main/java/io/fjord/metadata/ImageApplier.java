@@ -42,6 +42,7 @@ public final class ImageApplier {
             return image.withBroker(new BrokerNode(b.id(), b.host(), b.port(), b.rack(), b.endpoints()), b.incarnation());
         }
         if (r instanceof MetadataRecord.ScramCredentialUpserted c) return image.withScramCredential(c);
+        if (r instanceof MetadataRecord.ClientQuotaChanged q) return image.withClientQuota(q);
         if (r instanceof MetadataRecord.AclCreated a) return image.withAcl(a);
         if (r instanceof MetadataRecord.AclDeleted d) return image.withoutAcl(d.acl());
         if (r instanceof MetadataRecord.ScramCredentialDeleted d) return image.withoutScramCredential(d.user(), d.mechanism());
@@ -79,6 +80,8 @@ public final class ImageApplier {
             out.addAll(byMechanism.values());
         }
         out.addAll(image.acls());
+        image.clientQuotas().forEach((entity, quotas) ->
+                quotas.forEach((key, value) -> out.add(new MetadataRecord.ClientQuotaChanged(entity, key, value))));
         for (TopicImage t : image.topics()) {
             List<PartitionState> parts = new ArrayList<>();
             t.orderedPartitions().forEach(parts::add);

@@ -117,6 +117,11 @@ public final class LocalController implements Controller {
     }
 
     @Override
+    public synchronized void alterClientQuotas(List<MetadataRecord.ClientQuotaChanged> changes) throws IOException {
+        for (MetadataRecord r : changes) commit(r);
+    }
+
+    @Override
     public synchronized void alterScramCredentials(List<MetadataRecord> changes) throws IOException {
         for (MetadataRecord r : changes) {
             if (!(r instanceof MetadataRecord.ScramCredentialUpserted || r instanceof MetadataRecord.ScramCredentialDeleted)) {

@@ -32,6 +32,9 @@ import java.util.UUID;
  * scram-delete &lt;user&gt; &lt;mechanism&gt;
  * acl     &lt;resource type&gt; &lt;resource name&gt; &lt;pattern type&gt; &lt;principal&gt; &lt;host&gt; &lt;operation&gt; &lt;permission&gt;  (Kafka's codes)
  * acl-delete &lt;same fields as acl&gt;
+ * client-quota &lt;user | !&gt; &lt;client id | !&gt; &lt;key&gt; &lt;value | remove&gt;   (! : the entity has no such part,
+ *              a character URL-encoding never leaves; a default part is {@code <default>}, URL-encoded; the value a
+ *              double in Java's text form)
  * fence   &lt;id&gt;
  * unfence &lt;id&gt;
  * shutdown &lt;id&gt;                                   (controlled shutdown began)
@@ -145,6 +148,10 @@ public final class MetadataLog implements AutoCloseable {
                     + c.serverKey() + " " + c.iterations();
         }
         if (record instanceof MetadataRecord.ScramCredentialDeleted d) return "scram-delete " + enc(d.user()) + " " + d.mechanism();
+        if (record instanceof MetadataRecord.ClientQuotaChanged q) {
+            return "client-quota " + orDash(q.entity().user()) + " " + orDash(q.entity().clientId()) + " " + enc(q.key()) + " "
+                    + (q.value() == null ? "remove" : Double.toString(q.value()));
+        }
         if (record instanceof MetadataRecord.AclCreated a) return "acl " + aclFields(a);
         if (record instanceof MetadataRecord.AclDeleted d) return "acl-delete " + aclFields(d.acl());
         if (record instanceof MetadataRecord.BrokerFenced f) return "fence " + f.id();
@@ -254,6 +261,10 @@ public final class MetadataLog implements AutoCloseable {
             case "acl" -> {
                 return parseAcl(f);
             }
+            case "client-quota" -> {
+                return new MetadataRecord.ClientQuotaChanged(new QuotaEntity(dashOrNull(f[1]), dashOrNull(f[2])), dec(f[3]),
+                        f[4].equals("remove") ? null : Double.valueOf(f[4]));
+            }
             case "acl-delete" -> {
                 return new MetadataRecord.AclDeleted(parseAcl(f));
             }
@@ -333,6 +344,15 @@ public final class MetadataLog implements AutoCloseable {
     private static MetadataRecord.AclCreated parseAcl(String[] f) {
         return new MetadataRecord.AclCreated(Integer.parseInt(f[1]), dec(f[2]), Integer.parseInt(f[3]), dec(f[4]), dec(f[5]),
                 Integer.parseInt(f[6]), Integer.parseInt(f[7]));
+    }
+
+    /** A client quota entity's part: {@code !} when absent (URL-encoding writes it as %21, so no name collides). */
+    private static String orDash(String s) {
+        return s == null ? "!" : enc(s);
+    }
+
+    private static String dashOrNull(String s) {
+        return s.equals("!") ? null : dec(s);
     }
 
     private static String enc(String s) {

@@ -73,6 +73,18 @@ public sealed interface MetadataRecord {
     record AclDeleted(AclCreated acl) implements MetadataRecord {
     }
 
+    /**
+     * One client quota of an entity changed, in the shape of Kafka's ClientQuotaRecord: the entity (user, client id
+     * or both; {@link QuotaEntity#DEFAULT} for a default), the quota key ({@code producer_byte_rate},
+     * {@code consumer_byte_rate}, {@code request_percentage}) and its new value, or null when it is removed.
+     */
+    record ClientQuotaChanged(QuotaEntity entity, String key, Double value) implements MetadataRecord {
+        public ClientQuotaChanged {
+            java.util.Objects.requireNonNull(entity, "entity");
+            java.util.Objects.requireNonNull(key, "key");
+        }
+    }
+
     /** A user's SCRAM credential for one mechanism was removed. */
     record ScramCredentialDeleted(String user, String mechanism) implements MetadataRecord {
     }

@@ -12,8 +12,9 @@ import java.util.concurrent.CompletableFuture;
  * Kafka's TRANSACTIONAL_ID Write check in front of a transaction API whose request names one transactional id and
  * whose response has a top-level error (InitProducerId, EndTxn, AddOffsetsToTxn): refused requests get
  * TRANSACTIONAL_ID_AUTHORIZATION_FAILED and never reach the coordinator; AddOffsetsToTxn's group also needs GROUP
- * Read (GROUP_AUTHORIZATION_FAILED). A null id (an idempotent producer's
- * InitProducerId) passes. Stateless; thread-safe.
+ * Read (GROUP_AUTHORIZATION_FAILED). A null id (an idempotent producer's InitProducerId) needs CLUSTER
+ * IdempotentWrite or Write on some topic, as in Kafka since KIP-679 (CLUSTER_AUTHORIZATION_FAILED). Stateless;
+ * thread-safe.
  */
 public final class TransactionalIdAclGate implements ApiHandler {
     private final ApiHandler inner;
@@ -27,6 +28,11 @@ public final class TransactionalIdAclGate implements ApiHandler {
         String id = request.getString("TransactionalId");
         Errors refused = id != null && !ctx.authorized(AclOperation.WRITE, AclResourceType.TRANSACTIONAL_ID, id)
                 ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : null;
+        if (id == null && request.schema().has("TransactionalId") && !request.schema().has("GroupId")
+                && !ctx.authorized(AclOperation.IDEMPOTENT_WRITE, AclResourceType.CLUSTER, AclResourceType.CLUSTER_NAME)
+                && !ctx.authorizedOnSome(AclOperation.WRITE, AclResourceType.TOPIC)) {
+            refused = Errors.CLUSTER_AUTHORIZATION_FAILED; // an idempotent producer's InitProducerId (KIP-679)
+        }
         if (refused == null && request.schema().has("GroupId")
                 && !ctx.authorized(AclOperation.READ, AclResourceType.GROUP, request.getString("GroupId"))) {
             refused = Errors.GROUP_AUTHORIZATION_FAILED; // AddOffsetsToTxn also needs GROUP Read, checked second as in Kafka

@@ -180,6 +180,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             closeBadClient(ctx, "malformed " + spec.name() + " v" + header.apiVersion() + " request: " + e.getMessage());
             return;
         }
+        if (sasl != null && sasl.isAuthenticated()) {
+            // KIP-368: a SaslHandshake on an authenticated connection begins re-authentication; once the session
+            // has ended nothing else is served, the connection is closed (the client reconnects and logs in).
+            if (header.apiKey() == SaslHandshakeApi.KEY) {
+                authenticate(ctx, header, spec, body);
+                return;
+            }
+            if (sasl.sessionExpired()) {
+                closeBadClient(ctx, spec.name() + " after the SASL session of " + principal + " expired (connections.max.reauth.ms)"
+                        + " without re-authentication");
+                return;
+            }
+        }
         if (sasl != null && !sasl.isAuthenticated()) {
             if (!sasl.allowsBeforeAuthentication(header.apiKey())) {
                 closeBadClient(ctx, spec.name() + " before SASL authentication completed (" + sasl.state() + ")");

@@ -30,6 +30,11 @@ public record RequestContext(RequestHeader header, ApiSpec spec, SocketAddress c
         return authorizer.authorize(principal, clientHost(), operation, type, name);
     }
 
+    /** Whether the sender may perform {@code operation} on some resource of the type (Kafka's authorizeByResourceType). */
+    public boolean authorizedOnSome(AclOperation operation, AclResourceType type) {
+        return authorizer.authorizeByResourceType(principal, clientHost(), operation, type);
+    }
+
     /** The sender's address as ACL hosts name it (an IP address), or empty if unknown. */
     public String clientHost() {
         if (clientAddress instanceof InetSocketAddress a && a.getAddress() != null) return a.getAddress().getHostAddress();

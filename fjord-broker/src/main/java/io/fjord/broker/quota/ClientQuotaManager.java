@@ -20,6 +20,11 @@ import java.util.function.LongSupplier;
  * user. Rates are measured with {@link SampledRate} over {@code quota.window.num} windows of
  * {@code quota.window.size.seconds}; a client over its quota is told to wait the throttle time.
  *
+ * <p>Where the quotas come from: in a broker, the metadata image ({@link #followImage}), so every node enforces
+ * what AlterClientQuotas committed to the metadata log and a restart keeps it; the manager re-reads the image's
+ * quota map whenever it is a different instance (the image keeps the same one while quotas do not change). Without
+ * an image (unit tests) {@link #alter} sets them locally.
+ *
  * <p>Thread-safe (one monitor; a record is a map lookup and an add).
  */
 public final class ClientQuotaManager {
@@ -35,16 +40,47 @@ public final class ClientQuotaManager {
     /** One measured rate per quota key and per budget (the winning entity with defaults filled by the client's names). */
     private final Map<String, Map<ClientQuotaEntity, SampledRate>> rates = new HashMap<>();
 
+    private java.util.function.Supplier<Map<io.fjord.metadata.QuotaEntity, Map<String, Double>>> image;
+    private Map<io.fjord.metadata.QuotaEntity, Map<String, Double>> seen;
+
     public ClientQuotaManager(int numSamples, long sampleWindowMs, LongSupplier clockMs) {
         this.numSamples = numSamples;
         this.sampleWindowMs = sampleWindowMs;
         this.clockMs = clockMs;
     }
 
-    /** Sets ({@code value} non-null) or removes one quota of the entity. */
+    /** From now on the quotas are the image's ({@code ClusterImage.clientQuotas()}), read on each use. */
+    public synchronized void followImage(java.util.function.Supplier<Map<io.fjord.metadata.QuotaEntity, Map<String, Double>>> image) {
+        this.image = image;
+        this.seen = null;
+    }
+
+    /** Takes the image's quotas when they changed; a key whose bounds changed starts measuring afresh. */
+    private void refresh() {
+        if (image == null) return;
+        Map<io.fjord.metadata.QuotaEntity, Map<String, Double>> now = image.get();
+        if (now == seen) return;
+        Map<ClientQuotaEntity, Map<String, Double>> next = new LinkedHashMap<>();
+        now.forEach((e, m) -> next.put(new ClientQuotaEntity(e.user(), e.clientId()), new LinkedHashMap<>(m)));
+        for (String key : KEYS) if (!byKey(quotas, key).equals(byKey(next, key))) rates.remove(key);
+        quotas.clear();
+        quotas.putAll(next);
+        seen = now;
+    }
+
+    private static Map<ClientQuotaEntity, Double> byKey(Map<ClientQuotaEntity, Map<String, Double>> all, String key) {
+        Map<ClientQuotaEntity, Double> out = new HashMap<>();
+        all.forEach((e, m) -> {
+            if (m.containsKey(key)) out.put(e, m.get(key));
+        });
+        return out;
+    }
+
+    /** Sets ({@code value} non-null) or removes one quota of the entity, on this node only (no image followed). */
     public synchronized void alter(ClientQuotaEntity entity, String key, Double value) {
         if (!KEYS.contains(key)) throw new IllegalArgumentException("unknown quota key " + key);
         if (value != null && !(value > 0)) throw new IllegalArgumentException(key + " must be positive, got " + value);
+        if (image != null) throw new IllegalStateException("quotas come from the metadata image: change them through the controller");
         if (value == null) {
             Map<String, Double> m = quotas.get(entity);
             if (m != null) {
@@ -59,6 +95,7 @@ public final class ClientQuotaManager {
 
     /** Every entity's quotas (a copy). */
     public synchronized Map<ClientQuotaEntity, Map<String, Double>> describe() {
+        refresh();
         Map<ClientQuotaEntity, Map<String, Double>> copy = new LinkedHashMap<>();
         quotas.forEach((e, m) -> copy.put(e, Map.copyOf(m)));
         return copy;
@@ -85,6 +122,7 @@ public final class ClientQuotaManager {
     }
 
     public synchronized boolean isEmpty() {
+        refresh();
         return quotas.isEmpty();
     }
 
@@ -92,6 +130,7 @@ public final class ClientQuotaManager {
     }
 
     private Resolved resolve(String key, String user, String clientId) {
+        refresh();
         if (quotas.isEmpty()) return null;
         String d = ClientQuotaEntity.DEFAULT;
         // Kafka's order; each candidate pairs the entity looked up with the budget it stands for.

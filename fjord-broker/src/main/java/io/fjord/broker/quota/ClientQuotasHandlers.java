@@ -1,6 +1,8 @@
 package io.fjord.broker.quota;
 
 import io.fjord.broker.network.ApiHandler;
+import io.fjord.broker.security.acl.AclOperation;
+import io.fjord.broker.security.acl.AclResourceType;
 import io.fjord.protocol.api.AlterClientQuotasApi;
 import io.fjord.protocol.api.DescribeClientQuotasApi;
 import io.fjord.protocol.api.Errors;
@@ -13,12 +15,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * DescribeClientQuotas (48) and AlterClientQuotas (49) on this node's {@link ClientQuotaManager}, with Kafka's
- * entity types {@code user} and {@code client-id} (a null name is the {@code <default>} entity) and Kafka's checks:
- * an unknown entity type or quota key, a type named twice or a value that is not positive is INVALID_REQUEST for that
- * entity; an entity's operations apply all or none; ValidateOnly checks without applying.
- *
- * <p>Not yet in the metadata log: the quotas live on the node that received the request and are lost on restart.
+ * DescribeClientQuotas (48) and AlterClientQuotas (49), with Kafka's entity types {@code user} and
+ * {@code client-id} (a null name is the {@code <default>} entity) and Kafka's checks: an unknown entity type or quota
+ * key, a type named twice or a value that is not positive is INVALID_REQUEST for that entity; an entity's operations
+ * apply all or none; ValidateOnly checks without applying. Alter writes {@code ClientQuotaChanged} records (Kafka's
+ * ClientQuotaRecord: entity, key, value or removal) through the controller, one batch for the request, so every
+ * node's {@link ClientQuotaManager} enforces them from its image and a restart keeps them; Describe answers from this
+ * node's image. As in Kafka, Describe needs CLUSTER DescribeConfigs and Alter CLUSTER AlterConfigs
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 public final class ClientQuotasHandlers {
     public static final String USER = "user";
@@ -27,11 +31,14 @@ public final class ClientQuotasHandlers {
     private ClientQuotasHandlers() {
     }
 
-    public static ApiHandler alter(ClientQuotaManager quotas) {
+    public static ApiHandler alter(io.fjord.metadata.Controller controller) {
         return (rc, req) -> {
             Struct resp = AlterClientQuotasApi.SPEC.newResponse();
             List<Struct> results = new ArrayList<>();
+            boolean allowed = rc.authorized(AclOperation.ALTER_CONFIGS, AclResourceType.CLUSTER, AclResourceType.CLUSTER_NAME);
             boolean validateOnly = req.getBool("ValidateOnly");
+            List<io.fjord.metadata.MetadataRecord.ClientQuotaChanged> changes = new ArrayList<>();
+            List<Struct> applied = new ArrayList<>();
             for (Struct entry : req.getStructs("Entries")) {
                 Struct result = resp.child("Entries");
                 List<Struct> echoed = new ArrayList<>();
@@ -39,6 +46,10 @@ public final class ClientQuotasHandlers {
                     echoed.add(result.child("Entity").set("EntityType", e.getString("EntityType")).set("EntityName", e.getString("EntityName")));
                 }
                 result.set("Entity", echoed);
+                if (!allowed) {
+                    results.add(result.set("ErrorCode", Errors.CLUSTER_AUTHORIZATION_FAILED.code()).set("ErrorMessage", "Cluster authorization failed."));
+                    continue;
+                }
                 try {
                     ClientQuotaEntity entity = entity(entry.getStructs("Entity"));
                     List<Object[]> ops = new ArrayList<>();
@@ -49,12 +60,21 @@ public final class ClientQuotasHandlers {
                         if (value != null && !(value > 0)) throw new IllegalArgumentException("Illegal value " + value + " for " + key);
                         ops.add(new Object[] {key, value});
                     }
-                    if (!validateOnly) for (Object[] op : ops) quotas.alter(entity, (String) op[0], (Double) op[1]);
+                    io.fjord.metadata.QuotaEntity to = new io.fjord.metadata.QuotaEntity(entity.user(), entity.clientId());
+                    for (Object[] op : ops) changes.add(new io.fjord.metadata.MetadataRecord.ClientQuotaChanged(to, (String) op[0], (Double) op[1]));
                     result.set("ErrorCode", Errors.NONE.code()).set("ErrorMessage", null);
+                    applied.add(result);
                 } catch (IllegalArgumentException e) {
                     result.set("ErrorCode", Errors.INVALID_REQUEST.code()).set("ErrorMessage", e.getMessage());
                 }
                 results.add(result);
+            }
+            if (!validateOnly && !changes.isEmpty()) {
+                try {
+                    controller.alterClientQuotas(changes);
+                } catch (java.io.IOException | RuntimeException e) {
+                    for (Struct r : applied) r.set("ErrorCode", Errors.UNKNOWN_SERVER_ERROR.code()).set("ErrorMessage", "not committed: " + e.getMessage());
+                }
             }
             resp.set("Entries", results);
             return CompletableFuture.completedFuture(resp);
@@ -64,6 +84,10 @@ public final class ClientQuotasHandlers {
     public static ApiHandler describe(ClientQuotaManager quotas) {
         return (rc, req) -> {
             Struct resp = DescribeClientQuotasApi.SPEC.newResponse();
+            if (!rc.authorized(AclOperation.DESCRIBE_CONFIGS, AclResourceType.CLUSTER, AclResourceType.CLUSTER_NAME)) {
+                resp.set("ErrorCode", Errors.CLUSTER_AUTHORIZATION_FAILED.code()).set("ErrorMessage", "Cluster authorization failed.").set("Entries", null);
+                return CompletableFuture.completedFuture(resp);
+            }
             List<Struct> components = req.getStructs("Components");
             Set<String> types = new HashSet<>();
             for (Struct c : components) {

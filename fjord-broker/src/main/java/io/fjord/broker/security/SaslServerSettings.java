@@ -14,7 +14,20 @@ import java.util.Map;
  * {@code connection.failed.authentication.delay.ms} and {@code connections.max.reauth.ms}. Immutable.
  */
 public record SaslServerSettings(List<String> mechanisms, Map<String, String> plainUsers, long failedAuthDelayMs,
-                                 long maxReauthMs) {
+                                 long maxReauthMs, Map<String, Long> maxReauthMsByMechanism) {
+    public SaslServerSettings(List<String> mechanisms, Map<String, String> plainUsers, long failedAuthDelayMs, long maxReauthMs) {
+        this(mechanisms, plainUsers, failedAuthDelayMs, maxReauthMs, Map.of());
+    }
+
+    /**
+     * The session lifetime of a login with {@code mechanism} (0: sessions do not end): Kafka's
+     * {@code listener.name.<l>.<mechanism, lower case>.connections.max.reauth.ms}, else the listener's or broker's
+     * {@code connections.max.reauth.ms}.
+     */
+    public long maxReauthMs(String mechanism) {
+        return maxReauthMsByMechanism.getOrDefault(mechanism, maxReauthMs);
+    }
+
     public static final String PLAIN = "PLAIN";
     public static final List<String> SUPPORTED = List.of(PLAIN, ScramMechanism.SHA_256.mechanismName(),
             ScramMechanism.SHA_512.mechanismName());
@@ -60,7 +73,12 @@ public record SaslServerSettings(List<String> mechanisms, Map<String, String> pl
         }
         long delay = parseLong(s, "connection.failed.authentication.delay.ms");
         long reauth = parseLong(s, "connections.max.reauth.ms");
-        return new SaslServerSettings(List.copyOf(mechanisms), Map.copyOf(users), delay, reauth);
+        Map<String, Long> byMechanism = new LinkedHashMap<>();
+        for (String m : mechanisms) {
+            String key = m.toLowerCase(Locale.ROOT) + ".connections.max.reauth.ms";
+            if (s.ownOnly(key) != null) byMechanism.put(m, parseLong(s, key));
+        }
+        return new SaslServerSettings(List.copyOf(mechanisms), Map.copyOf(users), delay, reauth, Map.copyOf(byMechanism));
     }
 
     private static long parseLong(ListenerSettings s, String key) {

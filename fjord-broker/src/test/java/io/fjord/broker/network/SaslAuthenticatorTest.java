@@ -79,4 +79,72 @@ class SaslAuthenticatorTest {
         a.handshake(handshake("PLAIN"));
         assertThatThrownBy(() -> a.handshake(handshake("PLAIN"))).isInstanceOf(IllegalStateException.class);
     }
+
+    // ---------------------------------------------------------------- re-authentication (KIP-368)
+
+    private static final SaslServerSettings REAUTH = new SaslServerSettings(List.of("PLAIN", "SCRAM-SHA-256"),
+            Map.of("alice", "secret", "bob", "builder"), 0, 5_000, Map.of("PLAIN", 2_000L));
+
+    private static SaslAuthenticator loggedIn(long[] clock) {
+        SaslAuthenticator a = new SaslAuthenticator(REAUTH, ScramCredentialStore.EMPTY, new Random(3), () -> clock[0]);
+        a.handshake(handshake("PLAIN"));
+        SaslAuthenticator.Reply r = a.authenticate(token("\0alice\0secret"), (short) 2);
+        assertThat(r.response().getLong("SessionLifetimeMs")).as("the PLAIN lifetime, not the listener's").isEqualTo(2_000L);
+        return a;
+    }
+
+    @Test
+    void aSessionEndsAfterItsLifetimeAndReauthenticationStartsANewOne() {
+        long[] clock = {10_000};
+        SaslAuthenticator a = loggedIn(clock);
+        clock[0] += 1_999;
+        assertThat(a.sessionExpired()).isFalse();
+        clock[0] += 1;
+        assertThat(a.sessionExpired()).isTrue();
+        assertThat(a.isAuthenticated()).isTrue(); // the owner closes the connection on its next request
+        // Re-authenticating (even late: Kafka lets a SaslHandshake through) with the same user starts a new session.
+        assertThat(a.handshake(handshake("PLAIN")).response().getShort("ErrorCode")).isEqualTo(Errors.NONE.code());
+        assertThat(a.state()).isEqualTo(SaslAuthenticator.State.REAUTHENTICATE);
+        assertThat(a.allowsBeforeAuthentication(MetadataApi.KEY)).isFalse();
+        SaslAuthenticator.Reply r = a.authenticate(token("\0alice\0secret"), (short) 1);
+        assertThat(r.closeAfter()).isFalse();
+        assertThat(r.response().getLong("SessionLifetimeMs")).isEqualTo(2_000L);
+        assertThat(a.sessionExpired()).isFalse();
+        clock[0] += 2_000;
+        assertThat(a.sessionExpired()).isTrue();
+    }
+
+    @Test
+    void reauthenticationMayNotChangeThePrincipalOrTheMechanism() {
+        long[] clock = {0};
+        SaslAuthenticator other = loggedIn(clock);
+        other.handshake(handshake("PLAIN"));
+        SaslAuthenticator.Reply r = other.authenticate(token("\0bob\0builder"), (short) 2);
+        assertThat(r.closeAfter()).isTrue();
+        assertThat(r.response().getShort("ErrorCode")).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
+        assertThat(r.response().getString("ErrorMessage")).isEqualTo("Cannot change principals during re-authentication from User.alice: User.bob");
+        assertThat(other.state()).isEqualTo(SaslAuthenticator.State.FAILED);
+
+        SaslAuthenticator mechanism = loggedIn(clock);
+        assertThat(mechanism.handshake(handshake("SCRAM-SHA-256")).closeAfter()).isFalse();
+        assertThat(mechanism.state()).isEqualTo(SaslAuthenticator.State.REAUTH_BAD_MECHANISM);
+        r = mechanism.authenticate(token("n,,n=alice,r=abc"), (short) 2);
+        assertThat(r.closeAfter()).isTrue();
+        assertThat(r.response().getString("ErrorMessage")).contains("not supported for re-authentication of mechanism 'PLAIN'");
+
+        SaslAuthenticator wrong = loggedIn(clock);
+        wrong.handshake(handshake("PLAIN"));
+        assertThat(wrong.authenticate(token("\0alice\0nope"), (short) 2).closeAfter()).isTrue();
+        assertThat(wrong.state()).isEqualTo(SaslAuthenticator.State.FAILED);
+    }
+
+    @Test
+    void withoutALifetimeSessionsDoNotEnd() {
+        long[] clock = {0};
+        SaslAuthenticator a = new SaslAuthenticator(SETTINGS, ScramCredentialStore.EMPTY, new Random(3), () -> clock[0]);
+        a.handshake(handshake("PLAIN"));
+        assertThat(a.authenticate(token("\0alice\0secret"), (short) 2).response().getLong("SessionLifetimeMs")).isZero();
+        clock[0] = Long.MAX_VALUE - 1;
+        assertThat(a.sessionExpired()).isFalse();
+    }
 }

@@ -63,4 +63,27 @@ class ClientQuotaManagerTest {
         assertThatThrownBy(() -> q.alter(ClientQuotaEntity.user("u"), PRODUCER_BYTE_RATE, 0.0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ClientQuotaEntity(null, null)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void quotasFollowTheImageAndABoundThatChangesStartsAfresh() {
+        java.util.concurrent.atomic.AtomicReference<java.util.Map<io.fjord.metadata.QuotaEntity, java.util.Map<String, Double>>> image =
+                new java.util.concurrent.atomic.AtomicReference<>(java.util.Map.of());
+        q.followImage(image::get);
+        assertThat(q.isEmpty()).isTrue();
+        image.set(java.util.Map.of(new io.fjord.metadata.QuotaEntity(null, "app"), java.util.Map.of(PRODUCER_BYTE_RATE, 100.0)));
+        assertThat(q.quota(PRODUCER_BYTE_RATE, "alice", "app")).isEqualTo(100.0);
+        for (int i = 0; i < 10; i++) {
+            clock.addAndGet(1000);
+            q.recordAndGetThrottleMs(PRODUCER_BYTE_RATE, "alice", "app", 1_000);
+        }
+        assertThat(q.recordAndGetThrottleMs(PRODUCER_BYTE_RATE, "alice", "app", 1_000)).as("10x over").isPositive();
+        // The same quotas as a new map instance: nothing changes, the measured rate stays.
+        image.set(new java.util.HashMap<>(image.get()));
+        assertThat(q.recordAndGetThrottleMs(PRODUCER_BYTE_RATE, "alice", "app", 0)).isPositive();
+        // A higher bound from the image: measured afresh, so no throttle yet.
+        image.set(java.util.Map.of(new io.fjord.metadata.QuotaEntity(null, "app"), java.util.Map.of(PRODUCER_BYTE_RATE, 1e9)));
+        assertThat(q.recordAndGetThrottleMs(PRODUCER_BYTE_RATE, "alice", "app", 1_000)).isZero();
+        assertThat(q.describe()).containsOnlyKeys(ClientQuotaEntity.clientId("app"));
+        assertThatThrownBy(() -> q.alter(ClientQuotaEntity.user("u"), PRODUCER_BYTE_RATE, 1.0)).isInstanceOf(IllegalStateException.class);
+    }
 }

@@ -551,6 +551,11 @@ public final class RaftController implements Controller {
     }
 
     @Override
+    public void alterClientQuotas(List<MetadataRecord.ClientQuotaChanged> changes) throws IOException {
+        if (!changes.isEmpty()) submit(new java.util.ArrayList<MetadataRecord>(changes));
+    }
+
+    @Override
     public void alterScramCredentials(List<MetadataRecord> changes) throws IOException {
         for (MetadataRecord r : changes) {
             if (!(r instanceof MetadataRecord.ScramCredentialUpserted || r instanceof MetadataRecord.ScramCredentialDeleted)) {

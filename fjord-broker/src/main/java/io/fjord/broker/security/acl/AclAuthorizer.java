@@ -91,6 +91,47 @@ public final class AclAuthorizer implements Authorizer {
         return anyForResource ? allowed : allowIfNoAcl;
     }
 
+    /**
+     * Kafka's rule: some ALLOW binding of the type for this principal and host grants the operation and no DENY
+     * covers all it names (a DENY on the literal {@code *} denies every resource; a literal name is covered by a DENY
+     * on the same name or a prefix of it; a prefix by a DENY prefix of that prefix). With no binding of the type at
+     * all, {@code allow.everyone.if.no.acl.found} decides.
+     */
+    @Override
+    public boolean authorizeByResourceType(KafkaPrincipal principal, String host, AclOperation operation, AclResourceType type) {
+        if (superUsers.contains(principal.toString())) return true;
+        java.util.List<MetadataRecord.AclCreated> allows = new java.util.ArrayList<>();
+        java.util.List<MetadataRecord.AclCreated> denies = new java.util.ArrayList<>();
+        boolean anyOfType = false;
+        for (MetadataRecord.AclCreated b : bindings.get()) {
+            if (b.resourceType() != type.code()) continue;
+            anyOfType = true;
+            if (!principalMatches(b.principal(), principal) || !hostMatches(b.host(), host)) continue;
+            AclOperation op = AclOperation.fromCode(b.operation());
+            AclPermission permission = AclPermission.fromCode(b.permission());
+            if (permission == AclPermission.DENY && op.denies(operation)) denies.add(b);
+            if (permission == AclPermission.ALLOW && op.allowed().contains(operation)) allows.add(b);
+        }
+        if (!anyOfType) return allowIfNoAcl;
+        for (MetadataRecord.AclCreated d : denies) {
+            if (AclPatternType.fromCode(d.patternType()) == AclPatternType.LITERAL && d.resourceName().equals("*")) return false;
+        }
+        for (MetadataRecord.AclCreated a : allows) {
+            if (!coveredByDeny(a, denies)) return true;
+        }
+        return false;
+    }
+
+    private static boolean coveredByDeny(MetadataRecord.AclCreated allow, java.util.List<MetadataRecord.AclCreated> denies) {
+        boolean literal = AclPatternType.fromCode(allow.patternType()) == AclPatternType.LITERAL;
+        for (MetadataRecord.AclCreated d : denies) {
+            boolean denyPrefixed = AclPatternType.fromCode(d.patternType()) == AclPatternType.PREFIXED;
+            if (denyPrefixed && allow.resourceName().startsWith(d.resourceName())) return true;
+            if (!denyPrefixed && literal && d.resourceName().equals(allow.resourceName())) return true;
+        }
+        return false;
+    }
+
     static boolean patternMatches(MetadataRecord.AclCreated b, String name) {
         AclPatternType pattern = AclPatternType.fromCode(b.patternType());
         if (pattern == AclPatternType.LITERAL) return b.resourceName().equals("*") || b.resourceName().equals(name);

@@ -24,4 +24,12 @@ public interface Authorizer {
     boolean isEnabled();
 
     boolean authorize(KafkaPrincipal principal, String host, AclOperation operation, AclResourceType type, String name);
+
+    /**
+     * Whether the principal may perform {@code operation} on at least one resource of the type (Kafka's
+     * authorizeByResourceType, KIP-679: an idempotent producer needs CLUSTER IdempotentWrite or Write on some topic).
+     */
+    default boolean authorizeByResourceType(KafkaPrincipal principal, String host, AclOperation operation, AclResourceType type) {
+        return true;
+    }
 }

@@ -87,4 +87,27 @@ class AclAuthorizerTest {
                 "org.apache.kafka.metadata.authorizer.StandardAuthorizer", "super.users", "alice")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("super.users");
     }
+
+    @Test
+    void byResourceTypeNeedsOneAllowNotCoveredByADeny() {
+        AclOperation w = AclOperation.WRITE;
+        AclResourceType t = AclResourceType.TOPIC;
+        assertThat(authorizer.authorizeByResourceType(ALICE, "h", w, t)).as("no topic bindings at all").isFalse();
+        assertThat(authorizer.authorizeByResourceType(KafkaPrincipal.user("root"), "h", w, t)).isTrue();
+        bind(t, "orders", AclPatternType.LITERAL, "User:alice", "*", AclOperation.WRITE, AclPermission.ALLOW);
+        bind(t, "logs-", AclPatternType.PREFIXED, "User:bob", "*", AclOperation.ALL, AclPermission.ALLOW);
+        assertThat(authorizer.authorizeByResourceType(ALICE, "h", w, t)).isTrue();
+        assertThat(authorizer.authorizeByResourceType(ALICE, "h", AclOperation.READ, t)).isFalse();
+        assertThat(authorizer.authorizeByResourceType(BOB, "h", w, t)).isTrue();
+        // A deny on a prefix of the allowed name covers it; a deny on another name does not.
+        bind(t, "ord", AclPatternType.PREFIXED, "User:alice", "*", AclOperation.WRITE, AclPermission.DENY);
+        bind(t, "other", AclPatternType.LITERAL, "User:bob", "*", AclOperation.WRITE, AclPermission.DENY);
+        assertThat(authorizer.authorizeByResourceType(ALICE, "h", w, t)).isFalse();
+        assertThat(authorizer.authorizeByResourceType(BOB, "h", w, t)).isTrue();
+        // A deny on every topic denies all.
+        bind(t, "*", AclPatternType.LITERAL, "User:*", "*", AclOperation.ALL, AclPermission.DENY);
+        assertThat(authorizer.authorizeByResourceType(BOB, "h", w, t)).isFalse();
+        assertThat(new AclAuthorizer(List::of, Set.of(), true).authorizeByResourceType(BOB, "h", w, t))
+                .as("allow.everyone.if.no.acl.found with no topic bindings").isTrue();
+    }
 }
