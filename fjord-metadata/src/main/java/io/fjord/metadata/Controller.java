@@ -95,6 +95,9 @@ public interface Controller extends AutoCloseable {
      */
     void alterScramCredentials(List<MetadataRecord> changes) throws IOException;
 
+    /** Writes finalized feature levels (UpdateFeatures; checked by the caller against {@link FeaturesImage}) as one batch. */
+    void updateFeatures(List<MetadataRecord.FeatureLevel> changes) throws IOException;
+
     /** Applies ACL changes ({@link MetadataRecord.AclCreated} and {@link MetadataRecord.AclDeleted} only) as one batch. */
     void alterAcls(List<MetadataRecord> changes) throws IOException;
 

@@ -32,6 +32,7 @@ import java.util.UUID;
  * scram-delete &lt;user&gt; &lt;mechanism&gt;
  * acl     &lt;resource type&gt; &lt;resource name&gt; &lt;pattern type&gt; &lt;principal&gt; &lt;host&gt; &lt;operation&gt; &lt;permission&gt;  (Kafka's codes)
  * acl-delete &lt;same fields as acl&gt;
+ * feature &lt;name&gt; &lt;level&gt; &lt;finalized-features epoch&gt;
  * fence   &lt;id&gt;
  * unfence &lt;id&gt;
  * shutdown &lt;id&gt;                                   (controlled shutdown began)
@@ -147,6 +148,7 @@ public final class MetadataLog implements AutoCloseable {
         if (record instanceof MetadataRecord.ScramCredentialDeleted d) return "scram-delete " + enc(d.user()) + " " + d.mechanism();
         if (record instanceof MetadataRecord.AclCreated a) return "acl " + aclFields(a);
         if (record instanceof MetadataRecord.AclDeleted d) return "acl-delete " + aclFields(d.acl());
+        if (record instanceof MetadataRecord.FeatureLevel f) return "feature " + enc(f.name()) + " " + f.level() + " " + f.epoch();
         if (record instanceof MetadataRecord.BrokerFenced f) return "fence " + f.id();
         if (record instanceof MetadataRecord.BrokerUnfenced u) return "unfence " + u.id();
         if (record instanceof MetadataRecord.BrokerShuttingDown d) return "shutdown " + d.id();
@@ -256,6 +258,9 @@ public final class MetadataLog implements AutoCloseable {
             }
             case "acl-delete" -> {
                 return new MetadataRecord.AclDeleted(parseAcl(f));
+            }
+            case "feature" -> {
+                return new MetadataRecord.FeatureLevel(dec(f[1]), Short.parseShort(f[2]), Long.parseLong(f[3]));
             }
             case "fence" -> {
                 return new MetadataRecord.BrokerFenced(Integer.parseInt(f[1]));
