@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the commit. The brokers' WriteTxnMarkers handlers are wrapped by {@link MarkerRecordingHandler} (records, refuses).
  * kafka-clients' producer runs at transaction version 2: the partition leaders add the partitions at the coordinator
  * (AddPartitionsToTxn v5 from the leaders not on the coordinator's node, counted by a wrapper), once per partition
- * and transaction — later batches of the transaction find it open in the partition's producer state.
+ * and transaction — later batches of the transaction find it open in the partition's producer state. Last, a
+ * feature downgrade (UpdateFeatures) sent to one node reaches every node through the Raft quorum.
  */
 class ClusterTransactionsTest {
     @TempDir
@@ -122,5 +123,16 @@ class ClusterTransactionsTest {
                 .map(m -> new TopicPartition(m.partition().topic(), m.partition().partition())).collect(Collectors.toSet());
         assertThat(committed).containsExactlyInAnyOrderElementsOf(parts);
         assertThat(written).allSatisfy(m -> assertThat(m.broker()).isNotEqualTo(coordinator));
+
+        // UpdateFeatures through the Raft quorum: a downgrade sent to one node reaches every node's image.
+        try (Admin admin = Clients.admin(cluster.bootstrap())) {
+            admin.updateFeatures(Map.of("transaction.version", new org.apache.kafka.clients.admin.FeatureUpdate((short) 1,
+                    org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.SAFE_DOWNGRADE)),
+                    new org.apache.kafka.clients.admin.UpdateFeaturesOptions()).all().get(30, TimeUnit.SECONDS);
+            await("every node at transaction.version 1").atMost(Duration.ofSeconds(30)).until(() -> cluster.running().stream()
+                    .allMatch(id -> cluster.node(id).broker().controller().image().features().level("transaction.version") == 1));
+            assertThat(admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS).finalizedFeatures()
+                    .get("transaction.version").maxVersionLevel()).isEqualTo((short) 1);
+        }
     }
 }
