@@ -130,6 +130,18 @@ class TransactionLogTest {
     }
 
     @Test
+    void afterAMarkerBumpsTheEpochTheNextBatchMustStartAtSequenceZero() {
+        log = open(LogConfig.DEFAULT, true);
+        write(A, 3, 0, 2);
+        log.appendMarker(A, (short) 4, true, 0, 2, 0); // transaction version 2: the marker carries epoch 4
+        // A later batch of epoch 4 arriving before the first one (which is being retried) is out of order.
+        assertRefused(() -> log.append(txnBatch(A, 4, 5, 1, true)), Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        write(A, 4, 0, 5);
+        write(A, 4, 5, 1);
+        assertThat(log.producerState().lastSequenceOf(A)).isEqualTo(5);
+    }
+
+    @Test
     void aMarkerWhileTheBatchWasBeingVerifiedStopsItFromOpeningATransaction() {
         log = open(LogConfig.DEFAULT, true);
         // KIP-890 part 1: the guard is read, the coordinator says the partition is in the transaction, and then the
