@@ -155,7 +155,7 @@ public final class FjordBroker implements AutoCloseable {
         fetchSessions = new io.fjord.broker.handlers.FetchSessionCache(config.getInt("max.incremental.fetch.session.cache.slots"),
                 io.fjord.broker.handlers.FetchSessionCache.DEFAULT_EVICTION_MS, replicas.clock(), new java.security.SecureRandom());
         Set<Short> served = new TreeSet<>();
-        register(dispatcher, served, ApiVersionsApi.KEY, new ApiVersionsHandler(served));
+        register(dispatcher, served, ApiVersionsApi.KEY, new ApiVersionsHandler(served, () -> controller.image().features()));
         register(dispatcher, served, (short) 3, new MetadataHandler(admin));
         ProduceHandler produce = new ProduceHandler(admin, replicas);
         register(dispatcher, served, (short) 0, produce);
@@ -205,6 +205,8 @@ public final class FjordBroker implements AutoCloseable {
                 new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.ListPartitionReassignmentsHandler(controller), io.fjord.broker.security.acl.AclOperation.DESCRIBE));
         register(dispatcher, served, io.fjord.protocol.api.DescribeQuorumApi.KEY,
                 new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.DescribeQuorumHandler(controller, this::voterEndpoints), io.fjord.broker.security.acl.AclOperation.DESCRIBE));
+        register(dispatcher, served, io.fjord.protocol.api.UpdateFeaturesApi.KEY,
+                new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.UpdateFeaturesHandler(controller), io.fjord.broker.security.acl.AclOperation.ALTER));
         register(dispatcher, served, io.fjord.protocol.api.UnregisterBrokerApi.KEY,
                 new io.fjord.broker.handlers.ClusterAclGate(new io.fjord.broker.handlers.UnregisterBrokerHandler(controller), io.fjord.broker.security.acl.AclOperation.ALTER));
         register(dispatcher, served, io.fjord.protocol.api.AddRaftVoterApi.KEY,

@@ -327,6 +327,11 @@ class AclTest {
             assertThatThrownBy(() -> a.createAcls(List.of(acl(ResourceType.TOPIC, "x", PatternType.LITERAL, "alice",
                     AclOperation.READ, AclPermissionType.ALLOW))).all().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(ClusterAuthorizationException.class);
+            // Nor changing the cluster's features (UpdateFeatures needs CLUSTER Alter).
+            assertThatThrownBy(() -> a.updateFeatures(Map.of("transaction.version", new org.apache.kafka.clients.admin.FeatureUpdate(
+                    (short) 1, org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.SAFE_DOWNGRADE)),
+                    new org.apache.kafka.clients.admin.UpdateFeaturesOptions()).all().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
         }
     }
 

@@ -39,6 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * serve every record. On the Raft port, a Ratis client that speaks plaintext or presents a certificate the quorum
  * does not trust gets no answer, nor does one whose trusted certificate's principal is not a super user (ACLs are
  * on), while one with the nodes' certificate does.
+ * A transaction over three partitions (led by the three nodes, so at least two by nodes other than its coordinator)
+ * commits: the leaders add their partitions at the coordinator (KIP-890) and the coordinator writes the markers,
+ * both over the SASL_SSL listener; read_committed sees every record once.
  */
 class ClusterSecurityTest {
     private static final String PLAIN = "org.apache.kafka.common.security.plain.PlainLoginModule";
@@ -78,6 +81,7 @@ class ClusterSecurityTest {
                 + " password=\"broker-pw\" user_broker=\"broker-pw\" user_alice=\"alice-pw\";");
         common.put("group.initial.rebalance.delay.ms", "0");
         common.put("offsets.topic.num.partitions", "1");
+        common.put("transaction.state.log.num.partitions", "1");
         {
             // Each node: a SASL_SSL listener (clients and replication) and its controller listener (the Raft port).
             Map<Integer, Integer> saslPorts = new HashMap<>();
@@ -141,6 +145,7 @@ class ClusterSecurityTest {
                     }
                     return true;
                 });
+                transactionOverTheSecuredListener(secured, client, bootstrap);
                 int leader = secured.node(1).broker().controller().image().topic(TOPIC).partition(0).leader();
                 assertThat(secured.node(1).broker().controller().image().topic(TOPIC).partition(0).isr()).hasSize(3);
                 secured.stop(leader);
@@ -196,5 +201,53 @@ class ClusterSecurityTest {
             assertThat(image.isFenced(node)).as("node %d on node %d", node, id).isTrue();
             assertThat(image.incarnation(node)).isEqualTo(before);
         }
+    }
+
+    private static void transactionOverTheSecuredListener(TestCluster secured, Map<String, Object> client, String bootstrap)
+            throws Exception {
+        String topic = "txn-over-sasl-ssl";
+        Map<String, Object> adminConfig = new HashMap<>(client);
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000");
+        try (Admin admin = Admin.create(adminConfig)) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1, 2, 3), 1, List.of(2, 3, 1), 2, List.of(3, 1, 2)))))
+                    .all().get(60, TimeUnit.SECONDS);
+        }
+        secured.awaitTopicEverywhere(topic);
+        Properties p = new Properties();
+        p.putAll(client);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "secured-txn");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 0; i < 30; i++) producer.send(new ProducerRecord<>(topic, i % 3, "k" + i, "txn-" + i));
+            producer.commitTransaction();
+        }
+        Properties c = new Properties();
+        c.putAll(client);
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        List<String> got = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+            List<org.apache.kafka.common.TopicPartition> tps = List.of(new org.apache.kafka.common.TopicPartition(topic, 0),
+                    new org.apache.kafka.common.TopicPartition(topic, 1), new org.apache.kafka.common.TopicPartition(topic, 2));
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            // The markers are written after the commit returns: read_committed sees the records once they are in.
+            await("the committed transaction, read_committed").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> {
+                        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) got.add(r.value());
+                        return got.size() >= 30;
+                    });
+        }
+        assertThat(got).hasSize(30).doesNotHaveDuplicates().allMatch(v -> v.startsWith("txn-"));
     }
 }

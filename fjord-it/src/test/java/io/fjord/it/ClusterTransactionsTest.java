@@ -32,6 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * leader refuses them) stays PREPARE_COMMIT; the coordinator's node crashes; the new leader of the transaction
  * log partition loads the PREPARE_COMMIT, resumes the markers to the partitions' current leaders, and completes
  * the commit. The brokers' WriteTxnMarkers handlers are wrapped by {@link MarkerRecordingHandler} (records, refuses).
+ * kafka-clients' producer runs at transaction version 2: the partition leaders add the partitions at the coordinator
+ * (AddPartitionsToTxn v5 from the leaders not on the coordinator's node, counted by a wrapper), once per partition
+ * and transaction — later batches of the transaction find it open in the partition's producer state. Last, a
+ * feature downgrade (UpdateFeatures) sent to one node reaches every node through the Raft quorum.
  */
 class ClusterTransactionsTest {
     @TempDir
@@ -47,9 +51,14 @@ class ClusterTransactionsTest {
     void aNewCoordinatorResumesTheMarkersOfAPreparedCommit() throws Exception {
         List<MarkerRecordingHandler.Marker> written = new CopyOnWriteArrayList<>();
         AtomicBoolean refuse = new AtomicBoolean(false);
+        java.util.concurrent.atomic.AtomicInteger leaderAdds = new java.util.concurrent.atomic.AtomicInteger();
         cluster = new TestCluster(dir, 3, Map.of("transaction.state.log.num.partitions", "3",
                 "offsets.topic.num.partitions", "3"))
                 .withHandlerWrapper(WriteTxnMarkersApi.KEY, (b, real) -> new MarkerRecordingHandler(b, real, written, refuse::get))
+                .withHandlerWrapper(io.fjord.protocol.api.AddPartitionsToTxnApi.KEY, (b, real) -> (ctx, req) -> {
+                    if (ctx.version() >= 4) leaderAdds.incrementAndGet(); // broker to broker: a leader adding a partition
+                    return real.handle(ctx, req);
+                })
                 .start();
         try (Admin admin = Clients.admin(cluster.bootstrap())) {
             admin.createTopics(List.of(new NewTopic("c", 3, (short) 3))).all().get(60, TimeUnit.SECONDS);
@@ -68,6 +77,15 @@ class ClusterTransactionsTest {
             producer.initTransactions();
             producer.beginTransaction();
             for (TopicPartition tp : parts) producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), "k", "v")).get(30, TimeUnit.SECONDS);
+            TransactionDescription started = admin.describeTransactions(List.of("ha")).description("ha").get(30, TimeUnit.SECONDS);
+            assertThat(started.topicPartitions()).containsExactlyInAnyOrderElementsOf(parts); // added by the leaders
+            long remote = parts.stream().filter(tp -> cluster.node(started.coordinatorId()).broker().controller().image()
+                    .topic(tp.topic()).partition(tp.partition()).leader() != started.coordinatorId()).count();
+            assertThat(leaderAdds.get()).isEqualTo((int) remote);
+            for (int i = 0; i < 5; i++) {
+                for (TopicPartition tp : parts) producer.send(new ProducerRecord<>(tp.topic(), tp.partition(), "k", "v" + i)).get(30, TimeUnit.SECONDS);
+            }
+            assertThat(leaderAdds.get()).as("later batches of the transaction ask no coordinator").isEqualTo((int) remote);
             // The produce path's seam, asked on a broker that is not the coordinator (AddPartitionsToTxn v5 over the wire).
             TransactionDescription open = admin.describeTransactions(List.of("ha")).description("ha").get(30, TimeUnit.SECONDS);
             int other = cluster.running().stream().filter(id -> id != open.coordinatorId()).findFirst().orElseThrow();
@@ -105,5 +123,16 @@ class ClusterTransactionsTest {
                 .map(m -> new TopicPartition(m.partition().topic(), m.partition().partition())).collect(Collectors.toSet());
         assertThat(committed).containsExactlyInAnyOrderElementsOf(parts);
         assertThat(written).allSatisfy(m -> assertThat(m.broker()).isNotEqualTo(coordinator));
+
+        // UpdateFeatures through the Raft quorum: a downgrade sent to one node reaches every node's image.
+        try (Admin admin = Clients.admin(cluster.bootstrap())) {
+            admin.updateFeatures(Map.of("transaction.version", new org.apache.kafka.clients.admin.FeatureUpdate((short) 1,
+                    org.apache.kafka.clients.admin.FeatureUpdate.UpgradeType.SAFE_DOWNGRADE)),
+                    new org.apache.kafka.clients.admin.UpdateFeaturesOptions()).all().get(30, TimeUnit.SECONDS);
+            await("every node at transaction.version 1").atMost(Duration.ofSeconds(30)).until(() -> cluster.running().stream()
+                    .allMatch(id -> cluster.node(id).broker().controller().image().features().level("transaction.version") == 1));
+            assertThat(admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS).finalizedFeatures()
+                    .get("transaction.version").maxVersionLevel()).isEqualTo((short) 1);
+        }
     }
 }

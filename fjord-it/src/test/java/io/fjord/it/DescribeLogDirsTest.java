@@ -195,7 +195,7 @@ class DescribeLogDirsTest {
                 ElectLeadersApi.KEY, AlterPartitionReassignmentsApi.KEY, ListPartitionReassignmentsApi.KEY);
         RequestContext ctx = new RequestContext(new RequestHeader(ApiVersionsApi.KEY, (short) 3, 1, "t"),
                 ApiVersionsApi.SPEC, null, "PLAINTEXT");
-        Struct resp = new ApiVersionsHandler(served).handle(ctx, ApiVersionsApi.SPEC.newRequest()).get(30, TimeUnit.SECONDS);
+        Struct resp = new ApiVersionsHandler(served, () -> io.fjord.metadata.FeaturesImage.DEFAULT).handle(ctx, ApiVersionsApi.SPEC.newRequest()).get(30, TimeUnit.SECONDS);
         assertThat(resp.getStructs("ApiKeys")).extracting(k -> k.getShort("ApiKey"))
                 .containsExactlyInAnyOrderElementsOf(served);
     }

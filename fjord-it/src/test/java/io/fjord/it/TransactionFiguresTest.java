@@ -46,6 +46,7 @@ class TransactionFiguresTest {
         s.put("offsets.topic.replication.factor", "1");
         s.put("transaction.state.log.replication.factor", "1");
         s.put("transaction.state.log.min.isr", "1");
+        s.put("fjord.console.listener", "http://127.0.0.1:0"); // not the shared default port 8080
         try (FjordBroker b = new FjordBroker(BrokerConfig.of(s)).start()) {
             report("Fjord", "127.0.0.1:" + b.port());
         }

@@ -36,6 +36,8 @@ public final class ClusterImage {
     private final java.util.Set<MetadataRecord.AclCreated> acls;
     /** Client quotas (Kafka's keys, e.g. producer_byte_rate) by entity; an entity without quotas is absent. */
     private final Map<QuotaEntity, Map<String, Double>> clientQuotas;
+    /** The finalized feature levels (metadata.version, group.version, transaction.version) and their epoch. */
+    private final FeaturesImage features;
 
     public ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics) {
         this(clusterId, controllerId, brokers, topics, Map.of());
@@ -50,7 +52,7 @@ public final class ClusterImage {
                         Map<String, Map<String, String>> brokerConfigs, java.util.Set<Integer> fenced,
                         Map<Integer, String> incarnations, long nextProducerIdBlock) {
         this(clusterId, controllerId, brokers, topics, brokerConfigs, fenced, incarnations, nextProducerIdBlock,
-                java.util.Set.of(), Map.of(), Map.of(), java.util.Set.of(), Map.of());
+                java.util.Set.of(), Map.of(), Map.of(), java.util.Set.of(), Map.of(), FeaturesImage.DEFAULT);
     }
 
     private ClusterImage(String clusterId, int controllerId, Map<Integer, BrokerNode> brokers, Collection<TopicImage> topics,
@@ -58,9 +60,11 @@ public final class ClusterImage {
                          Map<Integer, String> incarnations, long nextProducerIdBlock, java.util.Set<Integer> shuttingDown,
                          Map<String, Map<String, String>> groupConfigs,
                          Map<String, Map<String, MetadataRecord.ScramCredentialUpserted>> scramCredentials,
-                         java.util.Set<MetadataRecord.AclCreated> acls, Map<QuotaEntity, Map<String, Double>> clientQuotas) {
+                         java.util.Set<MetadataRecord.AclCreated> acls, Map<QuotaEntity, Map<String, Double>> clientQuotas,
+                         FeaturesImage features) {
         this.acls = java.util.Set.copyOf(acls);
         this.clientQuotas = Map.copyOf(clientQuotas);
+        this.features = features;
         this.groupConfigs = Map.copyOf(groupConfigs);
         this.scramCredentials = Map.copyOf(scramCredentials);
         this.shuttingDown = java.util.Set.copyOf(shuttingDown);
@@ -113,13 +117,13 @@ public final class ClusterImage {
     public ClusterImage withTopic(TopicImage topic) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.put(topic.name(), topic);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas, features);
     }
 
     public ClusterImage withoutTopic(String name) {
         Map<String, TopicImage> next = new TreeMap<>(topicsByName);
         next.remove(name);
-        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
+        return new ClusterImage(clusterId, controllerId, brokers, next.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas, features);
     }
 
     /** Dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id); empty if none. */
@@ -131,7 +135,7 @@ public final class ClusterImage {
         Map<String, Map<String, String>> next = new HashMap<>(brokerConfigs);
         if (configs.isEmpty()) next.remove(resource);
         else next.put(resource, Map.copyOf(configs));
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), next, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas, features);
     }
 
     /** The config overrides of consumer group {@code group}; empty if none. */
@@ -149,7 +153,7 @@ public final class ClusterImage {
         if (configs.isEmpty()) next.remove(group);
         else next.put(group, Map.copyOf(configs));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, next, scramCredentials, acls, clientQuotas);
+                nextProducerIdBlock, shuttingDown, next, scramCredentials, acls, clientQuotas, features);
     }
 
     /** Every dynamic broker settings resource with its settings. */
@@ -202,11 +206,11 @@ public final class ClusterImage {
     }
 
     public ClusterImage withController(int id) {
-        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
+        return new ClusterImage(clusterId, id, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas, features);
     }
 
     public ClusterImage withNextProducerIdBlock(long next) {
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations, next, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas, features);
     }
 
     /**
@@ -222,7 +226,7 @@ public final class ClusterImage {
         f.remove(node.id());
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.remove(node.id());
-        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls, clientQuotas);
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls, clientQuotas, features);
     }
 
     /** A broker was unregistered (decommissioned): no endpoint, incarnation, fencing or shutdown state is left. */
@@ -235,14 +239,14 @@ public final class ClusterImage {
         f.remove(brokerId);
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.remove(brokerId);
-        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls, clientQuotas);
+        return new ClusterImage(clusterId, controllerId, b, topicsByName.values(), brokerConfigs, f, inc, nextProducerIdBlock, down, groupConfigs, scramCredentials, acls, clientQuotas, features);
     }
 
     public ClusterImage withFenced(int brokerId, boolean isFenced) {
         java.util.Set<Integer> f = new java.util.HashSet<>(fenced);
         if (isFenced) f.add(brokerId);
         else f.remove(brokerId);
-        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas);
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations, nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas, features);
     }
 
     /** A broker began a controlled shutdown: fenced, and kept fenced until it registers again. */
@@ -252,7 +256,7 @@ public final class ClusterImage {
         java.util.Set<Integer> down = new java.util.HashSet<>(shuttingDown);
         down.add(brokerId);
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, f, incarnations,
-                nextProducerIdBlock, down, groupConfigs, scramCredentials, acls, clientQuotas);
+                nextProducerIdBlock, down, groupConfigs, scramCredentials, acls, clientQuotas, features);
     }
 
     /** The user's SCRAM credential for the mechanism (e.g. {@code SCRAM-SHA-256}), or null. */
@@ -272,7 +276,7 @@ public final class ClusterImage {
         mine.put(c.mechanism(), c);
         all.put(c.user(), Map.copyOf(mine));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, all, acls, clientQuotas);
+                nextProducerIdBlock, shuttingDown, groupConfigs, all, acls, clientQuotas, features);
     }
 
     public ClusterImage withoutScramCredential(String user, String mechanism) {
@@ -283,7 +287,7 @@ public final class ClusterImage {
         if (mine.isEmpty()) all.remove(user);
         else all.put(user, Map.copyOf(mine));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, all, acls, clientQuotas);
+                nextProducerIdBlock, shuttingDown, groupConfigs, all, acls, clientQuotas, features);
     }
 
     /** Every ACL binding. */
@@ -296,7 +300,7 @@ public final class ClusterImage {
         java.util.Set<MetadataRecord.AclCreated> next = new java.util.HashSet<>(acls);
         next.add(acl);
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, next, clientQuotas);
+                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, next, clientQuotas, features);
     }
 
     public ClusterImage withoutAcl(MetadataRecord.AclCreated acl) {
@@ -304,7 +308,7 @@ public final class ClusterImage {
         java.util.Set<MetadataRecord.AclCreated> next = new java.util.HashSet<>(acls);
         next.remove(acl);
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, next, clientQuotas);
+                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, next, clientQuotas, features);
     }
 
     /** Every entity's client quotas. */
@@ -319,7 +323,7 @@ public final class ClusterImage {
         if (c.value() == null) mine.remove(c.key()); else mine.put(c.key(), c.value());
         if (mine.isEmpty()) all.remove(c.entity()); else all.put(c.entity(), Map.copyOf(mine));
         return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
-                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, all);
+                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, all, features);
     }
 
     public boolean isShuttingDown(int brokerId) {
@@ -336,5 +340,15 @@ public final class ClusterImage {
      */
     public boolean isEligible(int brokerId) {
         return brokers.containsKey(brokerId) && !fenced.contains(brokerId);
+    }
+
+    /** The finalized features: the bootstrap levels overlaid with every {@link MetadataRecord.FeatureLevel} applied. */
+    public FeaturesImage features() {
+        return features;
+    }
+
+    public ClusterImage withFeatureLevel(MetadataRecord.FeatureLevel r) {
+        return new ClusterImage(clusterId, controllerId, brokers, topicsByName.values(), brokerConfigs, fenced, incarnations,
+                nextProducerIdBlock, shuttingDown, groupConfigs, scramCredentials, acls, clientQuotas, features.with(r));
     }
 }

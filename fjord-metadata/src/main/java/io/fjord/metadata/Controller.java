@@ -97,6 +97,8 @@ public interface Controller extends AutoCloseable {
 
     /** Applies client quota changes (AlterClientQuotas) as one committed batch, seen by every node from the image. */
     void alterClientQuotas(List<MetadataRecord.ClientQuotaChanged> changes) throws IOException;
+    /** Writes finalized feature levels (UpdateFeatures; checked by the caller against {@link FeaturesImage}) as one batch. */
+    void updateFeatures(List<MetadataRecord.FeatureLevel> changes) throws IOException;
 
     /** Applies ACL changes ({@link MetadataRecord.AclCreated} and {@link MetadataRecord.AclDeleted} only) as one batch. */
     void alterAcls(List<MetadataRecord> changes) throws IOException;

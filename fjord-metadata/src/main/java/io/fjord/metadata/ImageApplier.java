@@ -44,6 +44,7 @@ public final class ImageApplier {
         if (r instanceof MetadataRecord.ScramCredentialUpserted c) return image.withScramCredential(c);
         if (r instanceof MetadataRecord.ClientQuotaChanged q) return image.withClientQuota(q);
         if (r instanceof MetadataRecord.AclCreated a) return image.withAcl(a);
+        if (r instanceof MetadataRecord.FeatureLevel f) return image.withFeatureLevel(f);
         if (r instanceof MetadataRecord.AclDeleted d) return image.withoutAcl(d.acl());
         if (r instanceof MetadataRecord.ScramCredentialDeleted d) return image.withoutScramCredential(d.user(), d.mechanism());
         if (r instanceof MetadataRecord.BrokerFenced f) return image.withFenced(f.id(), true);
@@ -82,6 +83,7 @@ public final class ImageApplier {
         out.addAll(image.acls());
         image.clientQuotas().forEach((entity, quotas) ->
                 quotas.forEach((key, value) -> out.add(new MetadataRecord.ClientQuotaChanged(entity, key, value))));
+        out.addAll(image.features().asRecords());
         for (TopicImage t : image.topics()) {
             List<PartitionState> parts = new ArrayList<>();
             t.orderedPartitions().forEach(parts::add);

@@ -131,6 +131,11 @@ public final class LocalController implements Controller {
         }
     }
 
+    @Override
+    public synchronized void updateFeatures(List<MetadataRecord.FeatureLevel> changes) throws IOException {
+        for (MetadataRecord r : changes) commit(r);
+    }
+
     /** Replaces the dynamic broker settings of {@code resource} ({@code ""} = cluster default, or a broker id). */
     @Override
     public synchronized void setBrokerConfigs(String resource, Map<String, String> configs) throws IOException {

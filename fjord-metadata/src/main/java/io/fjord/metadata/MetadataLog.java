@@ -35,6 +35,7 @@ import java.util.UUID;
  * client-quota &lt;user | !&gt; &lt;client id | !&gt; &lt;key&gt; &lt;value | remove&gt;   (! : the entity has no such part,
  *              a character URL-encoding never leaves; a default part is {@code <default>}, URL-encoded; the value a
  *              double in Java's text form)
+ * feature &lt;name&gt; &lt;level&gt; &lt;finalized-features epoch&gt;
  * fence   &lt;id&gt;
  * unfence &lt;id&gt;
  * shutdown &lt;id&gt;                                   (controlled shutdown began)
@@ -154,6 +155,7 @@ public final class MetadataLog implements AutoCloseable {
         }
         if (record instanceof MetadataRecord.AclCreated a) return "acl " + aclFields(a);
         if (record instanceof MetadataRecord.AclDeleted d) return "acl-delete " + aclFields(d.acl());
+        if (record instanceof MetadataRecord.FeatureLevel f) return "feature " + enc(f.name()) + " " + f.level() + " " + f.epoch();
         if (record instanceof MetadataRecord.BrokerFenced f) return "fence " + f.id();
         if (record instanceof MetadataRecord.BrokerUnfenced u) return "unfence " + u.id();
         if (record instanceof MetadataRecord.BrokerShuttingDown d) return "shutdown " + d.id();
@@ -267,6 +269,9 @@ public final class MetadataLog implements AutoCloseable {
             }
             case "acl-delete" -> {
                 return new MetadataRecord.AclDeleted(parseAcl(f));
+            }
+            case "feature" -> {
+                return new MetadataRecord.FeatureLevel(dec(f[1]), Short.parseShort(f[2]), Long.parseLong(f[3]));
             }
             case "fence" -> {
                 return new MetadataRecord.BrokerFenced(Integer.parseInt(f[1]));

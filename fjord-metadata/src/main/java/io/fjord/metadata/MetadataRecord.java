@@ -52,6 +52,14 @@ public sealed interface MetadataRecord {
     }
 
     /**
+     * A cluster feature's finalized level is now {@code level} (Kafka's FeatureLevelRecord; 0 = not finalized), and
+     * the finalized-features epoch at least {@code epoch} (the writer's image epoch + 1; a snapshot repeats the
+     * image's), so every node answers the same FinalizedFeaturesEpoch.
+     */
+    record FeatureLevel(String name, short level, long epoch) implements MetadataRecord {
+    }
+
+    /**
      * A user's SCRAM credential for one mechanism ({@code SCRAM-SHA-256}, {@code SCRAM-SHA-512}) is now this one:
      * salt, StoredKey and ServerKey (RFC 5802; base64) and the iteration count. The password is never stored.
      */

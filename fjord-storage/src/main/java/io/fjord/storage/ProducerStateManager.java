@@ -97,6 +97,12 @@ public final class ProducerStateManager {
         long lastTimestamp = -1;
         /** Markers applied to this producer since the log was opened (in memory only): the verification guard. */
         long markersApplied;
+        /**
+         * A marker moved the producer to a new epoch (transaction version 2) and no batch of it is here yet: its
+         * first batch must start at sequence 0 (in memory only; after a restart any sequence is taken, as for an
+         * unknown producer).
+         */
+        boolean newEpochByMarker;
         final ArrayDeque<BatchMetadata> batches = new ArrayDeque<>(BATCHES_RETAINED);
 
         int lastSeq() {
@@ -117,6 +123,7 @@ public final class ProducerStateManager {
             }
             if (batches.size() == BATCHES_RETAINED) batches.removeFirst();
             batches.addLast(b);
+            newEpochByMarker = false;
             lastUpdateMs = now;
         }
 
@@ -125,6 +132,7 @@ public final class ProducerStateManager {
             if (markerEpoch != epoch) {
                 epoch = markerEpoch;
                 batches.clear();
+                newEpochByMarker = true;
             }
             coordinatorEpoch = markerCoordinatorEpoch;
             currentTxnFirstOffset = -1;
@@ -214,6 +222,13 @@ public final class ProducerStateManager {
                         if (dup != null) return LogAppendResult.duplicate(dup.firstOffset(), dup.lastOffset());
                     }
                     checkSequence(pid, e.epoch, e.lastSeq(), epoch, firstSeq);
+                    if (epoch == e.epoch && e.newEpochByMarker && firstSeq != 0) {
+                        // Kafka's rule: a known epoch with no sequence yet starts at 0. A later batch of the new
+                        // epoch arriving first (an earlier one is being retried) must wait for it.
+                        throw new ProducerStateException(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "Out of order sequence"
+                                + " number for producer " + pid + ": " + firstSeq + " (incoming), the epoch " + epoch
+                                + " has no batch yet");
+                    }
                     if (e.currentTxnFirstOffset >= 0 && !RecordBatch.isTransactional(batches, p)) {
                         throw new ProducerStateException(Errors.INVALID_TXN_STATE, "Expected transactional write from"
                                 + " producer " + pid + ": its transaction from offset " + e.currentTxnFirstOffset

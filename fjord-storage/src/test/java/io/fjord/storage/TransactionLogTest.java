@@ -130,6 +130,43 @@ class TransactionLogTest {
     }
 
     @Test
+    void afterAMarkerBumpsTheEpochTheNextBatchMustStartAtSequenceZero() {
+        log = open(LogConfig.DEFAULT, true);
+        write(A, 3, 0, 2);
+        log.appendMarker(A, (short) 4, true, 0, 2, 0); // transaction version 2: the marker carries epoch 4
+        // A later batch of epoch 4 arriving before the first one (which is being retried) is out of order.
+        assertRefused(() -> log.append(txnBatch(A, 4, 5, 1, true)), Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        write(A, 4, 0, 5);
+        write(A, 4, 5, 1);
+        assertThat(log.producerState().lastSequenceOf(A)).isEqualTo(5);
+    }
+
+    @Test
+    void aMarkerWhileTheBatchWasBeingVerifiedStopsItFromOpeningATransaction() {
+        log = open(LogConfig.DEFAULT, true);
+        // KIP-890 part 1: the guard is read, the coordinator says the partition is in the transaction, and then the
+        // transaction's marker lands before the batch: the batch would open a new transaction nobody will end.
+        assertThat(log.hasOngoingTransaction(A, (short) 0)).isFalse();
+        long guard = log.verificationGuard(A);
+        write(B, 0, 0, 1); // other producers do not disturb A's guard
+        marker(B, 0, true);
+        marker(A, 0, true);
+        assertRefused(() -> log.append(txnBatch(A, 0, 0, 1, true), guard), Errors.INVALID_TXN_STATE);
+        assertThat(log.hasOngoingTransaction(A, (short) 0)).isFalse();
+        // With an unchanged guard it opens the transaction; later batches of it need no guard (it is open).
+        long fresh = log.verificationGuard(A);
+        log.append(txnBatch(A, 0, 0, 1, true), fresh);
+        assertThat(log.hasOngoingTransaction(A, (short) 0)).isTrue();
+        assertThat(log.hasOngoingTransaction(A, (short) 1)).isFalse();
+        log.append(txnBatch(A, 0, 1, 1, true), guard); // stale guard, but the transaction is already open here
+        assertThat(log.producerState().openTransactionStart(A)).isGreaterThanOrEqualTo(0);
+        // Without a guard (verification off) nothing is checked.
+        marker(A, 0, false);
+        log.append(txnBatch(A, 0, 2, 1, true));
+        assertThat(log.hasOngoingTransaction(A, (short) 0)).isTrue();
+    }
+
+    @Test
     void markerForAProducerWithNothingOpenIsWrittenAndChangesNoTransaction() {
         log = open(LogConfig.DEFAULT, true);
         long b = write(B, 0, 0, 2);

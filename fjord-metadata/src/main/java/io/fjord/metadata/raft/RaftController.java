@@ -566,6 +566,11 @@ public final class RaftController implements Controller {
     }
 
     @Override
+    public void updateFeatures(List<MetadataRecord.FeatureLevel> changes) throws IOException {
+        if (!changes.isEmpty()) submit(List.<MetadataRecord>copyOf(changes));
+    }
+
+    @Override
     public void setBrokerConfigs(String resource, Map<String, String> configs) throws IOException {
         submit(List.of(new MetadataRecord.BrokerConfigsSet(resource, Map.copyOf(configs))));
     }

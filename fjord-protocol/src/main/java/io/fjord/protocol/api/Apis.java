@@ -49,6 +49,7 @@ public final class Apis {
         register(DescribeLogDirsApi.SPEC);
         register(DescribeQuorumApi.SPEC);
         register(UnregisterBrokerApi.SPEC);
+        register(UpdateFeaturesApi.SPEC);
         register(AddRaftVoterApi.SPEC);
         register(RemoveRaftVoterApi.SPEC);
         register(ConsumerGroupHeartbeatApi.SPEC);

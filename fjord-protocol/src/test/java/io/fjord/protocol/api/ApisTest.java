@@ -48,6 +48,7 @@ class ApisTest {
         EXPECTED.put(35, new int[] {1, 1, 5, 2});   // DescribeLogDirs
         EXPECTED.put(55, new int[] {0, 0, 2, 0});   // DescribeQuorum
         EXPECTED.put(64, new int[] {0, 0, 0, 0});   // UnregisterBroker
+        EXPECTED.put(57, new int[] {0, 0, 2, 0});   // UpdateFeatures
         EXPECTED.put(80, new int[] {0, 0, 1, 0});   // AddRaftVoter
         EXPECTED.put(81, new int[] {0, 0, 0, 0});   // RemoveRaftVoter
         EXPECTED.put(68, new int[] {0, 0, 1, 0});   // ConsumerGroupHeartbeat
