@@ -169,10 +169,11 @@ start_node() {  # start_node KIND ID DIR
       -Dlog4j2.configurationFile="$CFG/log4j2-broker.properties" \
       -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/server.properties" > "$logs/stdout.log" 2>&1 < /dev/null &
   elif [ -n "${FJORD_HEAP_OPTS:-}" ]; then
-    FJORD_HEAP_OPTS="$FJORD_HEAP_OPTS" nohup "$ROOT/bin/fjord" server "$dir/server.properties" \
+    FJORD_HEAP_OPTS="$FJORD_HEAP_OPTS" nohup env -u KAFKA_HEAP_OPTS "$ROOT/bin/fjord" server "$dir/server.properties" \
       > "$logs/stdout.log" 2>&1 < /dev/null &
   else
-    nohup "$ROOT/bin/fjord" server "$dir/server.properties" > "$logs/stdout.log" 2>&1 < /dev/null &
+    # bin/fjord falls back to KAFKA_HEAP_OPTS; the Kafka side's setting must not leak into Fjord's nodes
+    nohup env -u KAFKA_HEAP_OPTS "$ROOT/bin/fjord" server "$dir/server.properties" > "$logs/stdout.log" 2>&1 < /dev/null &
   fi
   NODE_PID[$id]=$!
   NODE_LOGS[$id]="$logs"
@@ -363,7 +364,8 @@ fsync_rounds() {  # fsync_rounds KIND NODES: restart every node with durable ack
 
 # ---- main ---------------------------------------------------------------------------------------------------------
 fetch_kafka
-case " $SYSTEMS " in *" fjord "*) "$ROOT/bin/fjord" --version > /dev/null || die "Fjord build failed" ;; esac
+case " $SYSTEMS " in *" fjord "*) "$ROOT/bin/fjord" --version > /dev/null || die "Fjord build failed"
+  "$ROOT/bin/fjord" cds-archive ;; esac   # bin/fjord's class-data archive, so that no start-up figure includes its dump
 mkdir -p "$RESULTS_DIR" || die "cannot create $RESULTS_DIR"
 exec > >(tee "$RESULTS_DIR/run.log") 2>&1
 log "compare: nodes [$NODES], systems [$SYSTEMS], $ROUNDS round(s) of $NUM_RECORDS records, sizes [$SIZES] B," \
