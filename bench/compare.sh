@@ -157,6 +157,8 @@ share.coordinator.state.topic.min.isr=$(( n > 1 ? 2 : 1 ))
 group.initial.rebalance.delay.ms=0
 PROPS
   [ "$kind" = kafka ] && printf 'num.network.threads=3\nnum.io.threads=8\n' >> "$dir/server.properties"
+  # Fjord's web console (default localhost:8080) is not measured, and 8080 may be taken on a shared machine
+  [ "$kind" = fjord ] && echo "fjord.console.listener=none" >> "$dir/server.properties"
   return 0
 }
 
