@@ -359,6 +359,11 @@ fsync_rounds() {  # fsync_rounds KIND NODES: restart every node with durable ack
   t0=$(now_ms)
   for id in $(seq 1 "$n"); do start_node "$kind" "$id" "$SDIR/node-$id"; done
   for id in $(seq 1 "$n"); do wait_node "$kind" "$id" "$t0" > /dev/null || exit 1; done
+  if [ "$WARMUP_RECORDS" -gt 0 ]; then   # the restarted JVMs are cold again; figures not kept
+    local keep="$FIG"; FIG=/dev/null
+    produce warmup.fsync bench-warmup 100 "$WARMUP_RECORDS" fsync || true
+    FIG="$keep"
+  fi
   for ROUND in $(seq 1 "$ROUNDS"); do
     for size in $SIZES; do produce "produce.fsync.$size" "bench-$size" "$size" "$NUM_RECORDS" fsync || true; done
   done
