@@ -157,6 +157,8 @@ share.coordinator.state.topic.min.isr=$(( n > 1 ? 2 : 1 ))
 group.initial.rebalance.delay.ms=0
 PROPS
   [ "$kind" = kafka ] && printf 'num.network.threads=3\nnum.io.threads=8\n' >> "$dir/server.properties"
+  # Fjord's web console (default localhost:8080) is not measured, and 8080 may be taken on a shared machine
+  [ "$kind" = fjord ] && echo "fjord.console.listener=none" >> "$dir/server.properties"
   return 0
 }
 
@@ -169,10 +171,11 @@ start_node() {  # start_node KIND ID DIR
       -Dlog4j2.configurationFile="$CFG/log4j2-broker.properties" \
       -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/server.properties" > "$logs/stdout.log" 2>&1 < /dev/null &
   elif [ -n "${FJORD_HEAP_OPTS:-}" ]; then
-    FJORD_HEAP_OPTS="$FJORD_HEAP_OPTS" nohup "$ROOT/bin/fjord" server "$dir/server.properties" \
+    FJORD_HEAP_OPTS="$FJORD_HEAP_OPTS" nohup env -u KAFKA_HEAP_OPTS "$ROOT/bin/fjord" server "$dir/server.properties" \
       > "$logs/stdout.log" 2>&1 < /dev/null &
   else
-    nohup "$ROOT/bin/fjord" server "$dir/server.properties" > "$logs/stdout.log" 2>&1 < /dev/null &
+    # bin/fjord falls back to KAFKA_HEAP_OPTS; the Kafka side's setting must not leak into Fjord's nodes
+    nohup env -u KAFKA_HEAP_OPTS "$ROOT/bin/fjord" server "$dir/server.properties" > "$logs/stdout.log" 2>&1 < /dev/null &
   fi
   NODE_PID[$id]=$!
   NODE_LOGS[$id]="$logs"
@@ -356,6 +359,11 @@ fsync_rounds() {  # fsync_rounds KIND NODES: restart every node with durable ack
   t0=$(now_ms)
   for id in $(seq 1 "$n"); do start_node "$kind" "$id" "$SDIR/node-$id"; done
   for id in $(seq 1 "$n"); do wait_node "$kind" "$id" "$t0" > /dev/null || exit 1; done
+  if [ "$WARMUP_RECORDS" -gt 0 ]; then   # the restarted JVMs are cold again; figures not kept
+    local keep="$FIG"; FIG=/dev/null
+    produce warmup.fsync bench-warmup 100 "$WARMUP_RECORDS" fsync || true
+    FIG="$keep"
+  fi
   for ROUND in $(seq 1 "$ROUNDS"); do
     for size in $SIZES; do produce "produce.fsync.$size" "bench-$size" "$size" "$NUM_RECORDS" fsync || true; done
   done
@@ -363,7 +371,8 @@ fsync_rounds() {  # fsync_rounds KIND NODES: restart every node with durable ack
 
 # ---- main ---------------------------------------------------------------------------------------------------------
 fetch_kafka
-case " $SYSTEMS " in *" fjord "*) "$ROOT/bin/fjord" --version > /dev/null || die "Fjord build failed" ;; esac
+case " $SYSTEMS " in *" fjord "*) "$ROOT/bin/fjord" --version > /dev/null || die "Fjord build failed"
+  "$ROOT/bin/fjord" cds-archive ;; esac   # bin/fjord's class-data archive, so that no start-up figure includes its dump
 mkdir -p "$RESULTS_DIR" || die "cannot create $RESULTS_DIR"
 exec > >(tee "$RESULTS_DIR/run.log") 2>&1
 log "compare: nodes [$NODES], systems [$SYSTEMS], $ROUNDS round(s) of $NUM_RECORDS records, sizes [$SIZES] B," \

@@ -31,7 +31,18 @@ public final class Fjord implements Runnable {
         return cl;
     }
 
-    public static void main(String[] args) {
+    /** {@code fjord server} alone: its command line without the other commands' models (see {@link #main}). */
+    static CommandLine serverCommandLine() {
+        return new CommandLine(new ServerCommand()).setCommandName("fjord server");
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("cds-training")) System.exit(CdsTraining.run()); // bin/fjord's CDS dump
+        if (args.length > 0 && args[0].equals("server")) {
+            // The start-up path: picocli builds its model of every command reflectively up front (all eight, their
+            // options and nested subcommands: hundreds of classes), so a node builds only the one it runs.
+            System.exit(serverCommandLine().execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         System.exit(commandLine().execute(args));
     }
 }

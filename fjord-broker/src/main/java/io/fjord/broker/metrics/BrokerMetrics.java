@@ -48,6 +48,8 @@ import java.util.function.Supplier;
 public final class BrokerMetrics {
     private static final int MAX_API_KEY = 128;
     private static final int MAX_VERSION = 32;
+    /** Counted down once the JVM and process meters are bound (on their own thread, see the constructor). */
+    private final java.util.concurrent.CountDownLatch jvmMetersBound = new java.util.concurrent.CountDownLatch(1);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter[][] requests = new Counter[MAX_API_KEY][];
@@ -99,13 +101,23 @@ public final class BrokerMetrics {
         // as a gauge (not a Yammer meter), so it keeps its name without _total.
         Gauge.builder("kafka.server.group.coordinator.metrics.classic.group.completed.rebalance.count", classicRebalances,
                 LongAdder::sum).strongReference(true).register(registry);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
+        // The JVM and process meters pull in the management beans (JMX, GC notifications: a few hundred classes):
+        // bound on their own thread so that start-up does not wait; a scrape waits for them.
+        Thread binder = new Thread(() -> {
+            try {
+                new JvmMemoryMetrics().bindTo(registry);
+                new JvmGcMetrics().bindTo(registry);
+                new JvmThreadMetrics().bindTo(registry);
+                new ClassLoaderMetrics().bindTo(registry);
+                new ProcessorMetrics().bindTo(registry);
+                new UptimeMetrics().bindTo(registry);
+                new FileDescriptorMetrics().bindTo(registry);
+            } finally {
+                jvmMetersBound.countDown();
+            }
+        }, "fjord-metrics-jvm");
+        binder.setDaemon(true);
+        binder.start();
     }
 
     public MeterRegistry registry() {
@@ -114,6 +126,11 @@ public final class BrokerMetrics {
 
     /** The Prometheus text exposition of every meter; per-partition and per-group gauges are refreshed first. */
     public String scrape() {
+        try {
+            jvmMetersBound.await(10, java.util.concurrent.TimeUnit.SECONDS); // bounded: a scrape without them beats none
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         refreshLogSizes();
         refreshConsumerLag();
         return registry.scrape();
