@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * the leader runs the assignor the group chose over all members' subscriptions, SyncGroup hands out assignments.
  * The membership's states and checked transitions are {@link GroupMembership}'s; heartbeats run in
  * {@link HeartbeatThread} on the {@link Heartbeat} timers; commits are {@link OffsetCommitter}'s. Rebalance listeners
- * run only on the polling thread. Compound changes synchronize on the {@link GroupMembership}.
+ * run only on the polling thread, through {@link RebalanceCallbacks} (shared with {@link ConsumerGroupMember}). Compound changes synchronize on the {@link GroupMembership}.
  */
 public final class ConsumerCoordinator implements GroupMember {
     private static final Logger log = LoggerFactory.getLogger(ConsumerCoordinator.class);
@@ -80,22 +80,14 @@ public final class ConsumerCoordinator implements GroupMember {
     private final CoordinatorLookup lookup;
     private final OffsetCommitter committer;
     private final HeartbeatThread heartbeatThread;
+    private final RebalanceCallbacks callbacks;
+    private final TopicSubscription subscription;
     private CompletableFuture<ClientResponse> joinFuture;
     private CompletableFuture<ClientResponse> syncFuture;
     private volatile RuntimeException fatal;
 
     // ---- subscription (polling thread) ----
     private Set<String> topics = Set.of();
-    private Pattern pattern;
-    private ConsumerRebalanceListener listener = new ConsumerRebalanceListener() {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        }
-    };
     private Map<String, Integer> assignedTopicPartitionCounts = Map.of(); // leader: what the assignment was based on
     private Set<String> groupTopics = Set.of(); // leader: all members' topics
 
@@ -120,9 +112,10 @@ public final class ConsumerCoordinator implements GroupMember {
         this.wakeup = wakeup;
         this.heartbeat = new Heartbeat(sessionTimeoutMs, heartbeatIntervalMs, maxPollIntervalMs, time.milliseconds());
         this.lookup = new CoordinatorLookup(groupId, network, time, retryBackoff, wakeup, heartbeat);
-        this.committer = new OffsetCommitter(groupId, groupInstanceId, network, lookup, CommitIdentity.classic(membership), time, retryBackoff,
-                wakeup, pollThread, onCommitted, config.getBoolean("enable.auto.commit", true),
-                config.getLong("auto.commit.interval.ms", 5000));
+        this.committer = OffsetCommitter.forGroupMember(config, groupId, network, lookup, CommitIdentity.classic(membership), time,
+                retryBackoff, wakeup, pollThread, onCommitted);
+        this.callbacks = new RebalanceCallbacks(groupId, host, committer, time, requestTimeoutMs, log);
+        this.subscription = new TopicSubscription(metadata);
         this.heartbeatThread = new HeartbeatThread(this, membership, heartbeat, lookup, network, time, groupId,
                 groupInstanceId, clientId + "-heartbeat");
         heartbeatThread.start();
@@ -146,16 +139,8 @@ public final class ConsumerCoordinator implements GroupMember {
 
     @Override
     public void subscribe(Set<String> newTopics, Pattern newPattern, ConsumerRebalanceListener l) {
-        if (l != null) listener = l;
-        pattern = newPattern;
-        if (newPattern != null) {
-            metadata.setAllTopics(true);
-            metadata.requestUpdate();
-            newTopics = matching(metadata.cluster());
-        } else {
-            metadata.setAllTopics(false);
-            metadata.setTopics(newTopics);
-        }
+        callbacks.setListener(l);
+        newTopics = subscription.subscribe(newTopics, newPattern);
         if (!newTopics.equals(topics)) {
             topics = Set.copyOf(newTopics);
             requestRejoin("subscription changed");
@@ -165,12 +150,6 @@ public final class ConsumerCoordinator implements GroupMember {
     @Override
     public Set<String> subscription() {
         return topics;
-    }
-
-    private Set<String> matching(Cluster c) {
-        Set<String> out = new TreeSet<>();
-        for (String t : c.topics()) if (pattern.matcher(t).matches()) out.add(t);
-        return out;
     }
 
     // ---- the polling thread's driver ----
@@ -217,11 +196,11 @@ public final class ConsumerCoordinator implements GroupMember {
 
     private void checkMetadataChanges() {
         Cluster c = metadata.cluster();
-        if (pattern != null) {
-            Set<String> now = matching(c);
+        if (subscription.pattern() != null) {
+            Set<String> now = subscription.matching(c);
             if (!now.equals(topics)) {
                 topics = Set.copyOf(now);
-                requestRejoin("topics matching " + pattern + " changed");
+                requestRejoin("topics matching " + subscription.pattern() + " changed");
             }
         }
         boolean isLeader;
@@ -285,10 +264,9 @@ public final class ConsumerCoordinator implements GroupMember {
         Set<TopicPartition> owned = host.owned();
         if (!owned.isEmpty()) {
             if (wasLost) {
-                invoke(() -> listener.onPartitionsLost(owned), "onPartitionsLost");
-                host.removePartitions(owned);
+                callbacks.lose(owned);
             } else if (rebalanceProtocol == RebalanceProtocol.EAGER) {
-                revoke(owned);
+                callbacks.revoke(owned);
             }
         }
         List<byte[]> metas = new ArrayList<>();
@@ -452,34 +430,11 @@ public final class ConsumerCoordinator implements GroupMember {
         Set<TopicPartition> revoked = new LinkedHashSet<>(owned);
         revoked.removeAll(new HashSet<>(assigned));
         if (!revoked.isEmpty()) {
-            revoke(revoked);
+            callbacks.revoke(revoked);
             if (rebalanceProtocol == RebalanceProtocol.COOPERATIVE) requestRejoin("revoked " + revoked);
         }
         host.addPartitions(added);
-        invoke(() -> listener.onPartitionsAssigned(added), "onPartitionsAssigned");
-    }
-
-    /** Commits what was consumed of {@code partitions} (auto-commit), calls onPartitionsRevoked, drops them. */
-    private void revoke(Set<TopicPartition> partitions) {
-        if (committer.autoCommitEnabled()) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(host.consumed());
-            offsets.keySet().retainAll(partitions);
-            try {
-                if (!offsets.isEmpty()) committer.commitSync(offsets, time.milliseconds() + requestTimeoutMs);
-            } catch (RuntimeException e) {
-                log.warn("group {}: committing before revocation failed: {}", groupId, e.toString());
-            }
-        }
-        invoke(() -> listener.onPartitionsRevoked(Set.copyOf(partitions)), "onPartitionsRevoked");
-        host.removePartitions(partitions);
-    }
-
-    private void invoke(Runnable callback, String what) {
-        try {
-            callback.run();
-        } catch (RuntimeException e) {
-            log.error("group {}: rebalance listener {} failed", groupId, what, e);
-        }
+        callbacks.assigned(added);
     }
 
     private static String failure(CompletableFuture<?> f) {
@@ -556,10 +511,9 @@ public final class ConsumerCoordinator implements GroupMember {
         boolean wasLost = membership.isLost() || membership.state() != MemberState.STABLE;
         if (revokeAndCommit && !owned.isEmpty()) {
             if (wasLost) {
-                invoke(() -> listener.onPartitionsLost(owned), "onPartitionsLost");
-                host.removePartitions(owned);
+                callbacks.lose(owned);
             } else {
-                revoke(owned);
+                callbacks.revoke(owned);
             }
         }
         CompletableFuture<ClientResponse> f;

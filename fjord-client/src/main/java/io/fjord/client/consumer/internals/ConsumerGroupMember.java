@@ -17,7 +17,6 @@ import io.fjord.protocol.types.Struct;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -70,6 +69,8 @@ public final class ConsumerGroupMember implements GroupMember {
     private final CoordinatorLookup lookup;
     private final OffsetCommitter committer;
     private final Thread heartbeatThread;
+    private final RebalanceCallbacks callbacks;
+    private final TopicSubscription subscription;
     private volatile boolean closed;
     private volatile RuntimeException fatal;
     private volatile long lastPollMs;
@@ -77,16 +78,6 @@ public final class ConsumerGroupMember implements GroupMember {
 
     // ---- subscription (polling thread; read by the heartbeat thread) ----
     private volatile Set<String> topics = Set.of();
-    private Pattern pattern;
-    private ConsumerRebalanceListener listener = new ConsumerRebalanceListener() {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        }
-    };
 
     public ConsumerGroupMember(ClientConfig config, String groupId, String clientId, NetworkClient network, Metadata metadata,
                                ConsumerCoordinator.Host host, Time time, Random random, ExponentialBackoff retryBackoff,
@@ -114,9 +105,10 @@ public final class ConsumerGroupMember implements GroupMember {
         // CoordinatorLookup records "heard from the coordinator" on a classic Heartbeat; here only its lookup is used.
         Heartbeat unusedTimers = new Heartbeat(Long.MAX_VALUE / 4, 1, Long.MAX_VALUE / 4, time.milliseconds());
         this.lookup = new CoordinatorLookup(groupId, network, time, retryBackoff, wakeup, unusedTimers);
-        this.committer = new OffsetCommitter(groupId, groupInstanceId, network, lookup, new Identity(), time, retryBackoff,
-                wakeup, pollThread, onCommitted, config.getBoolean("enable.auto.commit", true),
-                config.getLong("auto.commit.interval.ms", 5000));
+        this.committer = OffsetCommitter.forGroupMember(config, groupId, network, lookup, new Identity(), time, retryBackoff,
+                wakeup, pollThread, onCommitted);
+        this.callbacks = new RebalanceCallbacks(groupId, host, committer, time, requestTimeoutMs, log);
+        this.subscription = new TopicSubscription(metadata);
         this.lastPollMs = time.milliseconds();
         this.heartbeatThread = new Thread(this::heartbeatLoop, clientId + "-heartbeat");
         heartbeatThread.setDaemon(true);
@@ -181,28 +173,13 @@ public final class ConsumerGroupMember implements GroupMember {
 
     @Override
     public void subscribe(Set<String> newTopics, Pattern newPattern, ConsumerRebalanceListener l) {
-        if (l != null) listener = l;
-        pattern = newPattern;
-        if (newPattern != null) {
-            metadata.setAllTopics(true);
-            metadata.requestUpdate();
-            newTopics = matching(metadata.cluster());
-        } else {
-            metadata.setAllTopics(false);
-            metadata.setTopics(newTopics);
-        }
-        topics = Set.copyOf(newTopics);
+        callbacks.setListener(l);
+        topics = Set.copyOf(subscription.subscribe(newTopics, newPattern));
     }
 
     @Override
     public Set<String> subscription() {
         return topics;
-    }
-
-    private Set<String> matching(Cluster c) {
-        Set<String> out = new TreeSet<>();
-        for (String t : c.topics()) if (pattern.matcher(t).matches()) out.add(t);
-        return out;
     }
 
     // ---- the polling thread's driver ----
@@ -212,7 +189,7 @@ public final class ConsumerGroupMember implements GroupMember {
         long now = time.milliseconds();
         lastPollMs = now;
         throwFatal();
-        if (pattern != null) topics = Set.copyOf(matching(metadata.cluster()));
+        if (subscription.pattern() != null) topics = Set.copyOf(subscription.matching(metadata.cluster()));
         committer.maybeAutoCommit(host::consumed, true);
         switch (membership.state()) {
             case UNSUBSCRIBED -> {
@@ -252,8 +229,7 @@ public final class ConsumerGroupMember implements GroupMember {
         Set<TopicPartition> owned = host.owned();
         if (owned.isEmpty()) return;
         log.info("group {}: member {} lost {} ({})", groupId, membership.memberId(), owned, why);
-        invoke(() -> listener.onPartitionsLost(Set.copyOf(owned)), "onPartitionsLost");
-        host.removePartitions(owned);
+        callbacks.lose(Set.copyOf(owned));
     }
 
     /**
@@ -285,39 +261,17 @@ public final class ConsumerGroupMember implements GroupMember {
         revoked.removeAll(wanted);
         Set<TopicPartition> added = new LinkedHashSet<>(wanted);
         added.removeAll(owned);
-        if (!revoked.isEmpty()) revoke(revoked);
+        if (!revoked.isEmpty()) callbacks.revoke(revoked);
         if (!added.isEmpty()) {
             host.addPartitions(added);
-            invoke(() -> listener.onPartitionsAssigned(Set.copyOf(added)), "onPartitionsAssigned");
+            callbacks.assigned(Set.copyOf(added));
         } else if (revoked.isEmpty() && owned.isEmpty()) {
-            invoke(() -> listener.onPartitionsAssigned(Set.of()), "onPartitionsAssigned");
+            callbacks.assigned(Set.of());
         }
         log.info("group {}: member {} epoch {} reconciled: revoked {}, assigned {}", groupId, membership.memberId(),
                 membership.memberEpoch(), revoked, added);
         membership.reconciled(time.milliseconds(), target);
         maybeHeartbeat(); // acknowledge at once
-    }
-
-    private void revoke(Set<TopicPartition> partitions) {
-        if (committer.autoCommitEnabled()) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(host.consumed());
-            offsets.keySet().retainAll(partitions);
-            try {
-                if (!offsets.isEmpty()) committer.commitSync(offsets, time.milliseconds() + requestTimeoutMs);
-            } catch (RuntimeException e) {
-                log.warn("group {}: committing before revocation failed: {}", groupId, e.toString());
-            }
-        }
-        invoke(() -> listener.onPartitionsRevoked(Set.copyOf(partitions)), "onPartitionsRevoked");
-        host.removePartitions(partitions);
-    }
-
-    private void invoke(Runnable callback, String what) {
-        try {
-            callback.run();
-        } catch (RuntimeException e) {
-            log.error("group {}: rebalance listener {} failed", groupId, what, e);
-        }
     }
 
     // ---- heartbeats (any thread) ----
@@ -428,7 +382,7 @@ public final class ConsumerGroupMember implements GroupMember {
         membership.leave();
         if (membership.state() == ConsumerGroupMembership.State.PREPARE_LEAVING) {
             Set<TopicPartition> owned = host.owned();
-            if (revokeAndCommit && !owned.isEmpty()) revoke(owned);
+            if (revokeAndCommit && !owned.isEmpty()) callbacks.revoke(owned);
             membership.readyToLeave(time.milliseconds());
         }
         if (membership.state() != ConsumerGroupMembership.State.LEAVING) return;

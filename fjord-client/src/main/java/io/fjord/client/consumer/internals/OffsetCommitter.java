@@ -1,5 +1,6 @@
 package io.fjord.client.consumer.internals;
 
+import io.fjord.client.common.ClientConfig;
 import io.fjord.client.common.ExponentialBackoff;
 import io.fjord.client.common.Time;
 import io.fjord.client.common.TopicPartition;
@@ -73,6 +74,18 @@ public final class OffsetCommitter {
         this.autoCommit = autoCommit;
         this.autoCommitIntervalMs = autoCommitIntervalMs;
         this.nextAutoCommitMs = time.milliseconds() + autoCommitIntervalMs;
+    }
+
+    /**
+     * A group member's committer, with {@code group.instance.id}, {@code enable.auto.commit} (default true) and
+     * {@code auto.commit.interval.ms} (default 5000) read from the consumer's config.
+     */
+    static OffsetCommitter forGroupMember(ClientConfig config, String groupId, RequestSender network, CoordinatorLookup lookup,
+                                          CommitIdentity identity, Time time, ExponentialBackoff retryBackoff, WakeupTrigger wakeup,
+                                          PollThreadQueue pollThread, Consumer<Map<TopicPartition, OffsetAndMetadata>> onCommitted) {
+        return new OffsetCommitter(groupId, config.getString("group.instance.id", null), network, lookup, identity, time,
+                retryBackoff, wakeup, pollThread, onCommitted, config.getBoolean("enable.auto.commit", true),
+                config.getLong("auto.commit.interval.ms", 5000));
     }
 
     public boolean autoCommitEnabled() {

@@ -40,6 +40,7 @@ class FetcherTest {
     private final SubscriptionState subscriptions = new SubscriptionState();
     private final PollThreadQueue pollThread = new PollThreadQueue();
     private final AtomicInteger metadataRequests = new AtomicInteger();
+    private final RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
     private Cluster cluster = cluster(FIRST_ID);
 
     private static Cluster cluster(UUID topicId) {
@@ -48,7 +49,7 @@ class FetcherTest {
                 topicId == null ? Map.of() : Map.of("t", topicId));
     }
 
-    private Fetcher<String, String> fetcher(RecordingNetwork network, OffsetResetPolicy reset, byte isolation) {
+    private Fetcher<String, String> fetcher(OffsetResetPolicy reset, byte isolation) {
         return new Fetcher<>(new Fetcher.Settings(1, 500, 1 << 20, 1 << 20, 3, isolation, reset), network,
                 new Fetcher.MetadataView() {
                     @Override
@@ -62,6 +63,26 @@ class FetcherTest {
                     }
                 }, subscriptions, pollThread, new StringDeserializer(), new StringDeserializer(), time,
                 new ExponentialBackoff(100, 1000, 0, new Random(0)));
+    }
+
+    /** A fetcher of t-0 alone, its position set to {@code position}. */
+    private Fetcher<String, String> fetcherAt(OffsetResetPolicy reset, byte isolation, long position) {
+        Fetcher<String, String> f = fetcher(reset, isolation);
+        subscriptions.assignFromUser(List.of(TP));
+        subscriptions.seek(TP, position);
+        return f;
+    }
+
+    /** Sends the fetches that are due; returns the last Fetch request sent. */
+    private RecordingNetwork.Sent fetch(Fetcher<String, String> f) {
+        f.sendFetches();
+        return network.last(FetchApi.SPEC);
+    }
+
+    /** Answers {@code req} and runs what the answer left for the polling thread. */
+    private void answer(RecordingNetwork.Sent req, Struct response) {
+        req.answer(response);
+        pollThread.runPending(0);
     }
 
     private static ByteBuffer batch(long baseOffset, String... values) {
@@ -103,10 +124,7 @@ class FetcherTest {
 
     @Test
     void fetchesFromThePositionDecodesAndHandsOutAtMostMaxPollRecords() {
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 5);
+        Fetcher<String, String> f = fetcherAt(OffsetResetPolicy.EARLIEST, (byte) 0, 5);
         assertThat(f.sendFetches()).isEqualTo(1);
         assertThat(f.sendFetches()).as("one fetch in flight per node").isZero();
         RecordingNetwork.Sent req = network.last(FetchApi.SPEC);
@@ -116,8 +134,7 @@ class FetcherTest {
         assertThat(topic.getStructs("Partitions").get(0).getLong("FetchOffset")).isEqualTo(5);
         assertThat(req.timeoutMs()).as("a fetch uses request.timeout.ms").isEqualTo(-1);
 
-        req.answer(response(req, FIRST_ID, (short) 0, batch(3, "a", "b", "c", "d", "e", "f", "g"), null));
-        pollThread.runPending(0);
+        answer(req, response(req, FIRST_ID, (short) 0, batch(3, "a", "b", "c", "d", "e", "f", "g"), null));
         // The batch holds offsets 3..9 ("a".."g"): records before the position are skipped, three per poll.
         assertThat(values(f.collect())).containsExactly("c", "d", "e");
         assertThat(subscriptions.position(TP)).isEqualTo(8);
@@ -128,14 +145,9 @@ class FetcherTest {
 
     @Test
     void maxPollRecordsSplitsABatchOverPolls() {
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 0);
-        f.sendFetches();
-        RecordingNetwork.Sent req = network.last(FetchApi.SPEC);
-        req.answer(response(req, FIRST_ID, (short) 0, batch(0, "a", "b", "c", "d", "e"), null));
-        pollThread.runPending(0);
+        Fetcher<String, String> f = fetcherAt(OffsetResetPolicy.EARLIEST, (byte) 0, 0);
+        RecordingNetwork.Sent req = fetch(f);
+        answer(req, response(req, FIRST_ID, (short) 0, batch(0, "a", "b", "c", "d", "e"), null));
         assertThat(values(f.collect())).containsExactly("a", "b", "c");
         assertThat(subscriptions.position(TP)).isEqualTo(3);
         assertThat(values(f.collect())).containsExactly("d", "e");
@@ -144,10 +156,7 @@ class FetcherTest {
 
     @Test
     void aFailedFetchBacksOffByTheManualClockBeforeTheNodeIsAskedAgain() {
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 0);
+        Fetcher<String, String> f = fetcherAt(OffsetResetPolicy.EARLIEST, (byte) 0, 0);
         f.sendFetches();
         network.last(FetchApi.SPEC).fail(new DisconnectException("gone"));
         pollThread.runPending(0);
@@ -164,23 +173,18 @@ class FetcherTest {
         time.advance(1);
         assertThat(f.sendFetches()).isEqualTo(1); // 200 ms after the second
         RecordingNetwork.Sent ok = network.last(FetchApi.SPEC);
-        ok.answer(response(ok, FIRST_ID, (short) 0, batch(0, "a"), null));
-        pollThread.runPending(0);
+        answer(ok, response(ok, FIRST_ID, (short) 0, batch(0, "a"), null));
         assertThat(values(f.collect())).containsExactly("a");
         assertThat(f.sendFetches()).as("a success clears the backoff").isEqualTo(1);
     }
 
     @Test
     void answersForAnOlderPositionAreDroppedAndPausedPartitionsAreNotFetched() {
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 0);
+        Fetcher<String, String> f = fetcherAt(OffsetResetPolicy.EARLIEST, (byte) 0, 0);
         f.sendFetches();
         subscriptions.seek(TP, 2); // the user seeks while the fetch travels
         RecordingNetwork.Sent req = network.last(FetchApi.SPEC);
-        req.answer(response(req, FIRST_ID, (short) 0, batch(0, "a", "b", "c"), null));
-        pollThread.runPending(0);
+        answer(req, response(req, FIRST_ID, (short) 0, batch(0, "a", "b", "c"), null));
         assertThat(f.hasBuffered()).isFalse();
         subscriptions.pause(TP);
         assertThat(f.sendFetches()).as("paused partitions are not fetched").isZero();
@@ -190,14 +194,9 @@ class FetcherTest {
 
     @Test
     void pausedPartitionsKeepTheirBufferedRecordsUntilResumed() {
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 0);
-        f.sendFetches();
-        RecordingNetwork.Sent req = network.last(FetchApi.SPEC);
-        req.answer(response(req, FIRST_ID, (short) 0, batch(0, "a", "b"), null));
-        pollThread.runPending(0);
+        Fetcher<String, String> f = fetcherAt(OffsetResetPolicy.EARLIEST, (byte) 0, 0);
+        RecordingNetwork.Sent req = fetch(f);
+        answer(req, response(req, FIRST_ID, (short) 0, batch(0, "a", "b"), null));
         subscriptions.pause(TP);
         assertThat(f.collect().isEmpty()).isTrue();
         assertThat(f.hasBuffered()).isTrue();
@@ -207,10 +206,7 @@ class FetcherTest {
 
     @Test
     void readCommittedDropsAbortedTransactionsAndControlBatches() {
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 1);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 0);
+        Fetcher<String, String> f = fetcherAt(OffsetResetPolicy.EARLIEST, (byte) 1, 0);
         f.sendFetches();
         ByteBuffer committed = new RecordBatchBuilder(0, CompressionType.NONE).producer(7, (short) 0, 0).transactional(true)
                 .append(0, null, "kept".getBytes(StandardCharsets.UTF_8)).build();
@@ -218,62 +214,44 @@ class FetcherTest {
                 .append(0, null, "aborted".getBytes(StandardCharsets.UTF_8)).build();
         ByteBuffer plain = batch(2, "plain");
         RecordingNetwork.Sent req = network.last(FetchApi.SPEC);
-        req.answer(response(req, FIRST_ID, (short) 0, concat(committed, aborted, plain), List.of(new long[] {9, 1})));
-        pollThread.runPending(0);
+        answer(req, response(req, FIRST_ID, (short) 0, concat(committed, aborted, plain), List.of(new long[] {9, 1})));
         assertThat(values(f.collect())).containsExactly("kept", "plain");
         assertThat(subscriptions.position(TP)).isEqualTo(3);
     }
 
     @Test
     void outOfRangeResetsByPolicyOrThrowsWithNone() {
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> earliest = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 50);
-        earliest.sendFetches();
-        RecordingNetwork.Sent req = network.last(FetchApi.SPEC);
-        req.answer(response(req, FIRST_ID, (short) 1, null, null));
-        pollThread.runPending(0);
+        Fetcher<String, String> earliest = fetcherAt(OffsetResetPolicy.EARLIEST, (byte) 0, 50);
+        RecordingNetwork.Sent req = fetch(earliest);
+        answer(req, response(req, FIRST_ID, (short) 1, null, null));
         assertThat(subscriptions.position(TP)).isNull();
         assertThat(subscriptions.pendingReset(TP)).isEqualTo(SubscriptionState.EARLIEST);
 
-        Fetcher<String, String> none = fetcher(network, OffsetResetPolicy.NONE, (byte) 0);
+        Fetcher<String, String> none = fetcher(OffsetResetPolicy.NONE, (byte) 0);
         subscriptions.seek(TP, 50);
-        none.sendFetches();
-        RecordingNetwork.Sent req2 = network.last(FetchApi.SPEC);
-        req2.answer(response(req2, FIRST_ID, (short) 1, null, null));
-        pollThread.runPending(0);
+        RecordingNetwork.Sent req2 = fetch(none);
+        answer(req2, response(req2, FIRST_ID, (short) 1, null, null));
         assertThatThrownBy(none::throwPendingError).isInstanceOf(OffsetOutOfRangeException.class);
     }
 
     @Test
     void withoutTopicIdsTheFetchNamesTopicsAtV12() {
         cluster = cluster(null);
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 0);
-        f.sendFetches();
-        RecordingNetwork.Sent req = network.last(FetchApi.SPEC);
+        Fetcher<String, String> f = fetcherAt(OffsetResetPolicy.EARLIEST, (byte) 0, 0);
+        RecordingNetwork.Sent req = fetch(f);
         assertThat(req.version()).isEqualTo((short) 12);
         assertThat(req.body().getStructs("Topics").get(0).getString("Topic")).isEqualTo("t");
-        req.answer(response(req, null, (short) 0, batch(0, "a"), null));
-        pollThread.runPending(0);
+        answer(req, response(req, null, (short) 0, batch(0, "a"), null));
         assertThat(values(f.collect())).containsExactly("a");
     }
 
     @Test
     void dataOfADeletedTopicIsNotMistakenForItsRecreationWithTheSameName() {
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 0);
-        f.sendFetches();
-        RecordingNetwork.Sent old = network.last(FetchApi.SPEC);
+        Fetcher<String, String> f = fetcherAt(OffsetResetPolicy.EARLIEST, (byte) 0, 0);
+        RecordingNetwork.Sent old = fetch(f);
         // While the fetch travels, "t" is deleted and created again: metadata now has a new id for the name.
         cluster = cluster(SECOND_ID);
-        old.answer(response(old, FIRST_ID, (short) 0, batch(0, "from-the-deleted-topic"), null));
-        pollThread.runPending(0);
+        answer(old, response(old, FIRST_ID, (short) 0, batch(0, "from-the-deleted-topic"), null));
         assertThat(f.hasBuffered()).isFalse();
         assertThat(metadataRequests.get()).isEqualTo(1);
 
@@ -285,27 +263,19 @@ class FetcherTest {
         assertThat(f.sendFetches()).isEqualTo(1);
         RecordingNetwork.Sent fresh = network.last(FetchApi.SPEC);
         assertThat(fresh.body().getStructs("Topics").get(0).getUuid("TopicId")).isEqualTo(SECOND_ID);
-        fresh.answer(response(fresh, SECOND_ID, (short) 0, batch(0, "from-the-new-topic"), null));
-        pollThread.runPending(0);
+        answer(fresh, response(fresh, SECOND_ID, (short) 0, batch(0, "from-the-new-topic"), null));
         assertThat(values(f.collect())).containsExactly("from-the-new-topic");
     }
 
     @Test
     void aPositionReadUnderTheOldTopicIdIsResetOnceTheNameHasANewIdOrReportedWithResetNone() {
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.LATEST, (byte) 0);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 0);
-        f.sendFetches();
-        RecordingNetwork.Sent first = network.last(FetchApi.SPEC);
-        first.answer(response(first, FIRST_ID, (short) 0, batch(0, "a", "b"), null));
-        pollThread.runPending(0);
+        Fetcher<String, String> f = fetcherAt(OffsetResetPolicy.LATEST, (byte) 0, 0);
+        RecordingNetwork.Sent first = fetch(f);
+        answer(first, response(first, FIRST_ID, (short) 0, batch(0, "a", "b"), null));
         assertThat(values(f.collect())).containsExactly("a", "b");
-        f.sendFetches();
-        RecordingNetwork.Sent second = network.last(FetchApi.SPEC);
+        RecordingNetwork.Sent second = fetch(f);
         // The topic is gone: the broker answers UNKNOWN_TOPIC_ID, the consumer asks for metadata.
-        second.answer(response(second, FIRST_ID, (short) 100, null, null));
-        pollThread.runPending(0);
+        answer(second, response(second, FIRST_ID, (short) 100, null, null));
         assertThat(metadataRequests.get()).isEqualTo(1);
         assertThat(subscriptions.position(TP)).isEqualTo(2);
         // Recreated: offset 2 of the new topic is not "offset 2 of t"; the policy (latest) decides where to start.
@@ -317,7 +287,7 @@ class FetcherTest {
 
         // With auto.offset.reset=none the application is told, and nothing is fetched until it seeks.
         cluster = cluster(FIRST_ID);
-        Fetcher<String, String> none = fetcher(network, OffsetResetPolicy.NONE, (byte) 0);
+        Fetcher<String, String> none = fetcher(OffsetResetPolicy.NONE, (byte) 0);
         subscriptions.seek(TP, 7);
         none.sendFetches();
         cluster = cluster(SECOND_ID);
@@ -332,14 +302,9 @@ class FetcherTest {
 
     @Test
     void anAnswerForATopicIdNotAskedForIsIgnored() {
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
-        subscriptions.assignFromUser(List.of(TP));
-        subscriptions.seek(TP, 0);
-        f.sendFetches();
-        RecordingNetwork.Sent req = network.last(FetchApi.SPEC);
-        req.answer(response(req, SECOND_ID, (short) 0, batch(0, "stranger"), null));
-        pollThread.runPending(0);
+        Fetcher<String, String> f = fetcherAt(OffsetResetPolicy.EARLIEST, (byte) 0, 0);
+        RecordingNetwork.Sent req = fetch(f);
+        answer(req, response(req, SECOND_ID, (short) 0, batch(0, "stranger"), null));
         assertThat(f.hasBuffered()).isFalse();
     }
 
@@ -382,34 +347,28 @@ class FetcherTest {
     @Test
     void aBrokerThatKeepsNoSessionGetsFullFetchesEveryTime() {
         cluster = threePartitions();
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
+        Fetcher<String, String> f = fetcher(OffsetResetPolicy.EARLIEST, (byte) 0);
         subscriptions.assignFromUser(List.of(TP, TP1, TP2));
         for (TopicPartition tp : List.of(TP, TP1, TP2)) subscriptions.seek(tp, 0);
         for (int round = 0; round < 3; round++) {
-            f.sendFetches();
-            RecordingNetwork.Sent req = network.last(FetchApi.SPEC);
+            RecordingNetwork.Sent req = fetch(f);
             assertThat(req.body().getInt("SessionId")).isZero();
             assertThat(req.body().getInt("SessionEpoch")).isZero(); // asks for a session each time
             assertThat(sentPartitions(req)).hasSize(3);
-            req.answer(sessionResponse(0, (short) 0, null)); // session id 0: the broker keeps none
-            pollThread.runPending(0);
+            answer(req, sessionResponse(0, (short) 0, null)); // session id 0: the broker keeps none
         }
     }
 
     @Test
     void withASessionIncrementalFetchesCarryOnlyChangedPartitionsAndForgetDroppedOnes() {
         cluster = threePartitions();
-        RecordingNetwork network = new RecordingNetwork(FetchApi.SPEC.highest());
-        Fetcher<String, String> f = fetcher(network, OffsetResetPolicy.EARLIEST, (byte) 0);
+        Fetcher<String, String> f = fetcher(OffsetResetPolicy.EARLIEST, (byte) 0);
         subscriptions.assignFromUser(List.of(TP, TP1, TP2));
         for (TopicPartition tp : List.of(TP, TP1, TP2)) subscriptions.seek(tp, 0);
 
-        f.sendFetches();
-        RecordingNetwork.Sent full = network.last(FetchApi.SPEC);
+        RecordingNetwork.Sent full = fetch(f);
         assertThat(sentPartitions(full)).containsExactly("0@0", "1@0", "2@0");
-        full.answer(sessionResponse(77, (short) 0, null));
-        pollThread.runPending(0);
+        answer(full, sessionResponse(77, (short) 0, null));
 
         f.sendFetches(); // nothing changed: an empty incremental fetch
         RecordingNetwork.Sent idle = network.last(FetchApi.SPEC);
@@ -417,19 +376,16 @@ class FetcherTest {
         assertThat(idle.body().getInt("SessionEpoch")).isEqualTo(1);
         assertThat(sentPartitions(idle)).isEmpty();
         assertThat(forgotten(idle)).isEmpty();
-        idle.answer(sessionResponse(77, (short) 0, batch(0, "a", "b")));
-        pollThread.runPending(0);
+        answer(idle, sessionResponse(77, (short) 0, batch(0, "a", "b")));
         assertThat(values(f.collect())).containsExactly("a", "b"); // partition 0 moved to offset 2
 
         subscriptions.pause(TP2); // dropped from the fetch: forgotten by the session
-        f.sendFetches();
-        RecordingNetwork.Sent changed = network.last(FetchApi.SPEC);
+        RecordingNetwork.Sent changed = fetch(f);
         assertThat(changed.body().getInt("SessionEpoch")).isEqualTo(2);
         assertThat(sentPartitions(changed)).containsExactly("0@2");
         assertThat(forgotten(changed)).containsExactly(2);
         assertThat(changed.body().getStructs("ForgottenTopicsData").get(0).getUuid("TopicId")).isEqualTo(FIRST_ID);
-        changed.answer(sessionResponse(77, FetchSession.INVALID_FETCH_SESSION_EPOCH, null));
-        pollThread.runPending(0);
+        answer(changed, sessionResponse(77, FetchSession.INVALID_FETCH_SESSION_EPOCH, null));
 
         f.sendFetches(); // the session is gone: full again
         RecordingNetwork.Sent again = network.last(FetchApi.SPEC);
