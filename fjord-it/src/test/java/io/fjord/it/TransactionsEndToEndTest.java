@@ -57,6 +57,7 @@ class TransactionsEndToEndTest {
         s.put("transaction.state.log.min.isr", "1");
         s.put("transaction.state.log.num.partitions", "3");
         s.put("group.initial.rebalance.delay.ms", "0");
+        s.put("fjord.console.listener", "http://127.0.0.1:0"); // not the shared default port 8080
         broker = new FjordBroker(BrokerConfig.of(s)).start();
         bootstrap = "127.0.0.1:" + broker.port();
         try (Admin admin = Clients.admin(bootstrap)) {

@@ -77,6 +77,7 @@ class TransactionsTest {
         s.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "300");
         s.put("transaction.max.timeout.ms", "120000");
         s.put("group.initial.rebalance.delay.ms", "0");
+        s.put("fjord.console.listener", "http://127.0.0.1:0"); // not the shared default port 8080
         broker = new FjordBroker(BrokerConfig.of(s)).withHandlerWrapper(WriteTxnMarkersApi.KEY, (b, real) -> {
             markers = new MarkerRecordingHandler(b, real);
             return markers;
