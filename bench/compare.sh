@@ -15,7 +15,8 @@
 #   --steps "..."          produce steps out of: acks1 acksall idempotent lz4 zstd fsync [STEPS, all six; "" for none]
 #   --tls                  also TLS against PLAINTEXT [TLS=1]: an extra SSL listener per node (CA + broker keystore +
 #                          client truststore made once per run by keytool), then every round a PLAINTEXT and an SSL
-#                          produce (TLS_STEP, acksall) at each size, back to back, and a consume over SSL; own table
+#                          produce (TLS_STEP, acksall) at each size, back to back, and the same consume over each;
+#                          own table per protocol (Kafka and Fjord, PLAINTEXT, TLS, TLS/PLAINTEXT, Fjord/Kafka)
 #   --tls-protocols "..."  with --tls: SSL and/or SASL_SSL (SASL PLAIN over TLS) [TLS_PROTOCOLS, "SSL"]
 # More env: E2E_RECORDS (10000) WARMUP_RECORDS (NUM_RECORDS/2) KAFKA_HEAP_OPTS ("-Xmx1G -Xms1G", Kafka's default)
 #   FJORD_HEAP_OPTS (unset: bin/fjord's default) KAFKA_VERSION (4.4.0) KAFKA_LIB (where the jars go)
@@ -340,9 +341,10 @@ produce() {
   log "  $name: $2 records/s, $3 MB/s, p99 $4 ms, broker CPU $cpu s ($cpu_per_m s / M records), $wall ms"
 }
 
-consume() {  # consume TOPIC [PROTOCOL]: figures consume.* (PLAINTEXT) or tls.PROTOCOL.consume.*
+consume() {  # consume TOPIC [PROTOCOL tls]: figures consume.* or, from tls_round, tls.PROTOCOL.consume.*
   local proto="${2:-PLAINTEXT}" t0 c0 line name=consume sec=()
-  [ "$proto" = PLAINTEXT ] || { name="tls.$proto.consume"; sec=(--command-config "$TLS_DIR/client-$proto.properties"); }
+  [ -n "${3:-}" ] && name="tls.$proto.consume"
+  [ "$proto" = PLAINTEXT ] || sec=(--command-config "$TLS_DIR/client-$proto.properties")
   c0=$(node_cpu_ticks); t0=$(now_ms)
   tool "$STEP_TIMEOUT" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$(boot_of "$proto")" --topic "$1" \
     --num-records "$NUM_RECORDS" --timeout 60000 "${sec[@]}" > "$SDIR/$name.r$ROUND.out" 2> "$SDIR/$name.r$ROUND.err"
@@ -351,7 +353,7 @@ consume() {  # consume TOPIC [PROTOCOL]: figures consume.* (PLAINTEXT) or tls.PR
   # fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   line="$(grep -v '^start.time' "$SDIR/$name.r$ROUND.out" | grep ',' | tail -1)"
   echo "$line" | awk -F', *' -v c="$cpu" -v k="$name" 'NF >= 10 && $5 > 0 { printf "%s.records_s=%.0f\n%s.fetch_records_s=%.0f\n%s.cpu_s_per_M=%.2f\n", k, $6, k, $10, k, c / ($5 / 1e6) }' >> "$FIG"
-  log "  $name${2:+ ($proto)}: ${line:-FAILED, see $SDIR/$name.r$ROUND.err}  broker CPU $cpu s"
+  log "  $name: ${line:-FAILED, see $SDIR/$name.r$ROUND.err}  broker CPU $cpu s"
 }
 
 e2e() {  # e2e TOPIC SIZE
@@ -402,8 +404,15 @@ run_system() {  # run_system KIND NODES
   for size in $SIZES; do create_topic "bench-$size" "$PARTITIONS" "$n"; done
   create_topic bench-e2e 1 "$n"; create_topic bench-warmup "$PARTITIONS" "$n"
   if [ "$WARMUP_RECORDS" -gt 0 ]; then   # warm-up: JIT, page cache, connections; figures not kept
-    local keep="$FIG"; FIG=/dev/null
+    local keep="$FIG" p; FIG=/dev/null
     produce warmup bench-warmup 100 "$WARMUP_RECORDS" warmup || true
+    # --tls: the TLS paths warmed too, and one read, so that the first measured consume does not pay for the
+    # creation of __consumer_offsets (ConsumerPerformance joins a group)
+    if [ -n "$TLS_PROTOCOLS" ]; then
+      for p in $TLS_PROTOCOLS; do produce "warmup.$p" bench-warmup 100 "$WARMUP_RECORDS" warmup "$p" || true; done
+      tool "$STEP_TIMEOUT" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOT" --topic bench-warmup \
+        --num-records "$WARMUP_RECORDS" --timeout 60000 > "$SDIR/warmup-consume.out" 2> "$SDIR/warmup-consume.err"
+    fi
     FIG="$keep"
   fi
   local first_size="${SIZES%% *}" step
@@ -415,9 +424,9 @@ run_system() {  # run_system KIND NODES
         produce "produce.$step.$size" "bench-$size" "$size" "$NUM_RECORDS" "$step" || true
       done
     done
+    [ -n "$TLS_PROTOCOLS" ] && tls_round "$first_size"
     consume "bench-$first_size"
     e2e bench-e2e "$first_size"
-    [ -n "$TLS_PROTOCOLS" ] && tls_round "$first_size"
   done
   echo "rss_mb=$(nodes_rss_mb)" >> "$FIG"
   log "  RSS after the run: $(nodes_rss_mb) MB (all nodes)"
@@ -425,14 +434,16 @@ run_system() {  # run_system KIND NODES
   stop_nodes
 }
 
-tls_round() {  # tls_round FIRST_SIZE: PLAINTEXT then each TLS protocol, back to back (same load), then consumes over TLS
+# tls_round FIRST_SIZE: the TLS_STEP produce over PLAINTEXT and then over each TLS protocol, back to back (same load),
+# at each size; then the same read of FIRST_SIZE's topic over PLAINTEXT and over each protocol
+tls_round() {
   local size p
   for size in $SIZES; do
     for p in PLAINTEXT $TLS_PROTOCOLS; do
       produce "tls.$p.$size" "bench-$size" "$size" "$NUM_RECORDS" "$TLS_STEP" "$p" || true
     done
   done
-  for p in $TLS_PROTOCOLS; do consume "bench-$1" "$p"; done
+  for p in PLAINTEXT $TLS_PROTOCOLS; do consume "bench-$1" "$p" tls; done
 }
 
 fsync_rounds() {  # fsync_rounds KIND NODES: restart every node with durable acks, then ROUNDS rounds of the fsync step
@@ -484,25 +495,26 @@ row() {  # row N LABEL KEY
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ print (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }'; }
 tls_row() {  # tls_row N PROTOCOL LABEL PLAIN_KEY TLS_KEY: both systems, PLAINTEXT and PROTOCOL, TLS/PLAINTEXT, Fjord/Kafka over TLS
   local kp kt fp ft; kp=$(median "$1" kafka "$4"); kt=$(median "$1" kafka "$5"); fp=$(median "$1" fjord "$4"); ft=$(median "$1" fjord "$5")
-  printf "| %-34s | %10s | %10s | %6s | %10s | %10s | %6s | %6s |\n" "$3" "$kp" "$kt" "$(ratio "$kt" "$kp")" \
+  printf "| %-36s | %10s | %10s | %6s | %10s | %10s | %6s | %7s |\n" "$3" "$kp" "$kt" "$(ratio "$kt" "$kp")" \
     "$fp" "$ft" "$(ratio "$ft" "$fp")" "$(ratio "$ft" "$kt")"
 }
 tls_table() {  # tls_table N: one table per TLS protocol
   local p size
   for p in $TLS_PROTOCOLS; do
     echo
-    echo "TLS: PLAINTEXT vs $p ($TLS_STEP: $(step_props "$TLS_STEP"); produced back to back each round; consume = the PLAINTEXT" \
-         "consume step vs the same read over $p)"
-    printf "| %-34s | %10s | %10s | %6s | %10s | %10s | %6s | %6s |\n" figure "Kafka PT" "Kafka $p" "$p/PT" "Fjord PT" "Fjord $p" "$p/PT" "F/K $p"
-    printf "|%s|%s|%s|%s|%s|%s|%s|%s|\n" "------------------------------------" "------------" "------------" "--------" \
-      "------------" "------------" "--------" "--------"
+    echo "TLS = $p: PLAINTEXT (PT) vs $p, median of $ROUNDS round(s); produce $TLS_STEP ($(step_props "$TLS_STEP")), PT then $p" \
+         "back to back each round; consume: the same read of bench-${SIZES%% *} over each"
+    printf "| %-36s | %10s | %10s | %6s | %10s | %10s | %6s | %7s |\n" figure "Kafka PT" "Kafka TLS" "TLS/PT" "Fjord PT" \
+      "Fjord TLS" "TLS/PT" "F/K TLS"
+    printf "|%s|%s|%s|%s|%s|%s|%s|%s|\n" "--------------------------------------" "------------" "------------" "--------" \
+      "------------" "------------" "--------" "---------"
     for size in $SIZES; do
       tls_row "$1" "$p" "produce $size B, records/s" "tls.PLAINTEXT.$size.records_s" "tls.$p.$size.records_s"
       tls_row "$1" "$p" "produce $size B, broker CPU s / M rec" "tls.PLAINTEXT.$size.cpu_s_per_M" "tls.$p.$size.cpu_s_per_M"
     done
-    tls_row "$1" "$p" "consume ${SIZES%% *} B, records/s" consume.records_s "tls.$p.consume.records_s"
-    tls_row "$1" "$p" "consume, fetch-only, records/s" consume.fetch_records_s "tls.$p.consume.fetch_records_s"
-    tls_row "$1" "$p" "consume, broker CPU s / M rec" consume.cpu_s_per_M "tls.$p.consume.cpu_s_per_M"
+    tls_row "$1" "$p" "consume ${SIZES%% *} B, records/s" tls.PLAINTEXT.consume.records_s "tls.$p.consume.records_s"
+    tls_row "$1" "$p" "consume, fetch-only, records/s" tls.PLAINTEXT.consume.fetch_records_s "tls.$p.consume.fetch_records_s"
+    tls_row "$1" "$p" "consume, broker CPU s / M rec" tls.PLAINTEXT.consume.cpu_s_per_M "tls.$p.consume.cpu_s_per_M"
   done
 }
 {
