@@ -173,6 +173,9 @@ share.coordinator.state.topic.min.isr=$(( n > 1 ? 2 : 1 ))
 group.initial.rebalance.delay.ms=0
 PROPS
   [ "$kind" = kafka ] && printf 'num.network.threads=3\nnum.io.threads=8\n' >> "$dir/server.properties"
+  # Fjord's web console (default localhost:8080) has no Kafka counterpart, and several nodes on one machine (or
+  # anything else on 8080) would collide on its port
+  [ "$kind" = fjord ] && echo "fjord.console.listener=none" >> "$dir/server.properties"
   [ -n "$TLS_PROTOCOLS" ] && cat >> "$dir/server.properties" <<PROPS
 ssl.keystore.type=PKCS12
 ssl.keystore.location=$TLS_DIR/broker.p12
@@ -190,7 +193,7 @@ PROPS
 # ---- --tls: one CA, one broker key signed by it (SAN localhost/127.0.0.1), one client truststore; once per run ------
 TLS_PW=bench-store-pw
 make_tls_stores() {
-  TLS_DIR="$RESULTS_DIR/tls"; mkdir -p "$TLS_DIR"
+  TLS_DIR="$RESULTS_DIR/tls"; rm -rf "$TLS_DIR"; mkdir -p "$TLS_DIR"   # a reused RESULTS_DIR: fresh stores
   local kt; kt="$(dirname "$(readlink -f "$(command -v "$JAVA")")")/keytool"
   [ -x "$kt" ] || die "no keytool next to $JAVA"
   # keytool is a JVM per call; C1 only and the serial collector roughly halve its start-up on a loaded machine
