@@ -12,7 +12,12 @@
 #   --sizes "100 1024"     record sizes in bytes [SIZES] --partitions N            [PARTITIONS, 6; e.g. 1000]
 #   --producers N          concurrent producer processes per step, records split between them [PRODUCERS, 1; e.g. 50]
 #   --keyed RANGE          keyed records, keys 0..RANGE-1 (ProducerPerformance --record-key-range) [KEY_RANGE]
-#   --steps "..."          produce steps out of: acks1 acksall idempotent lz4 zstd fsync [STEPS, all six]
+#   --steps "..."          produce steps out of: acks1 acksall idempotent lz4 zstd fsync [STEPS, all six; "" for none]
+#   --tls                  also TLS against PLAINTEXT [TLS=1]: an extra SSL listener per node (CA + broker keystore +
+#                          client truststore made once per run by keytool), then every round a PLAINTEXT and an SSL
+#                          produce (TLS_STEP, acksall) at each size, back to back, and the same consume over each;
+#                          own table per protocol (Kafka and Fjord, PLAINTEXT, TLS, TLS/PLAINTEXT, Fjord/Kafka)
+#   --tls-protocols "..."  with --tls: SSL and/or SASL_SSL (SASL PLAIN over TLS) [TLS_PROTOCOLS, "SSL"]
 # More env: E2E_RECORDS (10000) WARMUP_RECORDS (NUM_RECORDS/2) KAFKA_HEAP_OPTS ("-Xmx1G -Xms1G", Kafka's default)
 #   FJORD_HEAP_OPTS (unset: bin/fjord's default) KAFKA_VERSION (4.4.0) KAFKA_LIB (where the jars go)
 #   STEP_TIMEOUT (600 s per tool run) START_TIMEOUT (120 s) RESULTS_DIR (~/.cache/fjord-bench/compare-<timestamp>)
@@ -44,6 +49,8 @@ while [ $# -gt 0 ]; do
     --producers) PRODUCERS="$2"; shift ;;
     --keyed) KEY_RANGE="$2"; shift ;;
     --steps) STEPS="$2"; shift ;;
+    --tls) TLS=1 ;;
+    --tls-protocols) TLS=1; TLS_PROTOCOLS="$2"; shift ;;
     -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "unknown option $1 (--help)" >&2; exit 2 ;;
   esac
@@ -60,7 +67,12 @@ SIZES="${SIZES:-100 1024}"
 PARTITIONS="${PARTITIONS:-6}"
 PRODUCERS="${PRODUCERS:-1}"
 KEY_RANGE="${KEY_RANGE:-}"
-STEPS="${STEPS:-acks1 acksall idempotent lz4 zstd fsync}"
+STEPS="${STEPS-acks1 acksall idempotent lz4 zstd fsync}"
+TLS="${TLS:-0}"
+TLS_PROTOCOLS="${TLS_PROTOCOLS:-SSL}"
+TLS_STEP="${TLS_STEP:-acksall}"
+for p in $TLS_PROTOCOLS; do case "$p" in SSL|SASL_SSL) ;; *) echo "--tls-protocols: SSL or SASL_SSL, not $p" >&2; exit 2 ;; esac; done
+[ "$TLS" = 1 ] || TLS_PROTOCOLS=""
 E2E_RECORDS="${E2E_RECORDS:-10000}"
 WARMUP_RECORDS="${WARMUP_RECORDS:-$((NUM_RECORDS / 2))}"
 KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
@@ -123,11 +135,12 @@ fetch_kafka() {
 }
 
 # ---- nodes --------------------------------------------------------------------------------------------------------
-free_ports() {  # free_ports BASE COUNT: COUNT client/controller pairs of free ports from BASE up
-  local p="$1" want=$(( $2 * 2 )) out=() tries=0
+free_ports() {  # free_ports BASE COUNT WIDTH: COUNT groups of WIDTH consecutive free ports from BASE up
+  local p="$1" w="$3" want=$(( $2 * $3 )) out=() tries=0 j ok
   while [ ${#out[@]} -lt $want ] && [ $tries -lt 200 ]; do
-    if ! port_open "$p" && ! port_open $((p + 1)); then out+=("$p" $((p + 1))); fi
-    p=$((p + 2)); tries=$((tries + 1))
+    ok=1; for j in $(seq 0 $((w - 1))); do port_open $((p + j)) && ok=0; done
+    [ $ok = 1 ] && for j in $(seq 0 $((w - 1))); do out+=($((p + j))); done
+    p=$((p + w)); tries=$((tries + 1))
   done
   [ ${#out[@]} -eq $want ] || die "no $want free ports from $1"
   echo "${out[@]}"
@@ -135,17 +148,20 @@ free_ports() {  # free_ports BASE COUNT: COUNT client/controller pairs of free p
 
 write_props() {  # write_props KIND ID N DIR: the same Kafka-style keys for both systems
   local kind="$1" id="$2" n="$3" dir="$4" voters="" i
+  local tls_l="" tls_map="" p
   for i in $(seq 1 "$n"); do voters+="${voters:+,}$i@127.0.0.1:${CTRL_PORT[$i]}"; done
+  # --tls: one more client listener per protocol (replication and the quorum stay on PLAINTEXT)
+  for p in $TLS_PROTOCOLS; do tls_l+=",$p://127.0.0.1:$(tls_port "$p" "$id")"; tls_map+=",$p:$p"; done
   mkdir -p "$dir/data"
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=$id
 controller.quorum.voters=$voters
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:${CLIENT_PORT[$id]},CONTROLLER://127.0.0.1:${CTRL_PORT[$id]}
-advertised.listeners=PLAINTEXT://127.0.0.1:${CLIENT_PORT[$id]}
+listeners=PLAINTEXT://127.0.0.1:${CLIENT_PORT[$id]},CONTROLLER://127.0.0.1:${CTRL_PORT[$id]}$tls_l
+advertised.listeners=PLAINTEXT://127.0.0.1:${CLIENT_PORT[$id]}$tls_l
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT$tls_map
 log.dirs=$dir/data
 num.partitions=1
 default.replication.factor=$n
@@ -157,9 +173,67 @@ share.coordinator.state.topic.min.isr=$(( n > 1 ? 2 : 1 ))
 group.initial.rebalance.delay.ms=0
 PROPS
   [ "$kind" = kafka ] && printf 'num.network.threads=3\nnum.io.threads=8\n' >> "$dir/server.properties"
-  # Fjord's web console (default localhost:8080) is not measured, and 8080 may be taken on a shared machine
+  # Fjord's web console (default localhost:8080) has no Kafka counterpart, and several nodes on one machine (or
+  # anything else on 8080) would collide on its port
   [ "$kind" = fjord ] && echo "fjord.console.listener=none" >> "$dir/server.properties"
+  [ -n "$TLS_PROTOCOLS" ] && cat >> "$dir/server.properties" <<PROPS
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS_DIR/broker.p12
+ssl.keystore.password=$TLS_PW
+ssl.key.password=$TLS_PW
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$TLS_DIR/truststore.p12
+ssl.truststore.password=$TLS_PW
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_bench="$TLS_PW";
+PROPS
   return 0
+}
+
+# ---- --tls: one CA, one broker key signed by it (SAN localhost/127.0.0.1), one client truststore; once per run ------
+TLS_PW=bench-store-pw
+make_tls_stores() {
+  TLS_DIR="$RESULTS_DIR/tls"; rm -rf "$TLS_DIR"; mkdir -p "$TLS_DIR"   # a reused RESULTS_DIR: fresh stores
+  local kt; kt="$(dirname "$(readlink -f "$(command -v "$JAVA")")")/keytool"
+  [ -x "$kt" ] || die "no keytool next to $JAVA"
+  # keytool is a JVM per call; C1 only and the serial collector roughly halve its start-up on a loaded machine
+  k() { "$kt" -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@" >> "$TLS_DIR/keytool.log" 2>&1 || die "keytool $1 failed (see $TLS_DIR/keytool.log)"; }
+  local sp=(-storetype PKCS12 -storepass "$TLS_PW" -keypass "$TLS_PW")
+  k -genkeypair -keystore "$TLS_DIR/ca.p12" "${sp[@]}" -alias ca -keyalg EC -groupname secp256r1 \
+    -dname "CN=fjord-bench-ca" -ext bc:c -validity 7
+  k -exportcert -rfc -keystore "$TLS_DIR/ca.p12" -storepass "$TLS_PW" -alias ca -file "$TLS_DIR/ca.crt"
+  k -genkeypair -keystore "$TLS_DIR/broker.p12" "${sp[@]}" -alias broker -keyalg EC -groupname secp256r1 \
+    -dname "CN=localhost" -validity 7
+  k -certreq -keystore "$TLS_DIR/broker.p12" -storepass "$TLS_PW" -alias broker -file "$TLS_DIR/broker.csr"
+  k -gencert -keystore "$TLS_DIR/ca.p12" -storepass "$TLS_PW" -alias ca -infile "$TLS_DIR/broker.csr" \
+    -outfile "$TLS_DIR/broker.crt" -rfc -ext "SAN=dns:localhost,ip:127.0.0.1" -validity 7
+  k -importcert -noprompt -keystore "$TLS_DIR/broker.p12" -storepass "$TLS_PW" -alias ca -file "$TLS_DIR/ca.crt"
+  k -importcert -noprompt -keystore "$TLS_DIR/broker.p12" -storepass "$TLS_PW" -alias broker -file "$TLS_DIR/broker.crt"
+  # the brokers' truststore (ssl.truststore.*) and the clients' are the same CA-only store
+  k -importcert -noprompt -keystore "$TLS_DIR/truststore.p12" -storetype PKCS12 -storepass "$TLS_PW" -alias ca \
+    -file "$TLS_DIR/ca.crt"
+  local p; for p in $TLS_PROTOCOLS; do client_props "$p" > "$TLS_DIR/client-$p.properties"; done
+  log "TLS stores in $TLS_DIR (CA-signed EC P-256 broker key, SAN localhost/127.0.0.1; protocols $TLS_PROTOCOLS)"
+}
+client_props() {  # client_props PROTOCOL: the client settings of one protocol, one per line
+  case "$1" in
+    PLAINTEXT) echo "security.protocol=PLAINTEXT" ;;
+    SSL|SASL_SSL)
+      printf 'security.protocol=%s\nssl.truststore.type=PKCS12\nssl.truststore.location=%s\nssl.truststore.password=%s\n' \
+        "$1" "$TLS_DIR/truststore.p12" "$TLS_PW"
+      [ "$1" = SASL_SSL ] && printf 'sasl.mechanism=PLAIN\nsasl.jaas.config=%s\n' \
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"bench\" password=\"$TLS_PW\";"
+      ;;
+  esac
+  return 0
+}
+tls_port() {  # tls_port PROTOCOL NODE_ID: the node's port for that listener
+  local p k=0; for p in $TLS_PROTOCOLS; do [ "$p" = "$1" ] && break; k=$((k + 1)); done
+  echo "${TLS_PORT[$(( ($2 - 1) * ${#TLS_PROTO_LIST[@]} + k ))]}"
+}
+boot_of() {  # boot_of PROTOCOL: the bootstrap list of that listener
+  [ "$1" = PLAINTEXT ] && { echo "$BOOT"; return; }
+  local i b=""; for i in $(seq 1 "$CUR_NODES"); do b+="${b:+,}127.0.0.1:$(tls_port "$1" "$i")"; done; echo "$b"
 }
 
 start_node() {  # start_node KIND ID DIR
@@ -232,20 +306,22 @@ step_props() {  # the producer properties of a produce step
   esac
 }
 
-# produce NAME TOPIC SIZE RECORDS STEP: PRODUCERS concurrent ProducerPerformance processes, RECORDS split between them.
+# produce NAME TOPIC SIZE RECORDS STEP [PROTOCOL]: PRODUCERS concurrent ProducerPerformance processes, RECORDS split
+# between them, to the PROTOCOL listener (PLAINTEXT; SSL/SASL_SSL with --tls: the client file of make_tls_stores).
 # Figures: records/s summed over the processes, MB/s, p99 (the worst process), broker CPU s per million records.
 produce() {
-  local name="$1" topic="$2" size="$3" n="$4" step="$5" c0 t0 i pids=() per keys=()
+  local name="$1" topic="$2" size="$3" n="$4" step="$5" proto="${6:-PLAINTEXT}" c0 t0 i pids=() per keys=() sec=()
   per=$(( n / PRODUCERS )); [ "$per" -gt 0 ] || per=1
   [ -n "$KEY_RANGE" ] && keys=(--record-key-range "$KEY_RANGE")
+  [ "$proto" = PLAINTEXT ] || sec=(--command-config "$TLS_DIR/client-$proto.properties")
   c0=$(node_cpu_ticks); t0=$(now_ms)
   for i in $(seq 1 "$PRODUCERS"); do
     # exec: $! is then the timeout process itself, so that cleanup's SIGTERM reaches the tool
     # shellcheck disable=SC2046,SC2086
     ( exec timeout --kill-after=10 "$STEP_TIMEOUT" "$JAVA" $TOOLS_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS \
         -Dlog4j2.configurationFile="$CFG/log4j2-tools.properties" -cp "$KAFKA_LIB/*" \
-        org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$BOOT" --topic "$topic" \
-        --num-records "$per" --record-size "$size" --throughput -1 "${keys[@]}" \
+        org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$(boot_of "$proto")" --topic "$topic" \
+        --num-records "$per" --record-size "$size" --throughput -1 "${keys[@]}" "${sec[@]}" \
         --command-property linger.ms=5 batch.size=65536 $(step_props "$step") ) \
       > "$SDIR/$name.$i.out" 2> "$SDIR/$name.$i.err" &
     pids+=($!)
@@ -269,16 +345,19 @@ produce() {
   log "  $name: $2 records/s, $3 MB/s, p99 $4 ms, broker CPU $cpu s ($cpu_per_m s / M records), $wall ms"
 }
 
-consume() {  # consume TOPIC
-  local t0 c0 line; c0=$(node_cpu_ticks); t0=$(now_ms)
-  tool "$STEP_TIMEOUT" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOT" --topic "$1" \
-    --num-records "$NUM_RECORDS" --timeout 60000 > "$SDIR/consume.r$ROUND.out" 2> "$SDIR/consume.r$ROUND.err"
+consume() {  # consume TOPIC [PROTOCOL tls]: figures consume.* or, from tls_round, tls.PROTOCOL.consume.*
+  local proto="${2:-PLAINTEXT}" t0 c0 line name=consume sec=()
+  [ -n "${3:-}" ] && name="tls.$proto.consume"
+  [ "$proto" = PLAINTEXT ] || sec=(--command-config "$TLS_DIR/client-$proto.properties")
+  c0=$(node_cpu_ticks); t0=$(now_ms)
+  tool "$STEP_TIMEOUT" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$(boot_of "$proto")" --topic "$1" \
+    --num-records "$NUM_RECORDS" --timeout 60000 "${sec[@]}" > "$SDIR/$name.r$ROUND.out" 2> "$SDIR/$name.r$ROUND.err"
   local cpu; cpu=$(awk -v a="$c0" -v b="$(node_cpu_ticks)" -v t="$CLK_TCK" 'BEGIN{printf "%.2f", (b-a)/t}')
   # start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms,
   # fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
-  line="$(grep -v '^start.time' "$SDIR/consume.r$ROUND.out" | grep ',' | tail -1)"
-  echo "$line" | awk -F', *' -v c="$cpu" 'NF >= 10 && $5 > 0 { printf "consume.records_s=%.0f\nconsume.fetch_records_s=%.0f\nconsume.cpu_s_per_M=%.2f\n", $6, $10, c / ($5 / 1e6) }' >> "$FIG"
-  log "  consume: ${line:-FAILED, see $SDIR/consume.r$ROUND.err}  broker CPU $cpu s"
+  line="$(grep -v '^start.time' "$SDIR/$name.r$ROUND.out" | grep ',' | tail -1)"
+  echo "$line" | awk -F', *' -v c="$cpu" -v k="$name" 'NF >= 10 && $5 > 0 { printf "%s.records_s=%.0f\n%s.fetch_records_s=%.0f\n%s.cpu_s_per_M=%.2f\n", k, $6, k, $10, k, c / ($5 / 1e6) }' >> "$FIG"
+  log "  $name: ${line:-FAILED, see $SDIR/$name.r$ROUND.err}  broker CPU $cpu s"
 }
 
 e2e() {  # e2e TOPIC SIZE
@@ -300,13 +379,17 @@ run_system() {  # run_system KIND NODES
   local kind="$1" n="$2" base ports i id
   SDIR="$RESULTS_DIR/n$n/$kind"; FIG="$SDIR/figures"; mkdir -p "$SDIR"; : > "$FIG"
   [ "$kind" = kafka ] && base=19092 || base=29092
-  read -r -a ports <<< "$(free_ports "$base" "$n")"
-  CLIENT_PORT=(); CTRL_PORT=(); BOOT=""
+  local w=$(( 2 + ${#TLS_PROTO_LIST[@]} )) k   # per node: client, controller, then one port per --tls protocol
+  read -r -a ports <<< "$(free_ports "$base" "$n" "$w")"
+  CLIENT_PORT=(); CTRL_PORT=(); TLS_PORT=(); BOOT=""; CUR_NODES=$n
   for i in $(seq 1 "$n"); do
-    CLIENT_PORT[$i]=${ports[$(( (i - 1) * 2 ))]}; CTRL_PORT[$i]=${ports[$(( (i - 1) * 2 + 1 ))]}
+    CLIENT_PORT[$i]=${ports[$(( (i - 1) * w ))]}; CTRL_PORT[$i]=${ports[$(( (i - 1) * w + 1 ))]}
+    for k in $(seq 0 $(( ${#TLS_PROTO_LIST[@]} - 1 ))); do
+      TLS_PORT[$(( (i - 1) * ${#TLS_PROTO_LIST[@]} + k ))]=${ports[$(( (i - 1) * w + 2 + k ))]}
+    done
     BOOT+="${BOOT:+,}127.0.0.1:${CLIENT_PORT[$i]}"
   done
-  log "== $kind, $n node(s): $BOOT; results $SDIR"
+  log "== $kind, $n node(s): $BOOT$(for p in $TLS_PROTOCOLS; do printf ', %s %s' "$p" "$(boot_of "$p")"; done); results $SDIR"
   for id in $(seq 1 "$n"); do write_props "$kind" "$id" "$n" "$SDIR/node-$id"; done
   if [ "$kind" = kafka ]; then
     local cid; cid="$(tool 60 kafka.tools.StorageTool random-uuid)" || die "StorageTool random-uuid failed"
@@ -325,8 +408,15 @@ run_system() {  # run_system KIND NODES
   for size in $SIZES; do create_topic "bench-$size" "$PARTITIONS" "$n"; done
   create_topic bench-e2e 1 "$n"; create_topic bench-warmup "$PARTITIONS" "$n"
   if [ "$WARMUP_RECORDS" -gt 0 ]; then   # warm-up: JIT, page cache, connections; figures not kept
-    local keep="$FIG"; FIG=/dev/null
+    local keep="$FIG" p; FIG=/dev/null
     produce warmup bench-warmup 100 "$WARMUP_RECORDS" warmup || true
+    # --tls: the TLS paths warmed too, and one read, so that the first measured consume does not pay for the
+    # creation of __consumer_offsets (ConsumerPerformance joins a group)
+    if [ -n "$TLS_PROTOCOLS" ]; then
+      for p in $TLS_PROTOCOLS; do produce "warmup.$p" bench-warmup 100 "$WARMUP_RECORDS" warmup "$p" || true; done
+      tool "$STEP_TIMEOUT" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOT" --topic bench-warmup \
+        --num-records "$WARMUP_RECORDS" --timeout 60000 > "$SDIR/warmup-consume.out" 2> "$SDIR/warmup-consume.err"
+    fi
     FIG="$keep"
   fi
   local first_size="${SIZES%% *}" step
@@ -338,6 +428,7 @@ run_system() {  # run_system KIND NODES
         produce "produce.$step.$size" "bench-$size" "$size" "$NUM_RECORDS" "$step" || true
       done
     done
+    [ -n "$TLS_PROTOCOLS" ] && tls_round "$first_size"
     consume "bench-$first_size"
     e2e bench-e2e "$first_size"
   done
@@ -345,6 +436,18 @@ run_system() {  # run_system KIND NODES
   log "  RSS after the run: $(nodes_rss_mb) MB (all nodes)"
   case " $STEPS " in *" fsync "*) fsync_rounds "$kind" "$n" ;; esac
   stop_nodes
+}
+
+# tls_round FIRST_SIZE: the TLS_STEP produce over PLAINTEXT and then over each TLS protocol, back to back (same load),
+# at each size; then the same read of FIRST_SIZE's topic over PLAINTEXT and over each protocol
+tls_round() {
+  local size p
+  for size in $SIZES; do
+    for p in PLAINTEXT $TLS_PROTOCOLS; do
+      produce "tls.$p.$size" "bench-$size" "$size" "$NUM_RECORDS" "$TLS_STEP" "$p" || true
+    done
+  done
+  for p in PLAINTEXT $TLS_PROTOCOLS; do consume "bench-$1" "$p" tls; done
 }
 
 fsync_rounds() {  # fsync_rounds KIND NODES: restart every node with durable acks, then ROUNDS rounds of the fsync step
@@ -370,6 +473,7 @@ fsync_rounds() {  # fsync_rounds KIND NODES: restart every node with durable ack
 }
 
 # ---- main ---------------------------------------------------------------------------------------------------------
+read -r -a TLS_PROTO_LIST <<< "$TLS_PROTOCOLS"
 fetch_kafka
 case " $SYSTEMS " in *" fjord "*) "$ROOT/bin/fjord" --version > /dev/null || die "Fjord build failed"
   "$ROOT/bin/fjord" cds-archive ;; esac   # bin/fjord's class-data archive, so that no start-up figure includes its dump
@@ -377,7 +481,8 @@ mkdir -p "$RESULTS_DIR" || die "cannot create $RESULTS_DIR"
 exec > >(tee "$RESULTS_DIR/run.log") 2>&1
 log "compare: nodes [$NODES], systems [$SYSTEMS], $ROUNDS round(s) of $NUM_RECORDS records, sizes [$SIZES] B," \
     "$PARTITIONS partitions, $PRODUCERS producer(s)${KEY_RANGE:+, keys 0..$((KEY_RANGE - 1))}, steps [$STEPS]," \
-    "warm-up $WARMUP_RECORDS, e2e $E2E_RECORDS"
+    "warm-up $WARMUP_RECORDS, e2e $E2E_RECORDS${TLS_PROTOCOLS:+, TLS [$TLS_PROTOCOLS] with step $TLS_STEP}"
+[ -n "$TLS_PROTOCOLS" ] && make_tls_stores
 log "Kafka $KAFKA_VERSION ($KAFKA_LIB), $("$JAVA" -version 2>&1 | head -1), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in $NODES; do
   for s in $SYSTEMS; do
@@ -396,6 +501,31 @@ row() {  # row N LABEL KEY
   awk -v l="$2" -v k="${k:--}" -v f="${f:--}" 'BEGIN{
     r = (k ~ /^[0-9.]+$/ && f ~ /^[0-9.]+$/ && k + 0 > 0) ? sprintf("%.2f", f / k) : "-";
     printf "| %-48s | %12s | %12s | %6s |\n", l, k, f, r }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ print (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }'; }
+tls_row() {  # tls_row N PROTOCOL LABEL PLAIN_KEY TLS_KEY: both systems, PLAINTEXT and PROTOCOL, TLS/PLAINTEXT, Fjord/Kafka over TLS
+  local kp kt fp ft; kp=$(median "$1" kafka "$4"); kt=$(median "$1" kafka "$5"); fp=$(median "$1" fjord "$4"); ft=$(median "$1" fjord "$5")
+  printf "| %-36s | %10s | %10s | %6s | %10s | %10s | %6s | %7s |\n" "$3" "$kp" "$kt" "$(ratio "$kt" "$kp")" \
+    "$fp" "$ft" "$(ratio "$ft" "$fp")" "$(ratio "$ft" "$kt")"
+}
+tls_table() {  # tls_table N: one table per TLS protocol
+  local p size
+  for p in $TLS_PROTOCOLS; do
+    echo
+    echo "TLS = $p: PLAINTEXT (PT) vs $p, median of $ROUNDS round(s); produce $TLS_STEP ($(step_props "$TLS_STEP")), PT then $p" \
+         "back to back each round; consume: the same read of bench-${SIZES%% *} over each"
+    printf "| %-36s | %10s | %10s | %6s | %10s | %10s | %6s | %7s |\n" figure "Kafka PT" "Kafka TLS" "TLS/PT" "Fjord PT" \
+      "Fjord TLS" "TLS/PT" "F/K TLS"
+    printf "|%s|%s|%s|%s|%s|%s|%s|%s|\n" "--------------------------------------" "------------" "------------" "--------" \
+      "------------" "------------" "--------" "---------"
+    for size in $SIZES; do
+      tls_row "$1" "$p" "produce $size B, records/s" "tls.PLAINTEXT.$size.records_s" "tls.$p.$size.records_s"
+      tls_row "$1" "$p" "produce $size B, broker CPU s / M rec" "tls.PLAINTEXT.$size.cpu_s_per_M" "tls.$p.$size.cpu_s_per_M"
+    done
+    tls_row "$1" "$p" "consume ${SIZES%% *} B, records/s" tls.PLAINTEXT.consume.records_s "tls.$p.consume.records_s"
+    tls_row "$1" "$p" "consume, fetch-only, records/s" tls.PLAINTEXT.consume.fetch_records_s "tls.$p.consume.fetch_records_s"
+    tls_row "$1" "$p" "consume, broker CPU s / M rec" tls.PLAINTEXT.consume.cpu_s_per_M "tls.$p.consume.cpu_s_per_M"
+  done
 }
 {
   for n in $NODES; do
@@ -423,6 +553,7 @@ row() {  # row N LABEL KEY
     row "$n" "start-up, launch -> ready, ms (slowest node)" startup_ms
     case " $STEPS " in *" fsync "*) echo "fsync: acks=all after a restart with fjord.log.fsync.on.ack=true (Fjord)" \
       "or log.flush.interval.messages=1 (Kafka)" ;; esac
+    [ -n "$TLS_PROTOCOLS" ] && tls_table "$n"
   done
   echo "raw output: $RESULTS_DIR"
 } | tee "$RESULTS_DIR/table.md"
