@@ -50,7 +50,7 @@ class RecordBatchFuzzTest {
     }
 
     // Limits of one -Pfuzz-long run (fuzzing mode); the default suite replays the seeds only.
-    @FuzzTest(maxDuration = "15m", maxExecutions = 12_000_000)
+    @FuzzTest(maxDuration = "60m", maxExecutions = 12_000_000)
     void validateAndReadBatches(byte[] input) {
         AllocationBudget.run(() -> {
             BatchValidator.validateProduce(ByteBuffer.wrap(input));

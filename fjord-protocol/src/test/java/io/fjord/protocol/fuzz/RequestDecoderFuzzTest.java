@@ -36,7 +36,7 @@ class RequestDecoderFuzzTest {
     }
 
     // Limits of one -Pfuzz-long run (fuzzing mode); the default suite replays the seeds only.
-    @FuzzTest(maxDuration = "15m", maxExecutions = 12_000_000)
+    @FuzzTest(maxDuration = "60m", maxExecutions = 12_000_000)
     void decodeRequestFrame(byte[] frame) {
         AllocationBudget.run(() -> decodeOrRefuse(ByteBuffer.wrap(frame)), frame.length, FIXED, PER_BYTE, "request decoder");
         AllocationBudget.run(() -> decodeOrRefuse(direct(frame)), frame.length, FIXED, PER_BYTE, "request decoder (direct)");
