@@ -5,7 +5,7 @@ import java.util.Random;
 
 /**
  * Knobs of the replication fault tests, read from system properties so that {@code -Pfault-long} (fjord-it's pom)
- * can run longer variants: {@code fjord.fault.rounds} (fault rounds per test, default 3) and {@code fjord.fault.seed}
+ * can run longer variants: {@code fjord.fault.rounds} (fault rounds per test, default 2) and {@code fjord.fault.seed}
  * (the seed of the choices a test makes, e.g. which partition's leader dies; random by default and printed, so a
  * failing run can be repeated with {@code -Dfjord.fault.seed=...}).
  */
@@ -14,7 +14,7 @@ final class FaultSettings {
     }
 
     static int rounds() {
-        return Integer.getInteger("fjord.fault.rounds", 3);
+        return Integer.getInteger("fjord.fault.rounds", 2);
     }
 
     /** A seeded random for one test, its seed printed with the test's name. */

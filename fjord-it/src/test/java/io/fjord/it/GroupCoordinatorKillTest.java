@@ -127,6 +127,10 @@ class GroupCoordinatorKillTest {
     @ParameterizedTest(name = "group.protocol={0}")
     @ValueSource(strings = {"classic", "consumer"})
     void theGroupFollowsItsOffsetsPartitionThroughKillMinus9AndNewMembersResumeAtTheCommittedOffsets(String protocol) throws Exception {
+        // The default suite runs the classic protocol here (time); ClusterConsumerProtocolTest covers a coordinator
+        // crash under the consumer protocol in process. Both run with -Pfault-long or -Dfjord.it.allProtocols=true.
+        org.junit.jupiter.api.Assumptions.assumeTrue(protocol.equals("classic") || FaultSettings.rounds() > 3
+                || Boolean.getBoolean("fjord.it.allProtocols"), "the consumer-protocol variant runs with -Pfault-long");
         Map<String, String> settings = new HashMap<>(FaultSettings.fastFailover());
         settings.put("group.initial.rebalance.delay.ms", "0");
         // KIP-848 members: a short session and heartbeat for the test (the broker's defaults are 45 s / 5 s).

@@ -40,6 +40,10 @@ class ProcessClusterHarnessTest {
 
     @Test
     void startProduceKillRestartFreezeStopAndReadTheFiles() throws Exception {
+        // Not in the default suite (time): every replication fault test drives this harness too. Runs with
+        // -Pfault-long or -Dfjord.it.harness=true.
+        org.junit.jupiter.api.Assumptions.assumeTrue(FaultSettings.rounds() > 3 || Boolean.getBoolean("fjord.it.harness"),
+                "ProcessClusterHarnessTest runs with -Pfault-long");
         cluster = new ProcessCluster(dir, "ProcessClusterHarnessTest", 3, FaultSettings.fastFailover()).start();
         assertThat(cluster.output(1)).contains("=== fjord-it: start 1 of node 1");
         java.util.Properties written = new java.util.Properties();
