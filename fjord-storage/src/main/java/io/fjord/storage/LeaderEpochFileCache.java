@@ -1,9 +1,11 @@
 package io.fjord.storage;
 
+import io.fjord.protocol.record.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -131,6 +133,23 @@ public final class LeaderEpochFileCache {
             writeFile();
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Before a write of {@code batches} (whole magic-2 batches, the buffer's position to its limit, offsets
+     * assigned): assigns each batch's partition leader epoch that is newer than the latest one so far, starting at
+     * that batch's base offset. The caller (a partition append, under its append lock) writes the bytes afterwards.
+     */
+    void assignEpochsOf(ByteBuffer batches) {
+        OptionalInt latestOpt = latestEpoch();
+        int latest = latestOpt.isPresent() ? latestOpt.getAsInt() : -1;
+        for (int p = batches.position(); p < batches.limit(); p += RecordBatch.sizeInBytes(batches, p)) {
+            int epoch = RecordBatch.partitionLeaderEpoch(batches, p);
+            if (epoch > latest) {
+                assign(epoch, RecordBatch.baseOffset(batches, p));
+                latest = epoch;
+            }
         }
     }
 

@@ -36,10 +36,10 @@ import java.util.stream.Stream;
  * {@link #appendAsFollower appends} the leader's batches with their offsets and {@link #truncateTo truncates} where
  * its log diverged from the leader's.
  *
- * <p>Crash safety of truncation: segments are deleted newest first and the segment holding the new end is cut
- * last, so a crash at any point leaves a prefix of the log; the epoch cache is truncated only after the data (it
- * may name offsets beyond the end, which loading trims, never lack an entry for data on disk); producer snapshots
- * above the new end are deleted after it (loading deletes those above the end anyway).
+ * <p>Parts: {@link LocalLog} keeps the segments and the log end; {@link LogBounds} the log start and high
+ * watermark; {@link ProducerStateHolder} the producer state and its unstable region; {@link FollowerLog} does the
+ * follower side (leader-offset appends and truncation, with its crash-safety argument). This class checks
+ * arguments, takes the lock and does the leader side, reads, retention, flushing and the lifecycle.
  *
  * <p>Threading: appends, rolls, truncations, config changes, retention, close and delete are serialised by one lock
  * per partition. {@link #read}, {@link #offsetForTimestamp}, {@link #flush} and the accessors take no lock and may
@@ -67,14 +67,10 @@ public final class PartitionLog {
     private final LeaderEpochFileCache epochCache;
     private volatile UUID topicId;
     private volatile LogConfig config;
-    private volatile long logStartOffset;
-    private volatile long highWatermark;
-    /** Makes a high-watermark update and a truncation's lowering of the log end atomic with each other. */
-    private final Object hwLock = new Object();
+    private final LogBounds bounds;
+    private final ProducerStateHolder producerState;
+    private final FollowerLog follower;
     private volatile boolean closed;
-    private ProducerStateManager producerState;
-    /** The unstable region, see {@link ProducerStateManager#unstable}; republished under the lock on every change. */
-    private volatile long[] unstable = new long[0];
 
     private PartitionLog(Path dir, String topic, int partition, UUID topicId, LogConfig config, Clock clock,
                          LogLoader.LoadedLog loaded) {
@@ -86,12 +82,17 @@ public final class PartitionLog {
         this.clock = clock;
         this.segments = loaded.segments();
         this.local = new LocalLog(dir, clock, segments, loaded.logEndOffset(), loaded.recoveryPoint(),
-                end -> producerState.takeSnapshot(end));
-        this.logStartOffset = loaded.logStartOffset();
-        this.highWatermark = loaded.highWatermark();
+                this::snapshotProducerState);
+        this.bounds = new LogBounds(local, loaded.logStartOffset(), loaded.highWatermark());
         this.epochCache = loaded.epochCache();
-        this.producerState = loaded.producerState();
-        this.unstable = producerState.unstable(highWatermark);
+        this.producerState = new ProducerStateHolder(local, loaded.producerState(), bounds.highWatermark());
+        this.follower = new FollowerLog(dir, clock, local, epochCache, bounds, producerState,
+                step -> truncateHook.accept(step));
+    }
+
+    /** After every roll (told by {@link LocalLog}, under the lock): the producer state at the log end. */
+    private void snapshotProducerState(long logEndOffset) throws IOException {
+        producerState.current().takeSnapshot(logEndOffset);
     }
 
     /** Directory name of a partition: {@code <topic>-<partition>}. */
@@ -162,7 +163,7 @@ public final class PartitionLog {
     }
 
     public long logStartOffset() {
-        return logStartOffset;
+        return bounds.logStartOffset();
     }
 
     /** The offset the next appended batch will get. */
@@ -186,7 +187,7 @@ public final class PartitionLog {
 
     /** Idempotent-producer state; only to be read under no concurrent append (tests, tools). */
     public ProducerStateManager producerState() {
-        return producerState;
+        return producerState.current();
     }
 
     /**
@@ -196,13 +197,13 @@ public final class PartitionLog {
      * below the log start. Lock-free.
      */
     public long lastStableOffset() {
-        long hw = highWatermark;
-        return Math.max(logStartOffset, Math.min(hw, ProducerStateManager.firstUnstableOffset(unstable, hw)));
+        long hw = bounds.highWatermark();
+        return Math.max(bounds.logStartOffset(), Math.min(hw, producerState.firstUnstableOffset(hw)));
     }
 
     /** Where the first undecided transaction starts ({@link Long#MAX_VALUE} if none): the cleaner stops there. */
     public long firstUnstableOffset() {
-        return ProducerStateManager.firstUnstableOffset(unstable, highWatermark);
+        return producerState.firstUnstableOffset(bounds.highWatermark());
     }
 
     /**
@@ -219,7 +220,7 @@ public final class PartitionLog {
     public long verificationGuard(long producerId) {
         lock.lock();
         try {
-            return producerState.verificationGuard(producerId);
+            return producerState.current().verificationGuard(producerId);
         } finally {
             lock.unlock();
         }
@@ -229,7 +230,7 @@ public final class PartitionLog {
     public boolean hasOngoingTransaction(long producerId, short epoch) {
         lock.lock();
         try {
-            return producerState.hasOngoingTransaction(producerId, epoch);
+            return producerState.current().hasOngoingTransaction(producerId, epoch);
         } finally {
             lock.unlock();
         }
@@ -239,7 +240,7 @@ public final class PartitionLog {
     public List<ProducerStateManager.ProducerInfo> activeProducers() {
         lock.lock();
         try {
-            return producerState.producerInfos();
+            return producerState.current().producerInfos();
         } finally {
             lock.unlock();
         }
@@ -268,7 +269,7 @@ public final class PartitionLog {
 
     /** The high watermark as last set by {@link #updateHighWatermark} (or restored on open), within the log. */
     public long highWatermark() {
-        return highWatermark;
+        return bounds.highWatermark();
     }
 
     /**
@@ -276,17 +277,7 @@ public final class PartitionLog {
      * (it may go down, e.g. a new leader starts from its own). Thread-safe.
      */
     public void updateHighWatermark(long hw) {
-        synchronized (hwLock) {
-            highWatermark = Math.max(logStartOffset, Math.min(hw, local.logEndOffset()));
-        }
-    }
-
-    /** Lowers the log end and clamps the high watermark to it, atomically for {@link #updateHighWatermark}. */
-    private void publishLowerLogEnd(long end) {
-        synchronized (hwLock) {
-            local.setLogEndOffset(end);
-            if (highWatermark > end) highWatermark = end;
-        }
+        bounds.updateHighWatermark(hw);
     }
 
     /** The cache of (leader epoch, start offset) entries; thread-safe. */
@@ -314,19 +305,6 @@ public final class PartitionLog {
             epochCache.assign(leaderEpoch, startOffset);
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** Assigns each batch's partition leader epoch that is newer than the cache's latest (before the write). */
-    private void assignEpochs(ByteBuffer batches) {
-        OptionalInt latestOpt = epochCache.latestEpoch();
-        int latest = latestOpt.isPresent() ? latestOpt.getAsInt() : -1;
-        for (int p = batches.position(); p < batches.limit(); p += RecordBatch.sizeInBytes(batches, p)) {
-            int epoch = RecordBatch.partitionLeaderEpoch(batches, p);
-            if (epoch > latest) {
-                epochCache.assign(epoch, RecordBatch.baseOffset(batches, p));
-                latest = epoch;
-            }
         }
     }
 
@@ -368,7 +346,7 @@ public final class PartitionLog {
             AppendBatches framed = AppendBatches.frame(batches);
             long firstOffset = local.logEndOffset();
             long lastOffset = firstOffset + framed.records() - 1;
-            LogAppendResult duplicate = producerState.checkAppend(batches, verificationGuard);
+            LogAppendResult duplicate = producerState.current().checkAppend(batches, verificationGuard);
             if (duplicate != null) return duplicate;
             LogSegment seg = local.maybeRoll(size, framed.batchCount(), lastOffset, cfg, firstOffset);
             long offset = firstOffset;
@@ -376,11 +354,11 @@ public final class PartitionLog {
                 RecordBatch.setBaseOffset(batches, p, offset);
                 offset += RecordBatch.lastOffsetDelta(batches, p) + 1L;
             }
-            assignEpochs(batches);
+            epochCache.assignEpochsOf(batches);
             long now = clock.millis();
             int position = local.write(seg, batches, lastOffset, cfg, now);
-            producerState.onAppended(batches, activeTxnIndex());
-            publishUnstable();
+            producerState.onAppended(batches);
+            producerState.publish(bounds.highWatermark());
             local.countAppended(framed.records(), cfg);
             return new LogAppendResult(firstOffset, lastOffset, framed.logAppendTime() ? now : -1L, seg.baseOffset(),
                     position, size, framed.batchCount());
@@ -415,28 +393,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            LogConfig cfg = config;
-            long end = local.logEndOffset();
-            if (checked.firstOffset() < end) {
-                throw new UnexpectedAppendOffsetException("first offset " + checked.firstOffset()
-                        + " is below the log end offset " + end + " of " + dir, checked.firstOffset(), end);
-            }
-            assignEpochs(batches);
-            LocalLog.Written at = local.writeRuns(batches, cfg, clock.millis(), run -> {
-                try {
-                    producerState.onAppended(run, activeTxnIndex());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            publishUnstable();
-            local.countAppended(checked.records(), cfg);
-            return new LogAppendResult(checked.firstOffset(), checked.lastOffset(), -1L, at.segmentBaseOffset(),
-                    at.position(), size, checked.batchCount());
-        } catch (UncheckedIOException e) {
-            throw new StorageException("follower append to " + dir + " failed", e.getCause());
-        } catch (IOException e) {
-            throw new StorageException("follower append to " + dir + " failed", e);
+            return follower.append(batches, checked, config);
         } finally {
             lock.unlock();
         }
@@ -455,7 +412,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            producerState.checkMarker(producerId, producerEpoch, coordinatorEpoch, transactionVersion);
+            producerState.current().checkMarker(producerId, producerEpoch, coordinatorEpoch, transactionVersion);
             LogConfig cfg = config;
             long offset = local.logEndOffset();
             long now = clock.millis();
@@ -463,10 +420,10 @@ public final class PartitionLog {
                     coordinatorEpoch);
             int size = marker.remaining();
             LogSegment seg = local.maybeRoll(size, 1, offset, cfg, offset);
-            assignEpochs(marker);
+            epochCache.assignEpochsOf(marker);
             int position = local.write(seg, marker, offset, cfg, now);
-            producerState.onAppended(marker, activeTxnIndex());
-            publishUnstable();
+            producerState.onAppended(marker);
+            producerState.publish(bounds.highWatermark());
             local.countAppended(1, cfg);
             return new LogAppendResult(offset, offset, -1L, seg.baseOffset(), position, size, 1);
         } catch (IOException e) {
@@ -474,16 +431,6 @@ public final class PartitionLog {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Aborted transactions go to the active segment's index (it holds the marker). */
-    private ProducerStateManager.AbortSink activeTxnIndex() {
-        return t -> local.active().txnIndex().append(t);
-    }
-
-    /** Under the lock, after the producer state changed. */
-    private void publishUnstable() {
-        unstable = producerState.unstable(highWatermark);
     }
 
     /** Starts a new segment at the log end offset unless the active one is empty. */
@@ -516,31 +463,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            long oldEnd = local.logEndOffset();
-            if (offset >= oldEnd) {
-                // Nothing to cut, but the epoch cache may still claim an epoch that begins at the log end: this
-                // replica led it and was deposed before appending anything. Left there, it would be sent as the
-                // last fetched epoch forever, and the leader would answer the same divergence forever.
-                epochCache.truncateFromEnd(oldEnd);
-                return;
-            }
-            if (segments.first().baseOffset() > offset) {
-                truncateFullyLocked(offset);
-                return;
-            }
-            publishLowerLogEnd(offset);
-            truncateHook.accept("start");
-            long newEnd = local.truncateTo(offset, config, truncateHook);
-            publishLowerLogEnd(newEnd);
-            if (logStartOffset > newEnd) logStartOffset = newEnd;
-            epochCache.truncateFromEnd(newEnd);
-            truncateHook.accept("epochs");
-            producerState = ProducerStateManager.load(dir, segments.snapshot(), newEnd, clock,
-                    ProducerStateManager.DEFAULT_EXPIRATION_MS);
-            publishUnstable();
-            log.info("Truncated {} to offset {} (log end was {}, is {})", dir, offset, oldEnd, newEnd);
-        } catch (IOException e) {
-            throw new StorageException("truncation of " + dir + " failed", e);
+            follower.truncateTo(offset, config);
         } finally {
             lock.unlock();
         }
@@ -558,29 +481,10 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            truncateFullyLocked(newOffset);
-        } catch (IOException e) {
-            throw new StorageException("truncation of " + dir + " failed", e);
+            follower.truncateFullyAndStartAt(newOffset, config);
         } finally {
             lock.unlock();
         }
-    }
-
-    private void truncateFullyLocked(long newOffset) throws IOException {
-        long oldEnd = local.logEndOffset();
-        publishLowerLogEnd(Math.min(oldEnd, newOffset));
-        ProducerStateManager.deleteAllSnapshots(dir);
-        truncateHook.accept("start");
-        local.truncateFully(newOffset, config, truncateHook);
-        synchronized (hwLock) {
-            logStartOffset = newOffset;
-            local.setLogEndOffset(newOffset);
-            highWatermark = newOffset;
-        }
-        epochCache.clear();
-        producerState = new ProducerStateManager(dir, clock, ProducerStateManager.DEFAULT_EXPIRATION_MS);
-        unstable = new long[0];
-        log.info("Truncated {} fully (log end was {}); the log now starts at {}", dir, oldEnd, newOffset);
     }
 
     /** Test hook: called at each step of a truncation; throwing simulates a crash there. */
@@ -604,7 +508,7 @@ public final class PartitionLog {
      */
     public LogReadResult read(long startOffset, int maxBytes, long maxOffset, boolean minOneMessage) {
         long end = local.logEndOffset();
-        long start = logStartOffset;
+        long start = bounds.logStartOffset();
         if (startOffset < start || startOffset > end) throw new OffsetOutOfRangeException(startOffset, start, end);
         long limit = Math.min(maxOffset, end);
         if (startOffset >= limit) return new LogReadResult(FileRecordsSlice.empty(), -1, start, end);
@@ -623,7 +527,7 @@ public final class PartitionLog {
      * batch's base offset (never below the log start offset).
      */
     public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
-        long start = logStartOffset;
+        long start = bounds.logStartOffset();
         try {
             TimestampAndOffset found = local.findByTimestamp(timestamp, local.logEndOffset());
             if (found == null) return Optional.empty();
@@ -748,9 +652,9 @@ public final class PartitionLog {
             int deleted = local.deleteOldest(deletable, upperBoundOffset, config);
             if (deleted == 0) return 0;
             long first = segments.first().baseOffset();
-            if (first > logStartOffset) moveLogStart(first);
+            if (first > bounds.logStartOffset()) moveLogStart(first);
             log.info("Deleted {} segment(s) of {} ({}); log start offset now {}", deleted, dir, reason,
-                    logStartOffset);
+                    bounds.logStartOffset());
             return deleted;
         } catch (IOException e) {
             throw new StorageException("segment deletion in " + dir + " failed", e);
@@ -771,7 +675,7 @@ public final class PartitionLog {
             ensureOpen();
             long end = local.logEndOffset();
             if (newStart > end) throw new IllegalArgumentException("log start " + newStart + " beyond log end " + end);
-            if (newStart <= logStartOffset) return false;
+            if (newStart <= bounds.logStartOffset()) return false;
             moveLogStart(newStart);
             return true;
         } finally {
@@ -781,10 +685,7 @@ public final class PartitionLog {
 
     /** Under the lock: the log now starts at {@code newStart}; the epoch cache and high watermark follow. */
     private void moveLogStart(long newStart) {
-        synchronized (hwLock) {
-            logStartOffset = newStart;
-            if (highWatermark < newStart) highWatermark = newStart;
-        }
+        bounds.moveLogStart(newStart);
         epochCache.truncateFromStart(newStart);
     }
 
@@ -802,7 +703,7 @@ public final class PartitionLog {
             closed = true;
             IOException failure = null;
             try {
-                producerState.takeSnapshot(local.logEndOffset());
+                producerState.current().takeSnapshot(local.logEndOffset());
             } catch (IOException e) {
                 failure = e;
             }
@@ -853,6 +754,6 @@ public final class PartitionLog {
 
     @Override
     public String toString() {
-        return "PartitionLog(" + dirName(topic, partition) + ", [" + logStartOffset + ", " + local.logEndOffset() + "))";
+        return "PartitionLog(" + dirName(topic, partition) + ", [" + bounds.logStartOffset() + ", " + local.logEndOffset() + "))";
     }
 }
