@@ -50,8 +50,10 @@ final class FollowerLog {
 
     /**
      * Under the lock: appends {@code batches}, already validated into {@code checked}, keeping their offsets (see
-     * {@link PartitionLog#appendAsFollower}). Newer leader epochs enter the cache before the bytes are written; the
-     * producer state records each run written, without sequence checks.
+     * {@link PartitionLog#appendAsFollower}). Newer leader epochs enter the cache before the bytes are written. The
+     * batches are written in runs that fit the active segment, rolling between them as a leader append does. The
+     * producer state records each run without sequence checks (the leader decided), so that this replica
+     * deduplicates retries correctly if it becomes leader.
      */
     LogAppendResult append(ByteBuffer batches, AppendBatches checked, LogConfig cfg) {
         int size = batches.remaining();
@@ -80,7 +82,13 @@ final class FollowerLog {
         }
     }
 
-    /** Under the lock: removes every offset at or after {@code offset} (see {@link PartitionLog#truncateTo}). */
+    /**
+     * Under the lock: removes every offset at or after {@code offset} (see {@link PartitionLog#truncateTo}).
+     * Segments based after it are deleted, newest first; the one holding it is cut at the start of the batch
+     * containing it and becomes active. Then epoch cache entries from the new end go, the producer state is rebuilt
+     * (newest snapshot at or below the end plus a header scan; snapshots above it are deleted), and recovery point,
+     * high watermark and log start are clamped to the end.
+     */
     void truncateTo(long offset, LogConfig cfg) {
         try {
             long oldEnd = local.logEndOffset();

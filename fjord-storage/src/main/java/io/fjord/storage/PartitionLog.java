@@ -1,7 +1,5 @@
 package io.fjord.storage;
 
-import io.fjord.protocol.record.ControlRecords;
-import io.fjord.protocol.record.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,9 +35,10 @@ import java.util.stream.Stream;
  * its log diverged from the leader's.
  *
  * <p>Parts: {@link LocalLog} keeps the segments and the log end; {@link LogBounds} the log start and high
- * watermark; {@link ProducerStateHolder} the producer state and its unstable region; {@link FollowerLog} does the
- * follower side (leader-offset appends and truncation, with its crash-safety argument). This class checks
- * arguments, takes the lock and does the leader side, reads, retention, flushing and the lifecycle.
+ * watermark; {@link ProducerStateHolder} the producer state and its unstable region. {@link LeaderLog} does the
+ * leader side (offset-assigning appends, markers), {@link FollowerLog} the follower side (appends with the leader's
+ * offsets, truncation, with its crash-safety argument); both work under this class's lock, which checks arguments,
+ * takes the lock and does reads, retention, segment replacement, flushing and the lifecycle.
  *
  * <p>Threading: appends, rolls, truncations, config changes, retention, close and delete are serialised by one lock
  * per partition. {@link #read}, {@link #offsetForTimestamp}, {@link #flush} and the accessors take no lock and may
@@ -69,6 +68,7 @@ public final class PartitionLog {
     private volatile LogConfig config;
     private final LogBounds bounds;
     private final ProducerStateHolder producerState;
+    private final LeaderLog leader;
     private final FollowerLog follower;
     private volatile boolean closed;
 
@@ -86,6 +86,7 @@ public final class PartitionLog {
         this.bounds = new LogBounds(local, loaded.logStartOffset(), loaded.highWatermark());
         this.epochCache = loaded.epochCache();
         this.producerState = new ProducerStateHolder(local, loaded.producerState(), bounds.highWatermark());
+        this.leader = new LeaderLog(dir, clock, local, epochCache, bounds, producerState);
         this.follower = new FollowerLog(dir, clock, local, epochCache, bounds, producerState,
                 step -> truncateHook.accept(step));
     }
@@ -342,28 +343,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            cfg = config;
-            AppendBatches framed = AppendBatches.frame(batches);
-            long firstOffset = local.logEndOffset();
-            long lastOffset = firstOffset + framed.records() - 1;
-            LogAppendResult duplicate = producerState.current().checkAppend(batches, verificationGuard);
-            if (duplicate != null) return duplicate;
-            LogSegment seg = local.maybeRoll(size, framed.batchCount(), lastOffset, cfg, firstOffset);
-            long offset = firstOffset;
-            for (int p = batches.position(); p < batches.limit(); p += RecordBatch.sizeInBytes(batches, p)) {
-                RecordBatch.setBaseOffset(batches, p, offset);
-                offset += RecordBatch.lastOffsetDelta(batches, p) + 1L;
-            }
-            epochCache.assignEpochsOf(batches);
-            long now = clock.millis();
-            int position = local.write(seg, batches, lastOffset, cfg, now);
-            producerState.onAppended(batches);
-            producerState.publish(bounds.highWatermark());
-            local.countAppended(framed.records(), cfg);
-            return new LogAppendResult(firstOffset, lastOffset, framed.logAppendTime() ? now : -1L, seg.baseOffset(),
-                    position, size, framed.batchCount());
-        } catch (IOException e) {
-            throw new StorageException("append to " + dir + " failed", e);
+            return leader.append(batches, verificationGuard, config);
         } finally {
             lock.unlock();
         }
@@ -373,11 +353,9 @@ public final class PartitionLog {
      * Appends batches fetched from the leader, keeping their offsets (the buffer's position to its limit; it is
      * not modified). Every batch is validated (framing, magic 2, CRC-32C, codec); the first must start at or
      * after the log end (a gap is allowed: the leader's log may be compacted) and each next one after the previous
-     * one's last offset. Producer state records the batches without sequence checks (the leader decided), so that
-     * this replica deduplicates correctly if it becomes leader; newer leader epochs enter the epoch cache. The
-     * batches are written in runs that fit the active segment, rolling between them as an append does, so a fetch
-     * larger than {@code segment.bytes} is fine as long as each batch fits. Afterwards the log end is the last
-     * batch's last offset + 1.
+     * one's last offset. Newer leader epochs enter the epoch cache; the producer state records the batches (see
+     * {@link FollowerLog#append}). A fetch larger than {@code segment.bytes} is fine as long as each batch fits.
+     * Afterwards the log end is the last batch's last offset + 1.
      *
      * @return the offsets and where the first batch went; {@code logAppendTime} is -1 (the leader's times stand)
      * @throws IllegalArgumentException        if {@code batches} is empty
@@ -412,22 +390,8 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            producerState.current().checkMarker(producerId, producerEpoch, coordinatorEpoch, transactionVersion);
-            LogConfig cfg = config;
-            long offset = local.logEndOffset();
-            long now = clock.millis();
-            ByteBuffer marker = ControlRecords.endTxnMarker(offset, now, leaderEpoch, producerId, producerEpoch, commit,
-                    coordinatorEpoch);
-            int size = marker.remaining();
-            LogSegment seg = local.maybeRoll(size, 1, offset, cfg, offset);
-            epochCache.assignEpochsOf(marker);
-            int position = local.write(seg, marker, offset, cfg, now);
-            producerState.onAppended(marker);
-            producerState.publish(bounds.highWatermark());
-            local.countAppended(1, cfg);
-            return new LogAppendResult(offset, offset, -1L, seg.baseOffset(), position, size, 1);
-        } catch (IOException e) {
-            throw new StorageException("marker append to " + dir + " failed", e);
+            return leader.appendMarker(producerId, producerEpoch, commit, coordinatorEpoch, transactionVersion,
+                    leaderEpoch, config);
         } finally {
             lock.unlock();
         }
@@ -449,14 +413,11 @@ public final class PartitionLog {
     // ---------------------------------------------------------------- truncation (followers)
 
     /**
-     * Removes every offset at or after {@code offset}; nothing happens if {@code offset >= logEndOffset}. Segments
-     * based after it are deleted, newest first; the one holding it is cut at the start of the batch containing it
-     * (followers truncate at batch boundaries; inside a batch the whole batch goes, so the new log end may be
-     * below {@code offset}; in a compacted gap it is the end of the last kept batch). Then: epoch cache entries
-     * from the new end go, the producer state is rebuilt (newest snapshot at or below the end plus a header scan;
-     * snapshots above it are deleted), and recovery point, high watermark and log start are clamped to the end.
-     * If no segment can hold {@code offset} (it is below the first one) this is
-     * {@link #truncateFullyAndStartAt(long) truncateFullyAndStartAt(offset)}.
+     * Removes every offset at or after {@code offset}; nothing happens if {@code offset >= logEndOffset}. Followers
+     * truncate at batch boundaries: the batch containing {@code offset} goes whole, so the new log end may be below
+     * {@code offset} (in a compacted gap it is the end of the last kept batch). The epoch cache, producer state,
+     * recovery point, high watermark and log start follow the new end. Below the first segment this is
+     * {@link #truncateFullyAndStartAt(long) truncateFullyAndStartAt(offset)}. How, crash-safely: {@link FollowerLog}.
      */
     public void truncateTo(long offset) {
         if (offset < 0) throw new IllegalArgumentException("negative truncation offset " + offset);
@@ -472,9 +433,8 @@ public final class PartitionLog {
     /**
      * Deletes all data and starts an empty log at {@code newOffset}: log start = log end = high watermark =
      * recovery point = {@code newOffset}; epoch cache and producer state cleared (a follower whose log is entirely
-     * below the leader's log start, or diverged before its first segment). Crash safety: producer snapshots go
-     * first (always safe), segments newest first, the oldest one is emptied, then the new segment is created and
-     * the emptied one deleted; a crash leaves a prefix of the old log or an empty log.
+     * below the leader's log start, or diverged before its first segment). A crash leaves a prefix of the old log
+     * or an empty log.
      */
     public void truncateFullyAndStartAt(long newOffset) {
         if (newOffset < 0) throw new IllegalArgumentException("negative offset " + newOffset);
