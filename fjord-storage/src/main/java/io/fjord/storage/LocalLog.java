@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  * The segments of one partition log and where they end (Kafka's seam between UnifiedLog and LocalLog): the active
  * segment, the log end offset, the recovery point and flushing; writing offset-assigned batches, rolling, reading,
  * cutting and replacing segments. It knows nothing of producers, leader epochs, the log start offset or the high
- * watermark: {@link PartitionLog} keeps those and calls in here. The files are described by {@link LogSegment} and
+ * watermark: {@link PartitionLog} keeps those (with {@link LogBounds} and {@link ProducerStateHolder}) and calls in
+ * here, itself or through {@link LeaderLog} and {@link FollowerLog}. The files are described by {@link LogSegment} and
  * the classes it names.
  *
  * <p>Threading: mutators run under the owning {@link PartitionLog}'s append lock. {@link #read},
@@ -81,7 +82,7 @@ final class LocalLog {
         return logEndOffset;
     }
 
-    /** Writer: sets the end (PartitionLog lowers it under its high-watermark lock when truncating). */
+    /** Writer: sets the end ({@link LogBounds} lowers it under its high-watermark lock when truncating). */
     void setLogEndOffset(long end) {
         logEndOffset = end;
     }

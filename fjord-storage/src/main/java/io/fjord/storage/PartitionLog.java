@@ -59,7 +59,6 @@ public final class PartitionLog {
     private final String topic;
     private final int partition;
     private final Path dir;
-    private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final LocalLog local;
     private final LogSegments segments;
@@ -79,7 +78,6 @@ public final class PartitionLog {
         this.partition = partition;
         this.topicId = topicId;
         this.config = config;
-        this.clock = clock;
         this.segments = loaded.segments();
         this.local = new LocalLog(dir, clock, segments, loaded.logEndOffset(), loaded.recoveryPoint(),
                 this::snapshotProducerState);

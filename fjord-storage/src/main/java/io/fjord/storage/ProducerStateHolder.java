@@ -12,13 +12,14 @@ import java.nio.ByteBuffer;
  * every change and read through a volatile field.
  */
 final class ProducerStateHolder {
-    private final LocalLog local;
+    /** Aborted transactions go to the active segment's index (it holds the marker), looked up at each abort. */
+    private final ProducerStateManager.AbortSink activeTxnIndex;
     private ProducerStateManager current;
     /** The unstable region, see {@link ProducerStateManager#unstable}; republished under the lock on every change. */
     private volatile long[] unstable = new long[0];
 
     ProducerStateHolder(LocalLog local, ProducerStateManager initial, long highWatermark) {
-        this.local = local;
+        this.activeTxnIndex = t -> local.active().txnIndex().append(t);
         this.current = initial;
         this.unstable = initial.unstable(highWatermark);
     }
@@ -27,9 +28,9 @@ final class ProducerStateHolder {
         return current;
     }
 
-    /** Records appended batches; aborted transactions go to the active segment's index (it holds the marker). */
+    /** Records appended batches in the producer state. */
     void onAppended(ByteBuffer batches) throws IOException {
-        current.onAppended(batches, t -> local.active().txnIndex().append(t));
+        current.onAppended(batches, activeTxnIndex);
     }
 
     /** After the producer state changed: republishes its unstable region as seen at {@code highWatermark}. */
