@@ -114,7 +114,7 @@ public final class FjordBroker implements AutoCloseable {
         metrics = new io.fjord.broker.metrics.BrokerMetrics(config.getInt("num.io.threads"));
         metrics.bindNetwork(config.getInt("num.network.threads"), (java.util.concurrent.ThreadPoolExecutor) requestPool);
         startConsole();
-        RequestDispatcher dispatcher = new RequestDispatcher();
+        RequestDispatcher dispatcher = new RequestDispatcher().runInline(config.inlineApis());
         server = new SocketServer(config, dispatcher, requestPool, this::scramCredential, metrics);
         // Bind first: the advertised address of a listener on port 0 is only known after binding. Connections
         // are accepted from here on but not read until every handler is registered (startServing below).

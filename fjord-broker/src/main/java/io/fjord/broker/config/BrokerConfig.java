@@ -62,6 +62,7 @@ public final class BrokerConfig {
         d.put("log.flush.scheduler.interval.ms", "9223372036854775807");
         d.put("log.flush.offset.checkpoint.interval.ms", "60000");
         d.put("fjord.log.fsync.on.ack", "false");
+        d.put("fjord.network.inline.apis", "Produce,Fetch");
         d.put("message.max.bytes", "1048588");
         d.put("socket.request.max.bytes", "104857600");
         d.put("num.network.threads", "3");
@@ -192,6 +193,25 @@ public final class BrokerConfig {
         return of(v);
     }
 
+    /**
+     * {@code fjord.network.inline.apis}: the API keys whose handlers run on the network thread. Only Produce and
+     * Fetch qualify: every other handler may block on the controller or a coordinator.
+     */
+    public java.util.Set<Short> inlineApis() {
+        java.util.Set<Short> keys = new java.util.HashSet<>();
+        for (String name : get("fjord.network.inline.apis").split(",")) {
+            String n = name.trim();
+            if (n.isEmpty()) continue;
+            switch (n) {
+                case "Produce" -> keys.add(io.fjord.protocol.api.ProduceApi.KEY);
+                case "Fetch" -> keys.add(io.fjord.protocol.api.FetchApi.KEY);
+                default -> throw new ConfigException("fjord.network.inline.apis: " + n
+                        + " cannot run on the network thread (only Produce and Fetch can)");
+            }
+        }
+        return keys;
+    }
+
     private void validate() {
         for (String k : List.of("node.id", "num.partitions", "default.replication.factor", "min.insync.replicas",
                 "log.index.interval.bytes", "log.index.size.max.bytes", "message.max.bytes", "socket.request.max.bytes",
@@ -209,6 +229,7 @@ public final class BrokerConfig {
         }
         logRetentionMs();
         getBoolean("fjord.log.fsync.on.ack");
+        inlineApis();
         getBoolean("fjord.console.read.only");
         io.fjord.broker.security.acl.AclAuthorizer.checkClassName(get("authorizer.class.name"));
         io.fjord.broker.security.acl.AclAuthorizer.parseSuperUsers(get("super.users"));

@@ -87,6 +87,7 @@ public final class ConfigDefinitions {
         def("socket.request.max.bytes", I, ">= 1", "Largest request frame accepted.");
         def("num.network.threads", I, ">= 1", "Network (event loop) threads per listener group.");
         def("num.io.threads", I, ">= 1", "Request handler threads.");
+        def("fjord.network.inline.apis", LIST, "Produce, Fetch", "APIs handled on the connection's network thread instead of a num.io.threads handler (no hand-off; a handler waiting on the disk then delays that thread's other connections).");
         def("fetch.max.bytes", I, ">= 1024", "Upper bound of a fetch answer's size.");
         def("max.incremental.fetch.session.cache.slots", I, ">= 0", "Incremental fetch sessions kept (KIP-227).");
         def("request.timeout.ms", I, "> 0", "Timeout of the broker's own requests to partition leaders (transaction markers).");

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * A frame that does not parse, an unknown API key or an unsupported version closes the connection (Kafka's
  * behaviour), except ApiVersions, which answers a too-new version with a v0 UNSUPPORTED_VERSION response.
  *
- * <p>Threading: all state is touched on the channel's event loop only; handlers run on {@code requestExecutor}.
+ * <p>Threading: all state is touched on the channel's event loop only; handlers run on {@code requestExecutor},
+ * except those the dispatcher says run inline ({@code fjord.network.inline.apis}, Produce by default), which run on
+ * the event loop itself.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
@@ -213,16 +215,30 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         CompletableFuture<Struct> answered;
         try {
             long queuedAt = System.nanoTime();
-            answered = CompletableFuture.supplyAsync(() -> {
-                        if (metrics == null) return handler.handle(rc, body);
-                        long t0 = System.nanoTime();
-                        metrics.requestDequeued(spec, t0 - queuedAt);
-                        try {
-                            return handler.handle(rc, body);
-                        } finally {
-                            metrics.handlerBusy(System.nanoTime() - t0);
-                        }
-                    }, requestExecutor).thenCompose(f -> f);
+            java.util.function.Supplier<CompletableFuture<Struct>> run = () -> {
+                if (metrics == null) return handler.handle(rc, body);
+                long t0 = System.nanoTime();
+                metrics.requestDequeued(spec, t0 - queuedAt);
+                try {
+                    return handler.handle(rc, body);
+                } finally {
+                    metrics.handlerBusy(System.nanoTime() - t0);
+                }
+            };
+            if (dispatcher.runsInline(header.apiKey())) {
+                // fjord.network.inline.apis: this handler runs here, on the connection's event loop. It only waits
+                // on the page cache and completes its future later if it must wait (acks=all, a long-poll), so
+                // the two thread hand-offs per request (to the pool and back) are not worth their cost.
+                CompletableFuture<Struct> f;
+                try {
+                    f = run.get();
+                } catch (RuntimeException e) {
+                    f = CompletableFuture.failedFuture(e);
+                }
+                answered = f;
+            } else {
+                answered = CompletableFuture.supplyAsync(run, requestExecutor).thenCompose(f -> f);
+            }
         } catch (RuntimeException e) { // the executor refused (shutting down)
             frame.release();
             budget.release(size);
