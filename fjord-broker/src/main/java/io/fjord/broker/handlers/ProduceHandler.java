@@ -75,7 +75,8 @@ public final class ProduceHandler implements ApiHandler {
     /**
      * Installs the transaction coordinator's verification (see {@link TransactionVerifier}); appends that waited for
      * it continue on {@code continuation} (not the thread that completed the verification: that may be a network
-     * client's or the coordinator's).
+     * client's or the coordinator's), and so do appends that fsync ({@code flush.messages}), which must not hold up
+     * the network thread an inline produce runs on.
      */
     public void setTransactionVerifier(TransactionVerifier verifier, Executor continuation) {
         this.continuation = continuation;
@@ -269,6 +270,12 @@ public final class ProduceHandler implements ApiHandler {
                             return append(topic, partition, buf, acks, pr, guard);
                         }, next);
             }
+        }
+        if (partition.log().config().flushMessages() != Long.MAX_VALUE) {
+            // flush.messages fsyncs inside the append: that wait belongs on the request pool, not on the network
+            // thread this handler may run on (fjord.network.inline.apis).
+            return CompletableFuture.supplyAsync(() -> append(topic, partition, buf, acks, pr, ProducerStateManager.NO_GUARD),
+                    continuation);
         }
         return CompletableFuture.completedFuture(append(topic, partition, buf, acks, pr, ProducerStateManager.NO_GUARD));
     }
