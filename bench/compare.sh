@@ -18,6 +18,8 @@
 #                          produce (TLS_STEP, acksall) at each size, back to back, and the same consume over each;
 #                          own table per protocol (Kafka and Fjord, PLAINTEXT, TLS, TLS/PLAINTEXT, Fjord/Kafka)
 #   --tls-protocols "..."  with --tls: SSL and/or SASL_SSL (SASL PLAIN over TLS) [TLS_PROTOCOLS, "SSL"]
+#   --table-only DIR       measure nothing: print the table of an earlier run's RESULTS_DIR again (give the same
+#                          --nodes/--sizes/--steps/--rounds as that run)
 # More env: E2E_RECORDS (10000) WARMUP_RECORDS (NUM_RECORDS/2) KAFKA_HEAP_OPTS ("-Xmx1G -Xms1G", Kafka's default)
 #   FJORD_HEAP_OPTS (unset: bin/fjord's default) KAFKA_VERSION (4.4.0) KAFKA_LIB (where the jars go)
 #   STEP_TIMEOUT (600 s per tool run) START_TIMEOUT (120 s) RESULTS_DIR (~/.cache/fjord-bench/compare-<timestamp>)
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
     --steps) STEPS="$2"; shift ;;
     --tls) TLS=1 ;;
     --tls-protocols) TLS=1; TLS_PROTOCOLS="$2"; shift ;;
+    --table-only) TABLE_ONLY=1; RESULTS_DIR="$2"; shift ;;
     -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "unknown option $1 (--help)" >&2; exit 2 ;;
   esac
@@ -455,6 +458,11 @@ run_system() {  # run_system KIND NODES
   log "  RSS after the run: $(nodes_rss_mb) MB (all nodes)"
   case " $STEPS " in *" fsync "*) fsync_rounds "$kind" "$n" ;; esac
   stop_nodes
+  # The next system must not inherit this one's data: gigabytes of it in the page cache (the 1 KB topic takes
+  # ~15 GB over three rounds), which its writes would first have to reclaim, and dirty pages still being written
+  # back. Deleting the files drops both; sync waits for what was already queued.
+  [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$SDIR"/node-*/data
+  sync
 }
 
 # tls_round FIRST_SIZE: the TLS_STEP produce over PLAINTEXT and then over each TLS protocol, back to back (same load),
@@ -493,6 +501,7 @@ fsync_rounds() {  # fsync_rounds KIND NODES: restart every node with durable ack
 
 # ---- main ---------------------------------------------------------------------------------------------------------
 read -r -a TLS_PROTO_LIST <<< "$TLS_PROTOCOLS"
+if [ "${TABLE_ONLY:-0}" != 1 ]; then
 fetch_kafka
 case " $SYSTEMS " in *" fjord "*) "$ROOT/bin/fjord" --version > /dev/null || die "Fjord build failed"
   "$ROOT/bin/fjord" cds-archive ;; esac   # bin/fjord's class-data archive, so that no start-up figure includes its dump
@@ -508,6 +517,7 @@ for n in $NODES; do
     case "$s" in kafka|fjord) run_system "$s" "$n" ;; *) die "unknown system $s (kafka, fjord)" ;; esac
   done
 done
+fi
 
 median() {  # median N KIND KEY: the median over the rounds of one figure
   awk -F= -v k="$3" '$1 == k && $2 ~ /^[0-9.]+$/ { v[++n] = $2 + 0 }
