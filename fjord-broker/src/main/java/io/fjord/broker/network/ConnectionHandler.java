@@ -228,10 +228,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             if (dispatcher.runsInline(header.apiKey())) {
                 // fjord.network.inline.apis: this handler runs here, on the connection's event loop. It only waits
                 // on the page cache and completes its future later if it must wait (acks=all, a long-poll), so
-                // the two thread hand-offs per request (to the pool and back) are not worth their cost.
+                // the two thread hand-offs per request (to the pool and back) are not worth their cost. Its time
+                // counts as network-thread time (channelRead's), not toward the request pool's idle ratio; its
+                // queue time, as Kafka's RequestQueueTimeMs has one sample per request, is the ~0 it waited.
                 CompletableFuture<Struct> f;
                 try {
-                    f = run.get();
+                    if (metrics != null) metrics.requestDequeued(spec, System.nanoTime() - queuedAt);
+                    f = handler.handle(rc, body);
                 } catch (RuntimeException e) {
                     f = CompletableFuture.failedFuture(e);
                 }
