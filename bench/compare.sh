@@ -282,15 +282,13 @@ node_cpu_ticks() {
 # two cores, and that one-time cost lands in whichever steps run meanwhile. "excl. JIT" figures subtract it, so that
 # they show the per-record work a long-running broker does (both systems measured the same way).
 node_jit_ticks() {
-  local id sum=0 t c
+  local id sum=0 t
   for id in "${!NODE_PID[@]}"; do
-    for t in /proc/"${NODE_PID[$id]}"/task/*; do
-      c=$(cat "$t/comm" 2>/dev/null) || continue
-      case "$c" in "C1 CompilerThre"*|"C2 CompilerThre"*)
-        # fields after the ")" that ends comm: utime and stime are the 12th and 13th
-        sum=$(( sum + $(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12+$13}' || echo 0) )) ;;
-      esac
-    done
+    # one stat line per thread; comm ("C2 CompilerThre") holds a space, so fields count from the ")" that ends it:
+    # utime and stime are then the 12th and 13th
+    t=$(cat /proc/"${NODE_PID[$id]}"/task/*/stat 2>/dev/null |
+        awk '/\(C[12] CompilerThre/ { sub(/.*\) /, ""); s += $12 + $13 } END { print s + 0 }')
+    sum=$((sum + t))
   done
   echo "$sum"
 }

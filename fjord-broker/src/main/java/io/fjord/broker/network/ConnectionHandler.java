@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * behaviour), except ApiVersions, which answers a too-new version with a v0 UNSUPPORTED_VERSION response.
  *
  * <p>Threading: all state is touched on the channel's event loop only; handlers run on {@code requestExecutor},
- * except those the dispatcher says run inline ({@code fjord.network.inline.apis}, Produce by default), which run on
+ * except those the dispatcher says run inline ({@code fjord.network.inline.apis}, Produce and Fetch by default), which run on
  * the event loop itself.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
@@ -215,16 +215,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         CompletableFuture<Struct> answered;
         try {
             long queuedAt = System.nanoTime();
-            java.util.function.Supplier<CompletableFuture<Struct>> run = () -> {
-                if (metrics == null) return handler.handle(rc, body);
-                long t0 = System.nanoTime();
-                metrics.requestDequeued(spec, t0 - queuedAt);
-                try {
-                    return handler.handle(rc, body);
-                } finally {
-                    metrics.handlerBusy(System.nanoTime() - t0);
-                }
-            };
             if (dispatcher.runsInline(header.apiKey())) {
                 // fjord.network.inline.apis: this handler runs here, on the connection's event loop. It only waits
                 // on the page cache and completes its future later if it must wait (acks=all, a long-poll), so
@@ -240,7 +230,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 }
                 answered = f;
             } else {
-                answered = CompletableFuture.supplyAsync(run, requestExecutor).thenCompose(f -> f);
+                answered = CompletableFuture.supplyAsync(() -> {
+                            if (metrics == null) return handler.handle(rc, body);
+                            long t0 = System.nanoTime();
+                            metrics.requestDequeued(spec, t0 - queuedAt);
+                            try {
+                                return handler.handle(rc, body);
+                            } finally {
+                                metrics.handlerBusy(System.nanoTime() - t0);
+                            }
+                        }, requestExecutor).thenCompose(f -> f);
             }
         } catch (RuntimeException e) { // the executor refused (shutting down)
             frame.release();
